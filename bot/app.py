@@ -1,0 +1,156 @@
+"""The Bolt app factory. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.errors import N_, UserFacingError
+from bot.i18n import Translator, translator_for
+from bot.services import Services
+from bot.settings import Settings, SlackMode
+from bot.slack.client import build_client
+from bot.slack.scopes import BOT_SCOPES
+
+logger = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+OAUTH_STATE_SECONDS = 600
+
+
+class HandlerModule(Protocol):
+    def register(self, app: App, services: Services) -> None: ...
+
+
+def create_app(
+    settings: Settings,
+    services: Services,
+    *,
+    handler_modules: list[HandlerModule],
+    client: WebClient | None = None,
+    installation_store: SQLAlchemyInstallationStore | None = None,
+    engine: Engine | None = None,
+) -> App:
+    """Build the Bolt app for the mode the settings choose (token, Socket Mode or OAuth)."""
+    client = client or build_client(settings)
+    common: dict[str, Any] = {
+        "signing_secret": settings.slack_signing_secret.get_secret_value(),
+        "client": client,
+        # Slack waits 3 s for an ack: listeners ack first, and enough threads keep acks flowing
+        # while earlier listeners wait on views.open or chat.postMessage.
+        "listener_executor": ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="bolt-listener"
+        ),
+        "raise_error_for_unhandled_request": True,
+        "name": "revops-bot",
+    }
+    if settings.slack_mode is SlackMode.oauth:
+        assert installation_store is not None and engine is not None
+        app = App(oauth_settings=oauth_settings(settings, installation_store, engine), **common)
+    else:
+        app = App(**common)  # token comes from the client; Bolt checks it with auth.test
+    app.error(_error_handler(services))
+    # The order of modules is the order their listeners are matched.
+    for module in handler_modules:
+        module.register(app, services)
+    return app
+
+
+def oauth_settings(
+    settings: Settings, installation_store: SQLAlchemyInstallationStore, engine: Engine
+) -> OAuthSettings:
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=sorted(BOT_SCOPES),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=installation_store,
+        state_store=SQLAlchemyOAuthStateStore(
+            expiration_seconds=OAUTH_STATE_SECONDS, engine=engine
+        ),
+    )
+
+
+TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try again in a minute.")
+
+
+def _error_handler(services: Services) -> Any:
+    def handle_error(
+        error: Exception, body: dict[str, Any], context: Any, respond: Any, client: WebClient
+    ) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            # An unknown command or a stale action from an old app version: ack, never 500.
+            logger.info("unhandled slack request", extra={"what": describe_request(body)})
+            return BoltResponse(status=200, body="")
+        if isinstance(error, UserFacingError):
+            t = _translator_or_english(services, client, context)
+            _tell_user(respond, t.gettext(error.message).format(**error.params))
+            return None
+        if isinstance(error, OperationalError | DBAPIError):
+            logger.error(
+                "database unavailable while handling %s: %s", describe_request(body), error
+            )
+            _tell_user(
+                respond, _locale_from_slack(client, context).gettext(TEMPORARILY_UNAVAILABLE)
+            )
+            return None
+        logger.exception("error while handling %s", describe_request(body), exc_info=error)
+        return None
+
+    return handle_error
+
+
+def _translator_or_english(services: Services, client: WebClient, context: Any) -> Translator:
+    try:
+        return services.translator(client, team_id=context.team_id, user_id=context.user_id)
+    except Exception:  # the error path must not fail on a lookup
+        logger.warning("no locale for %s; answering in English", context.user_id)
+        return translator_for(None)
+
+
+def _locale_from_slack(client: WebClient, context: Any) -> Translator:
+    """The user's language straight from Slack, for when the database cannot be read."""
+    try:
+        user = client.users_info(user=context.user_id, include_locale=True)["user"]
+        return translator_for(user.get("locale"))
+    except Exception:
+        return translator_for(None)
+
+
+def _tell_user(respond: Any, text: str) -> None:
+    if respond is None or getattr(respond, "response_url", None) is None:
+        return
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:
+        logger.warning("could not tell the user about an error", exc_info=True)
+
+
+def describe_request(body: dict[str, Any]) -> str:
+    """A short description of a Slack request for logs: command, action, view or event."""
+    if "command" in body:
+        return f"command:{body['command']}"
+    kind = body.get("type", "")
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return f"action:{actions[0].get('action_id', '?')}"
+    if kind in {"view_submission", "view_closed"}:
+        return f"{kind}:{(body.get('view') or {}).get('callback_id', '?')}"
+    if kind in {"shortcut", "message_action", "block_suggestion"}:
+        return f"{kind}:{body.get('callback_id') or body.get('action_id', '?')}"
+    if kind == "event_callback":
+        return f"event:{(body.get('event') or {}).get('type', '?')}"
+    return kind or "unknown"

@@ -1,0 +1,6 @@
+"""Database plumbing: engine, sessions, the declarative Base. No domain logic lives here."""
+
+from bot.db.base import Base, TeamScoped
+from bot.db.engine import build_engine, session_factory, session_scope
+
+__all__ = ["Base", "TeamScoped", "build_engine", "session_factory", "session_scope"]

@@ -1,0 +1,61 @@
+"""Logging: one line per Slack request and per job, text or JSON, never a secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from bot.settings import LogFormat
+
+# Slack tokens (bot, user, app-level, refresh) and bearer credentials.
+_SECRET = re.compile(r"\b(xox[abposr]-|xoxe\.xox[bp]-|xapp-)[A-Za-z0-9-]+|(Bearer\s+)\S+")
+
+
+def _mask(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2)) + "***"
+
+
+class RedactSecrets(logging.Filter):
+    """Masks tokens in any record, whoever logged it (our code, Bolt, slack_sdk, urllib)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET.sub(_mask, message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class KeyValueFormatter(logging.Formatter):
+    """Text lines with the record's extra fields appended as key=value, in a stable order."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES}
+        if extras:
+            line += " " + " ".join(f"{key}={value}" for key, value in extras.items())
+        return line
+
+
+def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format is LogFormat.json:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(KeyValueFormatter(TEXT_FORMAT))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,107 @@
+"""The composition root: settings in, a wired bot out (engine, Bolt app, web app, scheduler).
+
+The CLI, the tests and the benchmarks all build the bot through `build_runtime`, so what they
+run is what production runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from apscheduler.schedulers.base import BaseScheduler
+from flask import Flask
+from slack_bolt import App
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import Engine
+
+from bot.app import create_app
+from bot.db import build_engine, session_factory
+from bot.home import handlers as home_handlers
+from bot.scheduling import handlers as scheduling_handlers
+from bot.scheduling.clock import build_scheduler
+from bot.scheduling.kinds import JobKind
+from bot.scheduling.runner import Runner
+from bot.services import Services
+from bot.settings import Settings, SlackMode
+from bot.slack.client import TeamClients, build_client
+from bot.slack.sender import Pacer, RateLimits, Sender
+from bot.web import WebhookRoutes, create_web_app
+from bot.workspaces import handlers as workspace_handlers
+
+logger = logging.getLogger(__name__)
+
+# Domains, in the order their listeners are matched. A domain module may also define
+# `kinds(services)` (scheduled sends) in its jobs module and `routes(services)` for webhooks.
+HANDLER_MODULES: list[ModuleType] = [workspace_handlers, scheduling_handlers, home_handlers]
+JOB_MODULES: list[ModuleType] = []
+WEBHOOK_MODULES: list[ModuleType] = []
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    services: Services
+    bolt_app: App
+    runner: Runner
+    _web: Flask | None = field(default=None, init=False)
+
+    @property
+    def web_app(self) -> Flask:
+        if self._web is None:
+            routes: list[WebhookRoutes] = [
+                module.routes(self.services) for module in WEBHOOK_MODULES
+            ]
+            self._web = create_web_app(self.bolt_app, engine=self.engine, webhook_routes=routes)
+        return self._web
+
+    def scheduler(self, *, blocking: bool) -> BaseScheduler:
+        return build_scheduler(self.runner, blocking=blocking)
+
+
+def job_kinds(services: Services) -> list[JobKind]:
+    kinds: list[JobKind] = []
+    for module in JOB_MODULES:
+        kinds.extend(module.kinds(services))
+    return kinds
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    rate_limits: RateLimits | None = None,
+    send_threads: int = 4,
+) -> Runtime:
+    engine = engine or build_engine(settings.database_url)
+    installation_store = None
+    if settings.slack_mode is SlackMode.oauth:
+        assert settings.slack_client_id is not None
+        installation_store = SQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id, engine=engine
+        )
+    services = Services(
+        settings=settings,
+        session_factory=session_factory(engine),
+        clients=TeamClients(settings, installation_store),
+    )
+    bolt_app = create_app(
+        settings,
+        services,
+        handler_modules=HANDLER_MODULES,
+        client=build_client(settings),
+        installation_store=installation_store,
+        engine=engine,
+    )
+    runner = Runner(
+        services,
+        services.clients,
+        Sender(Pacer(rate_limits or RateLimits())),
+        job_kinds(services),
+        send_threads=send_threads,
+    )
+    return Runtime(
+        settings=settings, engine=engine, services=services, bolt_app=bolt_app, runner=runner
+    )

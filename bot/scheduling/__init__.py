@@ -1,0 +1,1 @@
+"""Scheduled sends: cadences as data, APScheduler as the ticker, a ledger for exactly-once."""

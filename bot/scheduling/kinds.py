@@ -1,0 +1,79 @@
+"""What a kind of scheduled send is: how it finds due work and what it posts.
+
+Each domain's jobs.py defines its kinds; the runner gives them the ledger, pacing, retries and
+crash recovery, so a kind only answers "who is due?" and "what do we say?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.i18n import Translator, translator_for
+from bot.scheduling import service
+from bot.scheduling.models import Delivery
+from bot.scheduling.service import DueItem
+from bot.services import Services
+from bot.slack.sender import OutgoingMessage, PostedMessage
+from bot.workspaces.models import Member, Workspace
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session: Session
+    now: datetime
+    services: Services
+
+    def translator(self, *, team_id: str, user_id: str | None = None) -> Translator:
+        """A user's language from the member cache, else the workspace's default: no Slack call."""
+        member = self.session.get(Member, (team_id, user_id)) if user_id else None
+        if member is not None and member.locale:
+            return translator_for(member.locale)
+        workspace = self.session.get(Workspace, team_id)
+        return translator_for(workspace.default_locale if workspace else None)
+
+
+class JobKind:
+    """Base of every kind. Subclasses set `name` and implement `plan` and `render`."""
+
+    name: str = ""
+    tick_seconds: int = 60
+    # How late a send may still go out after its due time (process down, queue backed up).
+    grace: timedelta = timedelta(hours=12)
+    max_attempts: int = 5
+
+    def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        raise NotImplementedError
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        """The message(s) for one ledger row; an empty list means nothing to say (skipped)."""
+        raise NotImplementedError
+
+    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
+        """Hook after every part went out, e.g. to remember a card's ts to update it later."""
+
+    def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
+        """(team, next run, schedules) for `jobs list`; data-driven kinds list no next run."""
+        return []
+
+
+class ScheduledKind(JobKind):
+    """A kind driven by rows of the `schedules` table (a cadence per recipient or subject)."""
+
+    def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        return service.plan_schedules(
+            session=ctx.session,
+            kind=self.name,
+            now=ctx.now,
+            grace=self.grace,
+            team_id=team_id,
+            forced=forced,
+        )
+
+    def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
+        return [
+            (team, when, count)
+            for team, when, count in service.next_runs(session=session, kind=self.name)
+        ]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, utcnow
+
+
+class Schedule(Base):
+    """A recurring send: what (kind), about what (subject), to whom, on which local cadence.
+
+    Domains own the meaning of `subject` (a user id for digests, a project id for check-ins,
+    "workspace" for a workspace-wide report). The tick reads `next_run_at`, so a cadence edited
+    in Slack takes effect at the next tick in every process.
+    """
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "subject"),
+        Index("ix_schedules_due", "kind", "next_run_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(32))
+    frequency: Mapped[str] = mapped_column(String(32))
+    weekday: Mapped[int | None] = mapped_column(Integer, default=None)
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer, default=0)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # True when `tz` tracks the recipient's own Slack time zone (digests); False when an owner
+    # chose a zone for a channel post.
+    tz_follows_recipient: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_run_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"  # due, not yet attempted
+    sending = "sending"  # claimed by a worker; the Slack call may be under way
+    retry = "retry"  # failed; tried again at next_attempt_at
+    sent = "sent"
+    failed = "failed"  # gave up after the kind's max attempts; shown to admins
+    skipped = "skipped"  # missed beyond the grace window, or nothing to say
+
+
+class Delivery(Base):
+    """The ledger: one row per (workspace, kind, recipient, period), claimed before any send."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "recipient", "period"),
+        Index("ix_deliveries_work", "kind", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.pending)
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str | None] = mapped_column(String(32), default=None)
+    ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def key(self) -> str:
+        """The ledger key as tagged on the Slack message (metadata) for crash recovery."""
+        return f"{self.team_id}/{self.kind}/{self.recipient}/{self.period}"

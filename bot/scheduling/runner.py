@@ -1,0 +1,334 @@
+"""Runs one kind's tick: plan due work into the ledger, recover dead claims, deliver.
+
+Delivery runs in a few sender threads that each claim one ledger row at a time, so a process
+killed mid-run leaves at most one uncertain row per thread; recovery reconciles those with the
+recipient's Slack history, where every post carries its ledger key in message metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.db import session_scope
+from bot.scheduling import service
+from bot.scheduling.kinds import JobContext, JobKind
+from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.services import Services
+from bot.slack.client import TeamClients
+from bot.slack.sender import DELIVERY_EVENT_TYPE, PostedMessage, Sender
+
+logger = logging.getLogger("bot.jobs")
+
+# Slack errors that no retry will cure: fail the row at once and show it to admins.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+    }
+)
+
+
+@dataclass
+class TickReport:
+    kind: str
+    planned: int = 0
+    skipped: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    nothing_to_say: int = 0
+    recovered: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str) -> None:
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            name: getattr(self, name)
+            for name in (
+                "planned",
+                "skipped",
+                "sent",
+                "retrying",
+                "failed",
+                "nothing_to_say",
+                "recovered",
+            )
+        }
+
+
+class Runner:
+    def __init__(
+        self,
+        services: Services,
+        clients: TeamClients,
+        sender: Sender,
+        kinds: list[JobKind],
+        *,
+        send_threads: int = 4,
+    ) -> None:
+        self.services = services
+        self.clients = clients
+        self.sender = sender
+        self.kinds = {kind.name: kind for kind in kinds}
+        self.send_threads = send_threads
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+
+    def tick(
+        self,
+        kind_name: str,
+        *,
+        now: datetime | None = None,
+        team_id: str | None = None,
+        forced: bool = False,
+    ) -> TickReport:
+        kind = self.kinds[kind_name]
+        now = now or datetime.now(UTC)
+        started = time.perf_counter()
+        report = TickReport(kind=kind.name)
+        try:
+            self._plan(kind, now=now, team_id=team_id, forced=forced, report=report)
+            self._recover(kind, now=now, team_id=team_id, report=report)
+            self._deliver(kind, now=now, team_id=team_id, report=report)
+        finally:
+            logger.info(
+                "job tick",
+                extra={
+                    "what": kind.name,
+                    "team": team_id or "*",
+                    "outcome": report.summary(),
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+        return report
+
+    # ------------------------------------------------------------ plan
+
+    def _plan(
+        self, kind: JobKind, *, now: datetime, team_id: str | None, forced: bool, report: TickReport
+    ) -> None:
+        with session_scope(self.services.session_factory) as session:
+            context = JobContext(session=session, now=now, services=self.services)
+            items = kind.plan(context, team_id=team_id, forced=forced)
+            created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
+        report.planned = created
+        report.skipped = sum(1 for item in items if item.skip_reason)
+        for item in items:
+            if item.skip_reason:
+                logger.info(
+                    "delivery skipped",
+                    extra={
+                        "what": kind.name,
+                        "team": item.team_id,
+                        "period": item.period,
+                        "outcome": item.skip_reason,
+                    },
+                )
+
+    # ------------------------------------------------------------ recover
+
+    def _recover(
+        self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
+    ) -> None:
+        with session_scope(self.services.session_factory) as session:
+            stale = service.stale_claims(session=session, kind=kind.name, now=now, team_id=team_id)
+            for delivery in stale:
+                parts_found, first_ts = self._parts_in_slack(delivery)
+                service.release_claim(
+                    session=session,
+                    delivery_id=delivery.id,
+                    parts_sent=max(parts_found, delivery.parts_sent),
+                )
+                if first_ts and not delivery.ts:
+                    delivery.ts = first_ts
+                report.count("recovered")
+                logger.warning(
+                    "recovered an interrupted send",
+                    extra={"what": kind.name, "key": delivery.key, "parts_in_slack": parts_found},
+                )
+
+    def _parts_in_slack(self, delivery: Delivery) -> tuple[int, str | None]:
+        """How many parts of this ledger key Slack already shows, from the channel's history."""
+        try:
+            client = self.clients.for_team(delivery.team_id)
+            channel = delivery.channel or self._conversation_of(client, delivery.recipient)
+            oldest = (delivery.claimed_at or delivery.created_at).timestamp() - 60
+            response = client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=100, include_all_metadata=True
+            )
+        except (SlackClientError, LookupError) as error:
+            # Unknown outcome and no way to look: resend (at least once) rather than drop.
+            logger.warning("cannot check Slack history for %s: %s", delivery.key, error)
+            return delivery.parts_sent, None
+        parts: dict[int, str] = {}
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == DELIVERY_EVENT_TYPE
+                and payload.get("key") == delivery.key
+            ):
+                parts[int(payload.get("part", 0))] = message["ts"]
+        found = 0
+        while found in parts:
+            found += 1
+        return found, parts.get(0)
+
+    @staticmethod
+    def _conversation_of(client: WebClient, recipient: str) -> str:
+        if recipient[:1] in {"U", "W"}:
+            return str(client.conversations_open(users=recipient)["channel"]["id"])
+        return recipient
+
+    # ------------------------------------------------------------ deliver
+
+    def _deliver(
+        self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
+    ) -> None:
+        def work() -> None:
+            while self._deliver_next(kind, now=now, team_id=team_id, report=report):
+                pass
+
+        threads = max(1, self.send_threads)
+        if threads == 1:
+            work()
+            return
+        with ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix=f"send-{kind.name}"
+        ) as pool:
+            for future in [pool.submit(work) for _ in range(threads)]:
+                future.result()
+
+    def _deliver_next(
+        self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
+    ) -> bool:
+        factory = self.services.session_factory
+        with session_scope(factory) as session:
+            delivery = service.claim_next(
+                session=session, kind=kind.name, now=now, worker=self.worker, team_id=team_id
+            )
+            if delivery is None:
+                return False
+        try:
+            with session_scope(factory) as session:
+                context = JobContext(session=session, now=now, services=self.services)
+                messages = kind.render(context, session.merge(delivery))
+            if not messages:
+                with session_scope(factory) as session:
+                    service.mark_skipped(
+                        session=session, delivery_id=delivery.id, reason="nothing to say", now=now
+                    )
+                report.count("nothing_to_say")
+                return True
+            posted = self._post_parts(delivery, messages)
+            with session_scope(factory) as session:
+                service.mark_sent(session=session, delivery_id=delivery.id, now=now)
+                kind.on_sent(
+                    JobContext(session=session, now=now, services=self.services),
+                    session.merge(delivery),
+                    posted,
+                )
+            report.count("sent")
+        except (SlackClientError, LookupError, OSError) as error:
+            self._record_failure(kind, delivery, error, now=now, report=report)
+        except Exception as error:  # a bug in a kind must not leave its row claimed forever
+            logger.exception("error while delivering %s", delivery.key)
+            self._record_failure(kind, delivery, error, now=now, report=report)
+        return True
+
+    def _post_parts(self, delivery: Delivery, messages: list[Any]) -> list[PostedMessage]:
+        client = self.clients.for_team(delivery.team_id)
+        posted: list[PostedMessage] = []
+        first_ts = delivery.ts
+        for part, message in enumerate(messages):
+            if part < delivery.parts_sent:
+                continue  # already in Slack before a crash
+            result = self.sender.post(
+                client,
+                team_id=delivery.team_id,
+                message=message,
+                ledger_key=delivery.key,
+                part=part,
+                thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
+            )
+            first_ts = first_ts or result.ts
+            posted.append(result)
+            with session_scope(self.services.session_factory) as session:
+                service.record_part_sent(
+                    session=session,
+                    delivery_id=delivery.id,
+                    parts_sent=part + 1,
+                    channel=result.channel,
+                    ts=result.ts,
+                )
+        return posted
+
+    def _record_failure(
+        self,
+        kind: JobKind,
+        delivery: Delivery,
+        error: Exception,
+        *,
+        now: datetime,
+        report: TickReport,
+    ) -> None:
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        reason = str(code or type(error).__name__)
+        attempts_allowed = delivery.attempts if code in PERMANENT_ERRORS else kind.max_attempts
+        with session_scope(self.services.session_factory) as session:
+            status = service.mark_attempt_failed(
+                session=session,
+                delivery=delivery,
+                error=reason,
+                now=now,
+                max_attempts=attempts_allowed,
+            )
+        if status is DeliveryStatus.failed:
+            report.count("failed")
+            logger.error(
+                "delivery failed for good",
+                extra={
+                    "what": kind.name,
+                    "key": delivery.key,
+                    "outcome": reason,
+                    "attempts": delivery.attempts,
+                },
+            )
+        else:
+            report.count("retrying")
+            logger.warning(
+                "delivery will be retried",
+                extra={
+                    "what": kind.name,
+                    "key": delivery.key,
+                    "outcome": reason,
+                    "attempts": delivery.attempts,
+                },
+            )

@@ -1,0 +1,405 @@
+"""The rules of scheduled sends: when a schedule is due, and the delivery ledger.
+
+Exactly-once rests on two things, both here:
+- the ledger's unique key (team, kind, recipient, period): a period is entered once, whoever
+  plans it (a job fired twice, two clocks, an operator's `jobs run`);
+- the claim: a row moves pending → sending in one conditional write before the Slack call, so
+  one worker at most owns it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.scheduling.cadence import (
+    Cadence,
+    Frequency,
+    latest_occurrence,
+    next_occurrence,
+    period_of,
+)
+from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
+from bot.workspaces.models import Workspace
+
+# Missed occurrences older than the latest are recorded as skipped, up to this many per tick.
+MAX_MISSED_RECORDED = 12
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(minutes=30)
+# A claim older than this with no outcome belongs to a process that died mid-send.
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One send the plan found due: it becomes a ledger row unless its key is already there."""
+
+    team_id: str
+    recipient: str
+    period: str
+    subject: str
+    due_at: datetime
+    skip_reason: str | None = None
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def holidays_of(*, session: Session, team_id: str) -> frozenset[date]:
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        return frozenset()
+    return frozenset(date.fromisoformat(day) for day in workspace.holidays or [])
+
+
+def cadence_of(schedule: Schedule, holidays: frozenset[date] = frozenset()) -> Cadence:
+    return Cadence(
+        frequency=Frequency(schedule.frequency),
+        hour=schedule.hour,
+        minute=schedule.minute,
+        weekday=schedule.weekday,
+        tz=schedule.tz,
+        holidays=holidays,
+    )
+
+
+def save_schedule(
+    *,
+    session: Session,
+    team_id: str,
+    kind: str,
+    subject: str,
+    recipient: str,
+    cadence: Cadence,
+    now: datetime,
+    tz_follows_recipient: bool = False,
+) -> Schedule:
+    """Create or change a schedule. A changed cadence moves the next run at once, everywhere.
+
+    An unchanged cadence keeps its pending `next_run_at`: saving the same settings twice must
+    not push a due send into the future.
+    """
+    schedule = session.scalar(
+        select(Schedule).where(
+            Schedule.team_id == team_id, Schedule.kind == kind, Schedule.subject == subject
+        )
+    )
+    if schedule is None:
+        schedule = Schedule(team_id=team_id, kind=kind, subject=subject, paused=False)
+        session.add(schedule)
+    changed = (
+        schedule.frequency != cadence.frequency.value
+        or schedule.weekday != cadence.weekday
+        or schedule.hour != cadence.hour
+        or schedule.minute != cadence.minute
+        or schedule.tz != cadence.tz
+        or schedule.recipient != recipient
+    )
+    schedule.recipient = recipient
+    schedule.frequency = cadence.frequency.value
+    schedule.weekday = cadence.weekday
+    schedule.hour = cadence.hour
+    schedule.minute = cadence.minute
+    schedule.tz = cadence.tz
+    schedule.tz_follows_recipient = tz_follows_recipient
+    if changed or schedule.next_run_at is None:
+        schedule.next_run_at = next_occurrence(cadence, now)
+    session.flush()
+    return schedule
+
+
+def find_schedule(*, session: Session, team_id: str, kind: str, subject: str) -> Schedule | None:
+    return session.scalar(
+        select(Schedule).where(
+            Schedule.team_id == team_id, Schedule.kind == kind, Schedule.subject == subject
+        )
+    )
+
+
+def pause_schedule(*, session: Session, team_id: str, kind: str, subject: str) -> None:
+    """A paused schedule sends nothing until it is resumed."""
+    schedule = find_schedule(session=session, team_id=team_id, kind=kind, subject=subject)
+    if schedule is not None:
+        schedule.paused = True
+
+
+def resume_schedule(
+    *, session: Session, team_id: str, kind: str, subject: str, now: datetime
+) -> None:
+    """Resuming restarts from the next slot after now: no backlog of missed sends."""
+    schedule = find_schedule(session=session, team_id=team_id, kind=kind, subject=subject)
+    if schedule is None:
+        return
+    schedule.paused = False
+    holidays = holidays_of(session=session, team_id=team_id)
+    schedule.next_run_at = next_occurrence(cadence_of(schedule, holidays), now)
+
+
+def delete_schedule(*, session: Session, team_id: str, kind: str, subject: str) -> None:
+    schedule = find_schedule(session=session, team_id=team_id, kind=kind, subject=subject)
+    if schedule is not None:
+        session.delete(schedule)
+
+
+def follow_recipient_tz(
+    *, session: Session, team_id: str, user_id: str, tz: str, now: datetime
+) -> int:
+    """A user moved time zone: their own schedules now fire at their new local hour."""
+    schedules = session.scalars(
+        select(Schedule).where(
+            Schedule.team_id == team_id,
+            Schedule.recipient == user_id,
+            Schedule.tz_follows_recipient.is_(True),
+            Schedule.tz != tz,
+        )
+    ).all()
+    holidays = holidays_of(session=session, team_id=team_id)
+    for schedule in schedules:
+        schedule.tz = tz
+        schedule.next_run_at = next_occurrence(cadence_of(schedule, holidays), now)
+    return len(schedules)
+
+
+def plan_schedules(
+    *,
+    session: Session,
+    kind: str,
+    now: datetime,
+    grace: timedelta,
+    team_id: str | None = None,
+    forced: bool = False,
+    limit: int = 5000,
+) -> list[DueItem]:
+    """Due items of a schedule-driven kind, advancing each schedule past `now`.
+
+    - The latest occurrence at or before `now` is sent if it is within `grace`, else skipped.
+    - Occurrences missed before it (the process was down) are recorded as skipped, never sent:
+      a daily nudge missed for three days goes out once.
+    - `forced` (an operator's `jobs run`) plans the period containing `now` for every active
+      schedule of the kind, without moving schedules; the ledger stops a second send.
+    """
+    query = select(Schedule).where(Schedule.kind == kind, Schedule.paused.is_(False))
+    if team_id is not None:
+        query = query.where(Schedule.team_id == team_id)
+    if not forced:
+        query = query.where(Schedule.next_run_at <= now)
+    query = query.order_by(Schedule.next_run_at).limit(limit).with_for_update(skip_locked=True)
+    holidays: dict[str, frozenset[date]] = {}
+    items: list[DueItem] = []
+    for schedule in session.scalars(query):
+        if schedule.team_id not in holidays:
+            holidays[schedule.team_id] = holidays_of(session=session, team_id=schedule.team_id)
+        cadence = cadence_of(schedule, holidays[schedule.team_id])
+        if forced:
+            items.append(_due(schedule, period_of(cadence, now), now))
+            continue
+        items.extend(_catch_up(schedule, cadence, now=now, grace=grace))
+        schedule.next_run_at = next_occurrence(cadence, now)
+    return items
+
+
+def _due(
+    schedule: Schedule, period: str, due_at: datetime, skip_reason: str | None = None
+) -> DueItem:
+    return DueItem(
+        team_id=schedule.team_id,
+        recipient=schedule.recipient,
+        period=period,
+        subject=schedule.subject,
+        due_at=due_at,
+        skip_reason=skip_reason,
+    )
+
+
+def _catch_up(
+    schedule: Schedule, cadence: Cadence, *, now: datetime, grace: timedelta
+) -> list[DueItem]:
+    latest = latest_occurrence(cadence, now)
+    if latest is None:
+        return []
+    items = []
+    missed = schedule.next_run_at
+    while missed < latest and len(items) < MAX_MISSED_RECORDED:
+        if period_of(cadence, missed) != period_of(cadence, latest):
+            items.append(_due(schedule, period_of(cadence, missed), missed, "missed while down"))
+        missed = next_occurrence(cadence, missed)
+    late = now - latest
+    reason = None if late <= grace else f"missed by {late}, beyond the {grace} grace window"
+    items.append(_due(schedule, period_of(cadence, latest), latest, reason))
+    return items
+
+
+def next_runs(*, session: Session, kind: str) -> list[tuple[str, datetime, int]]:
+    """(team, earliest next run, active schedules) per workspace, for `revops-bot jobs list`."""
+    rows = session.execute(
+        select(Schedule.team_id, func.min(Schedule.next_run_at), func.count())
+        .where(Schedule.kind == kind, Schedule.paused.is_(False))
+        .group_by(Schedule.team_id)
+        .order_by(Schedule.team_id)
+    )
+    return [(team, next_run, count) for team, next_run, count in rows]
+
+
+# ---------------------------------------------------------------- the ledger
+
+
+def enqueue(*, session: Session, kind: str, items: Sequence[DueItem], now: datetime) -> int:
+    """Enter due items in the ledger; a key already there is left as it is. Returns new rows."""
+    if not items:
+        return 0
+    rows = [
+        {
+            "team_id": item.team_id,
+            "kind": kind,
+            "recipient": item.recipient,
+            "period": item.period,
+            "subject": item.subject,
+            "due_at": item.due_at,
+            "next_attempt_at": now,
+            "status": DeliveryStatus.skipped if item.skip_reason else DeliveryStatus.pending,
+            "error": item.skip_reason,
+            "finished_at": now if item.skip_reason else None,
+            "attempts": 0,
+            "parts_sent": 0,
+            "created_at": now,
+        }
+        for item in items
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    created = 0
+    for chunk_start in range(0, len(rows), 500):
+        statement = insert(Delivery).values(rows[chunk_start : chunk_start + 500])
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["team_id", "kind", "recipient", "period"]
+        ).returning(Delivery.id)
+        # RETURNING counts inserted rows on both backends (rowcount is -1 on psycopg here).
+        created += len(session.execute(statement).all())
+    return created
+
+
+def _work_query(kind: str, now: datetime, team_id: str | None) -> Select[tuple[Delivery]]:
+    query = select(Delivery).where(
+        Delivery.kind == kind,
+        Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),
+        Delivery.next_attempt_at <= now,
+    )
+    if team_id is not None:
+        query = query.where(Delivery.team_id == team_id)
+    return query
+
+
+def claim_next(
+    *, session: Session, kind: str, now: datetime, worker: str, team_id: str | None = None
+) -> Delivery | None:
+    """Take the oldest due ledger row for this worker, or None when there is no work left.
+
+    Call inside a write transaction (`session_scope(...)`): on PostgreSQL the row is
+    locked and skipped by other workers; on SQLite the write lock serialises claims.
+    """
+    query = _work_query(kind, now, team_id).order_by(Delivery.id).limit(1)
+    delivery = session.scalar(query.with_for_update(skip_locked=True))
+    if delivery is None:
+        return None
+    delivery.status = DeliveryStatus.sending
+    delivery.claimed_by = worker
+    delivery.claimed_at = now
+    delivery.attempts += 1
+    session.flush()
+    return delivery
+
+
+def pending_count(*, session: Session, kind: str, now: datetime, team_id: str | None) -> int:
+    query = _work_query(kind, now, team_id).with_only_columns(func.count())
+    return session.scalar(query) or 0
+
+
+def record_part_sent(
+    *, session: Session, delivery_id: int, parts_sent: int, channel: str, ts: str
+) -> None:
+    """A multi-part send advances part by part, so a crash resumes after the last part sent."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(parts_sent=parts_sent, channel=channel, ts=func.coalesce(Delivery.ts, ts))
+    )
+
+
+def mark_sent(*, session: Session, delivery_id: int, now: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+    )
+
+
+def mark_skipped(*, session: Session, delivery_id: int, reason: str, now: datetime) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.skipped, finished_at=now, error=reason)
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, ... capped at 30 min."""
+    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_CAP)
+
+
+def mark_attempt_failed(
+    *, session: Session, delivery: Delivery, error: str, now: datetime, max_attempts: int
+) -> DeliveryStatus:
+    """A failed send is retried with backoff; after `max_attempts` it is failed for good."""
+    if delivery.attempts >= max_attempts:
+        status = DeliveryStatus.failed
+        values = {"status": status, "error": error, "finished_at": now}
+    else:
+        status = DeliveryStatus.retry
+        values = {
+            "status": status,
+            "error": error,
+            "next_attempt_at": now + retry_delay(delivery.attempts),
+        }
+    session.execute(update(Delivery).where(Delivery.id == delivery.id).values(**values))
+    return status
+
+
+def stale_claims(
+    *, session: Session, kind: str, now: datetime, team_id: str | None = None
+) -> list[Delivery]:
+    """Rows left in `sending` by a process that died: the only sends whose outcome is unknown."""
+    query = select(Delivery).where(
+        Delivery.kind == kind,
+        Delivery.status == DeliveryStatus.sending,
+        Delivery.claimed_at < now - CLAIM_LEASE,
+    )
+    if team_id is not None:
+        query = query.where(Delivery.team_id == team_id)
+    return list(session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def release_claim(*, session: Session, delivery_id: int, parts_sent: int) -> None:
+    """Give a recovered claim back to the queue, remembering how many parts Slack already has."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=DeliveryStatus.pending, parts_sent=parts_sent, claimed_by=None)
+    )
+
+
+def failed_deliveries(*, session: Session, team_id: str, limit: int = 10) -> list[Delivery]:
+    """Sends that gave up, newest first: the admins' Home tab lists them."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.team_id == team_id, Delivery.status == DeliveryStatus.failed)
+            .order_by(Delivery.finished_at.desc())
+            .limit(limit)
+        )
+    )

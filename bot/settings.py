@@ -1,0 +1,168 @@
+"""Process settings, read once from the environment (and `.env`) and passed down.
+
+The variable names are a contract with operators (see DESIGN.md, "Fixed names"): keep them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class SlackMode(StrEnum):
+    single_workspace = "single-workspace"
+    socket = "socket"
+    oauth = "oauth"
+
+
+class DatabaseSettings(BaseSettings):
+    """The part of the settings that `revops-bot db upgrade` needs: no Slack credentials."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=True,
+        populate_by_name=True,
+    )
+
+    database_url: str = Field(default="sqlite:///revops-bot.db", alias="DATABASE_URL")
+    log_format: LogFormat = Field(default=LogFormat.text, alias="LOG_FORMAT")
+
+    @field_validator("database_url")
+    @classmethod
+    def _parseable_database_url(cls, url: str) -> str:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ValueError("expected a SQLAlchemy URL such as sqlite:///revops-bot.db") from exc
+        if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+        return url
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with its password hidden, fit for logs and error lines."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+class Settings(DatabaseSettings):
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(
+        alias="SLACK_SIGNING_SECRET",
+        description="the Signing Secret from the Slack app's Basic Information page",
+    )
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://slack.com/api/"), alias="SLACK_API_URL"
+    )
+
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(default=3000, alias="PORT")
+
+    hubspot_client_secret: SecretStr | None = Field(default=None, alias="HUBSPOT_CLIENT_SECRET")
+    hubspot_access_token: SecretStr | None = Field(default=None, alias="HUBSPOT_ACCESS_TOKEN")
+    hubspot_api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://api.hubapi.com"), alias="HUBSPOT_API_URL"
+    )
+
+    secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
+
+    # Operational knobs beyond the contract; defaults suit one small team.
+    web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")
+    web_threads: Annotated[int, Field(ge=1, le=256)] = Field(default=16, alias="WEB_THREADS")
+    listener_threads: Annotated[int, Field(ge=1, le=512)] = Field(
+        default=32, alias="LISTENER_THREADS"
+    )
+
+    @field_validator("slack_api_url", "hubspot_api_url")
+    @classmethod
+    def _ends_with_slash(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        # slack_sdk joins base_url and method name by plain concatenation.
+        text = str(url)
+        return url if text.endswith("/") else AnyHttpUrl(text + "/")
+
+    @model_validator(mode="after")
+    def _credentials_for_the_chosen_mode(self) -> Settings:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = (
+                "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
+            )
+            raise ValueError(
+                f"{missing}: both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth"
+            )
+        if self.slack_client_id is None and self.slack_bot_token is None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN: required (an xoxb- token) unless SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET are set for multi-workspace install"
+            )
+        if (
+            self.slack_app_token is not None
+            and not self.slack_app_token.get_secret_value().startswith("xapp-")
+        ):
+            raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+        return self
+
+    @property
+    def slack_mode(self) -> SlackMode:
+        if self.slack_client_id is not None:
+            return SlackMode.oauth
+        if self.slack_app_token is not None:
+            return SlackMode.socket
+        return SlackMode.single_workspace
+
+
+class SettingsError(Exception):
+    """Settings could not be read; `str()` is one line naming the variable and what it expects."""
+
+
+SettingsT = TypeVar("SettingsT", bound=DatabaseSettings)
+
+
+def load_settings(kind: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Read the environment once; raise SettingsError with one readable line on bad input."""
+    try:
+        return kind(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+
+
+# Inputs that may be echoed back; any other value could hold a token or a password.
+_SHOWABLE_INPUTS = {
+    "PORT",
+    "LOG_FORMAT",
+    "SLACK_API_URL",
+    "HUBSPOT_API_URL",
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
+    "LISTENER_THREADS",
+}
+
+
+def _one_line(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            field = next((f for f in Settings.model_fields.values() if f.alias == where), None)
+            expected = f": {field.description}" if field and field.description else ""
+            problems.append(f"{where} is missing{expected}")
+        elif where in _SHOWABLE_INPUTS:
+            problems.append(f"{where}: {message} (got {error.get('input')!r})")
+        elif where:
+            problems.append(f"{where}: {message}")
+        else:
+            problems.append(message)
+    return "configuration error: " + "; ".join(problems)

@@ -1,0 +1,74 @@
+"""The one place WebClients are built: same base URL, same retry policy, everywhere."""
+
+from __future__ import annotations
+
+import threading
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+
+from bot.settings import Settings
+
+# slack_sdk's own handlers: 429 honours Retry-After; connection resets and 5xx back off.
+RATE_LIMIT_RETRIES = 3
+CONNECTION_RETRIES = 2
+SERVER_ERROR_RETRIES = 2
+REQUEST_TIMEOUT_SECONDS = 15
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+    ]
+
+
+def build_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient pointed at SLACK_API_URL; Bolt copies its base URL and retries per request."""
+    if token is None and settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
+    return WebClient(
+        token=token,
+        base_url=str(settings.slack_api_url),
+        timeout=REQUEST_TIMEOUT_SECONDS,
+        retry_handlers=retry_handlers(),
+    )
+
+
+class TeamClients:
+    """A WebClient per workspace for work that runs outside a Slack request (jobs, webhooks).
+
+    Token mode has one workspace and one token; OAuth mode finds each team's bot token in the
+    installation store.
+    """
+
+    def __init__(
+        self, settings: Settings, installation_store: InstallationStore | None = None
+    ) -> None:
+        self._settings = settings
+        self._installation_store = installation_store
+        self._default = build_client(settings) if settings.slack_bot_token is not None else None
+        self._lock = threading.Lock()
+        self._by_token: dict[str, WebClient] = {}
+
+    def for_team(self, team_id: str) -> WebClient:
+        if self._installation_store is None:
+            if self._default is None:
+                raise LookupError("no SLACK_BOT_TOKEN and no installation store")
+            return self._default
+        bot = self._installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise LookupError(f"workspace {team_id} has no installation")
+        with self._lock:
+            client = self._by_token.get(bot.bot_token)
+            if client is None:
+                client = build_client(self._settings, token=bot.bot_token)
+                self._by_token[bot.bot_token] = client
+            return client

@@ -1,0 +1,89 @@
+"""The member directory: Slack profiles (time zone, locale, admin flags) cached in the database.
+
+The cache is a table, not process memory, so every web worker and clock shares it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import session_scope
+from bot.workspaces import service as workspaces
+from bot.workspaces.models import Member
+from bot.workspaces.service import MemberProfile
+
+logger = logging.getLogger(__name__)
+
+USERS_LIST_PAGE = 200
+
+
+def profile_from_slack(user: Mapping[str, Any]) -> MemberProfile:
+    """Translate a Slack user object (users.info, users.list, user_change) to a MemberProfile."""
+    profile = user.get("profile") or {}
+    return MemberProfile(
+        user_id=user["id"],
+        name=profile.get("display_name") or user.get("real_name") or user.get("name") or "",
+        tz=user.get("tz") or "UTC",
+        locale=user.get("locale"),
+        is_admin=bool(user.get("is_admin")),
+        is_owner=bool(user.get("is_owner")),
+        is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )
+
+
+class UserDirectory:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def member(self, client: WebClient, *, team_id: str, user_id: str) -> Member:
+        """The cached member, fetched from Slack (users.info with locale) when missing or stale."""
+        now = datetime.now(UTC)
+        with session_scope(self._session_factory) as session:
+            cached = workspaces.find_member(session=session, team_id=team_id, user_id=user_id)
+            if workspaces.is_fresh(cached, now=now):
+                assert cached is not None
+                return cached
+        response = client.users_info(user=user_id, include_locale=True)
+        profile = profile_from_slack(response["user"])
+        with session_scope(self._session_factory) as session:
+            return workspaces.save_member(
+                session=session, team_id=team_id, profile=profile, now=now
+            )
+
+    def remember(self, *, team_id: str, user: Mapping[str, Any]) -> None:
+        """Store a profile Slack pushed to us (the `user_change` event)."""
+        with session_scope(self._session_factory) as session:
+            workspaces.save_member(
+                session=session,
+                team_id=team_id,
+                profile=profile_from_slack(user),
+                now=datetime.now(UTC),
+            )
+
+    def sync(self, client: WebClient, *, team_id: str) -> int:
+        """Refresh every member from paged users.list (one call per 200 users, not per user)."""
+        count = 0
+        now = datetime.now(UTC)
+        for page in _users_pages(client):
+            with session_scope(self._session_factory) as session:
+                for user in page:
+                    workspaces.save_member(
+                        session=session,
+                        team_id=team_id,
+                        profile=profile_from_slack(user),
+                        now=now,
+                    )
+                    count += 1
+        return count
+
+
+def _users_pages(client: WebClient) -> Iterator[list[dict[str, Any]]]:
+    for response in client.users_list(limit=USERS_LIST_PAGE, include_locale=True):
+        yield list(response.get("members") or [])

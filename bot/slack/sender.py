@@ -1,0 +1,130 @@
+"""The paced sender: every scheduled post goes through here.
+
+Slack allows chat.postMessage about once per second per channel and a few hundred per minute
+per workspace. The pacer keeps under both before Slack has to say 429; when Slack does, the
+client's RateLimitErrorRetryHandler sleeps for Retry-After in this (scheduler) thread, never in
+a Bolt listener thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    per_channel_per_second: float = 1.0
+    per_team_per_minute: float = 300.0
+    # Slack tolerates short bursts; the bucket starts full with this many sends.
+    team_burst: int = 20
+
+    def floor_seconds(self, messages: int, channels: int) -> float:
+        """The least time `messages` posts spread over `channels` can take under these limits."""
+        team_rate = self.per_team_per_minute / 60.0
+        by_team = max(messages - self.team_burst, 0) / team_rate
+        per_channel = -(-messages // max(channels, 1))  # ceil
+        by_channel = max(per_channel - 1, 0) / self.per_channel_per_second
+        return max(by_team, by_channel)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+@dataclass
+class Pacer:
+    """Token bucket per workspace plus a minimum interval per channel; thread-safe."""
+
+    limits: RateLimits = field(default_factory=RateLimits)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _teams: dict[str, _Bucket] = field(default_factory=dict)
+    _channels: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def wait(self, team_id: str, channel: str) -> None:
+        while True:
+            with self._lock:
+                delay = self._try_take(team_id, channel)
+            if delay <= 0:
+                return
+            self.sleep(delay)
+
+    def _try_take(self, team_id: str, channel: str) -> float:
+        now = self.clock()
+        rate = self.limits.per_team_per_minute / 60.0
+        bucket = self._teams.setdefault(team_id, _Bucket(float(self.limits.team_burst), now))
+        bucket.tokens = min(
+            float(self.limits.team_burst), bucket.tokens + (now - bucket.updated) * rate
+        )
+        bucket.updated = now
+        channel_ready = self._channels.get((team_id, channel), 0.0)
+        wait = max((1 - bucket.tokens) / rate if bucket.tokens < 1 else 0.0, channel_ready - now)
+        if wait > 0:
+            return wait
+        bucket.tokens -= 1
+        self._channels[(team_id, channel)] = now + 1.0 / self.limits.per_channel_per_second
+        if len(self._channels) > 10_000:
+            self._forget_idle_channels(now)
+        return 0.0
+
+    def _forget_idle_channels(self, now: float) -> None:
+        self._channels = {key: ready for key, ready in self._channels.items() if ready > now}
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message a job wants posted; `channel` may be a user id (a DM, no conversations.open)."""
+
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    # Later parts of a long report go in the thread of the first part.
+    in_thread_of_first: bool = False
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    channel: str
+    ts: str
+
+
+DELIVERY_EVENT_TYPE = "revops_delivery"
+
+
+class Sender:
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    def post(
+        self,
+        client: WebClient,
+        *,
+        team_id: str,
+        message: OutgoingMessage,
+        ledger_key: str,
+        part: int,
+        thread_ts: str | None = None,
+    ) -> PostedMessage:
+        """Post one message, paced, tagged with its ledger key so a crash can be reconciled."""
+        self.pacer.wait(team_id, message.channel)
+        response = client.chat_postMessage(
+            channel=message.channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            metadata={
+                "event_type": DELIVERY_EVENT_TYPE,
+                "event_payload": {"key": ledger_key, "part": part},
+            },
+            unfurl_links=False,
+        )
+        return PostedMessage(channel=response["channel"], ts=response["ts"])

@@ -1,0 +1,1 @@
+"""Workspaces (Slack teams) that installed the bot, and the directory of their members."""

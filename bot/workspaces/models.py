@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, TeamScoped, utcnow
+
+
+class Workspace(Base):
+    """A Slack team that uses the bot. Domain settings live in each domain's own table."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Used when a member's own Slack locale is unknown (e.g. a channel post).
+    default_locale: Mapped[str] = mapped_column(String(16), default="en-US")
+    # ISO dates on which nobody works: skipped by ETAs, nudges and "first working day" cadences.
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Member(TeamScoped, Base):
+    """What the bot caches of a Slack user: enough to speak their language at their hour."""
+
+    __tablename__ = "members"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)

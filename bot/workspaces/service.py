@@ -1,0 +1,78 @@
+"""Rules about workspaces and the member directory cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.workspaces.models import Member, Workspace
+
+# Slack profile fields change rarely; `user_change` events refresh them sooner.
+MEMBER_MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What Slack tells us of a user, free of Slack types."""
+
+    user_id: str
+    name: str
+    tz: str
+    locale: str | None
+    is_admin: bool
+    is_owner: bool
+    is_bot: bool
+    deleted: bool
+
+
+def ensure_workspace(*, session: Session, team_id: str, name: str = "") -> Workspace:
+    """Return the workspace row, creating it on first contact (a request or an install)."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, name=name)
+        session.add(workspace)
+        session.flush()
+    elif name and workspace.name != name:
+        workspace.name = name
+    return workspace
+
+
+def find_member(*, session: Session, team_id: str, user_id: str) -> Member | None:
+    return session.get(Member, (team_id, user_id))
+
+
+def is_fresh(member: Member | None, *, now: datetime) -> bool:
+    """A cached member is used as is for MEMBER_MAX_AGE after it was fetched."""
+    return member is not None and now - member.refreshed_at < MEMBER_MAX_AGE
+
+
+def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: datetime) -> Member:
+    """Insert or refresh a member from a Slack profile (users.info, users.list, user_change)."""
+    ensure_workspace(session=session, team_id=team_id)
+    member = session.get(Member, (team_id, profile.user_id))
+    if member is None:
+        member = Member(team_id=team_id, user_id=profile.user_id)
+        session.add(member)
+    member.name = profile.name
+    member.tz = profile.tz
+    member.locale = profile.locale or member.locale
+    member.is_admin = profile.is_admin
+    member.is_owner = profile.is_owner
+    member.is_bot = profile.is_bot
+    member.deleted = profile.deleted
+    member.refreshed_at = now
+    session.flush()
+    return member
+
+
+def active_members(*, session: Session, team_id: str) -> list[Member]:
+    """Humans of the workspace the bot may write to: not deleted, not bots."""
+    query = (
+        select(Member)
+        .where(Member.team_id == team_id, Member.deleted.is_(False), Member.is_bot.is_(False))
+        .order_by(Member.user_id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,65 @@
+"""Alembic environment: the URL comes from revops-bot's settings, the schema from its models."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from alembic import context
+from sqlalchemy import Connection
+
+from bot.db.all_models import Base
+from bot.db.base import UtcDateTime
+from bot.db.engine import build_engine
+from bot.settings import Settings
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _database_url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    # Plain `alembic` on the command line: DATABASE_URL with the bot's default.
+    return os.environ.get("DATABASE_URL", Settings.model_fields["database_url"].default)
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    # UtcDateTime is stored as a plain DateTime: keep revisions free of bot imports.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_item=_render_item,
+        # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _configure(connectable)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = build_engine(_database_url())
+    try:
+        with engine.connect() as connection:
+            _configure(connection)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run `revops-bot db upgrade`")
+run_migrations_online()

@@ -1,0 +1,83 @@
+"""The HTTP surface end to end: signatures, health, unknown requests, Home, member cache."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from bot.workspaces.models import Member
+from tests.harness import BotHarness
+from tests.slack import signing
+
+
+def test_a_signed_unknown_command_is_acked_not_500(bot: BotHarness) -> None:
+    response = bot.command("/revops-unknown", "hello")
+    assert response.status == 200
+
+
+def test_unsigned_forged_and_replayed_requests_get_401_and_touch_nothing(bot: BotHarness) -> None:
+    home_opened = signing.event_callback({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    calls_before = len(bot.fake.calls())
+
+    unsigned = bot.post_slack(home_opened, signed=False)
+    forged = bot.post_slack(home_opened, headers={"X-Slack-Signature": "v0=" + "0" * 64})
+    replayed = bot.post_slack(home_opened, timestamp=int(time.time()) - 6 * 60)
+
+    assert [unsigned.status, forged.status, replayed.status] == [401, 401, 401]
+    time.sleep(0.3)  # a listener that slipped through would call views.publish by now
+    assert len(bot.fake.calls()) == calls_before
+    with bot.session() as session:
+        assert session.scalars(select(Member)).all() == []
+
+
+def test_url_verification_answers_the_challenge(bot: BotHarness) -> None:
+    response = bot.post_slack(signing.url_verification("abc123"))
+    assert response.status == 200 and response.json == {"challenge": "abc123"}
+
+
+def test_health_and_readiness(bot: BotHarness) -> None:
+    assert bot.get("/healthz").json == {"status": "ok"}
+    ready = bot.get("/readyz")
+    assert (ready.status, ready.json) == (200, {"status": "ready"})
+
+
+def test_home_tab_is_published_in_the_users_language(bot: BotHarness) -> None:
+    bot.event({"type": "app_home_opened", "user": "U2", "tab": "home"})
+    (call,) = bot.fake.wait_for("views.publish")
+    assert call.args["user_id"] == "U2"
+    header = call.args["view"]["blocks"][0]["text"]["text"]
+    assert header == "Bot RevOps"  # U2's Slack locale is fr-FR
+
+    bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    calls = bot.fake.wait_for("views.publish", count=2)
+    assert calls[1].args["view"]["blocks"][0]["text"]["text"] == "RevOps bot"
+
+
+def test_home_tab_looks_the_user_up_once_then_uses_the_cache(bot: BotHarness) -> None:
+    for count in (1, 2, 3):
+        bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+        bot.fake.wait_for("views.publish", count=count)
+    lookups = bot.fake.calls("users.info")
+    assert len(lookups) == 1 and lookups[0].args["include_locale"] in (True, "true", "1")
+
+
+def test_user_change_refreshes_the_cached_time_zone(bot: BotHarness) -> None:
+    bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    bot.fake.wait_for("views.publish")
+    moved = {
+        "id": "U1",
+        "name": "alice",
+        "tz": "Asia/Kolkata",
+        "locale": "en-US",
+        "profile": {"display_name": "Alice"},
+    }
+    assert bot.event({"type": "user_change", "user": moved}).status == 200
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        with bot.session() as session:
+            member = session.get(Member, ("T1", "U1"))
+            if member is not None and member.tz == "Asia/Kolkata":
+                break
+        time.sleep(0.05)
+    assert member is not None and member.tz == "Asia/Kolkata"
