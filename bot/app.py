@@ -10,6 +10,9 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -97,15 +100,16 @@ def _error_handler(services: Services) -> Any:
             return BoltResponse(status=200, body="")
         if isinstance(error, UserFacingError):
             t = _translator_or_english(services, client, context)
-            _tell_user(respond, t.gettext(error.message).format(**error.params))
+            text = t.gettext(error.message).format(**error.params)
+            _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
             return None
         if isinstance(error, OperationalError | DBAPIError):
             logger.error(
                 "database unavailable while handling %s: %s", describe_request(body), error
             )
-            _tell_user(
-                respond, _locale_from_slack(client, context).gettext(TEMPORARILY_UNAVAILABLE)
-            )
+            t = _locale_from_slack(client, context)
+            text = t.gettext(TEMPORARILY_UNAVAILABLE)
+            _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
             return None
         logger.exception("error while handling %s", describe_request(body), exc_info=error)
         return None
@@ -130,13 +134,34 @@ def _locale_from_slack(client: WebClient, context: Any) -> Translator:
         return translator_for(None)
 
 
-def _tell_user(respond: Any, text: str) -> None:
-    if respond is None or getattr(respond, "response_url", None) is None:
-        return
+def _tell_user(
+    respond: Any, client: WebClient, body: dict[str, Any], context: Any, text: str, *, title: str
+) -> None:
+    """Say it where the user is: ephemeral in the channel, a small modal from the Home tab or a
+    modal (no response_url there), else a DM."""
     try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        if respond is not None and getattr(respond, "response_url", None):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        if body.get("trigger_id") and body.get("type") == "block_actions":
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=notice_modal(title, text))
+                return
+            except SlackApiError:
+                pass  # the trigger was already used or expired: fall back to a DM
+        if context.user_id:
+            client.chat_postMessage(channel=context.user_id, text=text)
     except Exception:
         logger.warning("could not tell the user about an error", exc_info=True)
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    return View(
+        type="modal",
+        title=title[:24],
+        close="OK",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    ).to_dict()
 
 
 def describe_request(body: dict[str, Any]) -> str:

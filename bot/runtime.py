@@ -17,8 +17,20 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy import Engine
 
 from bot.app import create_app
+from bot.celebrations import handlers as celebrations_handlers
+from bot.celebrations import jobs as celebrations_jobs
+from bot.celebrations import webhooks as celebrations_webhooks
 from bot.db import build_engine, session_factory
+from bot.digests import handlers as digests_handlers
+from bot.digests import jobs as digests_jobs
 from bot.home import handlers as home_handlers
+from bot.intake import handlers as intake_handlers
+from bot.intake import jobs as intake_jobs
+from bot.privacy import handlers as privacy_handlers
+from bot.privacy import jobs as privacy_jobs
+from bot.projects import handlers as projects_handlers
+from bot.projects import jobs as projects_jobs
+from bot.projects import webhooks as projects_webhooks
 from bot.scheduling import handlers as scheduling_handlers
 from bot.scheduling.clock import build_scheduler
 from bot.scheduling.kinds import JobKind
@@ -34,9 +46,24 @@ logger = logging.getLogger(__name__)
 
 # Domains, in the order their listeners are matched. A domain module may also define
 # `kinds(services)` (scheduled sends) in its jobs module and `routes(services)` for webhooks.
-HANDLER_MODULES: list[ModuleType] = [workspace_handlers, scheduling_handlers, home_handlers]
-JOB_MODULES: list[ModuleType] = []
-WEBHOOK_MODULES: list[ModuleType] = []
+HANDLER_MODULES: list[ModuleType] = [
+    workspace_handlers,
+    scheduling_handlers,
+    intake_handlers,
+    projects_handlers,
+    celebrations_handlers,
+    digests_handlers,
+    privacy_handlers,
+    home_handlers,
+]
+JOB_MODULES: list[ModuleType] = [
+    intake_jobs,
+    projects_jobs,
+    celebrations_jobs,
+    digests_jobs,
+    privacy_jobs,
+]
+WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks]
 
 
 @dataclass

@@ -5,16 +5,18 @@ Built once by the app factory and handed to every domain's `register()`; nothing
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.home.registry import HomeRegistry
 from bot.i18n import Translator, translator_for
+from bot.sections import Sections
 from bot.settings import Settings
 from bot.slack.client import TeamClients
 from bot.slack.directory import UserDirectory
+from bot.slack.usergroups import UsergroupMembers
 
 
 @dataclass
@@ -23,7 +25,12 @@ class Services:
     session_factory: sessionmaker[Session]
     clients: TeamClients
     directory: UserDirectory = field(init=False)
-    home: HomeRegistry = field(default_factory=HomeRegistry)
+    sections: Sections = field(default_factory=Sections)
+    usergroups: UsergroupMembers = field(default_factory=UsergroupMembers)
+    # Work that must not hold up an HTTP answer (a webhook's Slack posts): submit it here.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="background")
+    )
 
     def __post_init__(self) -> None:
         self.directory = UserDirectory(self.session_factory)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -10,15 +11,15 @@ from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.home import views
-from bot.home.registry import HomeViewer
 from bot.i18n import translator_for
+from bot.sections import HomeViewer
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    services.home.add(
+    services.sections.home.add(
         order=1000, name="welcome", section=lambda viewer: views.welcome_section(viewer.t)
     )
 
@@ -35,6 +36,8 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     member = services.directory.member(client, team_id=team_id, user_id=user_id)
     t = translator_for(member.locale)
     with session_scope(services.session_factory) as session:
-        viewer = HomeViewer(session=session, team_id=team_id, member=member, t=t)
-        sections = [section(viewer) for _, section in services.home.sections()]
+        viewer = HomeViewer(
+            session=session, team_id=team_id, member=member, t=t, now=datetime.now(UTC)
+        )
+        sections = [blocks for _, blocks in services.sections.home.render(viewer)]
     client.views_publish(user_id=user_id, view=views.home_view(t, sections))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject
 from slack_sdk.models.views import View
 
-from bot.home.registry import Block
 from bot.i18n import Translator
+from bot.sections import Block
 
 HOME_BLOCK_LIMIT = 100
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.home.registry import Block
 from bot.i18n import Translator
 from bot.scheduling.models import Delivery
+from bot.sections import Block
 
 
 def failed_deliveries(t: Translator, failed: list[Delivery]) -> list[Block]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, TeamScoped, utcnow
@@ -39,3 +39,21 @@ class Member(TeamScoped, Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookToken(TeamScoped, Base):
+    """The bearer token a CRM or dashboard tool uses on /webhooks/wins and /webhooks/kpis.
+
+    Only a SHA-256 of the token is stored; the admin sees the token once, when it is issued.
+    """
+
+    __tablename__ = "webhook_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), index=True
+    )
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

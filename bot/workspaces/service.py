@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.workspaces.models import Member, Workspace
+from bot.workspaces.models import Member, WebhookToken, Workspace
 
 # Slack profile fields change rarely; `user_change` events refresh them sooner.
 MEMBER_MAX_AGE = timedelta(hours=24)
@@ -76,3 +78,58 @@ def active_members(*, session: Session, team_id: str) -> list[Member]:
         .order_by(Member.user_id)
     )
     return list(session.scalars(query))
+
+
+def is_admin(member: Member) -> bool:
+    """Workspace admins and owners (Slack's flags) hold the bot's admin powers."""
+    return member.is_admin or member.is_owner
+
+
+WEBHOOK_TOKEN_PREFIX = "rvb_"
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_webhook_token(*, session: Session, team_id: str, created_by: str, now: datetime) -> str:
+    """A new bearer token for the workspace's webhooks; any previous token stops working.
+
+    Returns the token itself, which is never stored (only its hash) and shown once.
+    """
+    ensure_workspace(session=session, team_id=team_id)
+    session.execute(
+        update(WebhookToken)
+        .where(WebhookToken.team_id == team_id, WebhookToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = WEBHOOK_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        WebhookToken(
+            team_id=team_id, token_sha256=_sha256(token), created_by=created_by, created_at=now
+        )
+    )
+    session.flush()
+    return token
+
+
+def team_for_webhook_token(*, session: Session, token: str) -> str | None:
+    """The workspace a bearer token belongs to, or None for an unknown or revoked token."""
+    if not token.startswith(WEBHOOK_TOKEN_PREFIX):
+        return None
+    return session.scalar(
+        select(WebhookToken.team_id).where(
+            WebhookToken.token_sha256 == _sha256(token), WebhookToken.revoked_at.is_(None)
+        )
+    )
+
+
+def has_webhook_token(*, session: Session, team_id: str) -> bool:
+    return (
+        session.scalar(
+            select(WebhookToken.id).where(
+                WebhookToken.team_id == team_id, WebhookToken.revoked_at.is_(None)
+            )
+        )
+        is not None
+    )

@@ -1,0 +1,1 @@
+"""Celebrations: win posts (by hand, HubSpot, any webhook), weekly gazette, top performers."""

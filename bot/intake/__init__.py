@@ -1,0 +1,1 @@
+"""Run intake: /revops-request, challenge, prioritise, communicate."""

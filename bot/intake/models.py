@@ -1,0 +1,1 @@
+"""SQLAlchemy models of the intake domain (every row carries the Slack team id)."""

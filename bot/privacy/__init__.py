@@ -1,0 +1,1 @@
+"""Data lifecycle and privacy: export, erasure, retention, uninstall, admin powers."""

@@ -1,0 +1,1 @@
+"""Project animation: check-ins, KPIs against targets, milestones, the weekly flash report."""

@@ -1,0 +1,44 @@
+"""Who is in a Slack user group (managers allowed to file, the RevOps team, project members)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from slack_sdk import WebClient
+
+# Membership changes rarely; a short cache saves a Tier 2 call on every click.
+CACHE_SECONDS = 300.0
+
+
+class UsergroupMembers:
+    def __init__(self, cache_seconds: float = CACHE_SECONDS) -> None:
+        self._cache_seconds = cache_seconds
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    def members(self, client: WebClient, *, team_id: str, usergroup_id: str) -> frozenset[str]:
+        key = (team_id, usergroup_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached and now - cached[0] < self._cache_seconds:
+                return cached[1]
+        response = client.usergroups_users_list(usergroup=usergroup_id)
+        users = frozenset(response.get("users") or [])
+        with self._lock:
+            self._cache[key] = (now, users)
+        return users
+
+    def is_member(
+        self, client: WebClient, *, team_id: str, usergroup_ids: list[str], user_id: str
+    ) -> bool:
+        return any(
+            user_id in self.members(client, team_id=team_id, usergroup_id=group)
+            for group in usergroup_ids
+        )
+
+    def forget(self, *, team_id: str, usergroup_id: str) -> None:
+        """Called on `subteam_members_changed` so a change is seen at once."""
+        with self._lock:
+            self._cache.pop((team_id, usergroup_id), None)
