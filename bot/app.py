@@ -80,6 +80,8 @@ def oauth_settings(
         scopes=sorted(BOT_SCOPES),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
+        # GovSlack and test servers authorize on their own host, next to their Web API.
+        authorization_url=str(settings.slack_api_url).removesuffix("api/") + "oauth/v2/authorize",
         installation_store=installation_store,
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=engine

@@ -47,7 +47,7 @@ def bot_environment(fake: FakeSlack, database_url: str, **extra: str) -> dict[st
 class HttpResult:
     status: int
     body: bytes
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case names
     elapsed: float
 
     @property
@@ -67,13 +67,18 @@ def http(
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             content = response.read()
-            status, response_headers = response.status, dict(response.headers)
+            status, response_headers = response.status, _lower_keys(response.headers)
     except urllib.error.HTTPError as error:
-        content, status, response_headers = error.read(), error.code, dict(error.headers)
+        content, status, response_headers = error.read(), error.code, _lower_keys(error.headers)
     return HttpResult(status, content, response_headers, time.perf_counter() - started)
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def _lower_keys(headers: Any) -> dict[str, str]:
+    """Header names lower-cased: servers spell them as they like."""
+    return {name.lower(): value for name, value in headers.items()}
 
 
 class LoopbackServer:

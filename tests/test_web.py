@@ -81,3 +81,26 @@ def test_user_change_refreshes_the_cached_time_zone(bot: BotHarness) -> None:
                 break
         time.sleep(0.05)
     assert member is not None and member.tz == "Asia/Kolkata"
+
+
+def test_database_down_at_run_time_is_503_and_a_polite_message(fake_slack, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.runtime import build_runtime
+    from bot.settings import Settings, load_settings
+    from tests.harness import bot_environment
+
+    environment = bot_environment(fake_slack, "postgresql+psycopg://revops:pw@127.0.0.1:1/revops")
+    harness = BotHarness(
+        build_runtime(load_settings(Settings, **environment)), fake_slack, environment
+    )
+    try:
+        ready = harness.get("/readyz")
+        assert ready.status == 503 and "database unreachable" in ready.json["reason"]
+        clicked = harness.action(
+            "workspace_issue_webhook_token", user_id="U2", view={"id": "VHOME", "type": "home"}
+        )
+        assert clicked.status == 200
+        (notice,) = fake_slack.wait_for("views.open")
+        text = notice.args["view"]["blocks"][0]["text"]["text"]
+        assert "momentanément indisponible" in text  # U2 reads French, even with the DB down
+    finally:
+        harness.close()

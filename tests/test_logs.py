@@ -1,0 +1,61 @@
+"""Logs: one line per Slack request, JSON when asked, never a token or a signing secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from bot.logs import RedactSecrets, configure_logging
+from bot.settings import LogFormat
+from tests.harness import SIGNING_SECRET, BotHarness
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "xoxb-1234-5678-abcdefgh",
+        "xoxp-1-2-3-abc",
+        "xapp-1-A111-222-abcdef",
+        "xoxe.xoxb-1-abc",
+        "Bearer rvb_S3cr3tT0ken",
+    ],
+)
+def test_tokens_are_masked_whoever_logs_them(secret: str) -> None:
+    record = logging.makeLogRecord({"msg": "calling with %s", "args": (secret,)})
+    RedactSecrets().filter(record)
+    assert secret.split()[-1][6:] not in record.getMessage()
+    assert "***" in record.getMessage()
+
+
+def test_json_lines_carry_the_request_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(LogFormat.json)
+    logging.getLogger("bot.requests").info(
+        "slack request", extra={"what": "command:/revops-request", "team": "T1", "ms": 4.2}
+    )
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["message"] == "slack request"
+    assert (line["what"], line["team"], line["ms"], line["level"]) == (
+        "command:/revops-request",
+        "T1",
+        4.2,
+        "INFO",
+    )
+
+
+def test_each_slack_request_logs_one_line_without_secrets(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.requests")
+    bot.command("/revops-unknown", "x", user="U2")
+    bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    bot.fake.wait_for("views.publish")
+    lines = [r for r in caplog.records if r.name == "bot.requests"]
+    assert [(r.what, r.team, r.outcome) for r in lines] == [  # type: ignore[attr-defined]
+        ("command:/revops-unknown", "T1", 200),
+        ("event:app_home_opened", "T1", 200),
+    ]
+    assert lines[0].user == "U2" and isinstance(lines[0].ms, float)  # type: ignore[attr-defined]
+    text = "\n".join(record.getMessage() + str(vars(record)) for record in caplog.records)
+    assert "xoxb-test" not in text and SIGNING_SECRET not in text
