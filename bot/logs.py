@@ -29,6 +29,16 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropKnownNoise(logging.Filter):
+    """Bolt warns at every start that SLACK_BOT_TOKEN is unused when a client is given: the
+    client we give carries that token (and our base URL and retry policy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "slack_bolt.App" and "`token` will be unused" in record.getMessage()
+        )
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -56,6 +66,7 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(KeyValueFormatter(TEXT_FORMAT))
     handler.addFilter(RedactSecrets())
+    handler.addFilter(DropKnownNoise())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -95,13 +95,7 @@ def job_kinds(services: Services) -> list[JobKind]:
     return kinds
 
 
-def build_runtime(
-    settings: Settings,
-    *,
-    engine: Engine | None = None,
-    rate_limits: RateLimits | None = None,
-    send_threads: int = 4,
-) -> Runtime:
+def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     engine = engine or build_engine(settings.database_url)
     installation_store = None
     if settings.slack_mode is SlackMode.oauth:
@@ -122,12 +116,16 @@ def build_runtime(
         installation_store=installation_store,
         engine=engine,
     )
+    limits = RateLimits(
+        per_channel_per_second=settings.send_rate_per_channel_per_second,
+        per_team_per_minute=settings.send_rate_per_minute,
+    )
     runner = Runner(
         services,
         services.clients,
-        Sender(Pacer(rate_limits or RateLimits())),
+        Sender(Pacer(limits)),
         job_kinds(services),
-        send_threads=send_threads,
+        send_threads=settings.send_threads,
     )
     return Runtime(
         settings=settings, engine=engine, services=services, bolt_app=bolt_app, runner=runner

@@ -85,6 +85,14 @@ class Settings(DatabaseSettings):
     listener_threads: Annotated[int, Field(ge=1, le=512)] = Field(
         default=32, alias="LISTENER_THREADS"
     )
+    # Pacing of scheduled posts, under Slack's limits for chat.postMessage.
+    send_rate_per_minute: Annotated[float, Field(gt=0)] = Field(
+        default=300.0, alias="SEND_RATE_PER_MINUTE"
+    )
+    send_rate_per_channel_per_second: Annotated[float, Field(gt=0)] = Field(
+        default=1.0, alias="SEND_RATE_PER_CHANNEL_PER_SECOND"
+    )
+    send_threads: Annotated[int, Field(ge=1, le=32)] = Field(default=4, alias="SEND_THREADS")
 
     @field_validator("slack_api_url", "hubspot_api_url")
     @classmethod
@@ -147,6 +155,9 @@ _SHOWABLE_INPUTS = {
     "WEB_CONCURRENCY",
     "WEB_THREADS",
     "LISTENER_THREADS",
+    "SEND_RATE_PER_MINUTE",
+    "SEND_RATE_PER_CHANNEL_PER_SECOND",
+    "SEND_THREADS",
 }
 
 

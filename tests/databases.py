@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.db import build_engine
-from bot.db.all_models import Base
 from bot.db.migrations import upgrade
 
 TEST_DATABASE_URL = "TEST_DATABASE_URL"
@@ -82,8 +81,9 @@ def fresh_sqlite_copy(template: Path, directory: Path) -> str:
 
 def empty_all_tables(engine: Engine) -> None:
     """Start a test from empty tables on a shared, migrated PostgreSQL database."""
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
+        tables = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        names = ", ".join(f'"{name}"' for name in sorted(tables))
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 

@@ -1,6 +1,6 @@
 """Gettext catalogues: which strings each bot domain uses, and a command to update the `.po`.
 
-    python -m tests.i18n_catalogs        # add new msgids (empty msgstr) to every French catalogue
+    python -m tests.i18n_catalogs [DOMAIN ...]   # new msgids, empty msgstr, in French catalogues
 
 A catalogue per domain (bot/<domain>/ → <domain>.po; top-level modules and shared adapters →
 core.po) so that domains never edit each other's file. Tests use `extract_by_domain` to check
@@ -45,9 +45,11 @@ def catalogue_path(language: str, domain: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def update_catalogues() -> None:
+def update_catalogues(domains: list[str] | None = None) -> None:
     for language in LANGUAGES:
         for domain, messages in extract_by_domain().items():
+            if domains and domain not in domains:
+                continue
             path = catalogue_path(language, domain)
             if path.exists():
                 with path.open("rb") as po_file:
@@ -64,4 +66,6 @@ def update_catalogues() -> None:
 
 
 if __name__ == "__main__":
-    update_catalogues()
+    import sys
+
+    update_catalogues(sys.argv[1:] or None)

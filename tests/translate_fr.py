@@ -1,6 +1,6 @@
 """Fill French msgstr values from a {msgid: translation} JSON mapping.
 
-    python -m tests.translate_fr FILE.json
+    python -m tests.translate_fr FILE.json [DOMAIN ...]
 
 Used by developers after `python -m tests.i18n_catalogs`; the JSON holds only new strings.
 """
@@ -16,9 +16,11 @@ from babel.messages.pofile import read_po, write_po
 from tests.i18n_catalogs import LOCALE_DIR
 
 
-def fill(translations: dict[str, str | list[str]]) -> int:
+def fill(translations: dict[str, str | list[str]], domains: list[str] | None = None) -> int:
     filled = 0
     for path in sorted((LOCALE_DIR / "fr" / "LC_MESSAGES").glob("*.po")):
+        if domains and path.stem not in domains:
+            continue
         with path.open("rb") as po_file:
             catalog = read_po(po_file, locale="fr", domain=path.stem)
         catalog.fuzzy = False
@@ -37,4 +39,4 @@ def fill(translations: dict[str, str | list[str]]) -> int:
 
 
 if __name__ == "__main__":
-    print(fill(json.loads(Path(sys.argv[1]).read_text())), "messages filled")
+    print(fill(json.loads(Path(sys.argv[1]).read_text()), sys.argv[2:] or None), "messages filled")

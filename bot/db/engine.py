@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,3 +72,26 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_or_ignore(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], conflict: list[str]
+) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns the rows inserted.
+
+    Two processes (or threads) meeting the same new key is normal here: a first request and a
+    job, two clocks. Both go on; the database keeps one row.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    primary_key = list(model.__table__.primary_key.columns)
+    statement = (
+        insert(model)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*primary_key)
+    )
+    # RETURNING counts inserted rows on both backends (rowcount is -1 on psycopg here).
+    return len(session.execute(statement).all())

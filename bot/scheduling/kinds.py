@@ -44,6 +44,10 @@ class JobKind:
     grace: timedelta = timedelta(hours=12)
     max_attempts: int = 5
 
+    def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
+        """Slack-side work before planning (e.g. refresh the member list). No transaction is
+        open here, so Slack may be called; a failure is logged and planning goes on."""
+
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         raise NotImplementedError
 

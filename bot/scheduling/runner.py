@@ -19,6 +19,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.scheduling import service
@@ -84,6 +85,13 @@ class TickReport:
         }
 
 
+def _reloaded(session: Session, delivery: Delivery) -> Delivery:
+    """The ledger row as the database has it now (never merge a stale copy back in)."""
+    row = session.get(Delivery, delivery.id)
+    assert row is not None
+    return row
+
+
 class Runner:
     def __init__(
         self,
@@ -114,6 +122,10 @@ class Runner:
         started = time.perf_counter()
         report = TickReport(kind=kind.name)
         try:
+            try:
+                kind.prepare(self.services, now=now, team_id=team_id)
+            except Exception:
+                logger.exception("preparing %s failed; planning with what is known", kind.name)
             self._plan(kind, now=now, team_id=team_id, forced=forced, report=report)
             self._recover(kind, now=now, team_id=team_id, report=report)
             self._deliver(kind, now=now, team_id=team_id, report=report)
@@ -179,9 +191,9 @@ class Runner:
         try:
             client = self.clients.for_team(delivery.team_id)
             channel = delivery.channel or self._conversation_of(client, delivery.recipient)
-            oldest = (delivery.claimed_at or delivery.created_at).timestamp() - 60
+            # The interrupted post, if Slack got it, is among the channel's latest messages.
             response = client.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", limit=100, include_all_metadata=True
+                channel=channel, limit=100, include_all_metadata=True
             )
         except (SlackClientError, LookupError) as error:
             # Unknown outcome and no way to look: resend (at least once) rather than drop.
@@ -239,7 +251,7 @@ class Runner:
         try:
             with session_scope(factory) as session:
                 context = JobContext(session=session, now=now, services=self.services)
-                messages = kind.render(context, session.merge(delivery))
+                messages = kind.render(context, _reloaded(session, delivery))
             if not messages:
                 with session_scope(factory) as session:
                     service.mark_skipped(
@@ -252,7 +264,7 @@ class Runner:
                 service.mark_sent(session=session, delivery_id=delivery.id, now=now)
                 kind.on_sent(
                     JobContext(session=session, now=now, services=self.services),
-                    session.merge(delivery),
+                    _reloaded(session, delivery),
                     posted,
                 )
             report.count("sent")

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db import insert_or_ignore
 from bot.scheduling.cadence import (
     Cadence,
     Frequency,
@@ -85,14 +84,33 @@ def save_schedule(
     An unchanged cadence keeps its pending `next_run_at`: saving the same settings twice must
     not push a due send into the future.
     """
-    schedule = session.scalar(
-        select(Schedule).where(
-            Schedule.team_id == team_id, Schedule.kind == kind, Schedule.subject == subject
-        )
-    )
+    schedule = find_schedule(session=session, team_id=team_id, kind=kind, subject=subject)
     if schedule is None:
-        schedule = Schedule(team_id=team_id, kind=kind, subject=subject, paused=False)
-        session.add(schedule)
+        # Two processes may schedule the same subject at once (two clocks meeting a new member).
+        insert_or_ignore(
+            session,
+            Schedule,
+            [
+                {
+                    "team_id": team_id,
+                    "kind": kind,
+                    "subject": subject,
+                    "recipient": recipient,
+                    "frequency": cadence.frequency.value,
+                    "weekday": cadence.weekday,
+                    "hour": cadence.hour,
+                    "minute": cadence.minute,
+                    "tz": cadence.tz,
+                    "tz_follows_recipient": tz_follows_recipient,
+                    "paused": False,
+                    "next_run_at": next_occurrence(cadence, now),
+                    "updated_at": now,
+                }
+            ],
+            ["team_id", "kind", "subject"],
+        )
+        schedule = find_schedule(session=session, team_id=team_id, kind=kind, subject=subject)
+        assert schedule is not None
     changed = (
         schedule.frequency != cadence.frequency.value
         or schedule.weekday != cadence.weekday
@@ -108,7 +126,7 @@ def save_schedule(
     schedule.minute = cadence.minute
     schedule.tz = cadence.tz
     schedule.tz_follows_recipient = tz_follows_recipient
-    if changed or schedule.next_run_at is None:
+    if changed:
         schedule.next_run_at = next_occurrence(cadence, now)
     session.flush()
     return schedule
@@ -271,16 +289,14 @@ def enqueue(*, session: Session, kind: str, items: Sequence[DueItem], now: datet
         }
         for item in items
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     created = 0
     for chunk_start in range(0, len(rows), 500):
-        statement = insert(Delivery).values(rows[chunk_start : chunk_start + 500])
-        statement = statement.on_conflict_do_nothing(
-            index_elements=["team_id", "kind", "recipient", "period"]
-        ).returning(Delivery.id)
-        # RETURNING counts inserted rows on both backends (rowcount is -1 on psycopg here).
-        created += len(session.execute(statement).all())
+        created += insert_or_ignore(
+            session,
+            Delivery,
+            rows[chunk_start : chunk_start + 500],
+            ["team_id", "kind", "recipient", "period"],
+        )
     return created
 
 

@@ -57,6 +57,15 @@ class TeamClients:
         self._default = build_client(settings) if settings.slack_bot_token is not None else None
         self._lock = threading.Lock()
         self._by_token: dict[str, WebClient] = {}
+        self._token_team: str | None = None
+
+    def token_team_id(self) -> str | None:
+        """In token mode, the one workspace the token belongs to (auth.test, asked once)."""
+        if self._default is None:
+            return None
+        if self._token_team is None:
+            self._token_team = str(self._default.auth_test()["team_id"])
+        return self._token_team
 
     def for_team(self, team_id: str) -> WebClient:
         if self._installation_store is None:

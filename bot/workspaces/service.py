@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.db import insert_or_ignore
 from bot.workspaces.models import Member, WebhookToken, Workspace
 
 # Slack profile fields change rarely; `user_change` events refresh them sooner.
@@ -34,9 +35,22 @@ def ensure_workspace(*, session: Session, team_id: str, name: str = "") -> Works
     """Return the workspace row, creating it on first contact (a request or an install)."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(team_id=team_id, name=name)
-        session.add(workspace)
-        session.flush()
+        insert_or_ignore(
+            session,
+            Workspace,
+            [
+                {
+                    "team_id": team_id,
+                    "name": name,
+                    "installed_at": datetime.now(UTC),
+                    "default_locale": "en-US",
+                    "holidays": [],
+                }
+            ],
+            ["team_id"],
+        )
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
     elif name and workspace.name != name:
         workspace.name = name
     return workspace
@@ -56,8 +70,26 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
     ensure_workspace(session=session, team_id=team_id)
     member = session.get(Member, (team_id, profile.user_id))
     if member is None:
-        member = Member(team_id=team_id, user_id=profile.user_id)
-        session.add(member)
+        insert_or_ignore(
+            session,
+            Member,
+            [
+                {
+                    "team_id": team_id,
+                    "user_id": profile.user_id,
+                    "name": profile.name,
+                    "tz": profile.tz,
+                    "is_admin": False,
+                    "is_owner": False,
+                    "is_bot": False,
+                    "deleted": False,
+                    "refreshed_at": now,
+                }
+            ],
+            ["team_id", "user_id"],
+        )
+        member = session.get(Member, (team_id, profile.user_id))
+        assert member is not None
     member.name = profile.name
     member.tz = profile.tz
     member.locale = profile.locale or member.locale

@@ -1,0 +1,168 @@
+"""Ack latency of `/revops-request`: revops-bot against a bare Bolt app, same server, same run.
+
+    python bench/ack_latency.py [--requests 400] [--concurrency 8] [--rounds 4]
+
+Both apps run under gunicorn (gthread, 1 worker, WEB_THREADS threads) as separate processes,
+talking to the fake Slack Web API on loopback. Each round sends the same number of signed
+slash commands to each app (order alternated), 8 at a time, and records the time to the HTTP
+answer (the ack). Two passes: the fake answering at once, then in 50 ms like Slack's API, where
+a bare sync Bolt app's 5-thread listener pool queues acks behind views.open calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, http  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.slack.signing import SlackSigner, slash_command  # noqa: E402
+
+WEB_THREADS = "16"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            if http("GET", url + "/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: int) -> list[float]:
+    def one(i: int) -> float:
+        body, content_type = slash_command(
+            "/revops-request", f"Pipeline report {i}", user_id="U1",
+            trigger_id=fake.new_trigger_id(),
+        )
+        headers = signer.headers(body, content_type=content_type)
+        result = http("POST", url + "/slack/events", body.encode(), headers)
+        if result.status != 200:
+            raise SystemExit(f"{url} answered {result.status}: {result.text[:200]}")
+        return result.elapsed
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    with ExitStack() as stack:
+        fake = stack.enter_context(FakeSlack(latency_seconds=latency))
+        fake.add_user(user_id="U1", tz="Europe/Paris", locale="en-US")
+        fake.add_channel(channel_id="C1", name="general")
+        base_env = {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.url,
+            "WEB_THREADS": WEB_THREADS,
+            "LOG_FORMAT": "json",
+        }
+        database = workdir / f"bench-{int(latency * 1000)}.db"
+        bot_env = {**base_env, "DATABASE_URL": f"sqlite:///{database}"}
+        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=bot_env,
+                       cwd=workdir, check=True, capture_output=True)
+        bot_port, bare_port = free_port(), free_port()
+        bot = start([sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
+                    {**bot_env, "PORT": str(bot_port)}, workdir)
+        stack.callback(stop, bot)
+        bare = start(
+            [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
+             "--threads", WEB_THREADS, "--bind", f"127.0.0.1:{bare_port}",
+             "--log-level", "warning", "bench.bare_bolt_app:create()"],
+            {**base_env, "PYTHONPATH": str(ROOT)}, ROOT,
+        )
+        stack.callback(stop, bare)
+        targets = {"revops-bot": f"http://127.0.0.1:{bot_port}",
+                   "bare Bolt": f"http://127.0.0.1:{bare_port}"}
+        for url in targets.values():
+            wait_until_up(url, bot if url.endswith(str(bot_port)) else bare)
+        signer = SlackSigner(SIGNING_SECRET)
+        for url in targets.values():  # warm-up: imports, first auth.test, connection pools
+            fire(url, fake, signer, 40, args.concurrency)
+        fake.reset_calls()
+        samples: dict[str, list[float]] = {name: [] for name in targets}
+        per_round = args.requests // args.rounds
+        for round_number in range(args.rounds):
+            order = list(targets) if round_number % 2 == 0 else list(reversed(targets))
+            for name in order:
+                samples[name] += fire(targets[name], fake, signer, per_round, args.concurrency)
+        time.sleep(1.0 + latency * 20)  # let the last listeners finish their views.open
+        opened = len(fake.calls("views.open", ok=True))
+        failed_opens = [c.error for c in fake.calls("views.open", ok=False)]
+    return {"samples": samples, "opened": opened, "failed_opens": failed_opens}
+
+
+def report(latency: float, result: dict[str, object], args: argparse.Namespace) -> None:
+    samples: dict[str, list[float]] = result["samples"]  # type: ignore[assignment]
+    print(f"\n== fake Slack Web API latency {latency * 1000:.0f} ms, "
+          f"{args.concurrency} concurrent, {args.requests} commands per app ==")
+    print(f"{'app':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks > 3 s':>11}")
+    for name, values in samples.items():
+        print(f"{name:<12} {percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}"
+              f" {max(values) * 1000:8.1f} {sum(v > 3 for v in values):11d}")
+    bot, bare = samples["revops-bot"], samples["bare Bolt"]
+    print(f"ratio bot/bare: p50 {statistics.median(bot) / statistics.median(bare):.2f}, "
+          f"p99 {percentile(bot, 0.99) / percentile(bare, 0.99):.2f}")
+    print(f"views.open accepted by the fake: {result['opened']} of {2 * args.requests}; "
+          f"refused: {len(result['failed_opens'])} {sorted(set(result['failed_opens']))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--latencies", default="0,0.05", help="fake API latencies, seconds")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        for latency in [float(value) for value in args.latencies.split(",")]:
+            report(latency, run_pass(latency, args, Path(directory)), args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Rules of the weekly personal digest.
+
+- Every active human member of a workspace gets a weekly digest schedule at the workspace's
+  digest weekday and hour, in the member's own Slack time zone (the schedule follows the zone
+  when the member moves).
+- Unsubscribing pauses the member's schedule at once; resubscribing resumes it from the next
+  slot. A member who left (deleted in Slack) gets nothing.
+- A digest covers the seven local days before the day it is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.orm import Session
+
+from bot.digests.models import DigestOptOut, DigestSettings
+from bot.scheduling import service as scheduling
+from bot.scheduling.cadence import Cadence, Frequency
+from bot.scheduling.models import Schedule
+from bot.workspaces.models import Member
+from bot.workspaces.service import ensure_workspace
+
+KIND = "weekly-digest"
+MEMBER_SYNC_EVERY = timedelta(hours=24)
+# Creating schedules is cheap but not free: a first sync of a big workspace spreads over ticks.
+NEW_SCHEDULES_PER_TICK = 5000
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    end: date  # inclusive
+
+
+def settings_of(*, session: Session, team_id: str) -> DigestSettings:
+    """The workspace's digest settings, created with the defaults (Monday 09:00) on first use."""
+    settings = session.get(DigestSettings, team_id)
+    if settings is None:
+        ensure_workspace(session=session, team_id=team_id)
+        settings = DigestSettings(team_id=team_id, weekday=0, hour=9, enabled=True)
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+def cadence_for(settings: DigestSettings, tz: str) -> Cadence:
+    return Cadence(Frequency.weekly, hour=settings.hour, weekday=settings.weekday, tz=tz)
+
+
+def needs_member_sync(*, settings: DigestSettings, now: datetime) -> bool:
+    """The member list is refreshed from Slack (paged users.list) at most once a day."""
+    return (
+        settings.members_synced_at is None or now - settings.members_synced_at >= MEMBER_SYNC_EVERY
+    )
+
+
+def schedule_new_members(*, session: Session, team_id: str, now: datetime) -> int:
+    """Give each active member without a digest schedule (and not opted out) their schedule."""
+    settings = settings_of(session=session, team_id=team_id)
+    if not settings.enabled:
+        return 0
+    missing = session.scalars(
+        select(Member)
+        .outerjoin(
+            Schedule,
+            and_(
+                Schedule.team_id == Member.team_id,
+                Schedule.kind == KIND,
+                Schedule.subject == Member.user_id,
+            ),
+        )
+        .outerjoin(
+            DigestOptOut,
+            and_(DigestOptOut.team_id == Member.team_id, DigestOptOut.user_id == Member.user_id),
+        )
+        .where(
+            Member.team_id == team_id,
+            Member.deleted.is_(False),
+            Member.is_bot.is_(False),
+            Schedule.id.is_(None),
+            DigestOptOut.user_id.is_(None),
+        )
+        .limit(NEW_SCHEDULES_PER_TICK)
+    ).all()
+    for member in missing:
+        scheduling.save_schedule(
+            session=session,
+            team_id=team_id,
+            kind=KIND,
+            subject=member.user_id,
+            recipient=member.user_id,
+            cadence=cadence_for(settings, member.tz),
+            now=now,
+            tz_follows_recipient=True,
+        )
+    return len(missing)
+
+
+def is_subscribed(*, session: Session, team_id: str, user_id: str) -> bool:
+    return session.get(DigestOptOut, (team_id, user_id)) is None
+
+
+def unsubscribe(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    """Stop the member's digests at once, including one already planned this week."""
+    if session.get(DigestOptOut, (team_id, user_id)) is None:
+        ensure_workspace(session=session, team_id=team_id)
+        session.add(DigestOptOut(team_id=team_id, user_id=user_id, unsubscribed_at=now))
+    scheduling.pause_schedule(session=session, team_id=team_id, kind=KIND, subject=user_id)
+
+
+def resubscribe(*, session: Session, team_id: str, user_id: str, now: datetime) -> None:
+    """Digests start again from the next slot; nothing missed meanwhile is sent."""
+    session.execute(
+        delete(DigestOptOut).where(DigestOptOut.team_id == team_id, DigestOptOut.user_id == user_id)
+    )
+    scheduling.resume_schedule(
+        session=session, team_id=team_id, kind=KIND, subject=user_id, now=now
+    )
+
+
+def change_cadence(
+    *, session: Session, team_id: str, weekday: int, hour: int, now: datetime
+) -> int:
+    """A new digest day or hour applies to every member's schedule at once, each in their zone."""
+    settings = settings_of(session=session, team_id=team_id)
+    settings.weekday, settings.hour = weekday, hour
+    schedules = session.scalars(
+        select(Schedule).where(Schedule.team_id == team_id, Schedule.kind == KIND)
+    ).all()
+    for schedule in schedules:
+        scheduling.save_schedule(
+            session=session,
+            team_id=team_id,
+            kind=KIND,
+            subject=schedule.subject,
+            recipient=schedule.recipient,
+            cadence=cadence_for(settings, schedule.tz),
+            now=now,
+            tz_follows_recipient=True,
+        )
+    return len(schedules)
+
+
+def week_before(send_day: date) -> Week:
+    """The seven local days a digest sent on `send_day` looks back on."""
+    return Week(start=send_day - timedelta(days=7), end=send_day - timedelta(days=1))
+
+
+def may_receive(member: Member | None, *, subscribed: bool) -> bool:
+    """Only a present, human, subscribed member gets a digest."""
+    return member is not None and not member.deleted and not member.is_bot and subscribed
