@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -44,6 +46,7 @@ def create_app(
     client: WebClient | None = None,
     installation_store: SQLAlchemyInstallationStore | None = None,
     engine: Engine | None = None,
+    on_installed: Callable[[str, str], None] | None = None,
 ) -> App:
     """Build the Bolt app for the mode the settings choose (token, Socket Mode or OAuth)."""
     client = client or build_client(settings)
@@ -60,7 +63,8 @@ def create_app(
     }
     if settings.slack_mode is SlackMode.oauth:
         assert installation_store is not None and engine is not None
-        app = App(oauth_settings=oauth_settings(settings, installation_store, engine), **common)
+        oauth = oauth_settings(settings, installation_store, engine, on_installed=on_installed)
+        app = App(oauth_settings=oauth, **common)
     else:
         app = App(**common)  # token comes from the client; Bolt checks it with auth.test
     app.error(_error_handler(services))
@@ -71,7 +75,11 @@ def create_app(
 
 
 def oauth_settings(
-    settings: Settings, installation_store: SQLAlchemyInstallationStore, engine: Engine
+    settings: Settings,
+    installation_store: SQLAlchemyInstallationStore,
+    engine: Engine,
+    *,
+    on_installed: Callable[[str, str], None] | None = None,
 ) -> OAuthSettings:
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     return OAuthSettings(
@@ -86,7 +94,22 @@ def oauth_settings(
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=engine
         ),
+        callback_options=CallbackOptions(
+            success=_after_install(on_installed), failure=lambda args: args.default.failure(args)
+        ),
     )
+
+
+def _after_install(
+    on_installed: Callable[[str, str], None] | None,
+) -> Callable[[SuccessArgs], BoltResponse]:
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if on_installed is not None and installation.team_id:
+            on_installed(installation.team_id, installation.team_name or "")
+        return args.default.success(args)
+
+    return success
 
 
 TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try again in a minute.")

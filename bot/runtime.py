@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import ModuleType
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -20,7 +21,7 @@ from bot.app import create_app
 from bot.celebrations import handlers as celebrations_handlers
 from bot.celebrations import jobs as celebrations_jobs
 from bot.celebrations import webhooks as celebrations_webhooks
-from bot.db import build_engine, session_factory
+from bot.db import build_engine, session_factory, session_scope
 from bot.digests import handlers as digests_handlers
 from bot.digests import jobs as digests_jobs
 from bot.home import handlers as home_handlers
@@ -28,6 +29,8 @@ from bot.intake import handlers as intake_handlers
 from bot.intake import jobs as intake_jobs
 from bot.privacy import handlers as privacy_handlers
 from bot.privacy import jobs as privacy_jobs
+from bot.privacy import lifecycle
+from bot.privacy.secrets import EncryptedInstallationStore, TokenCipher, fernet_for
 from bot.projects import handlers as projects_handlers
 from bot.projects import jobs as projects_jobs
 from bot.projects import webhooks as projects_webhooks
@@ -41,6 +44,7 @@ from bot.slack.client import TeamClients, build_client
 from bot.slack.sender import Pacer, RateLimits, Sender
 from bot.web import WebhookRoutes, create_web_app
 from bot.workspaces import handlers as workspace_handlers
+from bot.workspaces.service import ensure_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +99,29 @@ def job_kinds(services: Services) -> list[JobKind]:
     return kinds
 
 
+def workspace_installed(services: Services, team_id: str, name: str) -> None:
+    """A workspace installed (or re-installed) the app: it exists, and its sends are back on."""
+    with session_scope(services.session_factory) as session:
+        ensure_workspace(session=session, team_id=team_id, name=name)
+        lifecycle.mark_reinstalled(session=session, team_id=team_id, now=datetime.now(UTC))
+
+
+def _installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
+    assert settings.slack_client_id is not None
+    if settings.secret_key is None:
+        return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    cipher = TokenCipher(fernet_for(settings.secret_key.get_secret_value()))
+    return EncryptedInstallationStore(
+        client_id=settings.slack_client_id, engine=engine, cipher=cipher
+    )
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     engine = engine or build_engine(settings.database_url)
     installation_store = None
     if settings.slack_mode is SlackMode.oauth:
         assert settings.slack_client_id is not None
-        installation_store = SQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine
-        )
+        installation_store = _installation_store(settings, engine)
     services = Services(
         settings=settings,
         session_factory=session_factory(engine),
@@ -115,6 +134,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         client=build_client(settings),
         installation_store=installation_store,
         engine=engine,
+        on_installed=lambda team_id, name: workspace_installed(services, team_id, name),
     )
     limits = RateLimits(
         per_channel_per_second=settings.send_rate_per_channel_per_second,

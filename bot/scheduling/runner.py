@@ -250,12 +250,18 @@ class Runner:
                 return False
         try:
             with session_scope(factory) as session:
-                context = JobContext(session=session, now=now, services=self.services)
-                messages = kind.render(context, _reloaded(session, delivery))
+                blocked = service.blocked_reason(session=session, delivery=delivery)
+                messages = []
+                if blocked is None:
+                    context = JobContext(session=session, now=now, services=self.services)
+                    messages = kind.render(context, _reloaded(session, delivery))
             if not messages:
                 with session_scope(factory) as session:
                     service.mark_skipped(
-                        session=session, delivery_id=delivery.id, reason="nothing to say", now=now
+                        session=session,
+                        delivery_id=delivery.id,
+                        reason=blocked or "nothing to say",
+                        now=now,
                     )
                 report.count("nothing_to_say")
                 return True

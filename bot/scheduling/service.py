@@ -25,7 +25,7 @@ from bot.scheduling.cadence import (
     period_of,
 )
 from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
-from bot.workspaces.models import Workspace
+from bot.workspaces.models import Member, Workspace
 
 # Missed occurrences older than the latest are recorded as skipped, up to this many per tick.
 MAX_MISSED_RECORDED = 12
@@ -419,3 +419,18 @@ def failed_deliveries(*, session: Session, team_id: str, limit: int = 10) -> lis
             .limit(limit)
         )
     )
+
+
+def blocked_reason(*, session: Session, delivery: Delivery) -> str | None:
+    """Why a due send must not go out any more, checked just before it is sent.
+
+    Nothing goes to a workspace that uninstalled the app, and no DM to someone who left it.
+    """
+    workspace = session.get(Workspace, delivery.team_id)
+    if workspace is None or workspace.uninstalled_at is not None:
+        return "workspace uninstalled"
+    if delivery.recipient[:1] in {"U", "W"}:
+        member = session.get(Member, (delivery.team_id, delivery.recipient))
+        if member is not None and member.deleted:
+            return "recipient left the workspace"
+    return None
