@@ -55,8 +55,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def start(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -70,7 +71,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: int) -> list[float]:
     def one(i: int) -> float:
         body, content_type = slash_command(
-            "/revops-request", f"Pipeline report {i}", user_id="U1",
+            "/revops-request",
+            f"Pipeline report {i}",
+            user_id="U1",
             trigger_id=fake.new_trigger_id(),
         )
         headers = signer.headers(body, content_type=content_type)
@@ -104,21 +107,45 @@ def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[st
         }
         database = workdir / f"bench-{int(latency * 1000)}.db"
         bot_env = {**base_env, "DATABASE_URL": f"sqlite:///{database}"}
-        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=bot_env,
-                       cwd=workdir, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            env=bot_env,
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+        )
         bot_port, bare_port = free_port(), free_port()
-        bot = start([sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
-                    {**bot_env, "PORT": str(bot_port)}, workdir)
+        bot = start(
+            [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
+            {**bot_env, "PORT": str(bot_port)},
+            workdir,
+        )
         stack.callback(stop, bot)
         bare = start(
-            [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
-             "--threads", WEB_THREADS, "--bind", f"127.0.0.1:{bare_port}",
-             "--log-level", "warning", "bench.bare_bolt_app:create()"],
-            {**base_env, "PYTHONPATH": str(ROOT)}, ROOT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "1",
+                "--threads",
+                WEB_THREADS,
+                "--bind",
+                f"127.0.0.1:{bare_port}",
+                "--log-level",
+                "warning",
+                "bench.bare_bolt_app:create()",
+            ],
+            {**base_env, "PYTHONPATH": str(ROOT)},
+            ROOT,
         )
         stack.callback(stop, bare)
-        targets = {"revops-bot": f"http://127.0.0.1:{bot_port}",
-                   "bare Bolt": f"http://127.0.0.1:{bare_port}"}
+        targets = {
+            "revops-bot": f"http://127.0.0.1:{bot_port}",
+            "bare Bolt": f"http://127.0.0.1:{bare_port}",
+        }
         for url in targets.values():
             wait_until_up(url, bot if url.endswith(str(bot_port)) else bare)
         signer = SlackSigner(SIGNING_SECRET)
@@ -139,17 +166,25 @@ def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[st
 
 def report(latency: float, result: dict[str, object], args: argparse.Namespace) -> None:
     samples: dict[str, list[float]] = result["samples"]  # type: ignore[assignment]
-    print(f"\n== fake Slack Web API latency {latency * 1000:.0f} ms, "
-          f"{args.concurrency} concurrent, {args.requests} commands per app ==")
+    print(
+        f"\n== fake Slack Web API latency {latency * 1000:.0f} ms, "
+        f"{args.concurrency} concurrent, {args.requests} commands per app =="
+    )
     print(f"{'app':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks > 3 s':>11}")
     for name, values in samples.items():
-        print(f"{name:<12} {percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}"
-              f" {max(values) * 1000:8.1f} {sum(v > 3 for v in values):11d}")
+        print(
+            f"{name:<12} {percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}"
+            f" {max(values) * 1000:8.1f} {sum(v > 3 for v in values):11d}"
+        )
     bot, bare = samples["revops-bot"], samples["bare Bolt"]
-    print(f"ratio bot/bare: p50 {statistics.median(bot) / statistics.median(bare):.2f}, "
-          f"p99 {percentile(bot, 0.99) / percentile(bare, 0.99):.2f}")
-    print(f"views.open accepted by the fake: {result['opened']} of {2 * args.requests}; "
-          f"refused: {len(result['failed_opens'])} {sorted(set(result['failed_opens']))}")
+    print(
+        f"ratio bot/bare: p50 {statistics.median(bot) / statistics.median(bare):.2f}, "
+        f"p99 {percentile(bot, 0.99) / percentile(bare, 0.99):.2f}"
+    )
+    print(
+        f"views.open accepted by the fake: {result['opened']} of {2 * args.requests}; "
+        f"refused: {len(result['failed_opens'])} {sorted(set(result['failed_opens']))}"
+    )
 
 
 def main() -> None:

@@ -117,6 +117,23 @@ TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try 
 
 def _error_handler(services: Services) -> Any:
     def handle_error(
+        error: Exception,
+        body: dict[str, Any],
+        context: Any,
+        respond: Any,
+        client: WebClient,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        outcome = _handle(error, body, context, respond, client)
+        if response is None and not isinstance(error, BoltUnhandledRequestError):
+            # The listener had acked before it raised. Bolt's thread runner (1.30) then resets
+            # the ack it had recorded to None, and the HTTP thread, still polling every 10 ms,
+            # may miss the ack and answer after the full 3-second timeout. Raising here ends
+            # Bolt's error path before that reset: the ack stands and Slack gets it at once.
+            raise AckedThenFailed() from error
+        return outcome
+
+    def _handle(
         error: Exception, body: dict[str, Any], context: Any, respond: Any, client: WebClient
     ) -> BoltResponse | None:
         if isinstance(error, BoltUnhandledRequestError):
@@ -140,6 +157,10 @@ def _error_handler(services: Services) -> Any:
         return None
 
     return handle_error
+
+
+class AckedThenFailed(Exception):
+    """Raised by the error handler once an error after ack() is handled (see handle_error)."""
 
 
 def _translator_or_english(services: Services, client: WebClient, context: Any) -> Translator:

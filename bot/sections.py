@@ -7,6 +7,7 @@ returned blocks out within Block Kit's limits. A section with nothing to say ret
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from bot.i18n import Translator
 from bot.workspaces.models import Member
 
 Block = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 class Surface(StrEnum):
@@ -84,8 +86,20 @@ class SectionList(Generic[ReaderT]):
         self._entries.sort(key=lambda entry: entry[0])
 
     def render(self, reader: ReaderT) -> list[tuple[str, list[Block]]]:
-        """(name, blocks) of every section, in order, including empty ones."""
-        return [(name, section(reader)) for _, name, section in self._entries]
+        """(name, blocks) of every section, in order, including empty ones.
+
+        A section that fails is logged and left out: one domain's bug must not blank a whole
+        Home tab, digest or gazette.
+        """
+        rendered = []
+        for _, name, section in self._entries:
+            try:
+                blocks = section(reader)
+            except Exception:
+                logger.exception("section %s failed; left out", name)
+                blocks = []
+            rendered.append((name, blocks))
+        return rendered
 
     def names(self) -> list[str]:
         return [name for _, name, _ in self._entries]

@@ -26,7 +26,7 @@ class SlackMode(StrEnum):
 
 
 class DatabaseSettings(BaseSettings):
-    """The part of the settings that `revops-bot db upgrade` needs: no Slack credentials."""
+    """What the database commands need (db upgrade, privacy export/erase): no Slack credentials."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -38,6 +38,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///revops-bot.db", alias="DATABASE_URL")
     log_format: LogFormat = Field(default=LogFormat.text, alias="LOG_FORMAT")
+    secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
 
     @field_validator("database_url")
     @classmethod
@@ -76,8 +77,6 @@ class Settings(DatabaseSettings):
     hubspot_api_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://api.hubapi.com"), alias="HUBSPOT_API_URL"
     )
-
-    secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
 
     # Operational knobs beyond the contract; defaults suit one small team.
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")

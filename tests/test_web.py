@@ -116,3 +116,20 @@ def _polite_notice_to(fake, user: str) -> str:  # type: ignore[no-untyped-def]
             return str(message.get("text", ""))
         time.sleep(0.05)
     raise AssertionError(f"no notice reached {user}: {[c.method for c in fake.calls()]}")
+
+
+def test_a_refusal_raised_right_after_the_ack_is_answered_at_once(bot: BotHarness) -> None:
+    from slack_bolt import Ack
+
+    from bot.errors import UserFacingError
+
+    def acked_then_refused(ack: Ack) -> None:
+        ack()
+        raise UserFacingError("Only workspace admins can do this.")
+
+    bot.runtime.bolt_app.action("test_acked_then_refused")(acked_then_refused)
+    for _ in range(20):  # the race this guards against is timing-dependent: try it often
+        response = bot.action("test_acked_then_refused", user_id="U1")
+        assert response.status == 200 and response.elapsed < 1.0
+    notices = bot.fake.wait_for("response_url", count=20)
+    assert notices[0].args["text"] == "Only workspace admins can do this."

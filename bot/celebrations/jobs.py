@@ -1,10 +1,86 @@
-"""Scheduled work of this domain."""
+"""Scheduled work of celebrations, all through the delivery ledger.
+
+- `celebrations-win-post`: a card per win (see posting.py), data-driven.
+- `celebrations-gazette`: weekly, one workspace-level schedule row saved with the settings.
+- `celebrations-top-performers`: the first working day of each month, same row shape.
+
+Channel posts speak the workspace's default language (`JobContext.translator` without a user):
+a channel has many readers, and the workspace chose one language for them.
+"""
 
 from __future__ import annotations
 
-from bot.scheduling.kinds import JobKind
+from datetime import timedelta
+
+from bot.celebrations import report_views, service
+from bot.celebrations.posting import WinPostKind
+from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
+from bot.scheduling.models import Delivery
+from bot.sections import GazetteReader
 from bot.services import Services
+from bot.slack.sender import OutgoingMessage
+
+
+class GazetteKind(ScheduledKind):
+    """The weekly gazette: every domain's gazette section, or a short quiet-week note."""
+
+    name = service.GAZETTE_KIND
+    grace = timedelta(hours=12)
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        settings = service.settings_of(session=ctx.session, team_id=delivery.team_id)
+        t = ctx.translator(team_id=delivery.team_id)
+        week_start, week_end = service.gazette_week(due_at=delivery.due_at, tz=settings.gazette_tz)
+        reader = GazetteReader(
+            session=ctx.session,
+            team_id=delivery.team_id,
+            t=t,
+            now=ctx.now,
+            week_start=week_start,
+            week_end=week_end,
+        )
+        sections = [blocks for _, blocks in ctx.services.sections.gazette.render(reader) if blocks]
+        if not sections:  # a quiet week still gets its gazette, short and friendly
+            sections = [report_views.quiet_week(t)]
+        header = report_views.gazette_header(t, week_start=week_start, week_end=week_end)
+        messages = report_views.split_messages(header, sections)
+        texts = report_views.gazette_texts(
+            t, week_start=week_start, week_end=week_end, parts=len(messages)
+        )
+        return [
+            OutgoingMessage(
+                channel=delivery.recipient, text=text, blocks=blocks, in_thread_of_first=part > 0
+            )
+            for part, (text, blocks) in enumerate(zip(texts, messages, strict=True))
+        ]
+
+
+class TopPerformersKind(ScheduledKind):
+    """The month's top sellers, support agents and best cases; nothing when nobody won."""
+
+    name = service.TOP_PERFORMERS_KIND
+    grace = timedelta(days=2)
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        settings = service.settings_of(session=ctx.session, team_id=delivery.team_id)
+        if not settings.top_performers:
+            return []
+        month_start, month_end = service.previous_month(
+            due_at=delivery.due_at, tz=settings.gazette_tz
+        )
+        start, end = service.local_days_window(
+            start=month_start, end=month_end, tz=settings.gazette_tz
+        )
+        wins = service.wins_between(
+            session=ctx.session, team_id=delivery.team_id, start=start, end=end
+        )
+        rankings = service.monthly_standings(wins, service.exchange_rates_of(settings))
+        if not rankings:
+            return []
+        t = ctx.translator(team_id=delivery.team_id)
+        text, blocks = report_views.top_performers(t, month_start=month_start, rankings=rankings)
+        return [OutgoingMessage(channel=delivery.recipient, text=text, blocks=blocks)]
 
 
 def kinds(services: Services) -> list[JobKind]:
-    return []
+    return [WinPostKind(), GazetteKind(), TopPerformersKind()]

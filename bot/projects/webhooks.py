@@ -1,15 +1,123 @@
-"""Inbound webhooks of this domain."""
+"""POST /webhooks/kpis: a dashboard tool pushes KPI values.
+
+    POST /webhooks/kpis
+    Authorization: Bearer rvb_...          (issued by an admin from the Home tab)
+    Idempotency-Key: 2026-11-23-win-rate   (required; a retry reuses it)
+    {"values": [{"project": "CPQ roll-out", "kpi": "Win rate", "value": 27.5,
+                 "measured_at": "2026-11-23T08:00:00Z"}]}
+
+A project is named by `project` (its name, any case) or `project_id`. The push is all or
+nothing: 401 without a valid token, 400 listing each bad field, 200 with what was recorded. A
+replay of the same Idempotency-Key returns the first answer (header `Idempotent-Replayed: true`)
+and changes nothing; the same key with a different body gets 422.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
 
+from flask import Flask, Request, Response, jsonify, request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import session_scope
+from bot.projects.kpi_values import PushAnswer, PushedValue, record_kpi_push
 from bot.services import Services
 from bot.web import WebhookRoutes
+from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
+
+MAX_KEY = 200
+MAX_VALUES = 500
+
+
+class PushedKpiValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: int | None = Field(default=None, ge=1)
+    project: str | None = Field(default=None, min_length=1, max_length=80)
+    kpi: str = Field(min_length=1, max_length=80)
+    value: float = Field(allow_inf_nan=False)
+    measured_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def names_one_project(self) -> PushedKpiValue:
+        if (self.project_id is None) == (self.project is None):
+            raise ValueError("name the project by exactly one of `project` or `project_id`")
+        return self
+
+
+class KpiPush(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    values: list[PushedKpiValue] = Field(min_length=1, max_length=MAX_VALUES)
 
 
 def routes(services: Services) -> WebhookRoutes:
     def add(web: Flask) -> None:
-        """No route yet: this domain is still to be built."""
+        web.add_url_rule(
+            "/webhooks/kpis",
+            endpoint="projects_kpis",
+            view_func=lambda: receive_kpis(services, request),
+            methods=["POST"],
+        )
 
     return add
+
+
+def receive_kpis(services: Services, incoming: Request) -> tuple[Response, int]:
+    team_id = bearer_team_id(services, incoming)
+    if team_id is None:
+        return unauthorized()
+    key = incoming.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > MAX_KEY:
+        return json_error(
+            400,
+            f"an Idempotency-Key header of 1 to {MAX_KEY} characters is required "
+            "(one per push; a retry reuses it)",
+        )
+    payload = incoming.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return json_error(400, 'the body must be a JSON object: {"values": [...]}')
+    try:
+        push = KpiPush.model_validate(payload)
+    except ValidationError as error:
+        return invalid_body(error)
+    fingerprint = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    values = [
+        PushedValue(
+            kpi=item.kpi,
+            value=item.value,
+            project_id=item.project_id,
+            project=item.project,
+            measured_at=item.measured_at.astimezone(UTC) if item.measured_at else None,
+        )
+        for item in push.values
+    ]
+    try:
+        answer = _record(services, team_id, key, fingerprint, values)
+    except IntegrityError:
+        # A concurrent push with the same key was stored first: answer as a replay of it.
+        answer = _record(services, team_id, key, fingerprint, values)
+    response = jsonify(answer.body)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, answer.status
+
+
+def _record(
+    services: Services, team_id: str, key: str, fingerprint: str, values: list[Any]
+) -> PushAnswer:
+    with session_scope(services.session_factory) as session:
+        return record_kpi_push(
+            session=session,
+            team_id=team_id,
+            idempotency_key=key,
+            body_sha256=fingerprint,
+            values=values,
+            now=datetime.now(UTC),
+        )

@@ -43,6 +43,8 @@ class JobKind:
     # How late a send may still go out after its due time (process down, queue backed up).
     grace: timedelta = timedelta(hours=12)
     max_attempts: int = 5
+    # A silent kind does its work in render() and posts nothing (a purge): done, not skipped.
+    silent: bool = False
 
     def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
         """Slack-side work before planning (e.g. refresh the member list). No transaction is

@@ -255,6 +255,11 @@ class Runner:
                 if blocked is None:
                     context = JobContext(session=session, now=now, services=self.services)
                     messages = kind.render(context, _reloaded(session, delivery))
+            if not messages and blocked is None and kind.silent:
+                with session_scope(factory) as session:
+                    service.mark_sent(session=session, delivery_id=delivery.id, now=now)
+                report.count("sent")
+                return True
             if not messages:
                 with session_scope(factory) as session:
                     service.mark_skipped(

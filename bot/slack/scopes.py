@@ -9,8 +9,11 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "check the bot is in a public channel chosen in settings",
     "channels:join": "join a public channel chosen in settings when asked to",
     "groups:read": "check the bot is in a private channel chosen in settings",
+    "channels:history": "message.channels: a requester's answer in a request card's thread",
+    "groups:history": "message.groups: the same when the intake channel is private",
     "reactions:write": "add a reaction to a celebration post",
     "reactions:read": "count reactions on win posts for the monthly best cases",
     "im:history": "after a crash, find whether a digest DM already went out (its metadata)",
     "files:write": "send an admin their privacy export by DM",
+    "im:write": "open the DM an export file is shared in (conversations.open)",
 }

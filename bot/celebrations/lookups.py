@@ -1,0 +1,136 @@
+"""Rules around the people and the channel a win reaches (re-exported by service.py).
+
+The e-mail → Slack user cache, who hears about problems, whether the bot can post in the
+celebration channel, and reactions on win posts (the month's best cases).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.celebrations.models import CelebrationSettings, EmailLookup, Win, WinReaction
+from bot.workspaces.models import Member
+from bot.workspaces.service import ensure_workspace
+
+# users.lookupByEmail answers are kept this long: a match rarely changes, a miss may join soon.
+EMAIL_MATCH_MAX_AGE = timedelta(days=30)
+EMAIL_MISS_MAX_AGE = timedelta(days=1)
+
+
+# ---------------------------------------------------------------- e-mail → Slack user
+
+
+def cached_email_user(
+    *, session: Session, team_id: str, email: str, now: datetime
+) -> EmailLookup | None:
+    """A fresh cached answer (EMAIL_MATCH_MAX_AGE for a match, EMAIL_MISS_MAX_AGE for a miss)."""
+    cached = session.get(EmailLookup, (team_id, email.lower()))
+    if cached is None:
+        return None
+    max_age = EMAIL_MATCH_MAX_AGE if cached.user_id else EMAIL_MISS_MAX_AGE
+    return cached if now - cached.looked_up_at < max_age else None
+
+
+def remember_email_user(
+    *, session: Session, team_id: str, email: str, user_id: str | None, now: datetime
+) -> None:
+    """Cache what users.lookupByEmail answered, a miss (None) included."""
+    ensure_workspace(session=session, team_id=team_id)
+    cached = session.get(EmailLookup, (team_id, email.lower()))
+    if cached is None:
+        session.add(
+            EmailLookup(team_id=team_id, email=email.lower(), user_id=user_id, looked_up_at=now)
+        )
+    else:
+        cached.user_id, cached.looked_up_at = user_id, now
+    session.flush()
+
+
+def claim_unknown_email_notice(
+    *, session: Session, team_id: str, email: str, now: datetime
+) -> bool:
+    """True the first time an e-mail that matches nobody in Slack is reported: admins are told
+    once per e-mail, not once per deal."""
+    cached = session.get(EmailLookup, (team_id, email.lower()))
+    if cached is None or cached.user_id is not None or cached.admins_told_at is not None:
+        return False
+    cached.admins_told_at = now
+    return True
+
+
+def admin_ids(*, session: Session, team_id: str) -> list[str]:
+    """Who hears about celebration problems: the admin who saved the settings, then the
+    workspace's admins and owners known to the member directory."""
+    settings = session.get(CelebrationSettings, team_id)
+    admins = list(
+        session.scalars(
+            select(Member.user_id)
+            .where(
+                Member.team_id == team_id,
+                or_(Member.is_admin.is_(True), Member.is_owner.is_(True)),
+                Member.deleted.is_(False),
+                Member.is_bot.is_(False),
+            )
+            .order_by(Member.user_id)
+        )
+    )
+    if settings is not None and settings.updated_by:
+        admins = [settings.updated_by, *(a for a in admins if a != settings.updated_by)]
+    return admins
+
+
+# ---------------------------------------------------------------- the channel's health
+
+
+def record_channel_state(
+    *, session: Session, team_id: str, channel_id: str, problem: str | None
+) -> bool:
+    """Remember whether the bot can post in the celebration channel. Returns True when admins
+    must be told now: the first problem seen for this channel (once per channel)."""
+    settings = session.get(CelebrationSettings, team_id)
+    if settings is None or settings.channel_id != channel_id:
+        return False
+    settings.channel_problem = problem
+    if problem is None or settings.channel_warned_for == channel_id:
+        return False
+    settings.channel_warned_for = channel_id
+    return True
+
+
+# ---------------------------------------------------------------- reactions
+
+
+def win_by_post(*, session: Session, team_id: str, channel_id: str, ts: str) -> Win | None:
+    """The win whose card is this message, if any."""
+    return session.scalar(
+        select(Win).where(Win.team_id == team_id, Win.channel_id == channel_id, Win.ts == ts)
+    )
+
+
+def add_reaction(
+    *, session: Session, team_id: str, channel_id: str, ts: str, user_id: str, name: str
+) -> bool:
+    """A reaction on a win post counts once per person and emoji (Slack's retries do not add
+    up). Returns False when the message is not a win post."""
+    win = win_by_post(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if win is None:
+        return False
+    key = (team_id, win.id, user_id, name[:100])
+    if session.get(WinReaction, key) is None:
+        session.add(WinReaction(team_id=team_id, win_id=win.id, user_id=user_id, name=name[:100]))
+        session.flush()
+    return True
+
+
+def remove_reaction(
+    *, session: Session, team_id: str, channel_id: str, ts: str, user_id: str, name: str
+) -> None:
+    """A reaction taken back no longer counts."""
+    win = win_by_post(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
+    if win is not None:
+        reaction = session.get(WinReaction, (team_id, win.id, user_id, name[:100]))
+        if reaction is not None:
+            session.delete(reaction)

@@ -1,0 +1,79 @@
+"""What celebrations adds to the shared surfaces: gazette, digest DM, Home tab.
+
+Each section reads through the service and renders through the views; no Slack call (the
+surface's owner holds a session while sections run).
+"""
+
+from __future__ import annotations
+
+from bot.celebrations import report_views, service, views
+from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
+from bot.services import Services
+from bot.workspaces.service import is_admin
+
+
+def register_sections(services: Services) -> None:
+    services.sections.gazette.add(order=10, name="wins", section=gazette_wins_section)
+    services.sections.digest.add(order=30, name="wins", section=digest_wins_section)
+    services.sections.home.add(order=300, name="recent-wins", section=recent_wins_section)
+    services.sections.home.add(order=940, name="celebrations-settings", section=settings_section)
+
+
+def gazette_wins_section(reader: GazetteReader) -> list[Block]:
+    """The week's wins: count, totals per currency, top wins ([] in a week without wins)."""
+    settings = service.settings_of(session=reader.session, team_id=reader.team_id)
+    start, end = service.week_window(
+        week_start=reader.week_start, week_end=reader.week_end, tz=settings.gazette_tz
+    )
+    wins = service.wins_between(
+        session=reader.session, team_id=reader.team_id, start=start, end=end
+    )
+    summary = service.summarise_week(wins, service.exchange_rates_of(settings))
+    return report_views.gazette_wins(reader.t, summary)
+
+
+def digest_wins_section(reader: DigestReader) -> list[Block]:
+    """The reader's wins of their week (their own time zone), their team's, one line on the
+    team's week; [] when the team won nothing. The team is the workspace: celebrations are
+    shared with everyone, and wins carry no smaller team."""
+    start, end = service.week_window(
+        week_start=reader.week_start, week_end=reader.week_end, tz=reader.member.tz or "UTC"
+    )
+    wins = service.wins_between(
+        session=reader.session, team_id=reader.team_id, start=start, end=end
+    )
+    mine = service.wins_of(wins, reader.user_id)
+    mine_ids = {win.id for win in mine}
+    settings = service.settings_of(session=reader.session, team_id=reader.team_id)
+    team = service.top_wins(
+        [win for win in wins if win.id not in mine_ids], service.exchange_rates_of(settings)
+    )
+    return report_views.digest_wins(
+        reader.t,
+        mine=mine,
+        team=team,
+        team_count=len(wins),
+        team_totals=service.totals_per_currency(wins),
+    )
+
+
+def recent_wins_section(viewer: HomeViewer) -> list[Block]:
+    wins = service.recent_wins(session=viewer.session, team_id=viewer.team_id)
+    return views.home_recent_wins(viewer.t, wins)
+
+
+def settings_section(viewer: HomeViewer) -> list[Block]:
+    """Admins only: the settings at a glance, and the channel warning when the bot is out."""
+    if not is_admin(viewer.member):
+        return []
+    settings = service.settings_of(session=viewer.session, team_id=viewer.team_id)
+    summary = views.SettingsSummary(
+        channel_id=settings.channel_id,
+        weekday=settings.gazette_weekday,
+        hour=settings.gazette_hour,
+        tz=settings.gazette_tz,
+        top_performers=settings.top_performers,
+        channel_problem=settings.channel_problem,
+        waiting=service.waiting_wins(session=viewer.session, team_id=viewer.team_id),
+    )
+    return views.home_settings_section(viewer.t, summary)

@@ -1,0 +1,400 @@
+"""The rules of celebrations. No Slack, no HubSpot: sessions and data in, models out.
+
+Every rule is reachable from here; the longer ones live beside this module and are
+re-exported below:
+- this module: recording a win exactly once, and its way to the channel (preparing →
+  ready → queued in the delivery ledger → posted);
+- `configuration.py`: settings and their schedules, which workspace a HubSpot portal is;
+- `rules.py` (pure): amounts and ISO 4217 currencies, won stages, the settings and win forms,
+  the gazette's week and the top performers' month;
+- `ranking.py` (pure): totals per currency, top wins, monthly standings (shared ties, no sum
+  across currencies without an exchange-rate setting);
+- `lookups.py`: the e-mail → Slack user cache, which admin hears about problems, the
+  celebration channel's health, reactions on win posts;
+- `queries.py`: the wins a gazette, a digest, the top performers or Home show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.celebrations.configuration import (
+    GAZETTE_KIND,
+    TOP_PERFORMERS_KIND,
+    WORKSPACE_SUBJECT,
+    save_settings,
+    settings_of,
+    team_for_portal,
+)
+from bot.celebrations.lookups import (
+    add_reaction,
+    admin_ids,
+    cached_email_user,
+    claim_unknown_email_notice,
+    record_channel_state,
+    remember_email_user,
+    remove_reaction,
+)
+from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource, WinWinner
+from bot.celebrations.queries import fact_of, recent_wins, week_window, wins_between, wins_of
+from bot.celebrations.ranking import (
+    monthly_standings,
+    summarise_week,
+    top_wins,
+    totals_per_currency,
+)
+from bot.celebrations.rules import (
+    DEFAULT_WON_STAGES,
+    DealDetails,
+    display_name_for_email,
+    exchange_rates_of,
+    gazette_week,
+    is_known_currency,
+    is_won_stage,
+    local_days_window,
+    parse_settings_form,
+    previous_month,
+)
+from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.scheduling.service import DueItem
+from bot.workspaces.service import ensure_workspace
+
+__all__ = [  # re-exported rules (see the module docstring)
+    "DEFAULT_WON_STAGES",
+    "GAZETTE_KIND",
+    "TOP_PERFORMERS_KIND",
+    "WORKSPACE_SUBJECT",
+    "add_reaction",
+    "admin_ids",
+    "cached_email_user",
+    "claim_unknown_email_notice",
+    "exchange_rates_of",
+    "fact_of",
+    "gazette_week",
+    "is_won_stage",
+    "local_days_window",
+    "monthly_standings",
+    "parse_settings_form",
+    "previous_month",
+    "recent_wins",
+    "record_channel_state",
+    "remember_email_user",
+    "remove_reaction",
+    "save_settings",
+    "settings_of",
+    "summarise_week",
+    "team_for_portal",
+    "top_wins",
+    "totals_per_currency",
+    "week_window",
+    "wins_between",
+    "wins_of",
+]
+
+WIN_POST_KIND = "celebrations-win-post"
+
+# A preparation (HubSpot fetch, e-mail lookups) owns its win this long; then another may retry.
+PREPARE_LEASE = timedelta(minutes=2)
+PREPARE_RETRY_BASE = timedelta(seconds=30)
+PREPARE_RETRY_CAP = timedelta(minutes=30)
+MAX_PREPARE_ATTEMPTS = 6
+
+
+# ---------------------------------------------------------------- recording wins
+
+
+@dataclass(frozen=True)
+class NewWinner:
+    user_id: str | None = None
+    email: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class NewWin:
+    kind: str
+    title: str
+    source: WinSource
+    source_ref: str
+    winners: Sequence[NewWinner] = ()
+    amount: Decimal | None = None
+    currency: str | None = None
+    message: str = ""
+    created_by: str | None = None
+    hubspot_portal_id: str | None = None
+    hubspot_deal_id: str | None = None
+
+
+def find_win(*, session: Session, team_id: str, source_ref: str) -> Win | None:
+    """The win recorded under this source reference, if any."""
+    return session.scalar(select(Win).where(Win.team_id == team_id, Win.source_ref == source_ref))
+
+
+def record_win(*, session: Session, team_id: str, new: NewWin, now: datetime) -> tuple[Win, bool]:
+    """Record a win once per `source_ref` (a HubSpot deal, an external id, a modal, a project
+    roll-out): a second delivery, submission or click returns the first win, created=False.
+
+    A win that still needs details (a HubSpot deal to fetch, winners known by e-mail only) is
+    `preparing`; any other is `ready` to post.
+    """
+    existing = find_win(session=session, team_id=team_id, source_ref=new.source_ref)
+    if existing is not None:
+        return existing, False
+    ensure_workspace(session=session, team_id=team_id)
+    needs_details = new.source is WinSource.hubspot or any(
+        winner.user_id is None and winner.email for winner in new.winners
+    )
+    win = Win(
+        team_id=team_id,
+        kind=new.kind,
+        title=new.title[:200],
+        amount=new.amount,
+        currency=new.currency,
+        message=new.message,
+        source=new.source,
+        source_ref=new.source_ref,
+        created_by=new.created_by,
+        created_at=now,
+        post_state=PostState.preparing if needs_details else PostState.ready,
+        prepare_attempts=0,
+        hubspot_portal_id=new.hubspot_portal_id,
+        hubspot_deal_id=new.hubspot_deal_id,
+    )
+    win.winners = [
+        WinWinner(
+            team_id=team_id,
+            position=position,
+            user_id=winner.user_id,
+            email=winner.email.lower() if winner.email else None,
+            name=winner.name[:200],
+        )
+        for position, winner in enumerate(new.winners)
+    ]
+    try:
+        with session.begin_nested():
+            session.add(win)
+            session.flush()
+    except IntegrityError:  # the same source_ref recorded at the same instant elsewhere
+        existing = find_win(session=session, team_id=team_id, source_ref=new.source_ref)
+        if existing is None:
+            raise
+        return existing, False
+    return win, True
+
+
+def hubspot_source_ref(*, portal_id: str, deal_id: str) -> str:
+    """A deal is celebrated once, however many events say it reached a won stage."""
+    return f"hubspot:{portal_id}:deal:{deal_id}"
+
+
+def webhook_source_ref(*, source: str, external_id: str) -> str:
+    """The same external id from the same source system never posts twice."""
+    return f"webhook:{source}:{external_id}"
+
+
+# ---------------------------------------------------------------- preparing wins
+
+
+@dataclass(frozen=True)
+class Preparation:
+    win_id: int
+    team_id: str
+    deal_id: str | None
+    emails: tuple[str, ...]
+
+
+def teams_with_wins_to_prepare(
+    *, session: Session, now: datetime, team_id: str | None = None
+) -> list[str]:
+    """Workspaces with wins whose preparation is due: never started, or a retry whose time
+    came, or a lease a dead worker left behind."""
+    query = select(Win.team_id).distinct().where(*_preparable(now))
+    if team_id is not None:
+        query = query.where(Win.team_id == team_id)
+    return list(session.scalars(query))
+
+
+def _preparable(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        Win.post_state == PostState.preparing,
+        or_(Win.prepare_after.is_(None), Win.prepare_after <= now),
+    ]
+
+
+def claim_wins_to_prepare(
+    *, session: Session, now: datetime, team_id: str | None = None, limit: int = 20
+) -> list[Preparation]:
+    """Take wins whose details are still to fetch; each is leased (PREPARE_LEASE) to this
+    worker, so two processes never fetch the same deal at once and a dead worker's win is
+    taken again after the lease."""
+    query = select(Win).where(*_preparable(now))
+    if team_id is not None:
+        query = query.where(Win.team_id == team_id)
+    query = query.order_by(Win.id).limit(limit).with_for_update(skip_locked=True)
+    claimed = []
+    for win in session.scalars(query):
+        win.prepare_attempts += 1
+        win.prepare_after = now + PREPARE_LEASE
+        emails = tuple(w.email for w in win.winners if w.email and w.user_id is None)
+        claimed.append(Preparation(win.id, win.team_id, win.hubspot_deal_id, emails))
+    session.flush()
+    return claimed
+
+
+def complete_preparation(
+    *,
+    session: Session,
+    win_id: int,
+    deal: DealDetails | None,
+    resolved: Mapping[str, str | None],
+) -> Win:
+    """Fill in what was fetched and make the win ready to post.
+
+    The deal gives the title, amount and currency (an unknown currency drops the amount rather
+    than show a wrong one; no currency means the base currency setting) and its owner as
+    winner. A winner whose e-mail matched nobody in Slack
+    keeps their name as text.
+    """
+    win = session.get_one(Win, win_id)
+    if deal is not None:
+        win.title = (deal.name or win.title)[:200]
+        # A single-currency HubSpot account leaves deal_currency_code empty: its amounts are in
+        # the workspace's base currency when one is set, else shown without an amount.
+        settings = session.get(CelebrationSettings, win.team_id)
+        currency = deal.currency or (settings.base_currency if settings else None)
+        if deal.amount is not None and currency and is_known_currency(currency):
+            win.amount, win.currency = deal.amount, currency.upper()
+        if deal.owner_email or deal.owner_name:
+            email = deal.owner_email.lower() if deal.owner_email else None
+            if not any(email and w.email == email for w in win.winners):
+                win.winners.append(
+                    WinWinner(
+                        team_id=win.team_id,
+                        position=len(win.winners),
+                        email=email,
+                        name=(deal.owner_name or display_name_for_email(email or ""))[:200],
+                    )
+                )
+    for winner in win.winners:
+        if winner.user_id is None and winner.email:
+            winner.user_id = resolved.get(winner.email)
+            if not winner.name:
+                winner.name = display_name_for_email(winner.email)
+    win.post_state = PostState.ready
+    win.prepare_after = None
+    win.problem = None
+    session.flush()
+    return win
+
+
+def preparation_failed(
+    *, session: Session, win_id: int, problem: str, now: datetime, permanent: bool
+) -> PostState:
+    """A failed fetch is retried with backoff (30 s, 1 min, ... ≤ 30 min) up to
+    MAX_PREPARE_ATTEMPTS; a permanent failure (deal not found) or the last attempt gives up."""
+    win = session.get_one(Win, win_id)
+    win.problem = problem[:2000]
+    if permanent or win.prepare_attempts >= MAX_PREPARE_ATTEMPTS:
+        win.post_state = PostState.failed
+        win.prepare_after = None
+    else:
+        delay = PREPARE_RETRY_BASE * (2 ** max(win.prepare_attempts - 1, 0))
+        win.prepare_after = now + min(delay, PREPARE_RETRY_CAP)
+    return PostState(win.post_state)
+
+
+# ---------------------------------------------------------------- posting wins
+
+
+def queue_ready_wins(
+    *, session: Session, now: datetime, team_id: str | None = None
+) -> list[DueItem]:
+    """Ready wins of workspaces that have a celebration channel enter the delivery ledger,
+    keyed by the win (period "win-<id>"), so a win is posted once even if the channel changes.
+    Wins of a workspace without a channel wait (admins see it in App Home)."""
+    query = (
+        select(Win, CelebrationSettings.channel_id)
+        .join(CelebrationSettings, CelebrationSettings.team_id == Win.team_id)
+        .where(Win.post_state == PostState.ready, CelebrationSettings.channel_id.is_not(None))
+        .order_by(Win.id)
+        .limit(500)
+        .with_for_update(of=Win, skip_locked=True)
+    )
+    if team_id is not None:
+        query = query.where(Win.team_id == team_id)
+    items = []
+    for win, channel_id in session.execute(query):
+        win.post_state = PostState.queued
+        win.channel_id = channel_id
+        items.append(
+            DueItem(
+                team_id=win.team_id,
+                recipient=str(channel_id),
+                period=f"win-{win.id}",
+                subject=str(win.id),
+                due_at=now,
+            )
+        )
+    session.flush()
+    return items
+
+
+def mark_win_posted(*, session: Session, win_id: int, channel: str, ts: str, now: datetime) -> None:
+    """The card is in the channel: remember where, for reactions and best cases."""
+    session.execute(
+        update(Win)
+        .where(Win.id == win_id)
+        .values(post_state=PostState.posted, channel_id=channel, ts=ts, posted_at=now)
+    )
+
+
+def requeue_failed_posts(*, session: Session, team_id: str, channel_id: str, now: datetime) -> int:
+    """Once an admin fixed the channel (the bot is in it, or another channel was chosen), win
+    posts that failed for good are tried again: no win is lost to a setup mistake.
+
+    A failed post to this channel goes back to pending in the ledger; one to an old channel is
+    closed as skipped and its win queued again for the current channel.
+    """
+    failed = session.scalars(
+        select(Delivery).where(
+            Delivery.team_id == team_id,
+            Delivery.kind == WIN_POST_KIND,
+            Delivery.status == DeliveryStatus.failed,
+        )
+    ).all()
+    for delivery in failed:
+        if delivery.recipient == channel_id:
+            delivery.status = DeliveryStatus.pending
+            delivery.attempts = 0
+            delivery.next_attempt_at = now
+            delivery.error = None
+            delivery.finished_at = None
+        else:
+            delivery.status = DeliveryStatus.skipped
+            delivery.error = "the celebration channel changed; posted in the new one"
+            session.execute(
+                update(Win)
+                .where(Win.id == int(delivery.subject), Win.post_state == PostState.queued)
+                .values(post_state=PostState.ready)
+            )
+    session.flush()
+    return len(failed)
+
+
+def waiting_wins(*, session: Session, team_id: str) -> int:
+    """Wins that cannot be posted yet (no channel, or queued behind a failure)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Win)
+            .where(Win.team_id == team_id, Win.post_state == PostState.ready)
+        )
+        or 0
+    )

@@ -1,0 +1,462 @@
+"""Block Kit of celebrations: the win modal, the win card, settings, Home. Data in, dict out.
+
+Gazette, top performers and digest blocks are in `report_views.py`. Text is cut on purpose to
+stay within Slack's limits (3,000 characters of section text, 24 of a modal title).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import get_day_names
+from babel.numbers import format_currency, format_decimal
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.celebrations.ids import (
+    SettingsAction,
+    SettingsBlock,
+    WinAction,
+    WinBlock,
+    WinCallback,
+)
+from bot.celebrations.models import WinKind, WinSource
+from bot.celebrations.prefill import WinPrefill
+from bot.celebrations.ranking import WinFact, Winner
+from bot.celebrations.schemas import WinDraft
+from bot.errors import N_
+from bot.i18n import Translator
+from bot.sections import Block
+
+SECTION_TEXT_LIMIT = 2900  # Slack allows 3,000; keep room for the ellipsis
+KIND_LABELS: dict[str, str] = {
+    WinKind.deal_signed: N_("Deal signed"),
+    WinKind.expansion: N_("Expansion"),
+    WinKind.project_first_result: N_("First result in a new team or country"),
+    WinKind.customer_saved: N_("Customer saved"),
+    WinKind.support_case: N_("Support case of the week"),
+    WinKind.other: N_("Other win"),
+}
+KIND_EMOJI: dict[str, str] = {
+    WinKind.deal_signed: ":handshake:",
+    WinKind.expansion: ":chart_with_upwards_trend:",
+    WinKind.project_first_result: ":earth_africa:",
+    WinKind.customer_saved: ":lifebuoy:",
+    WinKind.support_case: ":star:",
+    WinKind.other: ":sparkles:",
+}
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def cut(text: str, limit: int = SECTION_TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters in user text (a name, a title)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def money(amount: Decimal, currency: str, t: Translator) -> str:
+    return format_currency(amount, currency, locale=t.language)
+
+
+def number(value: Decimal | int, t: Translator) -> str:
+    return format_decimal(value, locale=t.language)
+
+
+def amounts(totals: dict[str, Decimal], t: Translator) -> str:
+    return " · ".join(money(amount, currency, t) for currency, amount in totals.items())
+
+
+def who(winners: tuple[Winner, ...] | list[Winner]) -> str:
+    """Slack users as mentions, people Slack does not know as their name in plain text."""
+    return ", ".join(f"<@{w.user_id}>" if w.user_id else escape(w.name) for w in winners)
+
+
+def kind_label(t: Translator, kind: str) -> str:
+    return t.gettext(KIND_LABELS.get(kind, KIND_LABELS[WinKind.other]))
+
+
+def title_of(t: Translator, title: str) -> str:
+    """A win's title; a HubSpot deal whose details never arrived has none."""
+    return title.strip() or t.gettext("A new deal")
+
+
+def win_line(t: Translator, win: WinFact) -> str:
+    """• *Title* — €12,500 — @alice, @bruno"""
+    parts = [f"*{escape(title_of(t, win.title))}*"]
+    if win.amount is not None and win.currency:
+        parts.append(money(win.amount, win.currency, t))
+    if win.winners:
+        parts.append(who(win.winners))
+    return "• " + " — ".join(parts)
+
+
+# ---------------------------------------------------------------- the win modal
+
+
+def win_modal(
+    t: Translator, *, draft: WinDraft, prefill: WinPrefill, currency: str | None
+) -> dict[str, Any]:
+    kinds = [Option(value=kind.value, text=kind_label(t, kind)) for kind in WinKind]
+    initial_kind = next((o for o in kinds if o.value == prefill.kind), kinds[0])
+    return View(
+        type="modal",
+        callback_id=WinCallback.modal,
+        title=t.gettext("Celebrate a win")[:24],
+        submit=t.gettext("Celebrate")[:24],
+        close=t.gettext("Cancel")[:24],
+        private_metadata=draft.dump(),
+        blocks=[
+            InputBlock(
+                block_id=WinBlock.winners,
+                label=t.gettext("Who won?"),
+                element=UserMultiSelectElement(
+                    action_id=WinAction.winners,
+                    initial_users=list(prefill.winners)[:20] or None,
+                    max_selected_items=20,
+                ),
+            ),
+            InputBlock(
+                block_id=WinBlock.kind,
+                label=t.gettext("Kind of win"),
+                element=StaticSelectElement(
+                    action_id=WinAction.kind, options=kinds, initial_option=initial_kind
+                ),
+            ),
+            InputBlock(
+                block_id=WinBlock.win_title,
+                label=t.gettext("Title"),
+                element=PlainTextInputElement(
+                    action_id=WinAction.win_title,
+                    initial_value=prefill.title[:150] or None,
+                    max_length=150,
+                    placeholder=t.gettext("e.g. ACME signs for 3 years"),
+                ),
+            ),
+            InputBlock(
+                block_id=WinBlock.amount,
+                label=t.gettext("Amount"),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=WinAction.amount, max_length=30, placeholder="12,500"
+                ),
+            ),
+            InputBlock(
+                block_id=WinBlock.currency,
+                label=t.gettext("Currency"),
+                optional=True,
+                hint=t.gettext("ISO 4217 code, e.g. EUR, USD, GBP"),
+                element=PlainTextInputElement(
+                    action_id=WinAction.currency, initial_value=currency or None, max_length=3
+                ),
+            ),
+            InputBlock(
+                block_id=WinBlock.message,
+                label=t.gettext("A word for the team"),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=WinAction.message,
+                    multiline=True,
+                    max_length=2000,
+                    initial_value=prefill.message[:2000] or None,
+                ),
+            ),
+        ],
+    ).to_dict()
+
+
+# ---------------------------------------------------------------- the win card
+
+
+@dataclass(frozen=True)
+class WinCard:
+    title: str
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+    message: str
+    winners: tuple[Winner, ...]
+    source: str
+    created_by: str | None
+
+
+def win_card(t: Translator, card: WinCard) -> tuple[str, list[Block]]:
+    """The celebration post: title, kind and amount, the winners mentioned, the message."""
+    emoji = KIND_EMOJI.get(card.kind, ":tada:")
+    title = title_of(t, card.title)
+    headline = f":tada: *{escape(title)}*\n{emoji} {kind_label(t, card.kind)}"
+    if card.amount is not None and card.currency:
+        headline += f" · *{money(card.amount, card.currency, t)}*"
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=cut(headline)))]
+    winners = who(card.winners)
+    if winners:
+        cheer = t.gettext("Congratulations {winners}!").format(winners=winners)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(cheer))))
+    if card.message.strip():
+        quoted = "\n".join(f"> {escape(line)}" for line in card.message.strip().splitlines())
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(quoted))))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_origin(t, card))]))
+    text = f":tada: {title}"
+    if winners:
+        text += " — " + t.gettext("Congratulations {winners}!").format(winners=winners)
+    return cut(text, 3000), [block.to_dict() for block in blocks]
+
+
+def _origin(t: Translator, card: WinCard) -> str:
+    if card.source == WinSource.hubspot:
+        return t.gettext("Closed-won in HubSpot")
+    if card.source == WinSource.webhook:
+        return t.gettext("Reported by an integration")
+    if card.created_by:
+        return t.gettext("Celebrated by <@{user}> with /revops-win").format(user=card.created_by)
+    return t.gettext("Celebrated with /revops-win")
+
+
+# ---------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    channel_id: str | None
+    weekday: int
+    hour: int
+    tz: str
+    top_performers: bool
+    won_stages: str
+    portal_id: str
+    base_currency: str
+    exchange_rates: str
+
+
+def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
+    days = get_day_names("wide", locale=t.language)
+    weekdays = [Option(value=str(day), text=days[day].capitalize()) for day in range(7)]
+    hours = [Option(value=str(hour), text=f"{hour:02d}:00") for hour in range(24)]
+    top_option = Option(value="on", text=t.gettext("Post the monthly top performers"))
+    return View(
+        type="modal",
+        callback_id=WinCallback.settings,
+        title=t.gettext("Celebrations settings")[:24],
+        submit=t.gettext("Save")[:24],
+        close=t.gettext("Cancel")[:24],
+        blocks=[
+            InputBlock(
+                block_id=SettingsBlock.channel,
+                label=t.gettext("Celebration channel"),
+                hint=t.gettext("Wins, the weekly gazette and the top performers are posted here."),
+                element=ConversationSelectElement(
+                    action_id=SettingsAction.channel,
+                    initial_conversation=form.channel_id,
+                    filter=ConversationFilter(include=["public", "private"]),
+                ),
+            ),
+            InputBlock(
+                block_id=SettingsBlock.weekday,
+                label=t.gettext("Gazette day"),
+                element=StaticSelectElement(
+                    action_id=SettingsAction.weekday,
+                    options=weekdays,
+                    initial_option=weekdays[form.weekday],
+                ),
+            ),
+            InputBlock(
+                block_id=SettingsBlock.hour,
+                label=t.gettext("Gazette hour"),
+                element=StaticSelectElement(
+                    action_id=SettingsAction.hour, options=hours, initial_option=hours[form.hour]
+                ),
+            ),
+            _text_input(t, SettingsBlock.tz, SettingsAction.tz, t.gettext("Time zone"), form.tz),
+            InputBlock(
+                block_id=SettingsBlock.top_performers,
+                label=t.gettext("Top performers"),
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=SettingsAction.top_performers,
+                    options=[top_option],
+                    initial_options=[top_option] if form.top_performers else None,
+                ),
+            ),
+            _text_input(
+                t,
+                SettingsBlock.won_stages,
+                SettingsAction.won_stages,
+                t.gettext("HubSpot won stages"),
+                form.won_stages,
+                hint=t.gettext("Stage ids that count as won, separated by commas."),
+            ),
+            _text_input(
+                t,
+                SettingsBlock.portal_id,
+                SettingsAction.portal_id,
+                t.gettext("HubSpot portal id"),
+                form.portal_id,
+                optional=True,
+                hint=t.gettext("Needed only when the bot serves several workspaces."),
+            ),
+            _text_input(
+                t,
+                SettingsBlock.base_currency,
+                SettingsAction.base_currency,
+                t.gettext("Base currency"),
+                form.base_currency,
+                optional=True,
+            ),
+            _text_input(
+                t,
+                SettingsBlock.exchange_rates,
+                SettingsAction.exchange_rates,
+                t.gettext("Exchange rates"),
+                form.exchange_rates,
+                optional=True,
+                hint=t.gettext(
+                    "One unit of each currency in the base currency, e.g. USD=0.92, GBP=1.17. "
+                    "Without rates, amounts in different currencies are never added up."
+                ),
+            ),
+        ],
+    ).to_dict()
+
+
+def _text_input(
+    t: Translator,
+    block_id: str,
+    action_id: str,
+    label: str,
+    value: str,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=action_id, initial_value=value or None, max_length=300
+        ),
+    )
+
+
+# ---------------------------------------------------------------- Home tab
+
+
+@dataclass(frozen=True)
+class SettingsSummary:
+    channel_id: str | None
+    weekday: int
+    hour: int
+    tz: str
+    top_performers: bool
+    channel_problem: str | None
+    waiting: int
+
+
+def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block]:
+    """Admins: what is set, a button to change it, and what is wrong with the channel."""
+    if summary.channel_id:
+        day = get_day_names("wide", locale=t.language)[summary.weekday]
+        state = t.gettext(
+            "Channel <#{channel}> · gazette every {day} at {hour}:00 ({tz}) · top performers {on}"
+        ).format(
+            channel=summary.channel_id,
+            day=day,
+            hour=f"{summary.hour:02d}",
+            tz=summary.tz,
+            on=t.gettext("on") if summary.top_performers else t.gettext("off"),
+        )
+    else:
+        state = t.gettext("No celebration channel yet: wins are kept until one is set.")
+    blocks: list[Any] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=t.gettext("*Celebrations* (admins)") + "\n" + state),
+            accessory=ButtonElement(
+                text=t.gettext("Celebrations settings"), action_id=WinAction.open_settings
+            ),
+        )
+    ]
+    if summary.channel_id and summary.channel_problem:
+        warning = t.gettext(
+            ":warning: The bot is not in <#{channel}>, so it cannot post celebrations there. "
+            "Invite it with `/invite @revops-bot`, then check again."
+        ).format(channel=summary.channel_id)
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=warning),
+                accessory=ButtonElement(
+                    text=t.gettext("Check again"), action_id=WinAction.check_channel
+                ),
+            )
+        )
+    if summary.waiting:
+        waiting = t.ngettext(
+            "{count} win is waiting to be posted.",
+            "{count} wins are waiting to be posted.",
+            summary.waiting,
+        ).format(count=summary.waiting)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=waiting)]))
+    return [block.to_dict() for block in blocks]
+
+
+def home_recent_wins(t: Translator, wins: list[WinFact]) -> list[Block]:
+    """Everyone: the latest wins and a button to celebrate one."""
+    title = t.gettext("*Recent wins*")
+    body = "\n".join(win_line(t, win) for win in wins) or t.gettext(
+        "No win celebrated yet: be the first!"
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=cut(f"{title}\n{body}"))).to_dict(),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=t.gettext("Celebrate a win"), action_id=WinAction.new_win, style="primary"
+                )
+            ]
+        ).to_dict(),
+    ]
+
+
+# ---------------------------------------------------------------- notices
+
+
+def already_celebrated(t: Translator) -> tuple[str, str]:
+    return t.gettext("Celebrate a win")[:24], t.gettext(
+        "This win was already celebrated: it is posted once."
+    )
+
+
+def channel_problem_dm(t: Translator, channel_id: str) -> str:
+    return t.gettext(
+        ":warning: I cannot post celebrations in <#{channel}>: I am not a member. "
+        "Invite me with `/invite @revops-bot` in that channel, or pick another channel in "
+        "the celebrations settings of my Home tab."
+    ).format(channel=channel_id)
+
+
+def unknown_email_dm(t: Translator, *, email: str, name: str, title: str) -> str:
+    return t.gettext(
+        "The win *{title}* names {name} ({email}), but nobody in Slack has that e-mail. It was "
+        "posted with the name as text. If they are in Slack under another address, update the "
+        "e-mail in HubSpot or in their Slack profile."
+    ).format(title=escape(title), name=escape(name or email), email=email)

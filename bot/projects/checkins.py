@@ -1,0 +1,354 @@
+"""Rules of check-ins: the card of each cadence period, the update that answers it (status,
+progress, KPI values, roll-out changes, phase), and milestones reached.
+
+A rules module of the projects domain (see service.py for the map). No Slack here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.errors import N_
+from bot.projects.followups import missed_due_at, reminder_due_at
+from bot.projects.kpi_values import KpiReading, reading_of, record_kpi_value
+from bot.projects.models import (
+    Checkin,
+    CheckinStatus,
+    Kpi,
+    Milestone,
+    Phase,
+    Project,
+    ProjectStatus,
+    RolloutLine,
+    RolloutStatus,
+)
+from bot.projects.service import (
+    CHECKIN_KIND,
+    ProjectRefused,
+    add_rollout_lines,
+    cancel_open_checkins,
+    checkin_subject,
+    ensure_active,
+    ensure_may_post_update,
+    get_project,
+    record_event,
+)
+from bot.projects.validation import UpdateDraft, parse_number, progress_percent
+from bot.scheduling import service as scheduling
+
+# ---------------------------------------------------------------- the check-in card
+
+
+def open_checkin(
+    *, session: Session, team_id: str, project_id: int, period: str, due_at: datetime, now: datetime
+) -> tuple[Project, Checkin] | None:
+    """The check-in of one cadence period, created once (a retried send finds the same row).
+
+    None when there is nothing to ask: the project is not active any more, or the period was
+    already answered or cancelled. A check-in still pending when the next one opens is missed.
+    """
+    project = session.scalar(
+        select(Project).where(Project.team_id == team_id, Project.id == project_id)
+    )
+    if project is None or project.status != ProjectStatus.active:
+        return None
+    checkin = session.scalar(
+        select(Checkin).where(Checkin.project_id == project_id, Checkin.period == period)
+    )
+    if checkin is None:
+        holidays = scheduling.holidays_of(session=session, team_id=team_id)
+        checkin = Checkin(
+            team_id=team_id,
+            project_id=project_id,
+            period=period,
+            due_at=due_at,
+            status=CheckinStatus.pending,
+            channel_id=project.channel_id,
+            remind_at=reminder_due_at(due_at=due_at, tz=project.tz, holidays=holidays),
+            miss_at=missed_due_at(due_at=due_at, tz=project.tz, holidays=holidays),
+        )
+        session.add(checkin)
+        session.flush()
+        session.execute(
+            update(Checkin)
+            .where(
+                Checkin.project_id == project_id,
+                Checkin.status == CheckinStatus.pending,
+                Checkin.id != checkin.id,
+            )
+            .values(status=CheckinStatus.missed, missed_at=now)
+        )
+    if checkin.status != CheckinStatus.pending:
+        return None
+    return project, checkin
+
+
+def record_checkin_card(
+    *, session: Session, team_id: str, project_id: int, period: str, channel_id: str, ts: str
+) -> None:
+    """Remember where the card is, so that the update replaces it."""
+    session.execute(
+        update(Checkin)
+        .where(
+            Checkin.team_id == team_id,
+            Checkin.project_id == project_id,
+            Checkin.period == period,
+            Checkin.card_ts.is_(None),
+        )
+        .values(channel_id=channel_id, card_ts=ts)
+    )
+
+
+# ---------------------------------------------------------------- the update
+
+
+@dataclass
+class UpdateResult:
+    project: Project
+    checkin: Checkin
+    readings: list[KpiReading] = field(default_factory=list)
+    lines: list[RolloutLine] = field(default_factory=list)
+    gone_live: list[RolloutLine] = field(default_factory=list)
+    reached: list[Milestone] = field(default_factory=list)
+    # The pending check-in card the update replaces: (channel, ts).
+    replaces: tuple[str, str] | None = None
+    duplicate: bool = False
+
+
+def post_update(
+    *,
+    session: Session,
+    team_id: str,
+    project_id: int,
+    checkin_id: int | None,
+    draft: UpdateDraft,
+    actor_id: str,
+    is_admin: bool,
+    nonce: str,
+    now: datetime,
+) -> UpdateResult:
+    """Store a validated update: status, progress, KPI values, roll-out changes, milestones.
+
+    It answers the given check-in, else the project's pending one, else stands on its own. The
+    same submission arriving twice (same nonce) is stored once. A line going live for the
+    first time is a first success to celebrate; phase "handed off" completes the project.
+    """
+    already = session.scalar(select(Checkin).where(Checkin.update_nonce == nonce))
+    project = get_project(session=session, team_id=team_id, project_id=project_id, for_update=True)
+    if already is not None:
+        return UpdateResult(project=project, checkin=already, duplicate=True)
+    ensure_may_post_update(session=session, project=project, user_id=actor_id, is_admin=is_admin)
+    ensure_active(project)
+    checkin = _checkin_to_answer(session=session, project=project, checkin_id=checkin_id, now=now)
+    replaces = (
+        (checkin.channel_id, checkin.card_ts) if checkin.card_ts and checkin.channel_id else None
+    )
+    progress = progress_percent(draft.progress) if draft.progress else project.progress_pct
+    checkin.status = CheckinStatus.posted
+    checkin.health = draft.health
+    checkin.progress_pct = progress
+    checkin.done_text = draft.done or None
+    checkin.blockers = draft.blockers or None
+    checkin.posted_by = actor_id
+    checkin.posted_at = now
+    checkin.update_nonce = nonce
+    project.health = draft.health
+    project.progress_pct = progress
+    project.blockers = draft.blockers or None
+    project.last_update_at = now
+    result = UpdateResult(project=project, checkin=checkin, replaces=replaces)
+    result.readings = _record_kpi_values(session, project, draft, actor_id=actor_id, now=now)
+    result.lines, result.gone_live = _apply_rollout(session, project, draft, actor_id, now)
+    result.reached = _reach_milestones(session, project, draft.milestones_reached, actor_id, now)
+    record_event(
+        session=session,
+        project=project,
+        actor_id=actor_id,
+        kind="update_posted",
+        now=now,
+        details={"health": draft.health, "progress": progress, "checkin": checkin.id},
+    )
+    if draft.phase and draft.phase != project.phase:
+        change_phase(
+            session=session, project=project, phase=draft.phase, actor_id=actor_id, now=now
+        )
+    session.flush()
+    return result
+
+
+def _checkin_to_answer(
+    *, session: Session, project: Project, checkin_id: int | None, now: datetime
+) -> Checkin:
+    checkin = None
+    if checkin_id is not None:
+        checkin = session.scalar(
+            select(Checkin).where(Checkin.project_id == project.id, Checkin.id == checkin_id)
+        )
+    if checkin is None or checkin.status == CheckinStatus.posted:
+        # Asked from the project card, or that check-in was answered meanwhile.
+        checkin = session.scalar(
+            select(Checkin)
+            .where(Checkin.project_id == project.id, Checkin.status == CheckinStatus.pending)
+            .order_by(Checkin.due_at.desc())
+            .limit(1)
+        )
+    if checkin is None or checkin.status == CheckinStatus.posted:
+        checkin = Checkin(
+            team_id=project.team_id,
+            project_id=project.id,
+            period=None,
+            due_at=now,
+            channel_id=project.channel_id,
+        )
+        session.add(checkin)
+    return checkin
+
+
+def _record_kpi_values(
+    session: Session, project: Project, draft: UpdateDraft, *, actor_id: str, now: datetime
+) -> list[KpiReading]:
+    readings = []
+    for kpi in kpis_of(session=session, project_id=project.id):
+        value = parse_number(draft.kpi_values.get(kpi.id, ""))
+        if value is not None:
+            record_kpi_value(
+                session=session, kpi=kpi, value=value, at=now, source="checkin", actor_id=actor_id
+            )
+            kpi.previous_checkin_value = kpi.checkin_value
+            kpi.checkin_value = value
+            kpi.checkin_at = now
+        readings.append(reading_of(kpi))
+    return readings
+
+
+def _apply_rollout(
+    session: Session, project: Project, draft: UpdateDraft, actor_id: str, now: datetime
+) -> tuple[list[RolloutLine], list[RolloutLine]]:
+    gone_live = []
+    lines = rollout_lines_of(session=session, project_id=project.id)
+    for line in lines:
+        change = draft.rollout.get(line.id)
+        if change is None or (
+            change.status == line.status and change.local_owner_id in (None, line.local_owner_id)
+        ):
+            continue
+        before = line.status
+        line.status = change.status
+        if change.status == RolloutStatus.handed_off:
+            line.local_owner_id = change.local_owner_id
+            line.handed_off_at = line.handed_off_at or now
+        if change.status in (RolloutStatus.live, RolloutStatus.handed_off) and line.live_at is None:
+            line.live_at = now
+            gone_live.append(line)
+        record_event(
+            session=session,
+            project=project,
+            actor_id=actor_id,
+            kind="rollout_changed",
+            now=now,
+            details={"line": line.name, "from": before, "to": line.status},
+        )
+    if draft.new_rollout_names:
+        add_rollout_lines(session=session, project=project, names=draft.new_rollout_names)
+        lines = rollout_lines_of(session=session, project_id=project.id)
+    return lines, gone_live
+
+
+def _reach_milestones(
+    session: Session, project: Project, milestone_ids: list[int], actor_id: str, now: datetime
+) -> list[Milestone]:
+    if not milestone_ids:
+        return []
+    milestones = session.scalars(
+        select(Milestone).where(
+            Milestone.project_id == project.id,
+            Milestone.id.in_(milestone_ids),
+            Milestone.reached_at.is_(None),
+        )
+    ).all()
+    for milestone in milestones:
+        milestone.reached_at = now
+        milestone.reached_by = actor_id
+        record_event(
+            session=session,
+            project=project,
+            actor_id=actor_id,
+            kind="milestone_reached",
+            now=now,
+            details={"milestone": milestone.name},
+        )
+    return list(milestones)
+
+
+def change_phase(
+    *, session: Session, project: Project, phase: str, actor_id: str, now: datetime
+) -> None:
+    """A new phase goes in the history; "handed off" completes the project: no more check-ins."""
+    record_event(
+        session=session,
+        project=project,
+        actor_id=actor_id,
+        kind="phase_changed",
+        now=now,
+        details={"from": project.phase, "to": phase},
+    )
+    project.phase = phase
+    if phase == Phase.handed_off:
+        project.status = ProjectStatus.completed
+        project.status_changed_at = now
+        cancel_open_checkins(session=session, project_id=project.id)
+        scheduling.delete_schedule(
+            session=session,
+            team_id=project.team_id,
+            kind=CHECKIN_KIND,
+            subject=checkin_subject(project.id),
+        )
+        record_event(session=session, project=project, actor_id=actor_id, kind="completed", now=now)
+
+
+def record_update_message(*, session: Session, checkin_id: int, channel_id: str, ts: str) -> None:
+    session.execute(
+        update(Checkin).where(Checkin.id == checkin_id).values(channel_id=channel_id, update_ts=ts)
+    )
+
+
+def mark_milestone_reached(
+    *,
+    session: Session,
+    team_id: str,
+    milestone_id: int,
+    actor_id: str,
+    is_admin: bool,
+    now: datetime,
+) -> tuple[Project, Milestone]:
+    """A member marks a milestone reached (from its reminder); a second click changes nothing."""
+    milestone = session.scalar(
+        select(Milestone).where(Milestone.team_id == team_id, Milestone.id == milestone_id)
+    )
+    if milestone is None:
+        raise ProjectRefused(N_("This milestone no longer exists."))
+    project = get_project(session=session, team_id=team_id, project_id=milestone.project_id)
+    ensure_may_post_update(session=session, project=project, user_id=actor_id, is_admin=is_admin)
+    if milestone.reached_at is None:
+        _reach_milestones(session, project, [milestone.id], actor_id, now)
+    return project, milestone
+
+
+def kpis_of(*, session: Session, project_id: int) -> list[Kpi]:
+    return list(
+        session.scalars(select(Kpi).where(Kpi.project_id == project_id).order_by(Kpi.position))
+    )
+
+
+def rollout_lines_of(*, session: Session, project_id: int) -> list[RolloutLine]:
+    return list(
+        session.scalars(
+            select(RolloutLine)
+            .where(RolloutLine.project_id == project_id)
+            .order_by(RolloutLine.position, RolloutLine.id)
+        )
+    )

@@ -1,0 +1,191 @@
+"""Rules of KPI values: each value a KPI is given, by a check-in or pushed by a dashboard tool
+(POST /webhooks/kpis), and where that leaves the KPI against its target.
+
+A rules module of the projects domain (see service.py for the map). No Slack here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.projects.models import Kpi, KpiPush, KpiValue, Project
+from bot.projects.service import (
+    KpiChange,
+    KpiProgress,
+    change_since_last_checkin,
+    kpi_progress,
+    target_reached,
+    value_before,
+)
+from bot.projects.validation import name_key
+
+
+@dataclass(frozen=True)
+class KpiReading:
+    kpi: Kpi
+    progress: KpiProgress
+    change: KpiChange | None
+
+
+def reading_of(kpi: Kpi) -> KpiReading:
+    """Where a KPI stands against its target, and its change since the last check-in."""
+    previous = value_before(
+        current_at=kpi.current_at,
+        checkin_at=kpi.checkin_at,
+        checkin_value=kpi.checkin_value,
+        previous_checkin_value=kpi.previous_checkin_value,
+    )
+    return KpiReading(
+        kpi=kpi,
+        progress=kpi_progress(
+            baseline=kpi.baseline,
+            target=kpi.target,
+            current=kpi.current_value,
+            direction=kpi.direction,
+        ),
+        change=change_since_last_checkin(
+            previous=previous, current=kpi.current_value, direction=kpi.direction
+        ),
+    )
+
+
+def record_kpi_value(
+    *, session: Session, kpi: Kpi, value: float, at: datetime, source: str, actor_id: str | None
+) -> None:
+    """Keep every value; the current value only moves forward in time (a late push of an old
+    measure does not roll it back). The first value at or past the target is remembered."""
+    session.add(
+        KpiValue(
+            team_id=kpi.team_id,
+            kpi_id=kpi.id,
+            value=value,
+            recorded_at=at,
+            source=source,
+            recorded_by=actor_id,
+        )
+    )
+    if kpi.current_at is None or at >= kpi.current_at:
+        kpi.current_value = value
+        kpi.current_at = at
+    reached = target_reached(target=kpi.target, value=value, direction=kpi.direction)
+    if reached and kpi.target_reached_at is None:
+        kpi.target_reached_at = at
+
+
+# ---------------------------------------------------------------- KPI values pushed by a tool
+
+
+@dataclass(frozen=True)
+class PushedValue:
+    kpi: str
+    value: float
+    project_id: int | None = None
+    project: str | None = None
+    measured_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def record_kpi_push(
+    *,
+    session: Session,
+    team_id: str,
+    idempotency_key: str,
+    body_sha256: str,
+    values: list[PushedValue],
+    now: datetime,
+) -> PushAnswer:
+    """Values a dashboard tool pushes, all or none. A replay of an Idempotency-Key gets the
+    first answer and changes nothing; the same key with another body is refused (422).
+    Unknown projects or KPIs are refused (400) field by field; nothing is stored then."""
+    stored = session.scalar(
+        select(KpiPush).where(
+            KpiPush.team_id == team_id, KpiPush.idempotency_key == idempotency_key
+        )
+    )
+    if stored is not None:
+        if stored.body_sha256 != body_sha256:
+            return PushAnswer(422, {"error": "Idempotency-Key already used with a different body"})
+        return PushAnswer(200, stored.response, replayed=True)
+    resolved, problems = _resolve_pushed(session, team_id, values)
+    if problems:
+        return PushAnswer(400, {"error": "invalid request body", "fields": problems})
+    recorded = []
+    for pushed, project, kpi in resolved:
+        record_kpi_value(
+            session=session,
+            kpi=kpi,
+            value=pushed.value,
+            at=pushed.measured_at or now,
+            source="webhook",
+            actor_id=None,
+        )
+        progress = reading_of(kpi).progress
+        recorded.append(
+            {
+                "project_id": project.id,
+                "project": project.name,
+                "kpi": kpi.name,
+                "value": pushed.value,
+                "progress_percent": None
+                if progress.fraction is None
+                else round(progress.fraction * 100, 1),
+                "target_reached": progress.reached,
+            }
+        )
+    body = {"recorded": len(recorded), "values": recorded}
+    session.add(
+        KpiPush(
+            team_id=team_id,
+            idempotency_key=idempotency_key,
+            body_sha256=body_sha256,
+            response=body,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return PushAnswer(200, body)
+
+
+def _resolve_pushed(
+    session: Session, team_id: str, values: list[PushedValue]
+) -> tuple[list[tuple[PushedValue, Project, Kpi]], list[dict[str, str]]]:
+    projects = {
+        project.id: project
+        for project in session.scalars(select(Project).where(Project.team_id == team_id))
+    }
+    by_name = {project.name_key: project for project in projects.values()}
+    resolved, problems = [], []
+    for index, pushed in enumerate(values):
+        if pushed.project_id is not None:
+            project = projects.get(pushed.project_id)
+            where, named = f"values.{index}.project_id", str(pushed.project_id)
+        else:
+            project = by_name.get(name_key(pushed.project or ""))
+            where, named = f"values.{index}.project", repr(pushed.project)
+        if project is None:
+            problems.append({"field": where, "problem": f"no project {named} in this workspace"})
+            continue
+        kpi = session.scalar(
+            select(Kpi).where(Kpi.project_id == project.id, Kpi.name_key == name_key(pushed.kpi))
+        )
+        if kpi is None:
+            problems.append(
+                {
+                    "field": f"values.{index}.kpi",
+                    "problem": f"project {project.name!r} has no KPI named {pushed.kpi!r}",
+                }
+            )
+            continue
+        resolved.append((pushed, project, kpi))
+    return resolved, problems

@@ -1,0 +1,84 @@
+"""What projects contribute to shared surfaces: the Home tab ("My projects", and the flash
+report settings for admins), the weekly digest DM and the weekly gazette."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+
+from slack_sdk import WebClient
+
+from bot.home.handlers import publish_home
+from bot.projects import report_views, reports
+from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
+from bot.services import Services
+from bot.workspaces.service import is_admin
+
+logger = logging.getLogger(__name__)
+
+HOME_ORDER = 200
+FLASH_SETTINGS_ORDER = 940
+DIGEST_ORDER = 20
+GAZETTE_ORDER = 20
+DIGEST_LOOKAHEAD = timedelta(days=7)
+
+
+def register(services: Services) -> None:
+    services.sections.home.add(order=HOME_ORDER, name="projects", section=home_section)
+    services.sections.home.add(
+        order=FLASH_SETTINGS_ORDER, name="projects-flash-report", section=flash_settings_section
+    )
+    services.sections.digest.add(order=DIGEST_ORDER, name="projects", section=digest_section)
+    services.sections.gazette.add(order=GAZETTE_ORDER, name="projects", section=gazette_section)
+
+
+def home_section(viewer: HomeViewer) -> list[Block]:
+    """My projects: the ones I own or take part in, with their buttons."""
+    projects, total = reports.my_projects(
+        session=viewer.session,
+        team_id=viewer.team_id,
+        user_id=viewer.user_id,
+        limit=report_views.HOME_PROJECTS,
+    )
+    return report_views.my_projects_section(viewer.t, projects, total=total)
+
+
+def flash_settings_section(viewer: HomeViewer) -> list[Block]:
+    if not is_admin(viewer.member):
+        return []
+    schedule = reports.flash_report_schedule(session=viewer.session, team_id=viewer.team_id)
+    return report_views.flash_settings_section(viewer.t, schedule)
+
+
+def digest_section(reader: DigestReader) -> list[Block]:
+    """The reader's projects: check-ins waiting for them, the next check-ins and milestones."""
+    entries = reports.digest_entries(
+        session=reader.session,
+        team_id=reader.team_id,
+        user_id=reader.user_id,
+        until=reader.now.date() + DIGEST_LOOKAHEAD,
+    )
+    return report_views.digest_section(reader.t, entries, tz=reader.member.tz or "UTC")
+
+
+def gazette_section(reader: GazetteReader) -> list[Block]:
+    """Projects that moved during the gazette's week."""
+    moves = reports.gazette_moves(
+        session=reader.session,
+        team_id=reader.team_id,
+        start=datetime.combine(reader.week_start, time(), UTC),
+        end=datetime.combine(reader.week_end + timedelta(days=1), time(), UTC),
+    )
+    return report_views.gazette_section(reader.t, moves)
+
+
+def refresh_home(
+    services: Services, client: WebClient, *, team_id: str, user_ids: list[str]
+) -> None:
+    """Republish the Home tab of people who see a change. Best effort: the change itself is
+    done, and a failed refresh must not be reported to the user as a failed change."""
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            publish_home(services, client, team_id=team_id, user_id=user_id)
+        except Exception:
+            logger.warning("home tab of %s not refreshed", user_id, exc_info=True)

@@ -1,0 +1,129 @@
+"""Test data for celebrations: settings, wins, and waiting for what the bot posts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.celebrations import service
+from bot.celebrations.models import PostState, Win, WinReaction, WinSource
+from bot.celebrations.rules import SettingsChange
+from tests.celebrations.conftest import WINS_CHANNEL
+from tests.harness import BotHarness
+
+
+def configure(
+    bot: BotHarness,
+    *,
+    channel: str = WINS_CHANNEL,
+    weekday: int = 4,
+    hour: int = 16,
+    tz: str = "Europe/Paris",
+    won_stages: tuple[str, ...] = ("closedwon",),
+    base_currency: str | None = None,
+    rates: dict[str, Decimal] | None = None,
+    top_performers: bool = True,
+    now: datetime | None = None,
+    team_id: str = "T1",
+) -> None:
+    """What an admin saves in the settings modal, stored directly."""
+    change = SettingsChange(
+        channel_id=channel,
+        weekday=weekday,
+        hour=hour,
+        tz=tz,
+        top_performers=top_performers,
+        won_stages=won_stages,
+        base_currency=base_currency,
+        rates=rates or {},
+    )
+    with bot.session() as session:
+        service.save_settings(
+            session=session,
+            team_id=team_id,
+            change=change,
+            updated_by="UADMIN",
+            now=now or datetime.now(UTC),
+        )
+
+
+def posted_win(
+    bot: BotHarness,
+    *,
+    title: str,
+    winners: list[str],
+    at: datetime,
+    kind: str = "deal_signed",
+    amount: str | None = None,
+    currency: str | None = None,
+    reactions: int = 0,
+    team_id: str = "T1",
+) -> int:
+    """A win already celebrated in the channel at `at` (for gazettes and standings)."""
+    with bot.session() as session:
+        win, _ = service.record_win(
+            session=session,
+            team_id=team_id,
+            new=service.NewWin(
+                kind=kind,
+                title=title,
+                source=WinSource.slack,
+                source_ref=f"test:{title}:{at.isoformat()}",
+                winners=[service.NewWinner(user_id=user) for user in winners],
+                amount=Decimal(amount) if amount else None,
+                currency=currency,
+            ),
+            now=at,
+        )
+        win.post_state = PostState.posted
+        win.channel_id, win.ts = WINS_CHANNEL, f"{at.timestamp():.6f}"
+        for n in range(reactions):
+            session.add(WinReaction(team_id=team_id, win_id=win.id, user_id=f"UR{n}", name="clap"))
+        return win.id
+
+
+def wins(bot: BotHarness) -> list[Win]:
+    from sqlalchemy import select
+
+    with bot.session() as session:
+        return list(session.scalars(select(Win).order_by(Win.id)))
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def settle(bot: BotHarness, seconds: float = 0.4) -> None:
+    """Let background work that should do nothing have its chance to do something."""
+    time.sleep(seconds)
+    bot.runtime.services.background.submit(lambda: None).result(timeout=5)
+
+
+def channel_posts(bot: BotHarness, channel: str = WINS_CHANNEL) -> list[dict[str, Any]]:
+    return [m for m in bot.fake.messages(channel) if m.get("bot_id")]
+
+
+def block_text(message: dict[str, Any]) -> str:
+    """Every text of a message's blocks, joined: what a reader sees."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                parts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(parts)

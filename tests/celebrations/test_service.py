@@ -1,0 +1,112 @@
+"""Service rules against a real database (SQLite file or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from bot.celebrations import service
+from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource
+from bot.celebrations.rules import DealDetails
+from bot.db import session_factory, session_scope
+from bot.workspaces.service import ensure_workspace
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def test_a_portal_maps_to_its_workspace_else_to_the_only_one(engine: Engine) -> None:
+    factory = session_factory(engine)
+    with session_scope(factory) as session:
+        assert service.team_for_portal(session=session, portal_id="62515") is None  # nobody yet
+        ensure_workspace(session=session, team_id="T1")
+    with session_scope(factory) as session:
+        assert service.team_for_portal(session=session, portal_id="62515") == "T1"  # the default
+        ensure_workspace(session=session, team_id="T2")
+    with session_scope(factory) as session:
+        assert service.team_for_portal(session=session, portal_id="62515") is None  # ambiguous
+        session.add(
+            CelebrationSettings(
+                team_id="T2", hubspot_portal_id="62515", won_stages=[], exchange_rates={}
+            )
+        )
+    with session_scope(factory) as session:
+        assert service.team_for_portal(session=session, portal_id="62515") == "T2"
+        assert service.team_for_portal(session=session, portal_id="999") is None
+
+
+def test_a_source_ref_is_recorded_once(engine: Engine) -> None:
+    factory = session_factory(engine)
+    new = service.NewWin(
+        kind="deal_signed",
+        title="",
+        source=WinSource.hubspot,
+        source_ref=service.hubspot_source_ref(portal_id="1", deal_id="42"),
+        hubspot_deal_id="42",
+    )
+    with session_scope(factory) as session:
+        first, created = service.record_win(session=session, team_id="T1", new=new, now=NOW)
+        assert created and first.post_state == PostState.preparing
+    with session_scope(factory) as session:
+        again, created_again = service.record_win(session=session, team_id="T1", new=new, now=NOW)
+        assert not created_again and again.id == first.id
+
+
+def test_preparation_is_leased_retried_with_backoff_then_given_up(engine: Engine) -> None:
+    factory = session_factory(engine)
+    new = service.NewWin(
+        kind="deal_signed",
+        title="",
+        source=WinSource.hubspot,
+        source_ref="hubspot:1:deal:7",
+        hubspot_deal_id="7",
+    )
+    with session_scope(factory) as session:
+        win, _ = service.record_win(session=session, team_id="T1", new=new, now=NOW)
+        win_id = win.id
+    now = NOW
+    for attempt in range(1, service.MAX_PREPARE_ATTEMPTS + 1):
+        with session_scope(factory) as session:
+            (claimed,) = service.claim_wins_to_prepare(session=session, now=now)
+            assert claimed.deal_id == "7"
+            # Leased: a second worker finds nothing to take.
+            assert service.claim_wins_to_prepare(session=session, now=now) == []
+            state = service.preparation_failed(
+                session=session, win_id=win_id, problem="HTTP 503", now=now, permanent=False
+            )
+            win = session.get_one(Win, win_id)
+            expected = (
+                PostState.failed if attempt == service.MAX_PREPARE_ATTEMPTS else PostState.preparing
+            )
+            assert state == expected
+            if win.prepare_after is not None:
+                assert win.prepare_after - now == min(
+                    timedelta(seconds=30) * 2 ** (attempt - 1), timedelta(minutes=30)
+                )
+                now = win.prepare_after
+
+
+def test_a_prepared_deal_takes_the_crm_details_and_its_owner(engine: Engine) -> None:
+    factory = session_factory(engine)
+    new = service.NewWin(
+        kind="deal_signed",
+        title="",
+        source=WinSource.hubspot,
+        source_ref="hubspot:1:deal:8",
+        hubspot_deal_id="8",
+    )
+    with session_scope(factory) as session:
+        win, _ = service.record_win(session=session, team_id="T1", new=new, now=NOW)
+        session.add(
+            CelebrationSettings(team_id="T1", base_currency="EUR", won_stages=[], exchange_rates={})
+        )
+    deal = DealDetails(
+        name="ACME", amount=Decimal("10"), currency=None, owner_email="A@X.IO", owner_name="Ann"
+    )
+    with session_scope(factory) as session:
+        done = service.complete_preparation(
+            session=session, win_id=win.id, deal=deal, resolved={"a@x.io": "U9"}
+        )
+        assert (done.title, done.currency, done.post_state) == ("ACME", "EUR", PostState.ready)
+        assert [(w.user_id, w.email, w.name) for w in done.winners] == [("U9", "a@x.io", "Ann")]

@@ -1,0 +1,145 @@
+"""Admins set celebrations up from App Home; a channel the bot is not in is reported once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinCallback
+from bot.celebrations.models import CelebrationSettings
+from bot.scheduling.models import Schedule
+from tests.celebrations.helpers import block_text, channel_posts, configure, settle, wait_until
+from tests.celebrations.test_manual_win import form, open_modal
+from tests.harness import BotHarness
+from tests.slack.signing import state_value
+
+
+def home(bot: BotHarness, user: str) -> dict[str, Any]:
+    count = len(bot.fake.calls("views.publish"))
+    bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    bot.fake.wait_for("views.publish", count=count + 1)
+    view = bot.fake.home_of(user)
+    assert view is not None
+    return view
+
+
+def settings_values(channel: str, **changes: str) -> dict[str, dict[str, Any]]:
+    values = {
+        SettingsBlock.channel: {
+            SettingsAction.channel: state_value("conversations_select", channel)
+        },
+        SettingsBlock.weekday: {SettingsAction.weekday: state_value("static_select", "0")},
+        SettingsBlock.hour: {SettingsAction.hour: state_value("static_select", "9")},
+        SettingsBlock.tz: {SettingsAction.tz: changes.get("tz", "Europe/Paris")},
+        SettingsBlock.top_performers: {
+            SettingsAction.top_performers: state_value("checkboxes", ["on"])
+        },
+        SettingsBlock.won_stages: {SettingsAction.won_stages: "closedwon, contractsigned"},
+        SettingsBlock.portal_id: {SettingsAction.portal_id: changes.get("portal", "")},
+        SettingsBlock.base_currency: {SettingsAction.base_currency: changes.get("base", "EUR")},
+        SettingsBlock.exchange_rates: {
+            SettingsAction.exchange_rates: changes.get("rates", "USD=0.92, GBP=1.17")
+        },
+    }
+    return values
+
+
+def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> None:
+    view = home(bot, "UADMIN")
+    assert "*Celebrations* (admins)" in block_text(view)
+    assert "*Celebrations*" not in block_text(home(bot, "U1"))  # not for everyone
+    assert "Recent wins" in block_text(home(bot, "U1"))
+
+    bot.action(WinAction.open_settings, view=view, user_id="UADMIN")
+    modal = bot.fake.wait_for("views.open")[0].args["view"]
+    assert modal["callback_id"] == WinCallback.settings
+    tz_input = next(b for b in modal["blocks"] if b["block_id"] == SettingsBlock.tz)
+    assert tz_input["element"]["initial_value"] == "Europe/London"  # the admin's own zone
+
+    bad = bot.submit(
+        WinCallback.settings,
+        settings_values("CWINS", tz="Mars/Olympus", rates="USD=cheap", portal="abc"),
+        user_id="UADMIN",
+    )
+    assert bad.json["response_action"] == "errors"
+    assert set(bad.json["errors"]) == {
+        SettingsBlock.tz,
+        SettingsBlock.exchange_rates,
+        SettingsBlock.portal_id,
+    }
+
+    good = bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN")
+    assert good.status == 200 and not good.body
+    home_text = lambda: block_text(bot.fake.home_of("UADMIN") or {})  # noqa: E731
+    assert wait_until(lambda: "gazette every Monday at 09:00" in home_text())
+    with bot.session() as session:
+        settings = session.get(CelebrationSettings, "T1")
+        assert settings is not None
+        assert settings.won_stages == ["closedwon", "contractsigned"]
+        assert (settings.base_currency, settings.exchange_rates) == (
+            "EUR",
+            {"USD": "0.92", "GBP": "1.17"},
+        )
+        kinds = {s.kind: s for s in session.scalars(select(Schedule))}
+        assert kinds["celebrations-gazette"].recipient == "CWINS"
+        assert kinds["celebrations-gazette"].weekday == 0
+        assert kinds["celebrations-top-performers"].frequency == "monthly-first-working-day"
+
+
+def test_a_non_admin_cannot_open_the_settings(bot: BotHarness) -> None:
+    view = home(bot, "U1")
+    bot.action(WinAction.open_settings, view=view, user_id="U1")
+    (notice,) = bot.fake.wait_for("views.open")
+    assert "Only workspace admins" in block_text(notice.args["view"])
+
+
+def test_a_public_channel_is_joined_when_an_admin_picks_it(bot: BotHarness) -> None:
+    bot.fake.add_channel(channel_id="CPUB", name="celebrations", is_member=False)
+    home(bot, "UADMIN")
+    bot.submit(WinCallback.settings, settings_values("CPUB"), user_id="UADMIN")
+    (join,) = bot.fake.wait_for("conversations.join")
+    assert join.args["channel"] == "CPUB"
+    settle(bot)
+    assert bot.fake.dms_to("UADMIN") == []
+
+
+def test_a_channel_the_bot_is_not_in_is_reported_in_home_and_by_dm_once(
+    bot: BotHarness,
+) -> None:
+    bot.fake.add_channel(channel_id="CPRIV", name="wins-private", is_private=True, is_member=False)
+    home(bot, "UADMIN")
+    for _ in range(2):
+        bot.submit(WinCallback.settings, settings_values("CPRIV"), user_id="UADMIN")
+    wait_until(lambda: "not in <#CPRIV>" in block_text(bot.fake.home_of("UADMIN") or {}))
+    wait_until(lambda: bot.fake.dms_to("UADMIN"))
+    settle(bot)
+    (dm,) = bot.fake.dms_to("UADMIN")
+    assert "<#CPRIV>" in dm["text"] and "/invite @revops-bot" in dm["text"]
+
+    # A win meanwhile cannot be posted; once the bot is invited, "Check again" posts it.
+    view = open_modal(bot)
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    bot.fake.wait_for("chat.postMessage", predicate=lambda c: c.error == "not_in_channel")
+    settle(bot)
+    assert len(bot.fake.dms_to("UADMIN")) == 1  # still told once
+
+    bot.fake.workspaces["T1"].channels["CPRIV"]["is_member"] = True
+    bot.action(WinAction.check_channel, view=bot.fake.home_of("UADMIN"), user_id="UADMIN")
+    (post,) = wait_until(lambda: channel_posts(bot, "CPRIV"))
+    assert "ACME signs" in block_text(post)
+    assert wait_until(lambda: "not in <#CPRIV>" not in block_text(bot.fake.home_of("UADMIN") or {}))
+
+
+def test_recent_wins_show_on_everyones_home(bot: BotHarness) -> None:
+    configure(bot)
+    view = open_modal(bot)
+    bot.submit(
+        WinCallback.modal,
+        form(winners=["U2"], title="Big renewal", amount="900", currency="GBP"),
+        private_metadata=view["private_metadata"],
+    )
+    wait_until(lambda: channel_posts(bot))
+    wait_until(lambda: "Big renewal" in block_text(home(bot, "U1")))
+    text = block_text(home(bot, "U1"))
+    assert "Big renewal* — £900.00 — <@U2>" in text

@@ -1,0 +1,170 @@
+"""Driving the projects domain the way Slack does: slash command, modals, buttons, jobs."""
+
+from __future__ import annotations
+
+import json
+import time as time_module
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.projects.ids import ProjectAction, ProjectView
+from tests.harness import BotHarness, HttpResult
+from tests.slack.signing import state_value
+
+PROJECT_CHANNEL = "CPROJ"
+OWNER_TZ = "America/New_York"  # U1, the owner in these tests
+TUESDAY = 1
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def next_weekday(weekday: int, *, after: date) -> date:
+    day = after + timedelta(days=1)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return day
+
+
+def at_local(day: date, hour: int, minute: int = 0, tz: str = OWNER_TZ) -> datetime:
+    """A wall time in a time zone, as the aware UTC instant `jobs run --now` takes."""
+    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(UTC)
+
+
+def text(value: str) -> dict[str, Any]:
+    return state_value("plain_text_input", value)
+
+
+def project_values(**overrides: Any) -> dict[str, dict[str, Any]]:
+    """What a user fills in the new-project modal: one KPI, one GO/NO-GO milestone."""
+    fields: dict[str, Any] = {
+        "name": text("CPQ roll-out"),
+        "objective": text("Every quote goes through CPQ in all countries."),
+        "owner": state_value("users_select", "U1"),
+        "members": state_value("multi_users_select", ["U2"]),
+        "channel": state_value("conversations_select", PROJECT_CHANNEL),
+        "start_date": state_value("datepicker", today().isoformat()),
+        "target_end_date": state_value("datepicker", (today() + timedelta(days=120)).isoformat()),
+        "phase": state_value("static_select", "pilot"),
+        "checkin_day": state_value("static_select", str(TUESDAY)),
+        "checkin_time": state_value("timepicker", "10:00"),
+        "rollout": text("France\nGermany"),
+        "kpis.0.name": text("Win rate"),
+        "kpis.0.unit": text("%"),
+        "kpis.0.baseline": text("20"),
+        "kpis.0.target": text("30"),
+        "kpis.0.direction": state_value("radio_buttons", "up"),
+        "milestones.0.name": text("GO/NO-GO Germany"),
+        "milestones.0.due_date": state_value(
+            "datepicker", (today() + timedelta(days=30)).isoformat()
+        ),
+        "milestones.0.is_decision": state_value("checkboxes", ["decision"]),
+        "milestones.0.remind_days_before": text("3"),
+    }
+    fields.update(overrides)
+    values = {path: {path: value} for path, value in fields.items() if value is not None}
+    if "project_usergroup" in values:  # an external select: its action id is not its block id
+        values["usergroup"] = values.pop("project_usergroup")
+    return values
+
+
+def last_view(bot: BotHarness, count: int = 1) -> dict[str, Any]:
+    """The view the bot opened with its `count`-th views.open call."""
+    calls = bot.fake.wait_for("views.open", count=count)
+    response = calls[count - 1].response or {}
+    assert response.get("ok"), response
+    return response["view"]
+
+
+def submit(
+    bot: BotHarness, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = "U1"
+) -> HttpResult:
+    return bot.submit(
+        view["callback_id"],
+        values,
+        private_metadata=view.get("private_metadata", ""),
+        view_id=view["id"],
+        user_id=user,
+    )
+
+
+def ack_errors(result: HttpResult) -> dict[str, str]:
+    assert result.status == 200, result.text
+    body = result.json or {}
+    return body.get("errors", {}) if body.get("response_action") == "errors" else {}
+
+
+def open_create_modal(bot: BotHarness, name: str = "CPQ roll-out", *, user: str = "U1") -> dict:
+    count = len(bot.fake.calls("views.open")) + 1
+    assert bot.command("/revops-project", f"new {name}", user=user).status == 200
+    view = last_view(bot, count)
+    assert view["callback_id"] == ProjectView.create
+    return view
+
+
+def create_project(bot: BotHarness, *, user: str = "U1", **overrides: Any) -> dict[str, Any]:
+    """Create a project through the modal; returns the announcement posted in its channel."""
+    posts = len(bot.fake.calls("chat.postMessage", ok=True))
+    view = open_create_modal(bot, user=user)
+    result = submit(bot, view, project_values(**overrides), user=user)
+    assert ack_errors(result) == {}
+    bot.fake.wait_for("chat.postMessage", count=posts + 1)
+    return bot.fake.messages(PROJECT_CHANNEL)[-1]
+
+
+def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    for block in blocks:
+        elements = block.get("elements") or ([block["accessory"]] if "accessory" in block else [])
+        for element in elements:
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} button in {json.dumps(blocks)[:500]}")
+
+
+def click(
+    bot: BotHarness,
+    message: dict[str, Any],
+    action_id: ProjectAction,
+    *,
+    user: str = "U1",
+    channel: str = PROJECT_CHANNEL,
+) -> HttpResult:
+    element = button(message.get("blocks") or [], action_id)
+    return bot.action(
+        action_id, element["value"], user_id=user, channel_id=channel, message=message
+    )
+
+
+def all_text(blocks: list[dict[str, Any]]) -> str:
+    """Every text of a message or view, to assert what a reader sees."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return "\n".join(out)
+
+
+def run_job(bot: BotHarness, kind: str, now: datetime, monkeypatch: Any) -> int:
+    return bot.jobs_run(kind, monkeypatch=monkeypatch, now=now)
+
+
+def eventually(bot: BotHarness, read: Any, timeout: float = 5.0) -> Any:
+    """What `read(session)` returns once it is truthy: the bot finishes after its ack."""
+    deadline = time_module.monotonic() + timeout
+    while True:
+        with bot.session() as session:
+            value = read(session)
+        if value or time_module.monotonic() > deadline:
+            return value
+        time_module.sleep(0.05)

@@ -1,0 +1,101 @@
+"""`/revops-project` (list, show one), the Home tab's "My projects", and "Celebrate it"."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import bot.celebrations.handlers
+from bot.projects.ids import ProjectAction
+from bot.projects.models import RolloutLine
+from tests.harness import BotHarness
+from tests.projects.helpers import (
+    PROJECT_CHANNEL,
+    TUESDAY,
+    ack_errors,
+    all_text,
+    at_local,
+    button,
+    click,
+    create_project,
+    last_view,
+    next_weekday,
+    run_job,
+    submit,
+    today,
+)
+from tests.slack.signing import state_value
+
+
+def test_the_command_lists_projects_and_shows_one(bot: BotHarness) -> None:
+    create_project(bot)
+
+    bot.command("/revops-project", "")
+    (listing,) = bot.fake.wait_for("response_url")
+    assert listing.args["response_type"] == "ephemeral"
+    shown = all_text(listing.args["blocks"])
+    assert "Active projects (1)" in shown and "*CPQ roll-out*" in shown
+    assert button(listing.args["blocks"], ProjectAction.open)
+
+    bot.command("/revops-project", "cpq")  # part of the name is enough when it is unique
+    card = bot.fake.wait_for("response_url", count=2)[-1]
+    shown = all_text(card.args["blocks"])
+    assert "Every quote goes through CPQ" in shown and "*KPIs*" in shown and "*Roll-out*" in shown
+    assert button(card.args["blocks"], ProjectAction.post_update)
+
+    bot.command("/revops-project", "payroll", user="U2")
+    refusal = bot.fake.wait_for("response_url", count=3)[-1]
+    assert refusal.args["text"].startswith("Aucun projet")  # U2 reads French
+
+
+def test_my_projects_on_the_home_tab(bot: BotHarness) -> None:
+    create_project(bot)
+    for user in ("U2", "UADMIN"):
+        bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    member_home = bot.fake.wait_for(
+        "views.publish", predicate=lambda call: call.args["user_id"] == "U2"
+    )[-1].args["view"]
+    admin_home = bot.fake.wait_for(
+        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
+    )[-1].args["view"]
+    assert "CPQ roll-out" in all_text(member_home["blocks"])  # U2 is a member
+    assert button(member_home["blocks"], ProjectAction.post_update)
+    assert "CPQ roll-out" not in all_text(admin_home["blocks"])  # not the admin's project
+
+    # Open from Home shows the card in a modal.
+    opened = len(bot.fake.calls("views.open"))
+    element = button(member_home["blocks"], ProjectAction.open)
+    bot.action(element["action_id"], element["value"], view=member_home, user_id="U2")
+    modal = last_view(bot, opened + 1)
+    assert "Every quote goes through CPQ" in all_text(modal["blocks"])
+
+
+@pytest.mark.skipif(
+    not hasattr(bot.celebrations.handlers, "open_win_modal"), reason="celebrations not built yet"
+)
+def test_a_team_going_live_offers_to_celebrate_it(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_project(bot)
+    run_job(
+        bot, "project-checkin", at_local(next_weekday(TUESDAY, after=today()), 10, 5), monkeypatch
+    )
+    card = bot.fake.messages(PROJECT_CHANNEL)[-1]
+    click(bot, card, ProjectAction.post_update)
+    modal = last_view(bot, 2)
+    with bot.session() as session:
+        germany = session.scalar(select(RolloutLine.id).where(RolloutLine.name == "Germany"))
+    values = {
+        "health": {"health": state_value("radio_buttons", "on_track")},
+        f"rollout.{germany}.status": {
+            f"rollout.{germany}.status": state_value("static_select", "live")
+        },
+    }
+    assert ack_errors(submit(bot, modal, values)) == {}
+    bot.fake.wait_for("chat.update")
+    update = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
+
+    assert click(bot, update, ProjectAction.celebrate).status == 200
+    win_modal = bot.fake.wait_for("views.open", count=3)[-1].args["view"]
+    assert "win" in win_modal["callback_id"]
+    assert "Germany is live on CPQ roll-out" in str(win_modal)  # the prefilled title

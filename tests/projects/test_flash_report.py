@@ -1,0 +1,172 @@
+"""The weekly flash report: set up by an admin from Home, sent once a week through the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.projects import service
+from bot.projects.ids import ProjectAction, ProjectView
+from bot.projects.models import Project
+from bot.projects.reports import save_flash_report
+from bot.projects.validation import KpiDraft, ProjectDraft
+from bot.scheduling.models import Delivery, Schedule
+from tests.harness import BotHarness
+from tests.projects.helpers import (
+    TUESDAY,
+    ack_errors,
+    all_text,
+    at_local,
+    button,
+    create_project,
+    eventually,
+    last_view,
+    next_weekday,
+    run_job,
+    submit,
+    text,
+    today,
+)
+from tests.slack.signing import state_value
+
+KIND = "project-flash-report"
+MONDAY = 0
+
+
+def set_up_report(bot: BotHarness) -> None:
+    """An admin opens Home, clicks the flash report's Set up, and picks #revops-flash."""
+    bot.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
+    (published,) = bot.fake.wait_for(
+        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
+    )
+    home = published.response["view"]  # type: ignore[index]
+    assert "*Weekly flash report*: not set up yet." in all_text(home["blocks"])
+    setup = button(home["blocks"], ProjectAction.flash_settings)
+    opened = len(bot.fake.calls("views.open"))
+    bot.action(setup["action_id"], setup["value"], view=home, user_id="UADMIN")
+    modal = last_view(bot, opened + 1)
+    assert modal["callback_id"] == ProjectView.flash
+    values = {
+        "channel": {"channel": state_value("conversations_select", "CREPORT")},
+        "weekday": {"weekday": state_value("static_select", str(MONDAY))},
+        "time": {"time": state_value("timepicker", "09:00")},
+        "tz": {"tz": text("Mars/Olympus")},
+    }
+    assert set(ack_errors(submit(bot, modal, values, user="UADMIN"))) == {"tz"}
+    values["tz"] = {"tz": text("Europe/Paris")}
+    assert ack_errors(submit(bot, modal, values, user="UADMIN")) == {}
+
+
+def test_the_flash_report_lists_projects_kpis_blockers_milestones_missed_and_stopped(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuesday = next_weekday(TUESDAY, after=today())
+    create_project(
+        bot,
+        **{
+            "milestones.0.due_date": state_value(
+                "datepicker", (tuesday + timedelta(days=10)).isoformat()
+            )
+        },
+    )
+    set_up_report(bot)
+    with bot.session() as session:
+        schedule = session.scalar(select(Schedule).where(Schedule.kind == KIND))
+        assert schedule is not None
+        assert (schedule.recipient, schedule.weekday, schedule.hour, schedule.tz) == (
+            "CREPORT",
+            MONDAY,
+            9,
+            "Europe/Paris",
+        )
+        stopped = _add_project(session, "Old dashboards", status="abandoned")
+        stopped.status_reason, stopped.status_note = "failure", "Nobody used them"
+        stopped.status_changed_at = datetime.now(UTC)
+    # The check-in goes unanswered until it is missed on Friday.
+    run_job(bot, "project-checkin", at_local(tuesday, 10, 5), monkeypatch)
+    run_job(
+        bot, "project-checkin-reminder", at_local(tuesday + timedelta(days=3), 10, 5), monkeypatch
+    )
+
+    monday = at_local(tuesday + timedelta(days=6), 9, 5, tz="Europe/Paris")
+    assert run_job(bot, KIND, monday, monkeypatch) == 0
+    assert run_job(bot, KIND, monday + timedelta(hours=3), monkeypatch) == 0  # once a week
+    (report,) = bot.fake.messages("CREPORT")
+    shown = all_text(report["blocks"])
+    assert "Flash report, week of" in shown
+    assert "1 active" in shown and "1 missed check-ins" in shown and "1 abandoned" in shown
+    assert "*CPQ roll-out*" in shown and "Win rate" in shown
+    assert "GO/NO-GO Germany 🚦" in shown
+    assert "Missed check-in" in shown
+    assert "*Old dashboards* · Abandoned · Failure (Nobody used them)" in shown
+    with bot.session() as session:
+        (sent,) = session.scalars(select(Delivery).where(Delivery.kind == KIND)).all()
+        assert sent.status == "sent"
+
+    # The admin stops the report from Home (a confirmed button): no schedule remains.
+    home = bot.fake.wait_for(
+        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
+    )[-1].response["view"]  # type: ignore[index]
+    stop = button(home["blocks"], ProjectAction.flash_stop)
+    assert stop["confirm"]["confirm"]["text"] == "Stop it"
+    bot.action(stop["action_id"], stop["value"], view=home, user_id="UADMIN")
+    assert eventually(
+        bot,
+        lambda session: session.scalar(select(Schedule.id).where(Schedule.kind == KIND)) is None,
+    )
+
+
+def _add_project(session, name: str, *, status: str = "active") -> Project:  # type: ignore[no-untyped-def]
+    draft = ProjectDraft(
+        name=name,
+        objective="Keep the teams informed.",
+        owner_id="U1",
+        channel_id="CPROJ",
+        start_date=today(),
+        target_end_date=today() + timedelta(days=90),
+        checkin_day=str(TUESDAY),
+        checkin_time="10:00",
+        kpis=[KpiDraft(name="Adoption", unit="%", baseline="10", target="80", direction="up")],
+    )
+    project = service.create_project(
+        session=session,
+        team_id="T1",
+        draft=draft,
+        created_by="U1",
+        owner_tz="Europe/Paris",
+        group_member_ids=[],
+        now=datetime.now(UTC),
+    )
+    project.status = status
+    project.health = "at_risk"
+    project.blockers = "Waiting for the data team " * 20
+    return project
+
+
+def test_a_long_report_is_split_and_threaded_within_block_kit_limits(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(bot.runtime.services.session_factory) as session:
+        for number in range(160):
+            _add_project(session, f"Project {number:03d}")
+        save_flash_report(
+            session=session,
+            team_id="T1",
+            channel_id="CREPORT",
+            weekday=MONDAY,
+            at="09:00",
+            tz="Europe/Paris",
+            now=datetime.now(UTC),
+        )
+    monday = at_local(next_weekday(MONDAY, after=today()), 9, 5, tz="Europe/Paris")
+    assert run_job(bot, KIND, monday, monkeypatch) == 0
+    posts = bot.fake.messages("CREPORT")
+    assert len(posts) == 2  # 160 projects, 3 a section: 3 + 54 blocks, 50 at most a message
+    first, *rest = posts
+    assert "part 1 of 2" in first["text"]
+    assert all(post.get("thread_ts") == first["ts"] for post in rest)
+    assert all(len(post["blocks"]) <= 50 for post in posts)
+    assert sum(all_text(p["blocks"]).count("*Project ") for p in posts) == 160
