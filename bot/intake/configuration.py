@@ -1,0 +1,260 @@
+"""The workspace's intake settings: rules for what an admin may set, and reading them back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.errors import N_
+from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
+from bot.intake.priority import Calendar
+from bot.scheduling.service import holidays_of
+from bot.workspaces.models import Workspace
+from bot.workspaces.service import ensure_workspace
+
+CAPACITY_MAX_HOURS = 200
+DAYS_MAX = 60
+ROLLOUT_NAME_MAX = 100
+ROLLOUTS_MAX = 20
+HOLIDAYS_MAX = 100
+
+
+def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
+    """The workspace's intake settings, created with the defaults on first use."""
+    ensure_workspace(session=session, team_id=team_id)
+    settings = session.get(IntakeSettings, team_id)
+    if settings is not None:
+        return settings
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Two first requests at once: the second insert does nothing and reads the first one's row.
+    session.execute(
+        insert(IntakeSettings)
+        .values(
+            team_id=team_id,
+            revops_member_ids=[],
+            filer_usergroup_ids=[],
+            who_may_file=WhoMayFile.everyone,
+            run_capacity_hours=20,
+            first_response_sla_days=1,
+            ask_why_reminder_days=3,
+            ask_why_close_days=10,
+            next_number=1,
+            updated_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    settings = session.get(IntakeSettings, team_id)
+    assert settings is not None
+    return settings
+
+
+def lock_settings(*, session: Session, team_id: str) -> IntakeSettings:
+    """The settings row, locked until commit: serialises filings (references) and ETA refreshes."""
+    settings_of(session=session, team_id=team_id)
+    settings = session.scalar(
+        select(IntakeSettings)
+        .where(IntakeSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert settings is not None
+    return settings
+
+
+def calendar_of(*, session: Session, team_id: str) -> Calendar:
+    """Weekends and the workspace's holidays."""
+    return Calendar.of(holidays_of(session=session, team_id=team_id))
+
+
+def restricted_to(settings: IntakeSettings) -> list[str]:
+    """The user groups whose members alone may file; [] means everyone may (small teams)."""
+    if settings.who_may_file == WhoMayFile.usergroups:
+        return list(settings.filer_usergroup_ids or [])
+    return []
+
+
+def active_rollouts(*, session: Session, team_id: str) -> list[Rollout]:
+    return list(
+        session.scalars(
+            select(Rollout)
+            .where(Rollout.team_id == team_id, Rollout.active.is_(True))
+            .order_by(Rollout.name)
+        )
+    )
+
+
+def set_revops_members(*, session: Session, team_id: str, member_ids: frozenset[str]) -> None:
+    """Remember who is in the RevOps group, so the Home tab renders without asking Slack."""
+    settings = settings_of(session=session, team_id=team_id)
+    if set(settings.revops_member_ids or []) != member_ids:
+        settings.revops_member_ids = sorted(member_ids)
+
+
+def is_watched_group(*, session: Session, team_id: str, usergroup_id: str) -> bool:
+    settings = session.get(IntakeSettings, team_id)
+    return settings is not None and (
+        usergroup_id == settings.revops_usergroup_id
+        or usergroup_id in (settings.filer_usergroup_ids or [])
+    )
+
+
+# ---------------------------------------------------------------- editing
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """What an admin submitted in the settings modal (raw values)."""
+
+    intake_channel_id: str | None
+    revops_usergroup_id: str | None
+    who_may_file: str | None
+    filer_usergroup_ids: list[str]
+    team_lead_id: str | None
+    capacity: str
+    sla: str
+    reminder: str
+    auto_close: str
+    holidays: str
+    rollouts: str
+
+
+@dataclass
+class CheckedSettings:
+    """A settings form once checked: typed values, and the refusals by field."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    holidays: list[date] = field(default_factory=list)
+    rollouts: list[str] = field(default_factory=list)
+    errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+
+
+def _whole_number(raw: str, *, low: int, high: int) -> int | None:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def check_settings(form: SettingsForm) -> CheckedSettings:
+    """An intake channel is required; capacity is 0–200 hours a week; SLA, reminder and
+    auto-close are working days with the auto-close after the reminder; holidays are ISO dates;
+    restricting filers needs at least one user group."""
+    checked = CheckedSettings()
+    if not form.intake_channel_id:
+        checked.errors["channel"] = (N_("Pick the channel where requests are posted."), {})
+    numbers = {
+        "capacity": (form.capacity, 0, CAPACITY_MAX_HOURS),
+        "sla": (form.sla, 1, DAYS_MAX),
+        "reminder": (form.reminder, 1, DAYS_MAX),
+        "auto_close": (form.auto_close, 1, DAYS_MAX),
+    }
+    parsed: dict[str, int] = {}
+    for name, (raw, low, high) in numbers.items():
+        value = _whole_number(raw, low=low, high=high)
+        if value is None:
+            checked.errors[name] = (
+                N_("Give a whole number from {low} to {high}."),
+                {"low": low, "high": high},
+            )
+        else:
+            parsed[name] = value
+    if (
+        "reminder" in parsed
+        and "auto_close" in parsed
+        and parsed["auto_close"] <= parsed["reminder"]
+    ):
+        checked.errors["auto_close"] = (
+            N_("Close after the reminder: more than {days} working days."),
+            {"days": parsed["reminder"]},
+        )
+    who = form.who_may_file or WhoMayFile.everyone
+    if who == WhoMayFile.usergroups and not form.filer_usergroup_ids:
+        checked.errors["filer_groups"] = (N_("Pick the user groups whose members may file."), {})
+    for token in re.split(r"[\s,;]+", form.holidays.strip()):
+        if not token:
+            continue
+        try:
+            checked.holidays.append(date.fromisoformat(token))
+        except ValueError:
+            checked.errors["holidays"] = (
+                N_("{value} is not a date: write dates as 2025-12-25, one per line."),
+                {"value": token[:40]},
+            )
+            break
+    if len(checked.holidays) > HOLIDAYS_MAX:
+        checked.errors["holidays"] = (N_("At most {max} holidays."), {"max": HOLIDAYS_MAX})
+    names = [line.strip() for line in form.rollouts.splitlines() if line.strip()]
+    if any(len(name) > ROLLOUT_NAME_MAX for name in names) or len(names) > ROLLOUTS_MAX:
+        checked.errors["rollouts"] = (
+            N_("At most {count} roll-outs, one per line, each under {max} characters."),
+            {"count": ROLLOUTS_MAX, "max": ROLLOUT_NAME_MAX},
+        )
+    checked.rollouts = list(dict.fromkeys(names))
+    checked.values = {
+        "intake_channel_id": form.intake_channel_id,
+        "revops_usergroup_id": form.revops_usergroup_id,
+        "who_may_file": who,
+        "filer_usergroup_ids": list(form.filer_usergroup_ids),
+        "team_lead_id": form.team_lead_id,
+        "run_capacity_hours": parsed.get("capacity"),
+        "first_response_sla_days": parsed.get("sla"),
+        "ask_why_reminder_days": parsed.get("reminder"),
+        "ask_why_close_days": parsed.get("auto_close"),
+    }
+    return checked
+
+
+@dataclass(frozen=True)
+class SavedSettings:
+    settings: IntakeSettings
+    eta_inputs_changed: bool  # capacity or holidays moved: ETAs must be refreshed
+
+
+def save_settings(
+    *,
+    session: Session,
+    team_id: str,
+    checked: CheckedSettings,
+    revops_member_ids: frozenset[str],
+    now: datetime,
+) -> SavedSettings:
+    """Store checked settings. Roll-outs no longer listed end (their requests lose the boost);
+    listed ones start or resume."""
+    assert not checked.errors
+    settings = lock_settings(session=session, team_id=team_id)
+    workspace = session.get(Workspace, team_id)
+    assert workspace is not None
+    holidays = sorted({day.isoformat() for day in checked.holidays})
+    changed = (
+        settings.run_capacity_hours != checked.values["run_capacity_hours"]
+        or sorted(workspace.holidays or []) != holidays
+    )
+    for name, value in checked.values.items():
+        setattr(settings, name, value)
+    settings.revops_member_ids = sorted(revops_member_ids)
+    settings.updated_at = now
+    workspace.holidays = holidays
+    existing = {
+        rollout.name: rollout
+        for rollout in session.scalars(select(Rollout).where(Rollout.team_id == team_id))
+    }
+    for name, rollout in existing.items():
+        if rollout.active and name not in checked.rollouts:
+            rollout.active = False
+            changed = True
+    for name in checked.rollouts:
+        known = existing.get(name)
+        if known is None:
+            session.add(Rollout(team_id=team_id, name=name, active=True, created_at=now))
+        elif not known.active:
+            known.active = True
+            changed = True
+    session.flush()
+    return SavedSettings(settings, eta_inputs_changed=changed)

@@ -1,0 +1,347 @@
+"""Filing: /revops-request, the message shortcut, the Home button, deflection, the submission."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.db import session_scope
+from bot.errors import N_, UserFacingError
+from bot.intake import (
+    configuration,
+    filing,
+    knowledge,
+    notify,
+    views_card,
+    views_filing,
+    views_modal,
+    views_text,
+)
+from bot.intake.ids import COMMAND, Action, Block, Callback, Shortcut
+from bot.intake.knowledge import DocMatch
+from bot.intake.state import FilingDraft, parse
+from bot.intake.views_modal import DocChoice
+from bot.services import Services
+from bot.slack.forms import submitted_values
+
+logger = logging.getLogger(__name__)
+
+FILERS_ONLY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you: "
+    "{people}."
+)
+FILERS_ONLY_NOBODY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you."
+)
+FIELD_BLOCKS = {
+    "title": Block.request_title,
+    "need": Block.need,
+    "impact": Block.impact,
+    "beneficiary": Block.beneficiary,
+    "category": Block.category,
+    "wished_date": Block.wished_date,
+    "rollout": Block.rollout,
+    "link": Block.link,
+}
+PEOPLE_NAMED = 5
+
+
+def check_may_file(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
+    """Refuse, saying who can file instead, when filing is restricted to user groups."""
+    with session_scope(services.session_factory) as session:
+        groups = configuration.restricted_to(
+            configuration.settings_of(session=session, team_id=team_id)
+        )
+    if not groups:
+        return
+    people: list[str] = []
+    for group in groups:
+        members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
+        if user_id in members:
+            return
+        people += sorted(members)
+    names = ", ".join(f"<@{user}>" for user in list(dict.fromkeys(people))[:PEOPLE_NAMED])
+    mentions = ", ".join(f"<!subteam^{group}>" for group in groups)
+    if names:
+        raise UserFacingError(FILERS_ONLY, groups=mentions, people=names)
+    raise UserFacingError(FILERS_ONLY_NOBODY, groups=mentions)
+
+
+def _choices(matches: list[DocMatch]) -> list[DocChoice]:
+    return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared) for m in matches]
+
+
+def _modal_inputs(services: Services, *, team_id: str, text: str) -> tuple[list, list[DocChoice]]:
+    with session_scope(services.session_factory) as session:
+        rollouts = [
+            (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
+        ]
+        matches = (
+            knowledge.matching_docs(session=session, team_id=team_id, text=text) if text else []
+        )
+    return rollouts, _choices(matches)
+
+
+def open_filing_modal(
+    services: Services,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    text: str = "",
+) -> dict[str, Any]:
+    """Check the filer, then open the modal prefilled with `text` (and the docs it matches)."""
+    check_may_file(services, client, team_id=team_id, user_id=user_id)
+    t = services.translator(client, team_id=team_id, user_id=user_id)
+    rollouts, docs = _modal_inputs(services, team_id=team_id, text=text)
+    draft = FilingDraft(docs_shown=[doc.doc_id for doc in docs])
+    values = views_filing.prefill_from_text(text)
+    view = views_filing.filing_modal(t, draft=draft, values=values, rollouts=rollouts, docs=docs)
+    return dict(client.views_open(trigger_id=trigger_id, view=view)["view"])
+
+
+def filing_from(values: dict[str, Any]) -> filing.Filing:
+    rollout = values.get(Block.rollout)
+    return filing.Filing(
+        title=values.get(Block.request_title) or "",
+        need=values.get(Block.need) or "",
+        impact=values.get(Block.impact),
+        beneficiary=values.get(Block.beneficiary),
+        category=values.get(Block.category),
+        wished_date=values.get(Block.wished_date),
+        rollout_id=int(rollout) if rollout and str(rollout).isdigit() else None,
+        link=values.get(Block.link) or "",
+    )
+
+
+def register(app: App, services: Services) -> None:
+    def on_command(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        ack()
+        open_filing_modal(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            trigger_id=body["trigger_id"],
+            text=body.get("text") or "",
+        )
+
+    def on_new_request(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        ack()
+        open_filing_modal(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            trigger_id=body["trigger_id"],
+        )
+
+    def on_message_shortcut(
+        ack: Ack, body: dict[str, Any], context: Any, client: WebClient
+    ) -> None:
+        ack()
+        message = body.get("message") or {}
+        team_id, user_id = context.team_id, context.user_id
+        view = open_filing_modal(
+            services,
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            trigger_id=body["trigger_id"],
+            text=message.get("text") or "",
+        )
+        # The permalink is fetched after the modal is open: the trigger id waits for nobody.
+        try:
+            permalink = client.chat_getPermalink(
+                channel=body["channel"]["id"], message_ts=message["ts"]
+            )["permalink"]
+        except (SlackApiError, KeyError):
+            logger.info("intake: no permalink for a shortcut message")
+            return
+        draft = parse(FilingDraft, view.get("private_metadata"))
+        draft.source_permalink = permalink
+        t = services.translator(client, team_id=team_id, user_id=user_id)
+        rollouts, docs = _modal_inputs(services, team_id=team_id, text=message.get("text") or "")
+        updated = views_filing.filing_modal(
+            t,
+            draft=draft,
+            values=views_filing.prefill_from_text(message.get("text") or ""),
+            rollouts=rollouts,
+            docs=docs,
+        )
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as error:
+            logger.info("intake: shortcut modal not updated: %s", error.response.get("error"))
+
+    def on_text_typed(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        """While the requester types, show the team's docs that may already answer."""
+        ack()
+        view = body["view"]
+        values = submitted_values(view)
+        draft = parse(FilingDraft, view.get("private_metadata"))
+        text = f"{values.get(Block.request_title) or ''} {values.get(Block.need) or ''}"
+        rollouts, docs = _modal_inputs(services, team_id=context.team_id, text=text)
+        if [doc.doc_id for doc in docs] == draft.docs_shown:
+            return
+        draft.docs_shown = [doc.doc_id for doc in docs]
+        t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
+        updated = views_filing.filing_modal(
+            t, draft=draft, values=values, rollouts=rollouts, docs=docs
+        )
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as error:  # the user typed on: a later event shows the docs
+            logger.info("intake: docs not shown: %s", error.response.get("error"))
+
+    def on_deflected(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, client: WebClient
+    ) -> None:
+        """One click: a doc answered it. Nothing is filed; the deflection is counted once."""
+        ack()
+        view = body["view"]
+        doc_id = int(action["value"]) if str(action.get("value", "")).isdigit() else None
+        with session_scope(services.session_factory) as session:
+            knowledge.record_deflection(
+                session=session,
+                team_id=context.team_id,
+                user_id=context.user_id,
+                doc_id=doc_id,
+                view_id=view["id"],
+                now=datetime.now(UTC),
+            )
+        t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
+        client.views_update(
+            view_id=view["id"],
+            view=views_modal.notice_modal(
+                t,
+                title=t.gettext("New RevOps request"),
+                text=t.gettext(
+                    "Glad the doc answered it: nothing was filed. The team counts every "
+                    "request a doc saves."
+                ),
+            ),
+        )
+
+    def on_file(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        view = body["view"]
+        team_id, user_id = context.team_id, context.user_id
+        values = submitted_values(view)
+        draft = parse(FilingDraft, view.get("private_metadata"))
+        submitted = filing_from(values)
+        t = services.translator(client, team_id=team_id, user_id=user_id)
+        today = notify.local_today(services, client, team_id=team_id, user_id=user_id)
+        with session_scope(services.session_factory) as session:
+            active = frozenset(
+                r.id for r in configuration.active_rollouts(session=session, team_id=team_id)
+            )
+        errors = filing.filing_errors(submitted, today=today, active_rollout_ids=active)
+        if errors:
+            ack(
+                response_action="errors",
+                errors={
+                    FIELD_BLOCKS[name]: t.gettext(error.message).format(**error.params)
+                    for name, error in errors.items()
+                },
+            )
+            return
+        try:  # the settings may have changed since the modal opened
+            check_may_file(services, client, team_id=team_id, user_id=user_id)
+        except UserFacingError as refusal:
+            message = t.gettext(refusal.message).format(**refusal.params)
+            ack(response_action="errors", errors={Block.request_title: message})
+            return
+        rollouts, docs = _modal_inputs(
+            services, team_id=team_id, text=f"{submitted.title} {submitted.need}"
+        )
+        if any(doc.doc_id not in draft.docs_shown for doc in docs):
+            # Deflection before filing: show the docs once; submitting again files anyway.
+            draft.docs_shown = [doc.doc_id for doc in docs]
+            ack(
+                response_action="update",
+                view=views_filing.filing_modal(
+                    t, draft=draft, values=values, rollouts=rollouts, docs=docs
+                ),
+            )
+            return
+        ack(response_action="update", view=views_modal.working_modal(t))
+        finish_filing(
+            services,
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            view_id=view["id"],
+            submitted=submitted,
+            draft=draft,
+            today=today,
+        )
+
+    app.command(COMMAND)(on_command)
+    app.shortcut(Shortcut.from_message)(on_message_shortcut)
+    app.action(Action.new_request)(on_new_request)
+    app.action(Block.request_title)(on_text_typed)
+    app.action(Block.need)(on_text_typed)
+    app.action(Action.deflected)(on_deflected)
+    app.view(Callback.file)(on_file)
+
+
+def finish_filing(
+    services: Services,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    view_id: str,
+    submitted: filing.Filing,
+    draft: FilingDraft,
+    today: Any,
+) -> None:
+    """After the "Working…" ack: store, confirm in the modal, post the card, DM the receipt."""
+    t = services.translator(client, team_id=team_id, user_id=user_id)
+    now = datetime.now(UTC)
+    with session_scope(services.session_factory) as session:
+        filed = filing.file_request(
+            session=session,
+            team_id=team_id,
+            requester_id=user_id,
+            filing=submitted,
+            view_id=view_id,
+            source_permalink=draft.source_permalink,
+            today=today,
+            now=now,
+        )
+        settings = configuration.settings_of(session=session, team_id=team_id)
+        due = filing.first_response_due(
+            filed_at=filed.request.created_at,
+            sla_days=settings.first_response_sla_days,
+            calendar=configuration.calendar_of(session=session, team_id=team_id),
+        )
+        channel = settings.intake_channel_id
+    request = filed.request
+    confirmation = t.gettext(
+        "*REQ-{number}* is filed. You will hear back by {date} at the latest."
+    ).format(number=request.number, date=views_text.day(t, due))
+    try:
+        client.views_update(
+            view_id=view_id,
+            view=views_modal.notice_modal(t, title=t.gettext("Request filed"), text=confirmation),
+        )
+    except SlackApiError as error:
+        logger.info("intake: filing confirmation not shown: %s", error.response.get("error"))
+    if not filed.created:
+        return  # a second submission of the same modal: everything below already happened
+    notify.post_card(services, client, team_id=team_id, request_id=request.id)
+    notify.dm(
+        services,
+        client,
+        team_id=team_id,
+        user_id=user_id,
+        build=lambda t: views_card.receipt(t, request, due=due, channel_id=channel),
+    )
+    notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])

@@ -1,0 +1,188 @@
+"""Admins' intake settings, the queue's page buttons, and user group changes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.db import session_scope
+from bot.errors import N_, UserFacingError
+from bot.home.handlers import publish_home
+from bot.i18n import translator_for
+from bot.intake import configuration, notify, queue, report, views_home, views_modal
+from bot.intake.ids import Action, Block, Callback
+from bot.intake.state import QueuePageRef, parse
+from bot.services import Services
+from bot.slack.channels import channel_access, join
+from bot.slack.forms import submitted_values
+from bot.workspaces.models import Workspace
+from bot.workspaces.service import is_admin
+
+logger = logging.getLogger(__name__)
+
+ADMINS_ONLY = N_("Only workspace admins can change the intake settings.")
+PAGE_ACTIONS = re.compile(rf"^{Action.queue_page}_(previous|next)$")
+FIELD_BLOCKS = {
+    "channel": Block.channel,
+    "capacity": Block.capacity,
+    "sla": Block.sla,
+    "reminder": Block.reminder,
+    "auto_close": Block.auto_close,
+    "filer_groups": Block.filer_groups,
+    "holidays": Block.holidays,
+    "rollouts": Block.rollouts,
+}
+
+
+def _usergroups(client: WebClient) -> list[tuple[str, str]]:
+    try:
+        groups = client.usergroups_list()["usergroups"]
+    except SlackApiError as error:
+        logger.warning("intake: no user groups: %s", error.response.get("error"))
+        return []
+    return [
+        (group["id"], group.get("name") or group.get("handle") or group["id"]) for group in groups
+    ]
+
+
+def register(app: App, services: Services) -> None:
+    def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        ack()
+        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
+        if not is_admin(member):
+            raise UserFacingError(ADMINS_ONLY)
+        t = translator_for(member.locale)
+        title = t.gettext("Intake settings")
+        # Open at once (the trigger id lives 3 s), then fill in what Slack must tell us.
+        opened = client.views_open(
+            trigger_id=body["trigger_id"],
+            view=views_modal.notice_modal(t, title=title, text=t.gettext(views_home.LOADING)),
+        )["view"]
+        groups = _usergroups(client)
+        with session_scope(services.session_factory) as session:
+            settings = configuration.settings_of(session=session, team_id=context.team_id)
+            workspace = session.get(Workspace, context.team_id)
+            holidays = list(workspace.holidays or []) if workspace else []
+            rollouts = [
+                r.name
+                for r in configuration.active_rollouts(session=session, team_id=context.team_id)
+            ]
+        client.views_update(
+            view_id=opened["id"],
+            view=views_home.settings_modal(
+                t, settings, usergroups=groups, holidays=holidays, rollouts=rollouts
+            ),
+        )
+
+    def on_settings_submit(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
+        team_id, user_id = context.team_id, context.user_id
+        values = submitted_values(body["view"])
+        member = services.directory.member(client, team_id=team_id, user_id=user_id)
+        t = translator_for(member.locale)
+        if not is_admin(member):
+            ack(response_action="errors", errors={Block.channel: t.gettext(ADMINS_ONLY)})
+            return
+        checked = configuration.check_settings(
+            configuration.SettingsForm(
+                intake_channel_id=values.get(Block.channel),
+                revops_usergroup_id=values.get(Block.revops_group),
+                who_may_file=values.get(Block.who_may_file),
+                filer_usergroup_ids=values.get(Block.filer_groups) or [],
+                team_lead_id=values.get(Block.team_lead),
+                capacity=values.get(Block.capacity) or "",
+                sla=values.get(Block.sla) or "",
+                reminder=values.get(Block.reminder) or "",
+                auto_close=values.get(Block.auto_close) or "",
+                holidays=values.get(Block.holidays) or "",
+                rollouts=values.get(Block.rollouts) or "",
+            )
+        )
+        errors: dict[str, str] = {
+            FIELD_BLOCKS[name]: t.gettext(message).format(**params)
+            for name, (message, params) in checked.errors.items()
+        }
+        channel = values.get(Block.channel)
+        if channel and not errors:
+            access = channel_access(client, channel)
+            if access.can_join:
+                join(client, channel)
+            elif not access.can_post:
+                errors[Block.channel] = t.gettext(
+                    "Invite the bot to this private channel first (/invite), or pick another one."
+                )
+        if errors or not channel:
+            ack(response_action="errors", errors=errors)
+            return
+        group = values.get(Block.revops_group)
+        members: frozenset[str] = frozenset()
+        for watched in [group, *(values.get(Block.filer_groups) or [])]:
+            if watched:
+                services.usergroups.forget(team_id=team_id, usergroup_id=watched)
+        if group:
+            members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
+        ack()
+        now = datetime.now(UTC)
+        with session_scope(services.session_factory) as session:
+            saved = configuration.save_settings(
+                session=session,
+                team_id=team_id,
+                checked=checked,
+                revops_member_ids=members,
+                now=now,
+            )
+            report.schedule_run_report(
+                session=session, team_id=team_id, channel_id=channel, tz=member.tz, now=now
+            )
+            news = (
+                queue.refresh_etas(session=session, team_id=team_id, today=queue.today_of(now))
+                if saved.eta_inputs_changed
+                else []
+            )
+        notify.tell_eta_news(services, client, team_id=team_id, news=news)
+        notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])
+
+    def on_queue_page(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:
+        ack()
+        wanted = parse(QueuePageRef, action.get("value"))
+        with session_scope(services.session_factory) as session:
+            queue.set_page(
+                session=session,
+                team_id=context.team_id,
+                user_id=context.user_id,
+                page=wanted.page,
+            )
+        publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
+
+    def watches(event: dict[str, Any], context: Any) -> bool:
+        with session_scope(services.session_factory) as session:
+            return configuration.is_watched_group(
+                session=session, team_id=context.team_id, usergroup_id=event.get("subteam_id", "")
+            )
+
+    def on_group_changed(event: dict[str, Any], context: Any, client: WebClient) -> None:
+        """Someone joined or left the RevOps or filers group: see it at once, not in 5 min."""
+        group = event["subteam_id"]
+        services.usergroups.forget(team_id=context.team_id, usergroup_id=group)
+        with session_scope(services.session_factory) as session:
+            revops_group = configuration.settings_of(
+                session=session, team_id=context.team_id
+            ).revops_usergroup_id
+        if group == revops_group:
+            members = services.usergroups.members(
+                client, team_id=context.team_id, usergroup_id=group
+            )
+            with session_scope(services.session_factory) as session:
+                configuration.set_revops_members(
+                    session=session, team_id=context.team_id, member_ids=members
+                )
+
+    app.action(Action.open_settings)(on_open_settings)
+    app.view(Callback.settings)(on_settings_submit)
+    app.action(PAGE_ACTIONS)(on_queue_page)
+    app.event("subteam_members_changed", matchers=[watches])(on_group_changed)

@@ -1,0 +1,411 @@
+"""The queue as the team sees it, ETAs as requesters are told them, and the jobs' due work.
+
+Rules here:
+- the queue is every open request (new, waiting on requester, accepted, in progress) in the
+  order of priority.rank. It is ordered in SQL, so that a page of the Home tab reads one page
+  of rows even with 10,000 open requests (bench/intake.py): with `base_score` and
+  `filed_weekday_index` stored at filing, a request's score today is
+      base + boost + AGE_POINTS × (today's index − filed index + holidays since filing),
+  and ordering by `base + boost − AGE_POINTS × (filed index − holidays up to filing)` is
+  ordering by score; ties go to the older (smaller holiday-adjusted index), then the lower
+  reference. tests/intake/test_queue_order.py holds this order equal to priority.rank;
+- a requester is told their ETA when the request is accepted, then only when it moves by at
+  least ETA_MATERIAL_WORKING_DAYS working days (earlier or later), not on every queue change;
+  a later ETA comes with what is ahead and why: impact classes and roll-outs, never whose
+  requests they are or what they say;
+- no first response by the SLA day: the request is overdue and the intake channel is nudged,
+  oldest first; open and untouched for ESCALATE_AFTER_WORKING_DAYS working days (a week): the
+  team lead hears of it; waiting on the requester: a reminder after the workspace's N working
+  days, an auto-close after M.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.intake import configuration
+from bot.intake.filing import first_response_due
+from bot.intake.models import IntakeRequest, IntakeSettings, QueuePage, Rollout, Status
+from bot.intake.priority import (
+    AGE_POINTS_PER_WORKING_DAY,
+    ROLLOUT_BOOST,
+    Calendar,
+    days_of_work,
+    eta_dates,
+    priority_score,
+    weekday_index,
+)
+from bot.intake.service import OPEN_STATUSES
+
+PAGE_SIZE = 8
+ETA_MATERIAL_WORKING_DAYS = 1
+ESCALATE_AFTER_WORKING_DAYS = 5
+DUE_WORK_LIMIT = 1000
+SCHEDULED = (Status.in_progress, Status.accepted)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The queue's order as SQL expressions, for one workspace today."""
+
+    boosted: frozenset[int]
+    calendar: Calendar
+    key: ColumnElement[Any]  # higher first
+    day_index: ColumnElement[Any]  # lower (older) first on equal keys
+
+    def order_by(self) -> tuple[Any, ...]:
+        return (self.key.desc(), self.day_index.asc(), IntakeRequest.number.asc())
+
+
+def ordering(*, session: Session, team_id: str) -> Ordering:
+    """The SQL order of priority.rank (see the module docstring)."""
+    calendar = configuration.calendar_of(session=session, team_id=team_id)
+    boosted = frozenset(
+        session.scalars(
+            select(Rollout.id).where(Rollout.team_id == team_id, Rollout.active.is_(True))
+        )
+    )
+    boost: ColumnElement[Any] = (
+        case((IntakeRequest.rollout_id.in_(sorted(boosted)), ROLLOUT_BOOST), else_=0)
+        if boosted
+        else literal(0)
+    )
+    holidays_up_to_filing: ColumnElement[Any] = literal(0)
+    for holiday in calendar.holidays:
+        holidays_up_to_filing = holidays_up_to_filing + case(
+            (IntakeRequest.filed_weekday_index >= weekday_index(holiday), 1), else_=0
+        )
+    day_index = IntakeRequest.filed_weekday_index - holidays_up_to_filing
+    key = IntakeRequest.base_score + boost - AGE_POINTS_PER_WORKING_DAY * day_index
+    return Ordering(boosted, calendar, key, day_index)
+
+
+def score_of(request: IntakeRequest, *, today: date, order: Ordering) -> tuple[float, int]:
+    """(priority score, age in working days) of one request, from the pure rule."""
+    age = order.calendar.working_days_between(request.created_at.date(), today)
+    score = priority_score(
+        impact=request.impact,
+        beneficiary=request.beneficiary,
+        age_working_days=age,
+        rollout=request.rollout_id in order.boosted,
+    )
+    return score, age
+
+
+def scheduled_in_order(
+    *, session: Session, team_id: str, order: Ordering, columns: tuple[Any, ...] = ()
+) -> list[Any]:
+    """(id, estimate, *columns) of the work holding capacity, in delivery order: in progress
+    first, then accepted, each in priority order."""
+    in_progress_first = case((IntakeRequest.status == Status.in_progress, 0), else_=1)
+    return list(
+        session.execute(
+            select(IntakeRequest.id, IntakeRequest.estimate_hours, *columns)
+            .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(SCHEDULED))
+            .order_by(in_progress_first, *order.order_by())
+        ).all()
+    )
+
+
+def page_etas(
+    *, session: Session, team_id: str, today: date, order: Ordering, request_ids: list[int]
+) -> dict[int, date]:
+    """The ETAs of a few requests: the database sums the estimates ahead (a window function),
+    only their rows come back. Same arithmetic as priority.eta_dates."""
+    settings = configuration.settings_of(session=session, team_id=team_id)
+    if settings.run_capacity_hours <= 0 or not request_ids:
+        return {}
+    in_progress_first = case((IntakeRequest.status == Status.in_progress, 0), else_=1)
+    cumulative = (
+        func.sum(func.coalesce(IntakeRequest.estimate_hours, 0.0))
+        .over(order_by=(in_progress_first, *order.order_by()), rows=(None, 0))
+        .label("cumulative")
+    )
+    scheduled = (
+        select(IntakeRequest.id, cumulative)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(SCHEDULED))
+        .subquery()
+    )
+    rows = session.execute(
+        select(scheduled.c.id, scheduled.c.cumulative).where(scheduled.c.id.in_(request_ids))
+    ).all()
+    return {
+        request_id: order.calendar.working_day_after(
+            today,
+            days_of_work(float(hours), weekly_capacity_hours=settings.run_capacity_hours),
+        )
+        for request_id, hours in rows
+    }
+
+
+def etas_of(*, session: Session, team_id: str, today: date, order: Ordering) -> dict[int, date]:
+    """The ETA of every request in progress or accepted."""
+    settings = configuration.settings_of(session=session, team_id=team_id)
+    rows = scheduled_in_order(session=session, team_id=team_id, order=order)
+    return eta_dates(
+        ((row[0], row[1]) for row in rows),
+        today=today,
+        weekly_capacity_hours=settings.run_capacity_hours,
+        calendar=order.calendar,
+    )
+
+
+# ---------------------------------------------------------------- App Home pages
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: IntakeRequest
+    score: float
+    age_working_days: int
+    eta: date | None
+
+
+@dataclass(frozen=True)
+class QueuePageData:
+    rows: list[QueueRow]
+    page: int
+    pages: int
+    total: int
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def ranked_requests(
+    *, session: Session, team_id: str, order: Ordering, offset: int = 0, limit: int | None = None
+) -> list[IntakeRequest]:
+    """Open requests in priority order (a slice of it when limit is given)."""
+    # Sort narrow rows (ids), then load the few requests shown: 10,000 wide rows never move.
+    query = (
+        select(IntakeRequest.id)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(OPEN_STATUSES))
+        .order_by(*order.order_by())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    ids = list(session.scalars(query))
+    loaded = {
+        request.id: request
+        for request in session.scalars(select(IntakeRequest).where(IntakeRequest.id.in_(ids)))
+    }
+    return [loaded[request_id] for request_id in ids]
+
+
+def queue_page(*, session: Session, team_id: str, today: date, page: int) -> QueuePageData:
+    """One page of the queue (PAGE_SIZE requests) with their scores and ETAs."""
+    by_status = dict(
+        session.execute(
+            select(IntakeRequest.status, func.count())
+            .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(OPEN_STATUSES))
+            .group_by(IntakeRequest.status)
+        ).all()
+    )
+    total = sum(by_status.values())
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    order = ordering(session=session, team_id=team_id)
+    shown = ranked_requests(
+        session=session, team_id=team_id, order=order, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    promised = page_etas(
+        session=session,
+        team_id=team_id,
+        today=today,
+        order=order,
+        request_ids=[request.id for request in shown if request.status in SCHEDULED],
+    )
+    rows = []
+    for request in shown:
+        score, age = score_of(request, today=today, order=order)
+        rows.append(QueueRow(request, score, age, promised.get(request.id)))
+    return QueuePageData(rows, page, pages, total, by_status)
+
+
+def page_of(*, session: Session, team_id: str, user_id: str) -> int:
+    state = session.get(QueuePage, (team_id, user_id))
+    return state.page if state else 0
+
+
+def set_page(*, session: Session, team_id: str, user_id: str, page: int) -> None:
+    state = session.get(QueuePage, (team_id, user_id))
+    if state is None:
+        session.add(QueuePage(team_id=team_id, user_id=user_id, page=max(page, 0)))
+    else:
+        state.page = max(page, 0)
+
+
+def requests_of(
+    *, session: Session, team_id: str, requester_id: str, limit: int = 10
+) -> list[IntakeRequest]:
+    """A requester's open requests, oldest first, then their latest closed ones."""
+    query = select(IntakeRequest).where(
+        IntakeRequest.team_id == team_id, IntakeRequest.requester_id == requester_id
+    )
+    open_ones = list(
+        session.scalars(
+            query.where(IntakeRequest.status.in_(OPEN_STATUSES))
+            .order_by(IntakeRequest.created_at)
+            .limit(limit)
+        )
+    )
+    closed = list(
+        session.scalars(
+            query.where(IntakeRequest.status.not_in(OPEN_STATUSES))
+            .order_by(IntakeRequest.closed_at.desc(), IntakeRequest.id.desc())
+            .limit(max(limit - len(open_ones), 0) or 1)
+        )
+    )
+    return open_ones + closed[:3]
+
+
+# ---------------------------------------------------------------- ETAs told to requesters
+
+
+@dataclass(frozen=True)
+class EtaNews:
+    """What a requester is told: their first ETA, or a material move with what is ahead."""
+
+    request: IntakeRequest
+    previous: date | None  # None: the first ETA, on acceptance or reopening
+    eta: date
+    ahead: dict[str, int]  # impact class → requests delivered before this one
+    rollouts_ahead: int
+
+    @property
+    def later(self) -> bool:
+        return self.previous is not None and self.eta > self.previous
+
+
+def is_material(previous: date, eta: date, calendar: Calendar) -> bool:
+    """A move of at least ETA_MATERIAL_WORKING_DAYS working days, either way."""
+    earlier, later = sorted((previous, eta))
+    return calendar.working_days_between(earlier, later) >= ETA_MATERIAL_WORKING_DAYS
+
+
+def refresh_etas(*, session: Session, team_id: str, today: date) -> list[EtaNews]:
+    """Recompute every ETA after a queue change and return the news requesters must hear.
+
+    `eta_told` is updated in the same transaction, under the settings row lock: two changes
+    at once never tell the same move twice.
+    """
+    settings = configuration.lock_settings(session=session, team_id=team_id)
+    order = ordering(session=session, team_id=team_id)
+    rows = scheduled_in_order(
+        session=session,
+        team_id=team_id,
+        order=order,
+        columns=(IntakeRequest.impact, IntakeRequest.rollout_id, IntakeRequest.eta_told),
+    )
+    promised = eta_dates(
+        ((row[0], row[1]) for row in rows),
+        today=today,
+        weekly_capacity_hours=settings.run_capacity_hours,
+        calendar=order.calendar,
+    )
+    ahead: Counter[str] = Counter()
+    rollouts_ahead = 0
+    pending: dict[int, tuple[date | None, date, dict[str, int], int]] = {}
+    for request_id, _, impact, rollout_id, previous in rows:
+        eta = promised.get(request_id)
+        if eta is not None and (previous is None or is_material(previous, eta, order.calendar)):
+            pending[request_id] = (previous, eta, dict(ahead), rollouts_ahead)
+        ahead[impact] += 1
+        rollouts_ahead += int(rollout_id in order.boosted)
+    if not pending:
+        return []
+    news = []
+    for request in session.scalars(select(IntakeRequest).where(IntakeRequest.id.in_(pending))):
+        previous, eta, classes, rollouts = pending[request.id]
+        request.eta_told = eta
+        news.append(EtaNews(request, previous, eta, classes, rollouts))
+    session.flush()
+    news.sort(key=lambda item: item.request.number)
+    return news
+
+
+# ---------------------------------------------------------------- due work of the jobs
+
+
+def intake_teams(*, session: Session, team_id: str | None = None) -> list[IntakeSettings]:
+    """Workspaces whose intake is set up (they have an intake channel)."""
+    query = select(IntakeSettings).where(IntakeSettings.intake_channel_id.is_not(None))
+    if team_id is not None:
+        query = query.where(IntakeSettings.team_id == team_id)
+    return list(session.scalars(query.order_by(IntakeSettings.team_id)))
+
+
+def overdue_first_responses(
+    *, session: Session, settings: IntakeSettings, today: date, calendar: Calendar
+) -> list[IntakeRequest]:
+    """New requests with no first response after their SLA day, oldest first."""
+    candidates = session.scalars(
+        select(IntakeRequest)
+        .where(
+            IntakeRequest.team_id == settings.team_id,
+            IntakeRequest.status == Status.new,
+            IntakeRequest.first_response_at.is_(None),
+        )
+        .order_by(IntakeRequest.created_at, IntakeRequest.id)
+        .limit(DUE_WORK_LIMIT)
+    )
+    return [
+        request
+        for request in candidates
+        if first_response_due(
+            filed_at=request.created_at,
+            sla_days=settings.first_response_sla_days,
+            calendar=calendar,
+        )
+        < today
+    ]
+
+
+def untouched(
+    *, session: Session, team_id: str, today: date, calendar: Calendar
+) -> list[IntakeRequest]:
+    """Open requests on the team's side with no move for a week of working days, oldest first."""
+    candidates = session.scalars(
+        select(IntakeRequest)
+        .where(
+            IntakeRequest.team_id == team_id,
+            IntakeRequest.status.in_((Status.new, Status.accepted, Status.in_progress)),
+        )
+        .order_by(IntakeRequest.touched_at, IntakeRequest.id)
+        .limit(DUE_WORK_LIMIT)
+    )
+    return [
+        request
+        for request in candidates
+        if calendar.working_days_between(request.touched_at.date(), today)
+        >= ESCALATE_AFTER_WORKING_DAYS
+    ]
+
+
+def waiting_for(
+    *, session: Session, team_id: str, today: date, calendar: Calendar, working_days: int
+) -> list[IntakeRequest]:
+    """Requests waiting on their requester for at least `working_days` working days."""
+    candidates = session.scalars(
+        select(IntakeRequest)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.status == Status.waiting)
+        .order_by(IntakeRequest.waiting_since, IntakeRequest.id)
+        .limit(DUE_WORK_LIMIT)
+    )
+    return [
+        request
+        for request in candidates
+        if request.waiting_since is not None
+        and calendar.working_days_between(request.waiting_since.date(), today) >= working_days
+    ]
+
+
+def today_of(now: datetime) -> date:
+    """The team's working day: dates of the queue are UTC dates."""
+    return now.astimezone(UTC).date()

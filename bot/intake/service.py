@@ -1,0 +1,469 @@
+"""The rules of run intake: who may triage, and the state machine of a request.
+
+Where the other rules of the domain live (each module is pure or session-taking, no Slack):
+- filing.py        what a valid request is, references, the first-response due date;
+- priority.py      the priority score (formula and the quick-win bound) and the ETA arithmetic;
+- queue.py         the queue as the team sees it, ETA refresh (who is told when an ETA moves),
+                   the due work of the scheduled nudges, escalations and auto-closes;
+- knowledge.py     the team's knowledge base of docs, and deflection before filing;
+- configuration.py the workspace's intake settings (channel, groups, capacity, SLA, roll-outs);
+- report.py        the weekly run report.
+
+Statuses: new → (waiting on requester ⇄ new) → accepted → in progress → done, or answered
+with a doc / self-service / declined / withdrawn; done → accepted when the requester says it
+did not solve it. Any other move is refused with a message and changes nothing, which is also
+what makes a double click or a Slack retry harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import N_, UserFacingError
+from bot.intake import knowledge
+from bot.intake.filing import (
+    NOTE_MAX,
+    SUMMARY_MAX,
+    FieldError,
+    InvalidInput,
+    link_error,
+    text_error,
+)
+from bot.intake.models import (
+    IntakeRequest,
+    IntakeSettings,
+    KnowledgeDoc,
+    RequestEvent,
+    Rollout,
+    Status,
+)
+
+# ---------------------------------------------------------------- the state machine
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.new: frozenset(
+        {
+            Status.waiting,
+            Status.accepted,
+            Status.answered_doc,
+            Status.self_service,
+            Status.declined,
+            Status.withdrawn,
+        }
+    ),
+    Status.waiting: frozenset(
+        {
+            Status.new,
+            Status.accepted,
+            Status.answered_doc,
+            Status.self_service,
+            Status.declined,
+            Status.withdrawn,
+        }
+    ),
+    Status.accepted: frozenset(
+        {Status.in_progress, Status.done, Status.declined, Status.withdrawn}
+    ),
+    Status.in_progress: frozenset({Status.done, Status.withdrawn}),
+    Status.done: frozenset({Status.accepted}),  # "did this solve it?" → no
+    Status.answered_doc: frozenset(),
+    Status.self_service: frozenset(),
+    Status.declined: frozenset(),
+    Status.withdrawn: frozenset(),
+}
+OPEN_STATUSES = (Status.new, Status.waiting, Status.accepted, Status.in_progress)
+CLOSED_STATUSES = (
+    Status.done,
+    Status.answered_doc,
+    Status.self_service,
+    Status.declined,
+    Status.withdrawn,
+)
+# Moves that count as the team's first response to the requester.
+FIRST_RESPONSES = frozenset(
+    {Status.waiting, Status.accepted, Status.answered_doc, Status.self_service, Status.declined}
+)
+
+ALREADY: dict[str, str] = {
+    Status.new: N_("REQ-{number} is back with the team, untriaged: nothing was changed."),
+    Status.waiting: N_("REQ-{number} is waiting on its requester: nothing was changed."),
+    Status.accepted: N_("REQ-{number} is already accepted: nothing was changed."),
+    Status.in_progress: N_("REQ-{number} is already in progress: nothing was changed."),
+    Status.done: N_("REQ-{number} is already done: nothing was changed."),
+    Status.answered_doc: N_("REQ-{number} was already answered with a doc: nothing was changed."),
+    Status.self_service: N_(
+        "REQ-{number} was already closed as self-service: nothing was changed."
+    ),
+    Status.declined: N_("REQ-{number} was already declined: nothing was changed."),
+    Status.withdrawn: N_("REQ-{number} was already withdrawn: nothing was changed."),
+}
+NOT_FOUND = N_("This request no longer exists.")
+REVOPS_ONLY = N_(
+    "Only the RevOps team can do this. An admin can add you to the RevOps user group in the "
+    "intake settings (App Home)."
+)
+REQUESTER_ONLY = N_("Only the person who filed REQ-{number} can do this.")
+ALREADY_SOLVED = N_("REQ-{number} is already marked as solved. Thanks!")
+
+
+class IllegalTransition(UserFacingError):
+    """A move the state machine does not allow from the request's current status."""
+
+    def __init__(self, *, number: int, current: str) -> None:
+        super().__init__(ALREADY[current], number=number)
+        self.current = current
+
+
+def check_transition(*, number: int, current: str, target: str) -> None:
+    """Raise IllegalTransition unless `current → target` is a move of the state machine."""
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(number=number, current=current)
+
+
+def is_revops_member(
+    *, settings: IntakeSettings, user_id: str, is_admin: bool, group_members: frozenset[str]
+) -> bool:
+    """The RevOps team: members of the RevOps user group, plus workspace admins (who set it up).
+
+    Until an admin picks a group, admins alone act as the team.
+    """
+    return is_admin or (bool(settings.revops_usergroup_id) and user_id in group_members)
+
+
+def find_request(*, session: Session, team_id: str, request_id: int) -> IntakeRequest | None:
+    return session.scalar(
+        select(IntakeRequest).where(
+            IntakeRequest.team_id == team_id, IntakeRequest.id == request_id
+        )
+    )
+
+
+# ---------------------------------------------------------------- transitions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A request after a move, and the move (None when nothing changed, e.g. "solved: yes")."""
+
+    request: IntakeRequest
+    from_status: str
+    event: RequestEvent | None
+
+
+def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
+    request = session.scalar(
+        select(IntakeRequest)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)
+        .with_for_update()
+    )
+    if request is None:
+        raise UserFacingError(NOT_FOUND)
+    return request
+
+
+def _move(
+    session: Session,
+    request: IntakeRequest,
+    *,
+    to: str,
+    actor_id: str | None,
+    note: str | None,
+    now: datetime,
+) -> Outcome:
+    """Apply one checked move and record it (who, when, from, to, note)."""
+    check_transition(number=request.number, current=request.status, target=to)
+    before = request.status
+    request.status = to
+    request.touched_at = now
+    request.waiting_since = now if to == Status.waiting else None
+    if request.first_response_at is None and to in FIRST_RESPONSES:
+        request.first_response_at = now
+    if to in CLOSED_STATUSES:
+        request.closed_at = now
+    elif before == Status.done:  # reopened: the requester hears a fresh ETA
+        request.closed_at = None
+        request.solved = False
+        request.eta_told = None
+    event = RequestEvent(
+        team_id=request.team_id,
+        request_id=request.id,
+        actor_id=actor_id,
+        from_status=before,
+        to_status=to,
+        note=note,
+        created_at=now,
+    )
+    session.add(event)
+    session.flush()
+    return Outcome(request, before, event)
+
+
+def _require_revops(actor_is_revops: bool) -> None:
+    if not actor_is_revops:
+        raise UserFacingError(REVOPS_ONLY)
+
+
+def _require_requester(request: IntakeRequest, user_id: str) -> None:
+    if request.requester_id != user_id:
+        raise UserFacingError(REQUESTER_ONLY, number=request.number)
+
+
+def _checked_note(note: str, *, max_len: int = NOTE_MAX, required: bool = True) -> str:
+    error = text_error(note, max_len=max_len, required=required)
+    if error:
+        raise InvalidInput({"note": error})
+    return note
+
+
+def ask_why(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    question: str,
+    now: datetime,
+) -> Outcome:
+    """Challenge: a RevOps member asks why; the request waits on its requester."""
+    _require_revops(actor_is_revops)
+    _checked_note(question)
+    request = _locked(session, team_id, request_id)
+    return _move(session, request, to=Status.waiting, actor_id=actor_id, note=question, now=now)
+
+
+def answer_question(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    user_id: str,
+    answer: str,
+    now: datetime,
+) -> Outcome:
+    """The requester answers (modal or thread reply): the request is back with the team."""
+    _checked_note(answer)
+    request = _locked(session, team_id, request_id)
+    _require_requester(request, user_id)
+    return _move(session, request, to=Status.new, actor_id=user_id, note=answer, now=now)
+
+
+def answer_with_doc(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    url: str,
+    doc_id: int | None,
+    summary: str,
+    now: datetime,
+) -> tuple[Outcome, KnowledgeDoc]:
+    """Challenge: the answer already exists. The request closes and the doc joins the
+    knowledge base (with the request's words, so that the next similar filing finds it)."""
+    _require_revops(actor_is_revops)
+    errors: dict[str, FieldError] = {}
+    picked = knowledge.find_doc(session=session, team_id=team_id, doc_id=doc_id) if doc_id else None
+    if picked is None:
+        error = link_error(url) or (
+            None if url else FieldError(N_("Paste a link or pick a doc the team already shared."))
+        )
+        if error:
+            errors["doc_url"] = error
+    summary_error = text_error(summary, max_len=SUMMARY_MAX)
+    if summary_error:
+        errors["doc_summary"] = summary_error
+    if errors:
+        raise InvalidInput(errors)
+    request = _locked(session, team_id, request_id)
+    outcome = _move(
+        session, request, to=Status.answered_doc, actor_id=actor_id, note=summary, now=now
+    )
+    doc = knowledge.remember_doc(
+        session=session,
+        team_id=team_id,
+        url=picked.url if picked else url,
+        summary=summary,
+        answered_text=f"{request.title} {request.need}",
+        actor_id=actor_id,
+        now=now,
+    )
+    return outcome, doc
+
+
+def suggest_self_service(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    steps: str,
+    now: datetime,
+) -> Outcome:
+    """Challenge: the requester can do it alone; the request closes with the steps."""
+    _require_revops(actor_is_revops)
+    _checked_note(steps)
+    request = _locked(session, team_id, request_id)
+    return _move(session, request, to=Status.self_service, actor_id=actor_id, note=steps, now=now)
+
+
+def decline(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    reason: str,
+    now: datetime,
+) -> Outcome:
+    """The team says no, with a reason the requester reads."""
+    _require_revops(actor_is_revops)
+    _checked_note(reason)
+    request = _locked(session, team_id, request_id)
+    return _move(session, request, to=Status.declined, actor_id=actor_id, note=reason, now=now)
+
+
+def accept(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    estimate: float,
+    assignee_id: str,
+    now: datetime,
+) -> Outcome:
+    """Accepting sets the effort estimate and the assignee: the request now holds capacity."""
+    _require_revops(actor_is_revops)
+    request = _locked(session, team_id, request_id)
+    outcome = _move(session, request, to=Status.accepted, actor_id=actor_id, note=None, now=now)
+    request.estimate_hours = estimate
+    request.assignee_id = assignee_id
+    return outcome
+
+
+def start_work(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    now: datetime,
+) -> Outcome:
+    """Work begins; whoever starts it becomes the assignee if nobody was."""
+    _require_revops(actor_is_revops)
+    request = _locked(session, team_id, request_id)
+    outcome = _move(session, request, to=Status.in_progress, actor_id=actor_id, note=None, now=now)
+    request.assignee_id = request.assignee_id or actor_id
+    return outcome
+
+
+def mark_done(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    actor_id: str,
+    actor_is_revops: bool,
+    outcome_note: str,
+    now: datetime,
+) -> Outcome:
+    """Delivered, with what was done; the requester is asked whether it solved the need."""
+    _require_revops(actor_is_revops)
+    _checked_note(outcome_note)
+    request = _locked(session, team_id, request_id)
+    outcome = _move(session, request, to=Status.done, actor_id=actor_id, note=outcome_note, now=now)
+    request.solved = None
+    return outcome
+
+
+def withdraw(
+    *, session: Session, team_id: str, request_id: int, user_id: str, now: datetime
+) -> Outcome:
+    """The requester no longer needs it."""
+    request = _locked(session, team_id, request_id)
+    _require_requester(request, user_id)
+    return _move(session, request, to=Status.withdrawn, actor_id=user_id, note=None, now=now)
+
+
+def auto_close(
+    *, session: Session, team_id: str, request_id: int, note: str, now: datetime
+) -> Outcome | None:
+    """The bot closes a request still waiting on its requester (None if it moved meanwhile)."""
+    request = _locked(session, team_id, request_id)
+    if request.status != Status.waiting:
+        return None
+    return _move(session, request, to=Status.withdrawn, actor_id=None, note=note, now=now)
+
+
+def confirm_solved(
+    *,
+    session: Session,
+    team_id: str,
+    request_id: int,
+    user_id: str,
+    solved: bool,
+    now: datetime,
+) -> Outcome:
+    """ "Did this solve it?" Yes is recorded once; no reopens the request (done → accepted)."""
+    request = _locked(session, team_id, request_id)
+    _require_requester(request, user_id)
+    if solved:
+        if request.status != Status.done:
+            raise IllegalTransition(number=request.number, current=request.status)
+        if request.solved:
+            raise UserFacingError(ALREADY_SOLVED, number=request.number)
+        request.solved = True
+        return Outcome(request, request.status, None)
+    return _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+
+
+def history(*, session: Session, team_id: str, request_id: int) -> list[RequestEvent]:
+    """The request's transitions, oldest first."""
+    return list(
+        session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.team_id == team_id, RequestEvent.request_id == request_id)
+            .order_by(RequestEvent.id)
+        )
+    )
+
+
+def rollout_of(*, session: Session, request: IntakeRequest) -> Rollout | None:
+    return session.get(Rollout, request.rollout_id) if request.rollout_id else None
+
+
+def last_question(*, session: Session, team_id: str, request_id: int) -> RequestEvent | None:
+    """The latest "ask why" of a request: who asked, and what."""
+    return session.scalar(
+        select(RequestEvent)
+        .where(
+            RequestEvent.team_id == team_id,
+            RequestEvent.request_id == request_id,
+            RequestEvent.to_status == Status.waiting,
+        )
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    )
+
+
+def request_for_thread(
+    *, session: Session, team_id: str, channel_id: str, thread_ts: str
+) -> IntakeRequest | None:
+    """The request whose card starts this thread, if any."""
+    return session.scalar(
+        select(IntakeRequest).where(
+            IntakeRequest.team_id == team_id,
+            IntakeRequest.card_ts == thread_ts,
+            IntakeRequest.card_channel_id == channel_id,
+        )
+    )

@@ -1,0 +1,330 @@
+"""Block Kit of the request card (intake channel) and of the messages about a request.
+
+Data in, (text, blocks) out: no database, no network. User text is cut and escaped on purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.errors import N_
+from bot.i18n import Translator
+from bot.intake.ids import Action
+from bot.intake.models import IntakeRequest, Status
+from bot.intake.state import RequestRef, dump
+from bot.intake.views_text import (
+    BENEFICIARY_LABELS,
+    CATEGORY_LABELS,
+    IMPACT_AHEAD,
+    IMPACT_LABELS,
+    STATUS_LABELS,
+    day,
+    hours,
+    label,
+    link,
+    mention,
+    quote,
+    ref,
+    safe,
+)
+from bot.sections import Block
+
+Message = tuple[str, list[Block]]
+TITLE_SHOWN = 150
+NEED_SHOWN = 600
+NOTE_SHOWN = 1500
+
+
+def _context(*lines: str) -> Block:
+    return ContextBlock(
+        elements=[MarkdownTextObject(text=line) for line in lines if line]
+    ).to_dict()
+
+
+def _section(text: str) -> Block:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()
+
+
+def _button(
+    t: Translator,
+    text: str,
+    action: Action,
+    request_id: int,
+    *,
+    style: str | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=t.gettext(text),
+        action_id=action,
+        value=dump(RequestRef(request_id=request_id)),
+        style=style,
+    )
+
+
+def headline(request: IntakeRequest) -> str:
+    return f"*{ref(request.number)}* · *{safe(request.title, TITLE_SHOWN)}*"
+
+
+def team_actions(t: Translator, request: IntakeRequest) -> Block | None:
+    """The team's buttons for the request's status (the same on the card and in App Home)."""
+    rid = request.id
+    buttons: list[ButtonElement] = []
+    if request.status in (Status.new, Status.waiting):
+        buttons.append(_button(t, N_("Accept"), Action.accept, rid, style="primary"))
+        if request.status == Status.new:
+            buttons.append(_button(t, N_("Ask why"), Action.ask_why, rid))
+        buttons += [
+            _button(t, N_("Answer with a doc"), Action.answer_doc, rid),
+            _button(t, N_("Suggest self-service"), Action.self_service, rid),
+            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
+        ]
+    elif request.status == Status.accepted:
+        buttons += [
+            _button(t, N_("Start work"), Action.start, rid, style="primary"),
+            _button(t, N_("Mark done"), Action.done, rid),
+            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
+        ]
+    elif request.status == Status.in_progress:
+        buttons.append(_button(t, N_("Mark done"), Action.done, rid, style="primary"))
+    if not buttons:
+        return None
+    return ActionsBlock(block_id=f"intake_actions_{rid}", elements=buttons).to_dict()
+
+
+def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> str:
+    parts = [
+        t.gettext("Filed by {user}").format(user=mention(request.requester_id)),
+        t.gettext("Impact: {impact}").format(impact=label(t, IMPACT_LABELS, request.impact)),
+        t.gettext("For: {who}").format(who=label(t, BENEFICIARY_LABELS, request.beneficiary)),
+        label(t, CATEGORY_LABELS, request.category),
+    ]
+    if request.wished_date:
+        parts.append(t.gettext("Wished for: {date}").format(date=day(t, request.wished_date)))
+    if rollout_name:
+        parts.append(t.gettext("Roll-out: {name}").format(name=safe(rollout_name, 100)))
+    return " · ".join(parts)
+
+
+def status_line(t: Translator, request: IntakeRequest) -> str:
+    parts = [t.gettext("Status: *{status}*").format(status=label(t, STATUS_LABELS, request.status))]
+    if request.assignee_id:
+        parts.append(t.gettext("Assignee: {user}").format(user=mention(request.assignee_id)))
+    if request.estimate_hours:
+        parts.append(t.gettext("Estimate: {hours}").format(hours=hours(t, request.estimate_hours)))
+    if request.eta_told and request.status in (Status.accepted, Status.in_progress):
+        parts.append(t.gettext("ETA: {date}").format(date=day(t, request.eta_told)))
+    return " · ".join(parts)
+
+
+def card(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> Message:
+    """The request as the team sees it in the intake channel, with the actions its status allows."""
+    links = " · ".join(
+        part
+        for part in (
+            link(request.link, t.gettext("Link")),
+            link(request.source_permalink, t.gettext("Original message")),
+        )
+        if part
+    )
+    blocks = [
+        _section(headline(request) + "\n" + quote(request.need, NEED_SHOWN)),
+        _context(facts(t, request, rollout_name=rollout_name)),
+        _context(status_line(t, request) + (" · " + links if links else "")),
+    ]
+    actions = team_actions(t, request)
+    if actions:
+        blocks.append(actions)
+    text = t.gettext("{ref}: {title} ({status})").format(
+        ref=ref(request.number),
+        title=safe(request.title, TITLE_SHOWN),
+        status=label(t, STATUS_LABELS, request.status),
+    )
+    return text, blocks
+
+
+# ---------------------------------------------------------------- to the requester
+
+
+def receipt(t: Translator, request: IntakeRequest, *, due: date, channel_id: str | None) -> Message:
+    text = t.gettext(
+        "We got your request {ref} “{title}”. The RevOps team will answer by {date} at the latest."
+    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), date=day(t, due))
+    where = (
+        t.gettext("Follow it in <#{channel}> or in the bot's Home tab.").format(channel=channel_id)
+        if channel_id
+        else t.gettext("Follow it in the bot's Home tab.")
+    )
+    return text, [_section(text), _context(where)]
+
+
+def question_to_requester(
+    t: Translator, request: IntakeRequest, *, asker_id: str, question: str
+) -> Message:
+    text = t.gettext("{user} asks about your request {ref} “{title}”:").format(
+        user=mention(asker_id), ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
+    )
+    blocks = [
+        _section(text + "\n" + quote(question, NOTE_SHOWN)),
+        _context(t.gettext("Answer here or in the request's thread in the intake channel.")),
+        ActionsBlock(
+            elements=[
+                _button(t, N_("Answer"), Action.answer_question, request.id, style="primary"),
+                _button(t, N_("Withdraw my request"), Action.withdraw, request.id),
+            ]
+        ).to_dict(),
+    ]
+    return text, blocks
+
+
+def note_in_thread(t: Translator, *, author_id: str | None, what: str, note: str | None) -> Message:
+    """A line in the request's thread: who did what, and what they wrote."""
+    text = what.format(user=mention(author_id))
+    body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
+    return text, [_section(body)]
+
+
+def outcome_to_requester(
+    t: Translator,
+    request: IntakeRequest,
+    *,
+    headline_text: str,
+    note: str | None,
+    doc_url: str | None = None,
+) -> Message:
+    """A closing or progress message: what happened to the request, and the team's words."""
+    text = headline_text.format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN))
+    body = text
+    if doc_url:
+        body += "\n" + link(doc_url, doc_url[:200])
+    if note:
+        body += "\n" + quote(note, NOTE_SHOWN)
+    return text, [_section(body)]
+
+
+def accepted_to_requester(t: Translator, request: IntakeRequest, *, eta: date | None) -> Message:
+    if eta is None:
+        text = t.gettext(
+            "Your request {ref} “{title}” is accepted; {user} will handle it. The team will "
+            "give you a date as soon as its run capacity is set."
+        )
+    else:
+        text = t.gettext(
+            "Your request {ref} “{title}” is accepted; {user} will handle it. Expected by {date}."
+        )
+    text = text.format(
+        ref=ref(request.number),
+        title=safe(request.title, TITLE_SHOWN),
+        user=mention(request.assignee_id),
+        date=day(t, eta),
+    )
+    return text, [_section(text)]
+
+
+def done_to_requester(t: Translator, request: IntakeRequest, *, note: str | None) -> Message:
+    text = t.gettext("Your request {ref} “{title}” is done.").format(
+        ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
+    )
+    blocks = [
+        _section(text + ("\n" + quote(note, NOTE_SHOWN) if note else "")),
+        _section(t.gettext("*Did this solve it?*")),
+        ActionsBlock(
+            block_id=f"intake_solved_{request.id}",
+            elements=[
+                _button(t, N_("Yes, solved"), Action.solved_yes, request.id, style="primary"),
+                _button(t, N_("No, reopen it"), Action.solved_no, request.id),
+            ],
+        ).to_dict(),
+    ]
+    return text, blocks
+
+
+def solved_answer(t: Translator, request: IntakeRequest, *, solved: bool) -> Message:
+    if solved:
+        text = t.gettext("Your request {ref} is done and solved. Thanks for telling us!")
+    else:
+        text = t.gettext(
+            "Your request {ref} is reopened: the team is on it again and will send you a new date."
+        )
+    text = text.format(ref=ref(request.number))
+    return text, [_section(text)]
+
+
+def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
+    parts = [
+        t.gettext(IMPACT_AHEAD[impact]).format(count=count)
+        for impact, count in sorted(ahead.items(), key=lambda kv: list(IMPACT_AHEAD).index(kv[0]))
+        if count and impact in IMPACT_AHEAD
+    ]
+    if rollouts:
+        parts.append(
+            t.ngettext(
+                "{count} of them for a tool roll-out (to protect its adoption)",
+                "{count} of them for tool roll-outs (to protect their adoption)",
+                rollouts,
+            ).format(count=rollouts)
+        )
+    return "; ".join(parts)
+
+
+def eta_news(
+    t: Translator,
+    request: IntakeRequest,
+    *,
+    previous: date | None,
+    eta: date,
+    ahead: dict[str, int],
+    rollouts_ahead: int,
+) -> Message:
+    """A material ETA move. Later: what comes first and why, in impact classes only."""
+    values = {
+        "ref": ref(request.number),
+        "title": safe(request.title, TITLE_SHOWN),
+        "date": day(t, eta),
+        "previous": day(t, previous),
+    }
+    if previous is None:
+        text = t.gettext("Your request {ref} “{title}” is expected by {date}.").format(**values)
+        return text, [_section(text)]
+    if eta < previous:
+        text = t.gettext(
+            "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
+        ).format(**values)
+        return text, [_section(text)]
+    text = t.gettext(
+        "Your request {ref} “{title}” moves to {date} (was {previous}): more important work came "
+        "first."
+    ).format(**values)
+    why = ahead_words(t, ahead, rollouts_ahead)
+    blocks = [_section(text)]
+    if why:
+        blocks.append(_section(t.gettext("*What comes first:* {reasons}.").format(reasons=why)))
+        text += " " + t.gettext("What comes first: {reasons}.").format(reasons=why)
+    blocks.append(
+        _context(
+            t.gettext(
+                "The team orders requests by business impact, who benefits and age: yours moves "
+                "up every working day it waits."
+            )
+        )
+    )
+    return text, blocks
+
+
+def shared_doc(t: Translator, *, sharer_id: str, url: str, summary: str, message: str) -> Message:
+    """A doc shared to a channel so the next person does not have to ask."""
+    text = t.gettext("{user} shares a doc that already answers a common question:").format(
+        user=mention(sharer_id)
+    )
+    body = text + "\n" + link(url, url[:200]) + "\n" + quote(summary, 500)
+    blocks = [_section(body)]
+    if message:
+        blocks.insert(0, _section(safe(message, 1000)))
+    return text, blocks

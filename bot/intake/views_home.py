@@ -1,0 +1,360 @@
+"""Block Kit of intake in App Home, the settings modal, the run report, digest and gazette.
+
+Data in, dict out: no database, no network. The queue section stays under 25 blocks
+(PAGE_SIZE requests of two blocks each, plus a header and the page buttons), so that other
+domains' sections fit in the Home tab's 100 blocks too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    UserSelectElement,
+)
+
+from bot.errors import N_
+from bot.i18n import Translator
+from bot.intake.ids import Action, Block, Callback
+from bot.intake.models import IntakeRequest, IntakeSettings, Status, WhoMayFile
+from bot.intake.queue import QueuePageData
+from bot.intake.report import RunReport
+from bot.intake.state import QueuePageRef, RequestRef, dump
+from bot.intake.views_card import team_actions
+from bot.intake.views_modal import modal, text_input
+from bot.intake.views_text import (
+    BENEFICIARY_LABELS,
+    IMPACT_LABELS,
+    STATUS_LABELS,
+    cut,
+    day,
+    label,
+    mention,
+    ref,
+    safe,
+)
+from bot.sections import Block as BlockDict
+
+TITLE_IN_LIST = 80
+
+
+def _section(text: str, accessory: Any = None, block_id: str | None = None) -> BlockDict:
+    return SectionBlock(
+        text=MarkdownTextObject(text=text[:3000]), accessory=accessory, block_id=block_id
+    ).to_dict()
+
+
+def _context(text: str) -> BlockDict:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:3000])]).to_dict()
+
+
+def request_line(t: Translator, request: IntakeRequest) -> str:
+    title = safe(request.title, TITLE_IN_LIST)
+    status = label(t, STATUS_LABELS, request.status)
+    line = f"• *{ref(request.number)}* {title} · {status}"
+    if request.eta_told and request.status in (Status.accepted, Status.in_progress):
+        line += " · " + t.gettext("ETA {date}").format(date=day(t, request.eta_told))
+    return line
+
+
+def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockDict]:
+    """Everyone: their requests with status, ETA and reference, and a button to file one."""
+    new_button = ButtonElement(
+        text=t.gettext("New request"), action_id=Action.new_request, style="primary"
+    )
+    blocks = [_section(t.gettext("*My requests to RevOps*"), accessory=new_button)]
+    if not requests:
+        blocks.append(_context(t.gettext("Nothing filed yet. `/revops-request` works anywhere.")))
+        return blocks
+    blocks.append(_section("\n".join(request_line(t, request) for request in requests)))
+    withdrawable = [r for r in requests if r.status in (Status.new, Status.waiting)][:5]
+    if withdrawable:
+        blocks.append(
+            ActionsBlock(
+                block_id="intake_my_requests",
+                elements=[
+                    ButtonElement(
+                        text=t.gettext("Withdraw {ref}").format(ref=ref(r.number)),
+                        action_id=f"{Action.withdraw}_{r.id}",
+                        value=dump(RequestRef(request_id=r.id)),
+                        confirm=None,
+                    )
+                    for r in withdrawable
+                ],
+            ).to_dict()
+        )
+    return blocks
+
+
+def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
+    """RevOps: the prioritised queue, one page, with the card's actions on every request."""
+    counts = ", ".join(
+        f"{label(t, STATUS_LABELS, status)} {count}"
+        for status, count in sorted(
+            data.by_status.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0])
+        )
+    )
+    head = t.gettext("*Run queue*: {total} open").format(total=data.total)
+    blocks = [_section(head + (f" ({counts})" if counts else ""))]
+    if not data.rows:
+        blocks.append(_context(t.gettext("The queue is empty.")))
+        return blocks
+    for row in data.rows:
+        request = row.request
+        details = " · ".join(
+            [
+                t.gettext("Score {score}").format(score=f"{row.score:g}"),
+                t.ngettext(
+                    "{days} working day old", "{days} working days old", row.age_working_days
+                ).format(days=row.age_working_days),
+                label(t, IMPACT_LABELS, request.impact),
+                t.gettext("For: {who}").format(
+                    who=label(t, BENEFICIARY_LABELS, request.beneficiary)
+                ),
+                label(t, STATUS_LABELS, request.status),
+                t.gettext("Assignee: {user}").format(user=mention(request.assignee_id)),
+                t.gettext("ETA {date}").format(date=day(t, row.eta)),
+            ]
+        )
+        blocks.append(
+            _section(f"*{ref(request.number)}* · {safe(request.title, TITLE_IN_LIST)}\n{details}")
+        )
+        actions = team_actions(t, request)
+        if actions:
+            blocks.append(actions)
+    if data.pages > 1:
+        buttons = []
+        if data.page > 0:
+            buttons.append(
+                ButtonElement(
+                    text=t.gettext("Previous"),
+                    action_id=f"{Action.queue_page}_previous",
+                    value=dump(QueuePageRef(page=data.page - 1)),
+                )
+            )
+        if data.page < data.pages - 1:
+            buttons.append(
+                ButtonElement(
+                    text=t.gettext("Next"),
+                    action_id=f"{Action.queue_page}_next",
+                    value=dump(QueuePageRef(page=data.page + 1)),
+                )
+            )
+        blocks.append(
+            _context(
+                t.gettext("Page {page} of {pages}").format(page=data.page + 1, pages=data.pages)
+            )
+        )
+        blocks.append(ActionsBlock(block_id="intake_queue_nav", elements=buttons).to_dict())
+    return blocks
+
+
+def report_blocks(t: Translator, report: RunReport, *, title: str) -> list[BlockDict]:
+    """The run report: in, closed, deflected, response times, run hours against capacity."""
+
+    def hours_or_dash(value: float | None) -> str:
+        return "—" if value is None else f"{value:g}"
+
+    lines = [
+        t.gettext("Requests in: *{count}*").format(count=report.requests_in),
+        t.gettext("Closed: *{count}* (delivered: {delivered})").format(
+            count=report.closed, delivered=report.delivered
+        ),
+        t.gettext("Deflected by a doc: *{count}*").format(count=report.deflected_by_doc),
+        t.gettext("Median time to first response: *{hours} h*").format(
+            hours=hours_or_dash(report.median_first_response_hours)
+        ),
+        t.gettext("Median time to done: *{days} days*").format(
+            days=hours_or_dash(report.median_done_days)
+        ),
+        t.gettext("Run hours spent: *{spent} h* of {capacity} h capacity").format(
+            spent=f"{report.run_hours_spent:g}", capacity=report.capacity_hours
+        ),
+    ]
+    balance = t.gettext(
+        "The rest of the team's week goes to projects: the run should stay within its capacity."
+    )
+    return [_section(title + "\n" + "\n".join(lines)), _context(balance)]
+
+
+def settings_entry(t: Translator, settings: IntakeSettings) -> list[BlockDict]:
+    """Admins: what intake is set to, and the button to change it."""
+    channel = f"<#{settings.intake_channel_id}>" if settings.intake_channel_id else "—"
+    group = f"<!subteam^{settings.revops_usergroup_id}>" if settings.revops_usergroup_id else "—"
+    text = t.gettext(
+        "*Intake settings* (admins)\nChannel: {channel} · RevOps team: {group} · Run capacity: "
+        "{capacity} h a week · First response within {sla} working days"
+    ).format(
+        channel=channel,
+        group=group,
+        capacity=settings.run_capacity_hours,
+        sla=settings.first_response_sla_days,
+    )
+    button = ButtonElement(text=t.gettext("Intake settings"), action_id=Action.open_settings)
+    blocks = [_section(text, accessory=button)]
+    if not settings.intake_channel_id:
+        blocks.append(
+            _context(t.gettext("Requests are not posted anywhere yet: pick an intake channel."))
+        )
+    return blocks
+
+
+def settings_modal(
+    t: Translator,
+    settings: IntakeSettings,
+    *,
+    usergroups: Sequence[tuple[str, str]],
+    holidays: Sequence[str],
+    rollouts: Sequence[str],
+) -> dict[str, Any]:
+    """The admins' settings modal; `usergroups` are (id, name) from Slack."""
+    groups = [Option(value=gid, label=cut(name, 75)) for gid, name in usergroups[:100]]
+    who = [
+        Option(value=WhoMayFile.everyone, label=t.gettext("Everyone")),
+        Option(value=WhoMayFile.usergroups, label=t.gettext("Only members of user groups")),
+    ]
+    blocks: list[Any] = [
+        InputBlock(
+            block_id=Block.channel,
+            label=t.gettext("Intake channel"),
+            hint=t.gettext("Where requests are posted as cards, and the weekly run report."),
+            element=ConversationSelectElement(
+                action_id=Block.channel,
+                initial_conversation=settings.intake_channel_id,
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            ),
+        )
+    ]
+    if groups:
+        blocks.append(
+            InputBlock(
+                block_id=Block.revops_group,
+                label=t.gettext("RevOps team (user group)"),
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=Block.revops_group,
+                    options=groups,
+                    initial_option=next(
+                        (g for g in groups if g.value == settings.revops_usergroup_id), None
+                    ),
+                ),
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id=Block.who_may_file,
+            label=t.gettext("Who may file requests"),
+            element=RadioButtonsElement(
+                action_id=Block.who_may_file,
+                options=who,
+                initial_option=next((o for o in who if o.value == settings.who_may_file), who[0]),
+            ),
+        )
+    )
+    if groups:
+        initial = [g for g in groups if g.value in (settings.filer_usergroup_ids or [])]
+        blocks.append(
+            InputBlock(
+                block_id=Block.filer_groups,
+                label=t.gettext("User groups that may file"),
+                optional=True,
+                hint=t.gettext("Managers and leadership: the first filter of mature teams."),
+                element=StaticMultiSelectElement(
+                    action_id=Block.filer_groups,
+                    options=groups,
+                    initial_options=initial or None,
+                ),
+            )
+        )
+    else:
+        blocks.append(_context(t.gettext("This workspace has no user groups: everyone may file.")))
+    blocks += [
+        InputBlock(
+            block_id=Block.team_lead,
+            label=t.gettext("Team lead (escalations)"),
+            optional=True,
+            element=UserSelectElement(
+                action_id=Block.team_lead, initial_user=settings.team_lead_id
+            ),
+        ),
+        text_input(
+            Block.capacity,
+            t.gettext("Weekly run capacity (hours)"),
+            initial=str(settings.run_capacity_hours),
+            hint=t.gettext("Hours a week for requests; the rest of the week is for projects."),
+        ),
+        text_input(
+            Block.sla,
+            t.gettext("First response within (working days)"),
+            initial=str(settings.first_response_sla_days),
+        ),
+        text_input(
+            Block.reminder,
+            t.gettext("Remind a silent requester after (working days)"),
+            initial=str(settings.ask_why_reminder_days),
+        ),
+        text_input(
+            Block.auto_close,
+            t.gettext("Close a silent request after (working days)"),
+            initial=str(settings.ask_why_close_days),
+        ),
+        text_input(
+            Block.holidays,
+            t.gettext("Holidays"),
+            initial="\n".join(holidays),
+            multiline=True,
+            optional=True,
+            placeholder="2025-12-25",
+            hint=t.gettext("One date per line; skipped by ETAs, nudges and reminders."),
+        ),
+        text_input(
+            Block.rollouts,
+            t.gettext("Roll-outs in progress"),
+            initial="\n".join(rollouts),
+            multiline=True,
+            optional=True,
+            hint=t.gettext("One per line. Their requests come first; remove a line to end one."),
+        ),
+    ]
+    return modal(
+        t,
+        title=t.gettext("Intake settings"),
+        callback_id=Callback.settings,
+        submit=t.gettext("Save"),
+        blocks=blocks,
+    )
+
+
+def digest_section(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockDict]:
+    """The weekly digest: the reader's open requests with status and ETA ([] when none)."""
+    if not requests:
+        return []
+    lines = "\n".join(request_line(t, request) for request in requests)
+    return [_section(t.gettext("*Your requests to RevOps*") + "\n" + lines)]
+
+
+def gazette_section(t: Translator, *, delivered: int, deflected: int) -> list[BlockDict]:
+    """The gazette: the week's run in one line ([] when nothing happened)."""
+    if not delivered and not deflected:
+        return []
+    text = t.gettext(
+        "*The run this week*: {delivered} requests delivered, {deflected} answered by an "
+        "existing doc."
+    ).format(delivered=delivered, deflected=deflected)
+    return [_section(text)]
+
+
+LOADING = N_("Loading…")

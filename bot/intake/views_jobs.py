@@ -1,0 +1,131 @@
+"""Block Kit of intake's scheduled messages: SLA nudges, escalations, reminders, auto-closes.
+
+Data in, (text, blocks) out: no database, no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.i18n import Translator
+from bot.intake.ids import Action
+from bot.intake.models import IntakeRequest
+from bot.intake.state import RequestRef, dump
+from bot.intake.views_card import Message
+from bot.intake.views_text import STATUS_LABELS, day, label, mention, ref, safe
+
+LISTED = 15
+TITLE_SHOWN = 80
+
+
+def _section(text: str) -> dict:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()
+
+
+def sla_nudge(
+    t: Translator,
+    overdue: Sequence[IntakeRequest],
+    *,
+    group_id: str | None,
+    today: date,
+    age_of: dict[int, int],
+) -> Message:
+    """The intake channel: requests still without a first response, oldest first."""
+    who = f"<!subteam^{group_id}> " if group_id else ""
+    text = who + t.ngettext(
+        "{count} request has had no first response within the SLA:",
+        "{count} requests have had no first response within the SLA:",
+        len(overdue),
+    ).format(count=len(overdue))
+    lines = [
+        t.gettext("• *{ref}* {title} · filed by {user} · {days} working days ago").format(
+            ref=ref(request.number),
+            title=safe(request.title, TITLE_SHOWN),
+            user=mention(request.requester_id),
+            days=age_of.get(request.id, 0),
+        )
+        for request in overdue[:LISTED]
+    ]
+    if len(overdue) > LISTED:
+        lines.append(t.gettext("…and {count} more.").format(count=len(overdue) - LISTED))
+    hint = t.gettext(
+        "Nobody is left without an answer: ask why, answer with a doc, accept or decline."
+    )
+    blocks = [
+        _section(text + "\n" + "\n".join(lines)),
+        ContextBlock(elements=[MarkdownTextObject(text=hint)]).to_dict(),
+    ]
+    return text, blocks
+
+
+def escalation(t: Translator, request: IntakeRequest, *, idle_days: int) -> Message:
+    """The team lead: a request untouched for a week."""
+    text = t.gettext(
+        "Escalation: {ref} “{title}” has not moved for {days} working days (status: {status}, "
+        "filed by {user})."
+    ).format(
+        ref=ref(request.number),
+        title=safe(request.title, TITLE_SHOWN),
+        days=idle_days,
+        status=label(t, STATUS_LABELS, request.status),
+        user=mention(request.requester_id),
+    )
+    return text, [_section(text)]
+
+
+def ask_why_reminder(
+    t: Translator, request: IntakeRequest, *, question: str | None, closes_on: date
+) -> Message:
+    """The requester: the team still waits on their answer; the request closes on a date."""
+    text = t.gettext(
+        "Reminder: the RevOps team is waiting on your answer about {ref} “{title}”. Without an "
+        "answer it closes on {date}."
+    ).format(
+        ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), date=day(t, closes_on)
+    )
+    blocks = [_section(text)]
+    if question:
+        blocks.append(_section("> " + safe(question, 1500).replace("\n", "\n> ")))
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=t.gettext("Answer"),
+                    action_id=Action.answer_question,
+                    value=dump(RequestRef(request_id=request.id)),
+                    style="primary",
+                ),
+                ButtonElement(
+                    text=t.gettext("Withdraw my request"),
+                    action_id=Action.withdraw,
+                    value=dump(RequestRef(request_id=request.id)),
+                ),
+            ]
+        ).to_dict()
+    )
+    return text, blocks
+
+
+def auto_closed(t: Translator, request: IntakeRequest, *, days: int) -> Message:
+    """The requester: closed for lack of an answer; filing again is welcome."""
+    text = t.gettext(
+        "Your request {ref} “{title}” was closed: no answer for {days} working days. File it "
+        "again with `/revops-request` whenever you need it."
+    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), days=days)
+    return text, [_section(text)]
+
+
+def auto_closed_note(t: Translator, *, days: int) -> Message:
+    text = t.gettext(
+        "Closed automatically: no answer from the requester for {days} working days."
+    ).format(days=days)
+    return text, [_section(text)]

@@ -1,0 +1,164 @@
+"""Answer with a doc (and share it), then deflection: the next similar request never comes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from bot.intake import knowledge
+from bot.intake.ids import Action, Block, Callback
+from bot.intake.models import Deflection, IntakeRequest, KnowledgeDoc, Status
+from tests.harness import BotHarness
+from tests.intake.helpers import (
+    REVOPS_MEMBER,
+    act,
+    blocks_text,
+    card_posts,
+    file_request,
+    filing_values,
+    open_filing,
+    reload,
+    set_up_intake,
+    submit,
+    wait_for_dm,
+    wait_until,
+)
+from tests.slack.signing import state_value
+
+DASHBOARD = "https://bi.example.com/dashboards/pipeline-by-region"
+
+
+def doc_values(*, url: str = DASHBOARD, share_to: str | None = None, message: str = "") -> dict:
+    values = {
+        Block.doc_url: {Block.doc_url: url},
+        Block.doc_summary: {
+            Block.doc_summary: "The pipeline by region dashboard is live and filterable."
+        },
+        Block.share_message: {Block.share_message: message},
+    }
+    if share_to:
+        values[Block.share_channel] = {
+            Block.share_channel: state_value("conversations_select", share_to)
+        }
+    return values
+
+
+def remember_dashboard(bot: BotHarness) -> int:
+    with bot.session() as session:
+        doc = knowledge.remember_doc(
+            session=session,
+            team_id="T1",
+            url=DASHBOARD,
+            summary="The pipeline by region dashboard is live.",
+            answered_text="Pipeline by region dashboard for the QBR",
+            actor_id=REVOPS_MEMBER,
+            now=datetime.now(UTC),
+        )
+        return doc.id
+
+
+def test_answering_with_a_doc_closes_tells_and_shares_it_with_the_next_askers(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot)
+    bot.fake.add_channel(channel_id="CSDR", name="sdr-managers", is_member=False)
+    request = file_request(bot)
+    answer = act(
+        bot,
+        Action.answer_doc,
+        Callback.answer_doc,
+        request,
+        doc_values(share_to="CSDR", message="SDR managers: this dashboard already exists!"),
+    )
+    assert answer.status == 200 and not answer.body
+
+    told = wait_for_dm(bot, "U1", "already has an answer")
+    assert "REQ-1" in told
+    assert DASHBOARD in blocks_text(bot.fake.dms_to("U1")[-1]["blocks"])
+    shared = wait_until(lambda: bot.fake.messages("CSDR"))
+    assert bot.fake.calls("conversations.join")[0].args["channel"] == "CSDR"
+    assert "this dashboard already exists" in blocks_text(shared[0]["blocks"])
+    assert DASHBOARD in blocks_text(shared[0]["blocks"])
+    assert reload(bot, request.id).status == Status.answered_doc
+    with bot.session() as session:
+        doc = session.scalars(select(KnowledgeDoc)).one()
+        assert doc.url == DASHBOARD
+        assert {"pipeline", "region", "dashboard", "quarterly"} <= set(doc.keywords.split())
+
+
+def test_sharing_to_a_private_channel_without_the_bot_is_refused_on_the_field(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot)
+    bot.fake.add_channel(channel_id="GSECRET", name="secret", is_private=True, is_member=False)
+    request = file_request(bot)
+    answer = act(
+        bot, Action.answer_doc, Callback.answer_doc, request, doc_values(share_to="GSECRET")
+    )
+    assert answer.json["response_action"] == "errors"
+    assert "Invite the bot" in answer.json["errors"][Block.share_channel]
+    assert reload(bot, request.id).status == Status.new
+
+
+def test_a_known_doc_is_offered_before_filing_and_one_click_withdraws(bot: BotHarness) -> None:
+    set_up_intake(bot)
+    doc_id = remember_dashboard(bot)
+    view = open_filing(bot, user="U2")
+    shown = submit(
+        bot,
+        Callback.file,
+        view,
+        filing_values(title="Dashboard of the pipeline per region", need="For my team"),
+        user="U2",
+    )
+    assert shown.json["response_action"] == "update"
+    docs = blocks_text(shown.json["view"]["blocks"])
+    # U2 reads Slack in French: the modal speaks French.
+    assert "Est-ce que ceci y répond ?" in docs and DASHBOARD in docs
+    assert "Mots communs : dashboard, pipeline, region" in docs
+
+    updated = {**shown.json["view"], "id": view["id"]}
+    for _ in range(2):  # a double click counts once
+        bot.action(Action.deflected, str(doc_id), view=updated, user_id="U2")
+    (closing, *_) = bot.fake.wait_for("views.update")
+    assert "rien n'a été envoyé" in blocks_text(closing.args["view"]["blocks"])
+    with bot.session() as session:
+        assert session.scalar(select(func.count()).select_from(IntakeRequest)) == 0
+        deflections = session.scalars(select(Deflection)).all()
+        assert [(d.user_id, d.doc_id) for d in deflections] == [("U2", doc_id)]
+    assert card_posts(bot) == []
+
+
+def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> None:
+    set_up_intake(bot)
+    remember_dashboard(bot)
+    view = open_filing(bot)
+    values = filing_values(title="Pipeline by region, but in euros")
+    shown = submit(bot, Callback.file, view, values)
+    assert shown.json["response_action"] == "update"
+    again = submit(
+        bot,
+        Callback.file,
+        {**view, "private_metadata": shown.json["view"]["private_metadata"]},
+        values,
+    )
+    assert "Working" in blocks_text(again.json["view"]["blocks"])
+    wait_until(lambda: card_posts(bot))
+
+
+def test_docs_appear_while_the_requester_types(bot: BotHarness) -> None:
+    set_up_intake(bot)
+    remember_dashboard(bot)
+    view = open_filing(bot)
+    bot.action(
+        Block.request_title,
+        "Pipeline dashboard by region",
+        element_type="plain_text_input",
+        block_id=Block.request_title,
+        view=view,
+        state_values={Block.request_title: {Block.request_title: "Pipeline dashboard by region"}},
+    )
+    (update,) = bot.fake.wait_for("views.update")
+    assert DASHBOARD in blocks_text(update.args["view"]["blocks"])
+    assert update.args["view_id"] == view["id"]
