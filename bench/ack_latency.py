@@ -88,7 +88,7 @@ def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: in
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[str, object]:
@@ -172,10 +172,9 @@ def report(latency: float, result: dict[str, object], args: argparse.Namespace) 
     )
     print(f"{'app':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks > 3 s':>11}")
     for name, values in samples.items():
-        print(
-            f"{name:<12} {percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}"
-            f" {max(values) * 1000:8.1f} {sum(v > 3 for v in values):11d}"
-        )
+        p50, p99 = percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
+        late = sum(v > 3 for v in values)
+        print(f"{name:<12} {p50:8.1f} {p99:8.1f} {max(values) * 1000:8.1f} {late:11d}")
     bot, bare = samples["revops-bot"], samples["bare Bolt"]
     print(
         f"ratio bot/bare: p50 {statistics.median(bot) / statistics.median(bare):.2f}, "

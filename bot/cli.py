@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NoReturn
 
 from slack_bolt.error import BoltError
@@ -92,6 +94,23 @@ def _parser() -> argparse.ArgumentParser:
         help="pretend it is this time (ISO 8601; UTC when no offset is given)",
     )
     jobs_run.set_defaults(run=_jobs_run)
+
+    privacy = commands.add_parser("privacy", help="right of access and right to erasure")
+    privacy_commands = privacy.add_subparsers(
+        title="privacy commands", metavar="PRIVACY_COMMAND", required=True
+    )
+    export = privacy_commands.add_parser(
+        "export", help="every row that names a user, as one JSON document"
+    )
+    erase = privacy_commands.add_parser(
+        "erase", help="erase or pseudonymise every personal field of a user (audited)"
+    )
+    for command in (export, erase):
+        command.add_argument("--team", metavar="T", required=True, help="Slack team id")
+        command.add_argument("--user", metavar="U", required=True, help="Slack user id")
+    export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    export.set_defaults(run=_privacy_export)
+    erase.set_defaults(run=_privacy_erase)
     return parser
 
 
@@ -214,6 +233,60 @@ def _jobs_run(args: argparse.Namespace) -> int:
     report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
     print(" ".join(f"{key}={value}" for key, value in report.summary().items()))
     return 0 if report.failed == 0 else EXIT_RUNTIME_ERROR
+
+
+def _privacy_export(args: argparse.Namespace) -> int:
+    from bot.db import session_factory, session_scope
+    from bot.privacy import lifecycle
+    from bot.privacy import service as privacy
+
+    settings = load_settings(DatabaseSettings)
+    configure_logging(settings.log_format)
+    engine = _engine(settings)
+    now = datetime.now(UTC)
+    with session_scope(session_factory(engine)) as session:
+        document = privacy.export_user(
+            session=session, team_id=args.team, user_id=args.user, now=now
+        )
+        lifecycle.audit(
+            session=session,
+            team_id=args.team,
+            action="export",
+            actor="cli",
+            subject=args.user,
+            now=now,
+            details={"rows": sum(len(rows) for rows in document["tables"].values())},
+        )
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def _privacy_erase(args: argparse.Namespace) -> int:
+    from bot.db import session_factory, session_scope
+    from bot.privacy import service as privacy
+
+    settings = load_settings(DatabaseSettings)
+    configure_logging(settings.log_format)
+    engine = _engine(settings)
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    with session_scope(session_factory(engine)) as session:
+        counts = privacy.erase_user(
+            session=session,
+            team_id=args.team,
+            user_id=args.user,
+            actor="cli",
+            now=datetime.now(UTC),
+            secret=secret,
+        )
+    alias = privacy.pseudonym(team_id=args.team, user_id=args.user, secret=secret)
+    print(f"{args.user} is now {alias}: {sum(counts.values())} fields changed")
+    for field, count in sorted(counts.items()):
+        print(f"    {field}: {count}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,211 @@
+"""Exactly-once across processes: a `jobs run` killed with SIGKILL mid-fan-out, and two `clock`
+processes on one PostgreSQL database. Real processes, the real CLI, the fake Slack on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.celebrations import service as celebrations
+from bot.celebrations.models import WinSource
+from bot.db import build_engine, session_factory, session_scope
+from bot.db.migrations import upgrade
+from bot.scheduling.cadence import Cadence, Frequency
+from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.scheduling.service import save_schedule
+from bot.workspaces.service import MemberProfile, ensure_workspace, save_member
+from tests.harness import BOT_TOKEN, SIGNING_SECRET
+from tests.slack.fake_slack import FakeSlack
+
+MEMBERS = [f"UM{n:03d}" for n in range(120)]
+MONDAY = datetime(2026, 11, 30, 18, tzinfo=UTC)
+
+
+def revops_bot(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot.cli", *args]
+
+
+@pytest.fixture
+def crowd() -> Iterator[FakeSlack]:
+    """A workspace of 120 members; each post takes 30 ms, like a busy Slack."""
+    with FakeSlack(latency_seconds=0.03) as fake:
+        for user in MEMBERS:
+            fake.add_user(user_id=user, tz="Europe/Paris", locale="en-US")
+        yield fake
+
+
+def environment(fake: FakeSlack, url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "DATABASE_URL": url,
+        "SEND_RATE_PER_MINUTE": "100000",
+        "SEND_RATE_PER_CHANNEL_PER_SECOND": "100",
+        "SEND_THREADS": "2",
+        "LOG_FORMAT": "json",
+    }
+
+
+def a_win_this_week(url: str, when: datetime) -> None:
+    """Something to say in everyone's digest: the team won a deal this week."""
+    with session_scope(session_factory(build_engine(url))) as session:
+        ensure_workspace(session=session, team_id="T1")
+        celebrations.record_win(
+            session=session,
+            team_id="T1",
+            new=celebrations.NewWin(
+                kind="deal_signed",
+                title="ACME signs",
+                source=WinSource.webhook,
+                source_ref="test:acme",
+                amount=Decimal("12000"),
+                currency="EUR",
+                winners=[celebrations.NewWinner(user_id=MEMBERS[0], name="Winner")],
+            ),
+            now=when,
+        )
+
+
+def digests_per_member(fake: FakeSlack) -> Counter[str]:
+    return Counter(
+        call.args["channel"]
+        for call in fake.calls("chat.postMessage", ok=True)
+        if call.args["metadata"]["event_payload"]["key"].startswith("T1/weekly-digest/")
+    )
+
+
+def wait_for_posts(fake: FakeSlack, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(digests_per_member(fake).values()) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {sum(digests_per_member(fake).values())} digests sent")
+        time.sleep(0.02)
+
+
+def test_a_run_killed_mid_fan_out_resumes_without_duplicates_or_gaps(
+    crowd: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    a_win_this_week(database_url, MONDAY - timedelta(days=2))
+    env = environment(crowd, database_url)
+    first = subprocess.Popen(
+        revops_bot("jobs", "run", "weekly-digest", "--team", "T1", "--now", MONDAY.isoformat()),
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_posts(crowd, 40)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    sent_before_kill = sum(digests_per_member(crowd).values())
+    assert 40 <= sent_before_kill < len(MEMBERS)
+
+    # The next run comes after the claim lease (2 minutes) has run out.
+    later = (MONDAY + timedelta(minutes=3)).isoformat()
+    second = subprocess.run(
+        revops_bot("jobs", "run", "weekly-digest", "--team", "T1", "--now", later),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    sent = digests_per_member(crowd)
+    assert set(sent) == set(MEMBERS)  # nobody skipped
+    assert max(sent.values()) == 1  # nobody twice, the send in flight at the kill included
+    with session_scope(session_factory(build_engine(database_url))) as session:
+        statuses = Counter(
+            row.status
+            for row in session.scalars(select(Delivery).where(Delivery.kind == "weekly-digest"))
+        )
+    assert statuses == {DeliveryStatus.sent: len(MEMBERS)}
+
+
+def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
+    crowd: FakeSlack, postgres_scratch_url: str, tmp_path: Path
+) -> None:
+    url = postgres_scratch_url
+    upgrade(url)
+    now = datetime.now(UTC)
+    a_win_this_week(url, now - timedelta(days=2))  # within the seven days a digest looks back on
+    # Every member's digest fell due an hour ago (this weekday, in UTC).
+    due = Cadence(Frequency.weekly, hour=0, weekday=now.weekday(), tz="UTC")
+    factory = session_factory(build_engine(url))
+    with session_scope(factory) as session:
+        for user in MEMBERS:
+            save_member(
+                session=session,
+                team_id="T1",
+                now=now,
+                profile=MemberProfile(
+                    user_id=user,
+                    name=user,
+                    tz="UTC",
+                    locale="en-US",
+                    is_admin=False,
+                    is_owner=False,
+                    is_bot=False,
+                    deleted=False,
+                ),
+            )
+            save_schedule(
+                session=session,
+                team_id="T1",
+                kind="weekly-digest",
+                subject=user,
+                recipient=user,
+                cadence=due,
+                now=now - timedelta(days=1),
+                tz_follows_recipient=True,
+            )
+    env = environment(crowd, url)
+    logs = [tmp_path / f"clock-{n}.log" for n in range(2)]
+    clocks = [
+        subprocess.Popen(
+            revops_bot("clock"),
+            env=env,
+            cwd=tmp_path,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
+    try:
+        try:
+            wait_for_posts(crowd, len(MEMBERS), timeout=90)
+        except AssertionError as error:
+            said = [line for line in logs[0].read_text().splitlines() if "digest" in line]
+            raise AssertionError(f"{error}; a clock said: {said[-5:]}") from None
+        time.sleep(2)  # room for a duplicate to show up, if the ledger let one through
+    finally:
+        for clock in clocks:
+            clock.send_signal(signal.SIGTERM)
+        for clock in clocks:
+            try:
+                clock.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                clock.kill()
+    sent = digests_per_member(crowd)
+    assert set(sent) == set(MEMBERS) and max(sent.values()) == 1
+    with session_scope(factory) as session:
+        claimers = {
+            row.claimed_by
+            for row in session.scalars(select(Delivery).where(Delivery.kind == "weekly-digest"))
+        }
+    assert len(claimers) == 2  # both clocks did part of the work
