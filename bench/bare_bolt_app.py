@@ -26,7 +26,7 @@ def create() -> Flask:
             trigger_id=body["trigger_id"],
             view={
                 "type": "modal",
-                "callback_id": "request",
+                "callback_id": "bare_request",
                 "title": {"type": "plain_text", "text": "New request"},
                 "submit": {"type": "plain_text", "text": "Send"},
                 "blocks": [

@@ -26,9 +26,9 @@ from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.home.handlers import publish_home
 from bot.i18n import translator_for
+from bot.privacy import powers
 from bot.services import Services
 from bot.slack.forms import submitted_values
-from bot.workspaces.service import is_admin
 
 ADMINS_ONLY = N_("Only workspace admins can change the celebration settings.")
 STALE_MODAL = N_("This form is out of date: open it again with /revops-win.")
@@ -164,9 +164,14 @@ def register(app: App, services: Services) -> None:
 
     def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="open celebrations settings",
+        )
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
         with session_scope(services.session_factory) as session:
             settings = service.settings_of(session=session, team_id=context.team_id)
             stored = session.get(CelebrationSettings, context.team_id) is not None
@@ -191,7 +196,9 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         team_id, user_id = context.team_id, context.user_id
         member = services.directory.member(client, team_id=team_id, user_id=user_id)
-        if not is_admin(member):
+        if not powers.check_admin(
+            services, client, team_id=team_id, user_id=user_id, action="celebrations settings"
+        ):
             ack()
             raise UserFacingError(ADMINS_ONLY)
         t = translator_for(member.locale)
@@ -228,9 +235,13 @@ def register(app: App, services: Services) -> None:
 
     def on_check_channel(ack: Ack, context: Any, client: WebClient) -> None:
         ack()
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="check the celebration channel",
+        )
         if poster.check_channel(context.team_id, admin_asked=True):
             services.background.submit(poster.run, context.team_id)
         publish_home(services, client, team_id=context.team_id, user_id=context.user_id)

@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from bot.db import session_scope
 from bot.digests import service, views
 from bot.digests.ids import DigestAction, DigestBlock, DigestView
-from bot.errors import N_, UserFacingError
+from bot.errors import N_
 from bot.home.handlers import publish_home
+from bot.privacy import powers
 from bot.sections import Block, HomeViewer
 from bot.services import Services
 from bot.slack.forms import submitted_values
@@ -61,9 +62,13 @@ def register(app: App, services: Services) -> None:
 
     def open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="open digest settings",
+        )
         with session_scope(services.session_factory) as session:
             settings = service.settings_of(session=session, team_id=context.team_id)
             weekday, hour = settings.weekday, settings.hour
@@ -75,9 +80,13 @@ def register(app: App, services: Services) -> None:
     def save_settings(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
         values = submitted_values(view)
         ack()
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="digest settings",
+        )
         with session_scope(services.session_factory) as session:
             service.change_cadence(
                 session=session,

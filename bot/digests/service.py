@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
+from bot.db import insert_or_ignore
 from bot.digests.models import DigestOptOut, DigestSettings
 from bot.scheduling import service as scheduling
 from bot.scheduling.cadence import Cadence, Frequency
@@ -40,9 +41,15 @@ def settings_of(*, session: Session, team_id: str) -> DigestSettings:
     settings = session.get(DigestSettings, team_id)
     if settings is None:
         ensure_workspace(session=session, team_id=team_id)
-        settings = DigestSettings(team_id=team_id, weekday=0, hour=9, enabled=True)
-        session.add(settings)
-        session.flush()
+        # Two first uses at once (two clocks, a click and a tick): one row, no error.
+        insert_or_ignore(
+            session,
+            DigestSettings,
+            [{"team_id": team_id, "weekday": 0, "hour": 9, "enabled": True}],
+            ["team_id"],
+        )
+        settings = session.get(DigestSettings, team_id)
+        assert settings is not None
     return settings
 
 

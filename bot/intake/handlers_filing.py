@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,12 +52,20 @@ FIELD_BLOCKS = {
 PEOPLE_NAMED = 5
 
 
-def check_may_file(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
+def check_may_file(
+    services: Services,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    groups: list[str] | None = None,
+) -> None:
     """Refuse, saying who can file instead, when filing is restricted to user groups."""
-    with session_scope(services.session_factory) as session:
-        groups = configuration.restricted_to(
-            configuration.settings_of(session=session, team_id=team_id)
-        )
+    if groups is None:
+        with session_scope(services.session_factory) as session:
+            groups = configuration.restricted_to(
+                configuration.settings_of(session=session, team_id=team_id)
+            )
     if not groups:
         return
     people: list[str] = []
@@ -76,15 +85,24 @@ def _choices(matches: list[DocMatch]) -> list[DocChoice]:
     return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared) for m in matches]
 
 
-def _modal_inputs(services: Services, *, team_id: str, text: str) -> tuple[list, list[DocChoice]]:
+@dataclass(frozen=True)
+class ModalInputs:
+    filer_groups: list[str]
+    rollouts: list[tuple[int, str]]
+    docs: list[DocChoice]
+
+
+def _modal_inputs(services: Services, *, team_id: str, text: str) -> ModalInputs:
+    """Everything the modal needs from the database, in one short transaction."""
     with session_scope(services.session_factory) as session:
+        settings = configuration.settings_of(session=session, team_id=team_id)
         rollouts = [
             (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
         ]
         matches = (
             knowledge.matching_docs(session=session, team_id=team_id, text=text) if text else []
         )
-    return rollouts, _choices(matches)
+        return ModalInputs(configuration.restricted_to(settings), rollouts, _choices(matches))
 
 
 def open_filing_modal(
@@ -97,12 +115,14 @@ def open_filing_modal(
     text: str = "",
 ) -> dict[str, Any]:
     """Check the filer, then open the modal prefilled with `text` (and the docs it matches)."""
-    check_may_file(services, client, team_id=team_id, user_id=user_id)
+    inputs = _modal_inputs(services, team_id=team_id, text=text)
+    check_may_file(services, client, team_id=team_id, user_id=user_id, groups=inputs.filer_groups)
     t = services.translator(client, team_id=team_id, user_id=user_id)
-    rollouts, docs = _modal_inputs(services, team_id=team_id, text=text)
-    draft = FilingDraft(docs_shown=[doc.doc_id for doc in docs])
+    draft = FilingDraft(docs_shown=[doc.doc_id for doc in inputs.docs])
     values = views_filing.prefill_from_text(text)
-    view = views_filing.filing_modal(t, draft=draft, values=values, rollouts=rollouts, docs=docs)
+    view = views_filing.filing_modal(
+        t, draft=draft, values=values, rollouts=inputs.rollouts, docs=inputs.docs
+    )
     return dict(client.views_open(trigger_id=trigger_id, view=view)["view"])
 
 
@@ -167,7 +187,8 @@ def register(app: App, services: Services) -> None:
         draft = parse(FilingDraft, view.get("private_metadata"))
         draft.source_permalink = permalink
         t = services.translator(client, team_id=team_id, user_id=user_id)
-        rollouts, docs = _modal_inputs(services, team_id=team_id, text=message.get("text") or "")
+        inputs = _modal_inputs(services, team_id=team_id, text=message.get("text") or "")
+        rollouts, docs = inputs.rollouts, inputs.docs
         updated = views_filing.filing_modal(
             t,
             draft=draft,
@@ -187,7 +208,8 @@ def register(app: App, services: Services) -> None:
         values = submitted_values(view)
         draft = parse(FilingDraft, view.get("private_metadata"))
         text = f"{values.get(Block.request_title) or ''} {values.get(Block.need) or ''}"
-        rollouts, docs = _modal_inputs(services, team_id=context.team_id, text=text)
+        inputs = _modal_inputs(services, team_id=context.team_id, text=text)
+        rollouts, docs = inputs.rollouts, inputs.docs
         if [doc.doc_id for doc in docs] == draft.docs_shown:
             return
         draft.docs_shown = [doc.doc_id for doc in docs]
@@ -257,9 +279,10 @@ def register(app: App, services: Services) -> None:
             message = t.gettext(refusal.message).format(**refusal.params)
             ack(response_action="errors", errors={Block.request_title: message})
             return
-        rollouts, docs = _modal_inputs(
+        inputs = _modal_inputs(
             services, team_id=team_id, text=f"{submitted.title} {submitted.need}"
         )
+        rollouts, docs = inputs.rollouts, inputs.docs
         if any(doc.doc_id not in draft.docs_shown for doc in docs):
             # Deflection before filing: show the docs once; submitting again files anyway.
             draft.docs_shown = [doc.doc_id for doc in docs]

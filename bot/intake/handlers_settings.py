@@ -12,17 +12,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
-from bot.errors import N_, UserFacingError
+from bot.errors import N_
 from bot.home.handlers import publish_home
 from bot.i18n import translator_for
 from bot.intake import configuration, notify, queue, report, views_home, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import QueuePageRef, parse
+from bot.privacy import powers
 from bot.services import Services
 from bot.slack.channels import channel_access, join
 from bot.slack.forms import submitted_values
 from bot.workspaces.models import Workspace
-from bot.workspaces.service import is_admin
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +54,14 @@ def _usergroups(client: WebClient) -> list[tuple[str, str]]:
 def register(app: App, services: Services) -> None:
     def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="open intake settings",
+        )
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
         t = translator_for(member.locale)
         title = t.gettext("Intake settings")
         # Open at once (the trigger id lives 3 s), then fill in what Slack must tell us.
@@ -85,7 +90,9 @@ def register(app: App, services: Services) -> None:
         values = submitted_values(body["view"])
         member = services.directory.member(client, team_id=team_id, user_id=user_id)
         t = translator_for(member.locale)
-        if not is_admin(member):
+        if not powers.check_admin(
+            services, client, team_id=team_id, user_id=user_id, action="intake settings"
+        ):
             ack(response_action="errors", errors={Block.channel: t.gettext(ADMINS_ONLY)})
             return
         checked = configuration.check_settings(

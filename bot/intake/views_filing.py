@@ -6,8 +6,10 @@ updates, so Slack keeps what the requester typed when the docs appear.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -23,7 +25,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.intake.filing import NEED_MAX, TITLE_MAX
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import FilingDraft, dump
@@ -92,6 +94,10 @@ def docs_blocks(t: Translator, docs: Sequence[DocChoice]) -> list[Any]:
     return blocks
 
 
+# Only text inputs are filled into a cached modal; any other prefill builds it afresh.
+_TEXT_PREFILLS = frozenset({Block.request_title, Block.need})
+
+
 def filing_modal(
     t: Translator,
     *,
@@ -100,7 +106,46 @@ def filing_modal(
     rollouts: Sequence[tuple[int, str]],
     docs: Sequence[DocChoice] = (),
 ) -> dict[str, Any]:
-    """The /revops-request modal. `values` prefill it (command text, a message, a retry)."""
+    """The /revops-request modal. `values` prefill it (command text, a message, a retry).
+
+    Building and validating ~40 Block Kit objects costs more CPU than the rest of the command;
+    the modal without its typed text is the same for every command of a language, so it is
+    built once and the text is written into a copy.
+    """
+    if set(values) - _TEXT_PREFILLS:
+        return _build_filing_modal(t, draft=draft, values=values, rollouts=rollouts, docs=docs)
+    view = json.loads(
+        _blank_filing_modal(t.language, draft.model_dump_json(), tuple(rollouts), tuple(docs))
+    )
+    for block in view["blocks"]:
+        text = values.get(block.get("block_id"))
+        if block.get("block_id") in _TEXT_PREFILLS and text:
+            block["element"]["initial_value"] = cut(text, 3000)
+    return view
+
+
+@lru_cache(maxsize=64)
+def _blank_filing_modal(
+    language: str,
+    draft_json: str,
+    rollouts: tuple[tuple[int, str], ...],
+    docs: tuple[DocChoice, ...],
+) -> str:
+    draft = FilingDraft.model_validate_json(draft_json)
+    view = _build_filing_modal(
+        translator(language), draft=draft, values={}, rollouts=rollouts, docs=docs
+    )
+    return json.dumps(view)
+
+
+def _build_filing_modal(
+    t: Translator,
+    *,
+    draft: FilingDraft,
+    values: dict[str, Any],
+    rollouts: Sequence[tuple[int, str]],
+    docs: Sequence[DocChoice] = (),
+) -> dict[str, Any]:
     impact = options_of(t, IMPACT_LABELS)
     beneficiary = options_of(t, BENEFICIARY_LABELS)
     category = options_of(t, CATEGORY_LABELS)

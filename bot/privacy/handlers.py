@@ -22,6 +22,7 @@ from bot.privacy.models import AuditEntry
 from bot.sections import Block, HomeViewer
 from bot.services import Services
 from bot.slack.forms import submitted_values
+from bot.workspaces.service import is_admin
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,15 @@ def _register_tools(app: App, services: Services) -> None:
             settings.retention_months = retention
             settings.uninstall_grace_days = grace or 0
             settings.admin_usergroup_id = group if group and group != "-" else None
+        powers.refresh_admin_group(services, client, team_id=context.team_id)
         publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
+
+    def is_admin_group(event: dict[str, Any], context: Any) -> bool:
+        group = event.get("subteam_id")
+        return bool(group) and group == powers.admin_group(services, team_id=context.team_id)
+
+    def on_admin_group_changed(context: Any, client: WebClient) -> None:
+        powers.refresh_admin_group(services, client, team_id=context.team_id)
 
     app.action(PrivacyAction.open_export)(
         opener("open data export", lambda t, context, client: views.export_modal(t))
@@ -199,6 +208,7 @@ def _register_tools(app: App, services: Services) -> None:
     app.view(PrivacyView.export)(export)
     app.view(PrivacyView.erase)(erase)
     app.view(PrivacyView.settings)(save_settings)
+    app.event("subteam_members_changed", matchers=[is_admin_group])(on_admin_group_changed)
 
 
 def _whole(value: Any, low: int, high: int) -> int | None:
@@ -211,7 +221,7 @@ def _whole(value: Any, low: int, high: int) -> int | None:
 
 def _home_section(services: Services) -> Any:
     def section(viewer: HomeViewer) -> list[Block]:
-        if not viewer.member.is_admin and not viewer.member.is_owner:
+        if not is_admin(viewer.member):
             return []
         settings = lifecycle.privacy_settings(session=viewer.session, team_id=viewer.team_id)
         last = viewer.session.scalar(

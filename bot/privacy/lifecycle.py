@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import insert_or_ignore
 from bot.privacy.models import AuditEntry, PrivacySettings
 from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
 from bot.workspaces.models import Workspace
@@ -17,9 +18,15 @@ def privacy_settings(*, session: Session, team_id: str) -> PrivacySettings:
     settings = session.get(PrivacySettings, team_id)
     if settings is None:
         ensure_workspace(session=session, team_id=team_id)
-        settings = PrivacySettings(team_id=team_id, uninstall_grace_days=30)
-        session.add(settings)
-        session.flush()
+        # Two first uses at once: one row, no error.
+        insert_or_ignore(
+            session,
+            PrivacySettings,
+            [{"team_id": team_id, "uninstall_grace_days": 30}],
+            ["team_id"],
+        )
+        settings = session.get(PrivacySettings, team_id)
+        assert settings is not None
     return settings
 
 

@@ -114,13 +114,14 @@ def export_user(*, session: Session, team_id: str, user_id: str, now: datetime) 
     }
 
 
-# Clear what depends on knowing the owner first, then delete, then rename.
+# Rows about the user alone go first; then what needs the owner column to still name the
+# user (their text, e-mail, name, tokens); the ids are renamed last.
 _ORDER = [
+    Holds.row_owner,
     Holds.authored,
     Holds.email,
     Holds.name,
     Holds.secret,
-    Holds.row_owner,
     Holds.user,
     Holds.user_list,
 ]

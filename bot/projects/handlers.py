@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.i18n import Translator, translator_for
+from bot.privacy import powers
 from bot.projects import (
     checkins,
     create_modal,
@@ -378,9 +379,14 @@ class Listeners:
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         ack()
+        powers.require_admin(
+            self.services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="open flash report settings",
+        )
         member = self.member(client, context)
-        if not is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
         with self.session() as session:
             schedule = reports.flash_report_schedule(session=session, team_id=context.team_id)
         view = modals.flash_modal(
@@ -393,8 +399,13 @@ class Listeners:
 
     def on_flash_stop(self, ack: Ack, client: WebClient, context: Any) -> None:
         ack()
-        if not is_admin(self.member(client, context)):
-            raise UserFacingError(ADMINS_ONLY)
+        powers.require_admin(
+            self.services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="stop the flash report",
+        )
         with self.session() as session:
             reports.stop_flash_report(session=session, team_id=context.team_id)
         self.refresh_home(client, context)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.db import session_scope
 from bot.errors import N_
 from bot.i18n import Translator, translator_for
+from bot.privacy import powers
 from bot.projects import checkins, forms, reports, service, state, surfaces, texts, views
 from bot.projects.ids import ProjectView
 from bot.projects.validation import (
@@ -289,7 +290,13 @@ class Submissions:
         )
         t = translator_for(member.locale)
         problems = flash_report_problems(at=choice.at, tz=choice.tz, weekday=choice.weekday)
-        if not is_admin(member):
+        if not powers.check_admin(
+            self.services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="flash report settings",
+        ):
             problems["channel"] = Problem(N_("Only workspace admins can do this."))
         if not problems:
             trouble = channel_problem(client, choice.channel_id, may_join=choice.join)

@@ -6,6 +6,8 @@ The cache is a table, not process memory, so every web worker and clock shares i
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -38,27 +40,45 @@ def profile_from_slack(user: Mapping[str, Any]) -> MemberProfile:
     )
 
 
+# Most listeners start by asking who the user is; a short in-process memory spares the
+# database that question on every click. The table stays the cache every process shares.
+MEMORY_SECONDS = 60.0
+
+
 class UserDirectory:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        self._lock = threading.Lock()
+        self._memory: dict[tuple[str, str], tuple[float, Member]] = {}
 
     def member(self, client: WebClient, *, team_id: str, user_id: str) -> Member:
         """The cached member, fetched from Slack (users.info with locale) when missing or stale."""
+        key = (team_id, user_id)
+        with self._lock:
+            remembered = self._memory.get(key)
+        if remembered and time.monotonic() - remembered[0] < MEMORY_SECONDS:
+            return remembered[1]
         now = datetime.now(UTC)
         with session_scope(self._session_factory) as session:
             cached = workspaces.find_member(session=session, team_id=team_id, user_id=user_id)
-            if workspaces.is_fresh(cached, now=now):
-                assert cached is not None
-                return cached
-        response = client.users_info(user=user_id, include_locale=True)
-        profile = profile_from_slack(response["user"])
-        with session_scope(self._session_factory) as session:
-            return workspaces.save_member(
-                session=session, team_id=team_id, profile=profile, now=now
-            )
+        if cached is None or not workspaces.is_fresh(cached, now=now):
+            response = client.users_info(user=user_id, include_locale=True)
+            profile = profile_from_slack(response["user"])
+            with session_scope(self._session_factory) as session:
+                cached = workspaces.save_member(
+                    session=session, team_id=team_id, profile=profile, now=now
+                )
+        with self._lock:
+            self._memory[key] = (time.monotonic(), cached)
+        return cached
+
+    def forget(self, *, team_id: str, user_id: str) -> None:
+        with self._lock:
+            self._memory.pop((team_id, user_id), None)
 
     def remember(self, *, team_id: str, user: Mapping[str, Any]) -> None:
         """Store a profile Slack pushed to us (the `user_change` event)."""
+        self.forget(team_id=team_id, user_id=user["id"])
         with session_scope(self._session_factory) as session:
             workspaces.save_member(
                 session=session,
@@ -71,6 +91,8 @@ class UserDirectory:
         """Refresh every member from paged users.list (one call per 200 users, not per user)."""
         count = 0
         now = datetime.now(UTC)
+        with self._lock:
+            self._memory = {key: value for key, value in self._memory.items() if key[0] != team_id}
         for page in _users_pages(client):
             with session_scope(self._session_factory) as session:
                 for user in page:

@@ -9,8 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.db import session_scope
-from bot.errors import N_, UserFacingError
+from bot.errors import N_
 from bot.i18n import translator_for
+from bot.privacy import powers
 from bot.scheduling import service as scheduling
 from bot.sections import Block, HomeViewer
 from bot.services import Services
@@ -39,9 +40,14 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], context: Any, client: WebClient
     ) -> None:
         ack()
+        powers.require_admin(
+            services,
+            client,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            action="issue a webhook token",
+        )
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        if not service.is_admin(member):
-            raise UserFacingError(ADMINS_ONLY)
         with session_scope(services.session_factory) as session:
             token = service.issue_webhook_token(
                 session=session,

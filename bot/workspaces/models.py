@@ -41,6 +41,8 @@ class Member(TeamScoped, Base):
     is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # In the workspace's admin user group (privacy settings): admin powers besides Slack's flags.
+    in_admin_group: Mapped[bool] = mapped_column(Boolean, default=False)
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

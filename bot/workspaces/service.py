@@ -83,6 +83,7 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
                     "is_owner": False,
                     "is_bot": False,
                     "deleted": False,
+                    "in_admin_group": False,
                     "refreshed_at": now,
                 }
             ],
@@ -113,8 +114,28 @@ def active_members(*, session: Session, team_id: str) -> list[Member]:
 
 
 def is_admin(member: Member) -> bool:
-    """Workspace admins and owners (Slack's flags) hold the bot's admin powers."""
-    return member.is_admin or member.is_owner
+    """Workspace admins and owners (Slack's flags), and members of the admin user group a
+    workspace may set in its privacy settings, hold the bot's admin powers."""
+    return member.is_admin or member.is_owner or member.in_admin_group
+
+
+def set_admin_group_members(*, session: Session, team_id: str, user_ids: frozenset[str]) -> int:
+    """Mark exactly these members as in the admin group; returns how many are."""
+    session.execute(
+        update(Member)
+        .where(Member.team_id == team_id, Member.in_admin_group.is_(True))
+        .values(in_admin_group=False)
+    )
+    if not user_ids:
+        return 0
+    return (
+        session.execute(
+            update(Member)
+            .where(Member.team_id == team_id, Member.user_id.in_(sorted(user_ids)))
+            .values(in_admin_group=True)
+        ).rowcount
+        or 0
+    )
 
 
 WEBHOOK_TOKEN_PREFIX = "rvb_"

@@ -106,11 +106,15 @@ def open_create_modal(bot: BotHarness, name: str = "CPQ roll-out", *, user: str 
 
 def create_project(bot: BotHarness, *, user: str = "U1", **overrides: Any) -> dict[str, Any]:
     """Create a project through the modal; returns the announcement posted in its channel."""
-    posts = len(bot.fake.calls("chat.postMessage", ok=True))
+
+    def in_project_channel(call: Any) -> bool:
+        return bool(call.ok and call.args.get("channel") == PROJECT_CHANNEL)
+
+    posts = len([call for call in bot.fake.calls("chat.postMessage") if in_project_channel(call)])
     view = open_create_modal(bot, user=user)
     result = submit(bot, view, project_values(**overrides), user=user)
     assert ack_errors(result) == {}
-    bot.fake.wait_for("chat.postMessage", count=posts + 1)
+    bot.fake.wait_for("chat.postMessage", count=posts + 1, predicate=in_project_channel)
     return bot.fake.messages(PROJECT_CHANNEL)[-1]
 
 
