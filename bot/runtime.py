@@ -85,7 +85,12 @@ class Runtime:
             routes: list[WebhookRoutes] = [
                 module.routes(self.services) for module in WEBHOOK_MODULES
             ]
-            self._web = create_web_app(self.bolt_app, engine=self.engine, webhook_routes=routes)
+            self._web = create_web_app(
+                self.bolt_app,
+                engine=self.engine,
+                ack_gate=self.services.ack_gate,
+                webhook_routes=routes,
+            )
         return self._web
 
     def scheduler(self, *, blocking: bool) -> BaseScheduler:

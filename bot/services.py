@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import Translator, translator_for
 from bot.sections import Sections
 from bot.settings import Settings
+from bot.slack.ack_gate import AckGate
 from bot.slack.client import TeamClients
 from bot.slack.directory import UserDirectory
 from bot.slack.usergroups import UsergroupMembers
@@ -27,6 +28,8 @@ class Services:
     directory: UserDirectory = field(init=False)
     sections: Sections = field(default_factory=Sections)
     usergroups: UsergroupMembers = field(default_factory=UsergroupMembers)
+    # Counts Slack requests still awaiting their ack (see bot/slack/ack_gate.py).
+    ack_gate: AckGate = field(default_factory=AckGate)
     # Work that must not hold up an HTTP answer (a webhook's Slack posts): submit it here.
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="background")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH, describe_request
 from bot.db.migrations import current_heads, expected_heads
+from bot.slack.ack_gate import AckGate
 
 logger = logging.getLogger("bot.requests")
 
@@ -22,16 +23,22 @@ WebhookRoutes = Callable[[Flask], None]
 
 
 def create_web_app(
-    bolt_app: App, *, engine: Engine, webhook_routes: list[WebhookRoutes] | None = None
+    bolt_app: App,
+    *,
+    engine: Engine,
+    ack_gate: AckGate | None = None,
+    webhook_routes: list[WebhookRoutes] | None = None,
 ) -> Flask:
     web = Flask("revops-bot")
     oauth_handler = SlackRequestHandler(bolt_app)
+    gate = ack_gate or AckGate()
 
     @web.post("/slack/events")
     def slack_events() -> Response:
         started = time.perf_counter()
         bolt_request = to_bolt_request(request)
-        bolt_response = bolt_app.dispatch(bolt_request)
+        with gate.answering():
+            bolt_response = bolt_app.dispatch(bolt_request)
         log_slack_request(bolt_request.body, bolt_request.context, bolt_response.status, started)
         return to_flask_response(bolt_response)
 

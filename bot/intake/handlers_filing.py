@@ -143,6 +143,7 @@ def filing_from(values: dict[str, Any]) -> filing.Filing:
 def register(app: App, services: Services) -> None:
     def on_command(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
+        services.ack_gate.wait_for_answers()
         open_filing_modal(
             services,
             client,
@@ -154,6 +155,7 @@ def register(app: App, services: Services) -> None:
 
     def on_new_request(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
+        services.ack_gate.wait_for_answers()
         open_filing_modal(
             services,
             client,
