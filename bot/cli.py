@@ -217,7 +217,7 @@ def _jobs_list(args: argparse.Namespace) -> int:
             print(f"{name}  (ticks every {kind.tick_seconds}s, grace {kind.grace})")
             runs = kind.next_runs(session)
             if not runs:
-                print("    due work is found in the data at each tick")
+                print("    no schedule: due work is found in the domain's data at each tick")
             for team, next_run, count in runs:
                 when = next_run.isoformat() if next_run else "-"
                 print(f"    {team}: next run {when} ({count} schedules)")

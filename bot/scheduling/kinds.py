@@ -61,8 +61,12 @@ class JobKind:
         """Hook after every part went out, e.g. to remember a card's ts to update it later."""
 
     def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
-        """(team, next run, schedules) for `jobs list`; data-driven kinds list no next run."""
-        return []
+        """(team, next run, active schedules) for `jobs list`, from the `schedules` table;
+        kinds whose due work comes from their own data (reminders, nudges) have none."""
+        return [
+            (team, when, count)
+            for team, when, count in service.next_runs(session=session, kind=self.name)
+        ]
 
 
 class ScheduledKind(JobKind):
@@ -77,9 +81,3 @@ class ScheduledKind(JobKind):
             team_id=team_id,
             forced=forced,
         )
-
-    def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
-        return [
-            (team, when, count)
-            for team, when, count in service.next_runs(session=session, kind=self.name)
-        ]
