@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
@@ -22,6 +22,9 @@ from bot.db import build_engine
 from bot.db.migrations import current_heads, expected_heads, upgrade
 from bot.logs import configure_logging
 from bot.settings import DatabaseSettings, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 logger = logging.getLogger("bot.cli")
 
@@ -149,7 +152,7 @@ def _warn_if_not_migrated(engine: Engine) -> None:
         logger.warning("database schema is not at head: run `revops-bot db upgrade`")
 
 
-def _runtime(settings: Settings, engine: Engine):  # type: ignore[no-untyped-def]
+def _runtime(settings: Settings, engine: Engine) -> Runtime:
     from bot.runtime import build_runtime
 
     try:

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 # Domains, in the order their listeners are matched. A domain module may also define
 # `kinds(services)` (scheduled sends) in its jobs module and `routes(services)` for webhooks.
-HANDLER_MODULES: list[ModuleType] = [
+HANDLER_MODULES: list[Any] = [
     workspace_handlers,
     scheduling_handlers,
     intake_handlers,

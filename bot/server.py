@@ -20,7 +20,7 @@ from bot.settings import SlackMode
 logger = logging.getLogger(__name__)
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     def __init__(self, runtime: Runtime, *, with_scheduler: bool) -> None:
         self.runtime = runtime
         self.with_scheduler = with_scheduler

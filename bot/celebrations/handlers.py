@@ -164,13 +164,7 @@ def register(app: App, services: Services) -> None:
 
     def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="open celebrations settings",
-        )
+        powers.require_admin_of(services, client, context, "open celebrations settings")
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
         with session_scope(services.session_factory) as session:
             settings = service.settings_of(session=session, team_id=context.team_id)
@@ -235,13 +229,7 @@ def register(app: App, services: Services) -> None:
 
     def on_check_channel(ack: Ack, context: Any, client: WebClient) -> None:
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="check the celebration channel",
-        )
+        powers.require_admin_of(services, client, context, "check the celebration channel")
         if poster.check_channel(context.team_id, admin_asked=True):
             services.background.submit(poster.run, context.team_id)
         publish_home(services, client, team_id=context.team_id, user_id=context.user_id)

@@ -1,13 +1,20 @@
 """Database plumbing: engine, sessions, the declarative Base. No domain logic lives here."""
 
 from bot.db.base import Base, TeamScoped
-from bot.db.engine import build_engine, insert_or_ignore, session_factory, session_scope
+from bot.db.engine import (
+    build_engine,
+    insert_or_ignore,
+    rows_affected,
+    session_factory,
+    session_scope,
+)
 
 __all__ = [
     "Base",
     "TeamScoped",
     "build_engine",
     "insert_or_ignore",
+    "rows_affected",
     "session_factory",
     "session_scope",
 ]

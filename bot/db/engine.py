@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -95,3 +95,8 @@ def insert_or_ignore(
     )
     # RETURNING counts inserted rows on both backends (rowcount is -1 on psycopg here).
     return len(session.execute(statement).all())
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched (the DB-API rowcount, typed)."""
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -62,13 +62,7 @@ def register(app: App, services: Services) -> None:
 
     def open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="open digest settings",
-        )
+        powers.require_admin_of(services, client, context, "open digest settings")
         with session_scope(services.session_factory) as session:
             settings = service.settings_of(session=session, team_id=context.team_id)
             weekday, hour = settings.weekday, settings.hour
@@ -80,13 +74,7 @@ def register(app: App, services: Services) -> None:
     def save_settings(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
         values = submitted_values(view)
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="digest settings",
-        )
+        powers.require_admin_of(services, client, context, "digest settings")
         with session_scope(services.session_factory) as session:
             service.change_cadence(
                 session=session,

@@ -54,13 +54,7 @@ def _usergroups(client: WebClient) -> list[tuple[str, str]]:
 def register(app: App, services: Services) -> None:
     def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="open intake settings",
-        )
+        powers.require_admin_of(services, client, context, "open intake settings")
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
         t = translator_for(member.locale)
         title = t.gettext("Intake settings")

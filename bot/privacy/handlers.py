@@ -71,9 +71,7 @@ def _register_tools(app: App, services: Services) -> None:
     def opener(action: str, build: Any) -> Any:
         def open_modal(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
             ack()
-            powers.require_admin(
-                services, client, team_id=context.team_id, user_id=context.user_id, action=action
-            )
+            powers.require_admin_of(services, client, context, action)
             t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
             client.views_open(trigger_id=body["trigger_id"], view=build(t, context, client))
 
@@ -164,7 +162,7 @@ def _register_tools(app: App, services: Services) -> None:
     def save_settings(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
         values = submitted_values(view)
         t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
-        errors = {}
+        errors: dict[str, str] = {}
         retention = _whole(values.get(PrivacyBlock.retention), 1, 120)
         grace = _whole(values.get(PrivacyBlock.grace), 0, 365)
         if values.get(PrivacyBlock.retention) and retention is None:
@@ -175,13 +173,7 @@ def _register_tools(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="privacy settings",
-        )
+        powers.require_admin_of(services, client, context, "privacy settings")
         group = values.get(PrivacyBlock.admin_group)
         with session_scope(services.session_factory) as session:
             settings = lifecycle.privacy_settings(session=session, team_id=context.team_id)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import insert_or_ignore
+from bot.db import insert_or_ignore, rows_affected
 from bot.privacy.models import AuditEntry, PrivacySettings
 from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
 from bot.workspaces.models import Workspace
@@ -63,14 +63,16 @@ def mark_uninstalled(*, session: Session, team_id: str, now: datetime, reason: s
     if workspace.uninstalled_at is None:
         workspace.uninstalled_at = now
     session.execute(update(Schedule).where(Schedule.team_id == team_id).values(paused=True))
-    cancelled = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.team_id == team_id,
-            Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),
+    cancelled = rows_affected(
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.team_id == team_id,
+                Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),
+            )
+            .values(status=DeliveryStatus.skipped, error=reason, finished_at=now)
         )
-        .values(status=DeliveryStatus.skipped, error=reason, finished_at=now)
-    ).rowcount
+    )
     audit(
         session=session,
         team_id=team_id,
@@ -101,7 +103,8 @@ def workspaces_to_purge(*, session: Session, now: datetime) -> list[str]:
     return [
         team_id
         for team_id, uninstalled_at, grace_days in rows
-        if now - uninstalled_at >= timedelta(days=grace_days if grace_days is not None else 30)
+        if uninstalled_at is not None
+        and now - uninstalled_at >= timedelta(days=grace_days if grace_days is not None else 30)
     ]
 
 

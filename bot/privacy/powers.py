@@ -10,6 +10,7 @@ asking Slack.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -37,7 +38,7 @@ def is_admin(services: Services, client: WebClient, *, team_id: str, user_id: st
     if member.is_admin or member.is_owner:
         return True
     group = admin_group(services, team_id=team_id)
-    in_group = bool(group) and services.usergroups.is_member(
+    in_group = group is not None and services.usergroups.is_member(
         client, team_id=team_id, usergroup_ids=[group], user_id=user_id
     )
     if in_group != member.in_admin_group:
@@ -79,6 +80,11 @@ def check_admin(
             now=datetime.now(UTC),
         )
     return allowed
+
+
+def require_admin_of(services: Services, client: WebClient, context: Any, action: str) -> None:
+    """require_admin for the user of a Slack request (Bolt's `context`)."""
+    require_admin(services, client, team_id=context.team_id, user_id=context.user_id, action=action)
 
 
 def require_admin(

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.db import rows_affected
 from bot.intake.models import IntakeRequest
 from bot.privacy.lifecycle import audit, privacy_settings
 from bot.privacy.models import PrivacySettings
@@ -59,23 +60,27 @@ def purge_expired(*, session: Session, team_id: str, now: datetime) -> PurgeRepo
     if months is None:
         return PurgeReport(0, 0, 0)
     cutoff = months_before(now, months)
-    requests = session.execute(
-        delete(IntakeRequest).where(
-            IntakeRequest.team_id == team_id,
-            IntakeRequest.closed_at.is_not(None),
-            IntakeRequest.closed_at < cutoff,
+    requests = rows_affected(
+        session.execute(
+            delete(IntakeRequest).where(
+                IntakeRequest.team_id == team_id,
+                IntakeRequest.closed_at.is_not(None),
+                IntakeRequest.closed_at < cutoff,
+            )
         )
-    ).rowcount
-    check_ins = session.execute(
-        delete(Checkin).where(Checkin.team_id == team_id, Checkin.due_at < cutoff)
-    ).rowcount
-    deliveries = session.execute(
-        delete(Delivery).where(
-            Delivery.team_id == team_id,
-            Delivery.status.in_(FINISHED),
-            Delivery.created_at < cutoff,
+    )
+    check_ins = rows_affected(
+        session.execute(delete(Checkin).where(Checkin.team_id == team_id, Checkin.due_at < cutoff))
+    )
+    deliveries = rows_affected(
+        session.execute(
+            delete(Delivery).where(
+                Delivery.team_id == team_id,
+                Delivery.status.in_(FINISHED),
+                Delivery.created_at < cutoff,
+            )
         )
-    ).rowcount
+    )
     report = PurgeReport(requests or 0, check_ins or 0, deliveries or 0)
     audit(
         session=session,

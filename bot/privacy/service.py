@@ -26,6 +26,7 @@ from sqlalchemy import String, Table, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.db import rows_affected
 from bot.db.all_models import Base
 from bot.privacy.catalog import (
     MENTIONS,
@@ -179,13 +180,12 @@ def _erase_column(
     column = table.c[entry.column]
     scope = table.c.team_id == team_id
     if entry.holds is Holds.row_owner:
-        return session.execute(delete(table).where(scope, column == user_id)).rowcount or 0
+        return rows_affected(session.execute(delete(table).where(scope, column == user_id)))
     if entry.holds is Holds.user:
-        return (
+        return rows_affected(
             session.execute(
                 update(table).where(scope, column == user_id).values({entry.column: alias})
-            ).rowcount
-            or 0
+            )
         )
     if entry.holds is Holds.user_list:
         return _rewrite_lists(
@@ -198,11 +198,10 @@ def _erase_column(
     cleared = ERASED_TEXT if entry.holds is Holds.authored else None
     if entry.holds is Holds.name and not column.nullable:
         cleared = f"Erased user {alias}"
-    return (
+    return rows_affected(
         session.execute(
             update(table).where(scope, owned, column.is_not(None)).values({entry.column: cleared})
-        ).rowcount
-        or 0
+        )
     )
 
 

@@ -379,13 +379,7 @@ class Listeners:
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         ack()
-        powers.require_admin(
-            self.services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="open flash report settings",
-        )
+        powers.require_admin_of(self.services, client, context, "open flash report settings")
         member = self.member(client, context)
         with self.session() as session:
             schedule = reports.flash_report_schedule(session=session, team_id=context.team_id)
@@ -399,13 +393,7 @@ class Listeners:
 
     def on_flash_stop(self, ack: Ack, client: WebClient, context: Any) -> None:
         ack()
-        powers.require_admin(
-            self.services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="stop the flash report",
-        )
+        powers.require_admin_of(self.services, client, context, "stop the flash report")
         with self.session() as session:
             reports.stop_flash_report(session=session, team_id=context.team_id)
         self.refresh_home(client, context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -241,7 +242,7 @@ def _catch_up(
     latest = latest_occurrence(cadence, now)
     if latest is None:
         return []
-    items = []
+    items: list[DueItem] = []
     missed = schedule.next_run_at
     while missed < latest and len(items) < MAX_MISSED_RECORDED:
         if period_of(cadence, missed) != period_of(cadence, latest):
@@ -300,7 +301,7 @@ def enqueue(*, session: Session, kind: str, items: Sequence[DueItem], now: datet
     return created
 
 
-def _work_query(kind: str, now: datetime, team_id: str | None) -> Select[tuple[Delivery]]:
+def _work_query(kind: str, now: datetime, team_id: str | None) -> Select[Any]:
     query = select(Delivery).where(
         Delivery.kind == kind,
         Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),
@@ -320,7 +321,7 @@ def claim_next(
     locked and skipped by other workers; on SQLite the write lock serialises claims.
     """
     query = _work_query(kind, now, team_id).order_by(Delivery.id).limit(1)
-    delivery = session.scalar(query.with_for_update(skip_locked=True))
+    delivery: Delivery | None = session.scalar(query.with_for_update(skip_locked=True))
     if delivery is None:
         return None
     delivery.status = DeliveryStatus.sending

@@ -15,7 +15,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 class LoggedSocketModeHandler(SocketModeHandler):
     """Bolt's handler, plus the same one-line request log as the HTTP route."""
 
-    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
         from bot.web import log_slack_request
 
         started = time.perf_counter()

@@ -40,13 +40,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], context: Any, client: WebClient
     ) -> None:
         ack()
-        powers.require_admin(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            action="issue a webhook token",
-        )
+        powers.require_admin_of(services, client, context, "issue a webhook token")
         member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
         with session_scope(services.session_factory) as session:
             token = service.issue_webhook_token(

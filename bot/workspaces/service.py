@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.db import insert_or_ignore
+from bot.db import insert_or_ignore, rows_affected
 from bot.workspaces.models import Member, WebhookToken, Workspace
 
 # Slack profile fields change rarely; `user_change` events refresh them sooner.
@@ -128,13 +128,12 @@ def set_admin_group_members(*, session: Session, team_id: str, user_ids: frozens
     )
     if not user_ids:
         return 0
-    return (
+    return rows_affected(
         session.execute(
             update(Member)
             .where(Member.team_id == team_id, Member.user_id.in_(sorted(user_ids)))
             .values(in_admin_group=True)
-        ).rowcount
-        or 0
+        )
     )
 
 
