@@ -112,6 +112,8 @@ def _after_install(
     return success
 
 
+TOO_SLOW = N_("Slack gave up waiting for this window to open. Please try again.")
+EXPIRED_TRIGGER = frozenset({"expired_trigger_id", "invalid_trigger_id"})
 TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try again in a minute.")
 
 
@@ -144,6 +146,12 @@ def _error_handler(services: Services) -> Any:
             t = _translator_or_english(services, client, context)
             text = t.gettext(error.message).format(**error.params)
             _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
+            return None
+        if isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER:
+            # The modal could not open in Slack's 3 seconds: say so instead of nothing.
+            logger.warning("modal not opened in time for %s", describe_request(body))
+            t = _translator_or_english(services, client, context)
+            _tell_user(respond, client, {}, context, t.gettext(TOO_SLOW), title="")
             return None
         if isinstance(error, OperationalError | DBAPIError):
             logger.error(

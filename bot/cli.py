@@ -207,6 +207,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format)
     engine = _engine(settings)
     engine.dispose()
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # each step applied
     upgrade(settings.database_url)
     print(f"database at {settings.safe_database_url} is at head")
     return 0

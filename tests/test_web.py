@@ -133,3 +133,15 @@ def test_a_refusal_raised_right_after_the_ack_is_answered_at_once(bot: BotHarnes
         assert response.status == 200 and response.elapsed < 1.0
     notices = bot.fake.wait_for("response_url", count=20)
     assert notices[0].args["text"] == "Only workspace admins can do this."
+
+
+def test_a_modal_slack_refuses_for_a_stale_trigger_is_explained_to_the_user(
+    bot: BotHarness,
+) -> None:
+    bot.fake.trigger_ttl_seconds = 0.0  # every trigger has expired by the time it is used
+    assert bot.command("/revops-request", "Pipeline dashboard", user="U2").status == 200
+    (notice,) = bot.fake.wait_for("response_url")
+    assert (
+        notice.args["text"] == "Slack a renoncé à attendre l'ouverture de cette fenêtre. Réessayez."
+    )
+    assert bot.fake.calls("views.open", ok=False)[0].error == "expired_trigger_id"
