@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.app import notice_modal
-from bot.celebrations import service, views
+from bot.celebrations import service, views, views_settings
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBlock, WinCallback
 from bot.celebrations.models import CelebrationSettings, WinKind, WinSource
 from bot.celebrations.posting import WinPoster
@@ -169,7 +169,7 @@ def register(app: App, services: Services) -> None:
         with session_scope(services.session_factory) as session:
             settings = service.settings_of(session=session, team_id=context.team_id)
             stored = session.get(CelebrationSettings, context.team_id) is not None
-            form = views.SettingsForm(
+            form = views_settings.SettingsForm(
                 channel_id=settings.channel_id,
                 weekday=settings.gazette_weekday,
                 hour=settings.gazette_hour,
@@ -182,7 +182,7 @@ def register(app: App, services: Services) -> None:
             )
         client.views_open(
             trigger_id=body["trigger_id"],
-            view=views.settings_modal(translator_for(member.locale), form),
+            view=views_settings.settings_modal(translator_for(member.locale), form),
         )
 
     def on_settings_submitted(

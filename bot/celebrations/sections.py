@@ -6,7 +6,7 @@ surface's owner holds a session while sections run).
 
 from __future__ import annotations
 
-from bot.celebrations import report_views, service, views
+from bot.celebrations import report_views, service, views, views_settings
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
@@ -67,7 +67,7 @@ def settings_section(viewer: HomeViewer) -> list[Block]:
     if not is_admin(viewer.member):
         return []
     settings = service.settings_of(session=viewer.session, team_id=viewer.team_id)
-    summary = views.SettingsSummary(
+    summary = views_settings.SettingsSummary(
         channel_id=settings.channel_id,
         weekday=settings.gazette_weekday,
         hour=settings.gazette_hour,
@@ -76,4 +76,4 @@ def settings_section(viewer: HomeViewer) -> list[Block]:
         channel_problem=settings.channel_problem,
         waiting=service.waiting_wins(session=viewer.session, team_id=viewer.team_id),
     )
-    return views.home_settings_section(viewer.t, summary)
+    return views_settings.home_settings_section(viewer.t, summary)

@@ -38,9 +38,12 @@ from bot.intake.models import (
     IntakeSettings,
     KnowledgeDoc,
     RequestEvent,
-    Rollout,
     Status,
 )
+from bot.intake.reads import history as history  # re-exported: read-only lookups
+from bot.intake.reads import last_question as last_question
+from bot.intake.reads import request_for_thread as request_for_thread
+from bot.intake.reads import rollout_of as rollout_of
 
 # ---------------------------------------------------------------- the state machine
 
@@ -425,45 +428,3 @@ def confirm_solved(
         request.solved = True
         return Outcome(request, request.status, None)
     return _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
-
-
-def history(*, session: Session, team_id: str, request_id: int) -> list[RequestEvent]:
-    """The request's transitions, oldest first."""
-    return list(
-        session.scalars(
-            select(RequestEvent)
-            .where(RequestEvent.team_id == team_id, RequestEvent.request_id == request_id)
-            .order_by(RequestEvent.id)
-        )
-    )
-
-
-def rollout_of(*, session: Session, request: IntakeRequest) -> Rollout | None:
-    return session.get(Rollout, request.rollout_id) if request.rollout_id else None
-
-
-def last_question(*, session: Session, team_id: str, request_id: int) -> RequestEvent | None:
-    """The latest "ask why" of a request: who asked, and what."""
-    return session.scalar(
-        select(RequestEvent)
-        .where(
-            RequestEvent.team_id == team_id,
-            RequestEvent.request_id == request_id,
-            RequestEvent.to_status == Status.waiting,
-        )
-        .order_by(RequestEvent.id.desc())
-        .limit(1)
-    )
-
-
-def request_for_thread(
-    *, session: Session, team_id: str, channel_id: str, thread_ts: str
-) -> IntakeRequest | None:
-    """The request whose card starts this thread, if any."""
-    return session.scalar(
-        select(IntakeRequest).where(
-            IntakeRequest.team_id == team_id,
-            IntakeRequest.card_ts == thread_ts,
-            IntakeRequest.card_channel_id == channel_id,
-        )
-    )

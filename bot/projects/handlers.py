@@ -17,6 +17,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bot.celebrations.handlers import open_win_modal
+from bot.celebrations.prefill import WinPrefill
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.i18n import Translator, translator_for
@@ -50,7 +52,6 @@ from bot.workspaces.service import is_admin
 COMMAND = "/revops-project"
 NOT_FOUND = N_("No project matches “{text}”. `/revops-project` lists them all.")
 ADMINS_ONLY = N_("Only workspace admins can do this.")
-NO_CELEBRATIONS = N_("Celebrations are not available in this workspace yet.")
 # The update modal offers open milestones due up to this far ahead.
 UPDATE_MILESTONE_HORIZON = timedelta(days=14)
 
@@ -320,12 +321,6 @@ class Listeners:
     ) -> None:
         ack()
         ref = state.load(state.CelebrateRef, action.get("value"))
-        from bot.celebrations import handlers as celebrations  # built by another domain
-        from bot.celebrations.prefill import WinPrefill
-
-        open_win_modal = getattr(celebrations, "open_win_modal", None)
-        if open_win_modal is None:
-            raise UserFacingError(NO_CELEBRATIONS)
         t = translator_for(self.member(client, context).locale)
         with self.session() as session:
             project = get_project(session=session, team_id=context.team_id, project_id=ref.p)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import bot.celebrations.handlers
 from bot.projects.ids import ProjectAction
 from bot.projects.models import RolloutLine
 from tests.harness import BotHarness
@@ -70,9 +69,6 @@ def test_my_projects_on_the_home_tab(bot: BotHarness) -> None:
     assert "Every quote goes through CPQ" in all_text(modal["blocks"])
 
 
-@pytest.mark.skipif(
-    not hasattr(bot.celebrations.handlers, "open_win_modal"), reason="celebrations not built yet"
-)
 def test_a_team_going_live_offers_to_celebrate_it(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
