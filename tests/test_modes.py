@@ -102,6 +102,9 @@ def test_socket_mode_opens_its_connection_through_the_configured_api(
     connecting.start()
     (opened,) = fake_slack.wait_for("apps.connections.open", timeout=10)
     assert opened.ok  # the fake accepted the xapp- token; the WebSocket URL it gives is a dead end
+    # Stop its reconnect loop for good: it would go on calling the fake after this test.
+    handler.client.auto_reconnect_enabled = False  # type: ignore[attr-defined]
+    connecting.join(timeout=10)
     handler.close()
     runtime.engine.dispose()
 

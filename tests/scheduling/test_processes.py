@@ -142,6 +142,9 @@ def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
 ) -> None:
     url = postgres_scratch_url
     upgrade(url)
+    # Slow enough posts (about 6 s of sending for two sender threads) that the second clock,
+    # started a moment after the first, always finds work left: the two really race.
+    crowd.latency_seconds = 0.1
     now = datetime.now(UTC)
     a_win_this_week(url, now - timedelta(days=2))  # within the seven days a digest looks back on
     # Every member's digest fell due an hour ago (this weekday, in UTC).
