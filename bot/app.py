@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.listener.custom_listener import CustomListener
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -71,6 +72,7 @@ def create_app(
     # The order of modules is the order their listeners are matched.
     for module in handler_modules:
         module.register(app, services)
+    guard_listeners(app, services)
     return app
 
 
@@ -119,56 +121,90 @@ TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try 
 
 def _error_handler(services: Services) -> Any:
     def handle_error(
-        error: Exception,
-        body: dict[str, Any],
-        context: Any,
-        respond: Any,
-        client: WebClient,
-        response: BoltResponse | None,
-    ) -> BoltResponse | None:
-        outcome = _handle(error, body, context, respond, client)
-        if response is None and not isinstance(error, BoltUnhandledRequestError):
-            # The listener had acked before it raised. Bolt's thread runner (1.30) then resets
-            # the ack it had recorded to None, and the HTTP thread, still polling every 10 ms,
-            # may miss the ack and answer after the full 3-second timeout. Raising here ends
-            # Bolt's error path before that reset: the ack stands and Slack gets it at once.
-            raise AckedThenFailed() from error
-        return outcome
-
-    def _handle(
         error: Exception, body: dict[str, Any], context: Any, respond: Any, client: WebClient
     ) -> BoltResponse | None:
-        if isinstance(error, BoltUnhandledRequestError):
-            # An unknown command or a stale action from an old app version: ack, never 500.
-            logger.info("unhandled slack request", extra={"what": describe_request(body)})
-            return BoltResponse(status=200, body="")
-        if isinstance(error, UserFacingError):
-            t = _translator_or_english(services, client, context)
-            text = t.gettext(error.message).format(**error.params)
-            _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
-            return None
-        if isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER:
-            # The modal could not open in Slack's 3 seconds: say so instead of nothing.
-            logger.warning("modal not opened in time for %s", describe_request(body))
-            t = _translator_or_english(services, client, context)
-            _tell_user(respond, client, {}, context, t.gettext(TOO_SLOW), title="")
-            return None
-        if isinstance(error, OperationalError | DBAPIError):
-            logger.error(
-                "database unavailable while handling %s: %s", describe_request(body), error
-            )
-            t = _locale_from_slack(client, context)
-            text = t.gettext(TEMPORARILY_UNAVAILABLE)
-            _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
-            return None
-        logger.exception("error while handling %s", describe_request(body), exc_info=error)
-        return None
+        return handle_listener_error(services, error, body, context, respond, client)
 
     return handle_error
 
 
-class AckedThenFailed(Exception):
-    """Raised by the error handler once an error after ack() is handled (see handle_error)."""
+def guard_listeners(app: App, services: Services) -> None:
+    """Handle an error raised after a listener's ack() inside the listener's own thread.
+
+    Bolt 1.30's thread runner shares one response object between the HTTP thread (about to
+    send the ack) and the listener thread; an exception after ack() sets that object's status
+    to 500 and may clear the recorded ack, so Slack can get a 500 or wait the full 3 seconds
+    for an ack that was given. Errors after the ack go to the same handler as every other
+    error, without reaching that code; errors before the ack still take Bolt's own path.
+    """
+    for listener in app._listeners:  # private, but Bolt offers no hook around listeners
+        if isinstance(listener, CustomListener):
+            _guard(listener, services)
+
+
+def _guard(listener: CustomListener, services: Services) -> None:
+    original = listener.ack_function
+    if getattr(original, "guarded", False):
+        return
+    wanted = list(listener.arg_names)
+    listener.arg_names = list(dict.fromkeys([*wanted, *_ERROR_CONTEXT]))
+
+    def guarded(**kwargs: Any) -> BoltResponse | None:
+        try:
+            return original(**{name: kwargs[name] for name in wanted if name in kwargs})
+        except Exception as error:
+            if kwargs["ack"].response is None:
+                raise  # not acked yet: Bolt answers Slack with an error and calls the handler
+            handle_listener_error(
+                services,
+                error,
+                kwargs["body"],
+                kwargs["context"],
+                kwargs["respond"],
+                kwargs["client"],
+            )
+            return None
+
+    guarded.guarded = True  # type: ignore[attr-defined]
+    listener.ack_function = guarded
+
+
+_ERROR_CONTEXT = ("ack", "body", "context", "respond", "client")
+
+
+def handle_listener_error(
+    services: Services,
+    error: Exception,
+    body: dict[str, Any],
+    context: Any,
+    respond: Any,
+    client: WebClient,
+) -> BoltResponse | None:
+    """The one error path: a refusal is told to the user, an outage apologised for, a bug
+    logged; an unknown request is acked."""
+    if isinstance(error, BoltUnhandledRequestError):
+        # An unknown command or a stale action from an old app version: ack, never 500.
+        logger.info("unhandled slack request", extra={"what": describe_request(body)})
+        return BoltResponse(status=200, body="")
+    if isinstance(error, UserFacingError):
+        t = _translator_or_english(services, client, context)
+        text = t.gettext(error.message).format(**error.params)
+        _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
+        return None
+    if isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER:
+        # The modal could not open in Slack's 3 seconds: say so instead of nothing.
+        logger.warning("modal not opened in time for %s", describe_request(body))
+        t = _translator_or_english(services, client, context)
+        _tell_user(respond, client, {}, context, t.gettext(TOO_SLOW), title="")
+        return None
+    if isinstance(error, OperationalError | DBAPIError):
+        logger.error("database unavailable while handling %s: %s", describe_request(body), error)
+        t = _locale_from_slack(client, context)
+        text = t.gettext(TEMPORARILY_UNAVAILABLE)
+        _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
+        return None
+    logger.exception("error while handling %s", describe_request(body), exc_info=error)
+    return None
 
 
 def _translator_or_english(services: Services, client: WebClient, context: Any) -> Translator:

@@ -20,6 +20,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 
 
+@cache
 def supported_languages() -> frozenset[str]:
     languages = {DEFAULT_LANGUAGE}
     if LOCALE_DIR.is_dir():

@@ -121,6 +121,7 @@ def _polite_notice_to(fake, user: str) -> str:  # type: ignore[no-untyped-def]
 def test_a_refusal_raised_right_after_the_ack_is_answered_at_once(bot: BotHarness) -> None:
     from slack_bolt import Ack
 
+    from bot.app import guard_listeners
     from bot.errors import UserFacingError
 
     def acked_then_refused(ack: Ack) -> None:
@@ -128,6 +129,7 @@ def test_a_refusal_raised_right_after_the_ack_is_answered_at_once(bot: BotHarnes
         raise UserFacingError("Only workspace admins can do this.")
 
     bot.runtime.bolt_app.action("test_acked_then_refused")(acked_then_refused)
+    guard_listeners(bot.runtime.bolt_app, bot.runtime.services)  # as create_app does for all
     for _ in range(20):  # the race this guards against is timing-dependent: try it often
         response = bot.action("test_acked_then_refused", user_id="U1")
         assert response.status == 200 and response.elapsed < 1.0

@@ -10,6 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_POOL_SIZE = 20
+
 
 def build_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine for DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout."""
@@ -18,6 +20,9 @@ def build_engine(database_url: str, **kwargs: Any) -> Engine:
         # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "sqlite":
+        # Each new SQLite connection runs the PRAGMAs below; a pool as large as the threads that
+        # use it at once (listeners, web, senders) keeps connections instead of reopening them.
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)

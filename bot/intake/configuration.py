@@ -27,10 +27,10 @@ HOLIDAYS_MAX = 100
 
 def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
     """The workspace's intake settings, created with the defaults on first use."""
-    ensure_workspace(session=session, team_id=team_id)
     settings = session.get(IntakeSettings, team_id)
     if settings is not None:
-        return settings
+        return settings  # its workspace row exists: the settings row's foreign key says so
+    ensure_workspace(session=session, team_id=team_id)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Two first requests at once: the second insert does nothing and reads the first one's row.
     session.execute(
