@@ -7,7 +7,6 @@ the first message in the channel, the rest in its thread.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from babel.dates import format_date, format_interval
 from slack_sdk.models.blocks import (
@@ -157,17 +156,9 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
 # ---------------------------------------------------------------- digest
 
 
-def digest_wins(
-    t: Translator,
-    *,
-    mine: list[WinFact],
-    team: list[WinFact],
-    team_count: int,
-    team_totals: dict[str, Decimal],
-) -> list[Block]:
-    """The reader's wins of the week, their team's, and one line on the team's week."""
-    if team_count == 0:
-        return []
+def digest_wins(t: Translator, *, mine: list[WinFact], team: list[WinFact]) -> list[Block]:
+    """The reader's wins of the week and their team's ([] when nobody won). The one line on
+    the team's week is the digest's own (bot/digests), about more than wins."""
     blocks = []
     if mine:
         text = t.gettext("*:tada: Your wins this week*") + "\n"
@@ -175,12 +166,4 @@ def digest_wins(
     if team:
         text = t.gettext("*Your team's wins*") + "\n"
         blocks.append(_section(text + "\n".join(win_line(t, win) for win in team[:5])))
-    line = t.ngettext(
-        "The team celebrated {count} win this week.",
-        "The team celebrated {count} wins this week.",
-        team_count,
-    ).format(count=team_count)
-    if team_totals:
-        line += " " + amounts(team_totals, t)
-    blocks.append(_context(line))
     return blocks

@@ -43,7 +43,7 @@ from bot.celebrations.lookups import (
     remove_reaction,
 )
 from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource, WinWinner
-from bot.celebrations.queries import fact_of, recent_wins, week_window, wins_between, wins_of
+from bot.celebrations.queries import fact_of, recent_wins, wins_between, wins_of
 from bot.celebrations.ranking import (
     monthly_standings,
     summarise_week,
@@ -58,10 +58,10 @@ from bot.celebrations.rules import (
     gazette_week,
     is_known_currency,
     is_won_stage,
-    local_days_window,
     parse_settings_form,
     previous_month,
 )
+from bot.scheduling.cadence import local_days_window
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.scheduling.service import DueItem
 from bot.workspaces.service import ensure_workspace
@@ -93,7 +93,6 @@ __all__ = [  # re-exported rules (see the module docstring)
     "team_for_portal",
     "top_wins",
     "totals_per_currency",
-    "week_window",
     "wins_between",
     "wins_of",
 ]
