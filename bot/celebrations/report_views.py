@@ -144,13 +144,30 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
         return f"{medal} *{escape(title_of(t, win.title))}*{winners} — {reactions}"
     assert standing.winner is not None
     person = who([standing.winner])
+    citation = _citation(t, ranking, standing)
     if ranking.category == "support":
-        cited = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)
-        return f"{medal} {person} — {cited.format(count=standing.count)}"
+        helped = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)
+        return f"{medal} {person} — {helped.format(count=standing.count)}{citation}"
     deals = t.ngettext("{count} deal", "{count} deals", standing.count).format(count=standing.count)
     if standing.amount is not None and ranking.currency:
-        return f"{medal} {person} — {money(standing.amount, ranking.currency, t)} · {deals}"
-    return f"{medal} {person} — {deals}"
+        amount = money(standing.amount, ranking.currency, t)
+        return f"{medal} {person} — {amount} · {deals}{citation}"
+    return f"{medal} {person} — {deals}{citation}"
+
+
+def _citation(t: Translator, ranking: Ranking, standing: Standing) -> str:
+    """The short citation: the concrete win a standing rests on (a seller's biggest deal, an
+    agent's most applauded case)."""
+    win = standing.win
+    if win is None:
+        return ""
+    title = f"*{escape(title_of(t, win.title))}*"
+    if ranking.category == "sellers" and standing.amount is not None and win.has_amount:
+        return " · " + t.gettext("biggest: {title} ({amount})").format(
+            title=title,
+            amount=money(win.amount, win.currency, t),  # type: ignore[arg-type]
+        )
+    return " · " + t.gettext("including {title}").format(title=title)
 
 
 # ---------------------------------------------------------------- digest
