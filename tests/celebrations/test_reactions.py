@@ -72,6 +72,7 @@ def test_reactions_on_win_posts_decide_the_months_best_cases(
     bot.event(reaction("reaction_added", "U2", "CWINS", ts["Globex"]))
     bot.event(reaction("reaction_added", "UBOT1", "CWINS", ts["Globex"], "tada"))  # no vote
     bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts["Globex"], "eyes"))
+    assert wait_until(lambda: count(bot) == 4)  # events run in parallel: let the add land first
     bot.event(reaction("reaction_removed", "UADMIN", "CWINS", ts["Globex"], "eyes"))
     assert wait_until(lambda: count(bot) == 3)
 
