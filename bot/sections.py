@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from bot.i18n import Translator
+from bot.scheduling.cadence import local_days_window
 from bot.workspaces.models import Member
 
 Block = dict[str, Any]
@@ -60,10 +61,18 @@ class DigestReader:
     def user_id(self) -> str:
         return self.member.user_id
 
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The week as a UTC [start, end) window: local days in the reader's own time zone."""
+        return local_days_window(
+            start=self.week_start, end=self.week_end, tz=self.member.tz or "UTC"
+        )
+
 
 @dataclass(frozen=True)
 class GazetteReader:
-    """A workspace's weekly gazette: the whole team's week (local dates)."""
+    """A workspace's weekly gazette: the whole team's week (local dates in `tz`, the
+    gazette's time zone)."""
 
     session: Session
     team_id: str
@@ -71,6 +80,13 @@ class GazetteReader:
     now: datetime
     week_start: date
     week_end: date  # inclusive
+    tz: str = "UTC"
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The week as a UTC [start, end) window: every section counts the same local days
+        (an event at 23:30 on the week's last evening is in; one at 00:30 after it is not)."""
+        return local_days_window(start=self.week_start, end=self.week_end, tz=self.tz)
 
 
 ReaderT = TypeVar("ReaderT")

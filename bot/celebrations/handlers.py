@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from bot.app import notice_modal
 from bot.celebrations import service, views, views_settings
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBlock, WinCallback
-from bot.celebrations.models import CelebrationSettings, WinKind, WinSource
+from bot.celebrations.models import CelebrationSettings, WinKind
 from bot.celebrations.posting import WinPoster
 from bot.celebrations.prefill import WinPrefill
 from bot.celebrations.rules import format_rates, parse_win_form
@@ -133,33 +133,28 @@ def register(app: App, services: Services) -> None:
                 errors={WIN_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
             )
             return
-        source_ref = draft.source_ref or f"slack:{draft.draft_id}"
         with session_scope(services.session_factory) as session:
-            done = service.find_win(session=session, team_id=team_id, source_ref=source_ref)
-        if done is not None and draft.source_ref:
+            celebrated = service.offered_win_celebrated(
+                session=session, team_id=team_id, offered_ref=draft.source_ref
+            )
+        if celebrated:
             ack(response_action="update", view=notice_modal(*views.already_celebrated(t)))
             return
         ack()
-        new = service.NewWin(
-            kind=form.kind,
-            title=form.title,
-            source=WinSource.slack,
-            source_ref=source_ref,
-            winners=[service.NewWinner(user_id=winner) for winner in form.winners],
-            amount=form.amount,
-            currency=form.currency,
-            message=form.message,
-            created_by=user_id,
-        )
         with session_scope(services.session_factory) as session:
-            _, created = service.record_win(
-                session=session, team_id=team_id, new=new, now=datetime.now(UTC)
+            recorded = service.record_manual_win(
+                session=session,
+                team_id=team_id,
+                draft_id=draft.draft_id,
+                offered_ref=draft.source_ref,
+                form=form,
+                author_id=user_id,
+                now=datetime.now(UTC),
             )
-            channel_id = service.settings_of(session=session, team_id=team_id).channel_id
-        if not created:
+        if not recorded.created:
             return
         services.background.submit(poster.run, team_id)
-        if channel_id is None:  # kept, not lost: say so rather than let it vanish
+        if recorded.tell_author_it_waits:
             client.chat_postMessage(channel=user_id, text=t.gettext(WAITS_FOR_CHANNEL))
 
     def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
@@ -188,14 +183,9 @@ def register(app: App, services: Services) -> None:
     def on_settings_submitted(
         ack: Ack, view: dict[str, Any], context: Any, client: WebClient
     ) -> None:
+        # Parsing is pure and fast; Slack is asked (for the admin's language) only when a field
+        # error must go back in the ack, and the member was cached when the modal was opened.
         team_id, user_id = context.team_id, context.user_id
-        member = services.directory.member(client, team_id=team_id, user_id=user_id)
-        if not powers.check_admin(
-            services, client, team_id=team_id, user_id=user_id, action="celebrations settings"
-        ):
-            ack()
-            raise UserFacingError(ADMINS_ONLY)
-        t = translator_for(member.locale)
         values = submitted_values(view)
         change, errors = service.parse_settings_form(
             channel_id=values.get(SettingsAction.channel),
@@ -209,12 +199,17 @@ def register(app: App, services: Services) -> None:
             exchange_rates=values.get(SettingsAction.exchange_rates) or "",
         )
         if change is None:
+            t = services.translator(client, team_id=team_id, user_id=user_id)
             ack(
                 response_action="errors",
                 errors={SETTINGS_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
             )
             return
         ack()
+        if not powers.check_admin(
+            services, client, team_id=team_id, user_id=user_id, action="celebrations settings"
+        ):
+            raise UserFacingError(ADMINS_ONLY)
         with session_scope(services.session_factory) as session:
             service.save_settings(
                 session=session,
@@ -236,22 +231,31 @@ def register(app: App, services: Services) -> None:
 
     def on_reaction(event: dict[str, Any], context: Any) -> None:
         item = event.get("item") or {}
-        if item.get("type") != "message" or not event.get("user"):
-            return
-        if event["user"] == context.bot_user_id:  # the bot's own :tada: is no vote
-            return
-        where = {
-            "team_id": context.team_id,
-            "channel_id": item.get("channel", ""),
-            "ts": item.get("ts", ""),
-            "user_id": event["user"],
-            "name": event.get("reaction", ""),
-        }
+        if item.get("type") != "message":
+            return  # a reaction on a file: never a win post
         with session_scope(services.session_factory) as session:
-            if event.get("type") == "reaction_added":
-                service.add_reaction(session=session, **where)
-            else:
-                service.remove_reaction(session=session, **where)
+            service.record_reaction(
+                session=session,
+                team_id=context.team_id,
+                channel_id=item.get("channel", ""),
+                ts=item.get("ts", ""),
+                user_id=event.get("user", ""),
+                name=event.get("reaction", ""),
+                added=event.get("type") == "reaction_added",
+                bot_user_id=context.bot_user_id,
+            )
+
+    def on_member_joined(event: dict[str, Any], context: Any) -> None:
+        with session_scope(services.session_factory) as session:
+            joined = service.is_celebration_channel_join(
+                session=session,
+                team_id=context.team_id,
+                channel_id=event.get("channel", ""),
+                user_id=event.get("user", ""),
+                bot_user_id=context.bot_user_id,
+            )
+        if joined and poster.check_channel(context.team_id, admin_asked=True):
+            services.background.submit(poster.run, context.team_id)
 
     app.command("/revops-win")(on_command)
     app.action(WinAction.new_win)(on_new_win)
@@ -261,4 +265,5 @@ def register(app: App, services: Services) -> None:
     app.action(WinAction.check_channel)(on_check_channel)
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)
+    app.event("member_joined_channel")(on_member_joined)
     register_sections(services)

@@ -38,6 +38,7 @@ class GazetteKind(ScheduledKind):
             now=ctx.now,
             week_start=week_start,
             week_end=week_end,
+            tz=settings.gazette_tz,  # every section counts the same local days
         )
         sections = [blocks for _, blocks in ctx.services.sections.gazette.render(reader) if blocks]
         if not sections:  # a quiet week still gets its gazette, short and friendly

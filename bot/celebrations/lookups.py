@@ -85,19 +85,47 @@ def admin_ids(*, session: Session, team_id: str) -> list[str]:
 # ---------------------------------------------------------------- the channel's health
 
 
+NOT_IN_CHANNEL = "not_in_channel"
+CHANNEL_NOT_FOUND = "channel_not_found"
+
+
+def channel_problem(*, exists: bool, is_member: bool) -> str | None:
+    """What stops the bot from posting in a channel: None when it is a member; a channel it
+    cannot see (private, or gone) is "channel_not_found", one it can see but is not in is
+    "not_in_channel" (an admin invites it)."""
+    if exists and is_member:
+        return None
+    return NOT_IN_CHANNEL if exists else CHANNEL_NOT_FOUND
+
+
 def record_channel_state(
     *, session: Session, team_id: str, channel_id: str, problem: str | None
 ) -> bool:
     """Remember whether the bot can post in the celebration channel. Returns True when admins
-    must be told now: the first problem seen for this channel (once per channel)."""
+    must be told now: the first problem seen since the channel last worked. Once it works
+    again the warning is forgotten, so a later removal of the bot is reported again."""
     settings = session.get(CelebrationSettings, team_id)
     if settings is None or settings.channel_id != channel_id:
         return False
     settings.channel_problem = problem
-    if problem is None or settings.channel_warned_for == channel_id:
+    if problem is None:
+        settings.channel_warned_for = None
+        return False
+    if settings.channel_warned_for == channel_id:
         return False
     settings.channel_warned_for = channel_id
     return True
+
+
+def is_celebration_channel_join(
+    *, session: Session, team_id: str, channel_id: str, user_id: str, bot_user_id: str | None
+) -> bool:
+    """The bot itself just joined the celebration channel (an admin invited it): the channel
+    is checked again at once and what waited is posted, with nobody clicking "Check again"."""
+    if not bot_user_id or user_id != bot_user_id:
+        return False
+    settings = session.get(CelebrationSettings, team_id)
+    return settings is not None and settings.channel_id == channel_id
 
 
 # ---------------------------------------------------------------- reactions
@@ -107,6 +135,36 @@ def win_by_post(*, session: Session, team_id: str, channel_id: str, ts: str) -> 
     """The win whose card is this message, if any."""
     return session.scalar(
         select(Win).where(Win.team_id == team_id, Win.channel_id == channel_id, Win.ts == ts)
+    )
+
+
+def record_reaction(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    ts: str,
+    user_id: str,
+    name: str,
+    added: bool,
+    bot_user_id: str | None,
+) -> bool:
+    """A reaction added to or taken back from a message. The bot's own (the :tada: it adds
+    to every card) is no vote for the best cases; nor is a reaction on any other message.
+    Returns True when it counted."""
+    if not user_id or user_id == bot_user_id:
+        return False
+    if added:
+        return add_reaction(
+            session=session,
+            team_id=team_id,
+            channel_id=channel_id,
+            ts=ts,
+            user_id=user_id,
+            name=name,
+        )
+    return remove_reaction(
+        session=session, team_id=team_id, channel_id=channel_id, ts=ts, user_id=user_id, name=name
     )
 
 
@@ -127,10 +185,13 @@ def add_reaction(
 
 def remove_reaction(
     *, session: Session, team_id: str, channel_id: str, ts: str, user_id: str, name: str
-) -> None:
-    """A reaction taken back no longer counts."""
+) -> bool:
+    """A reaction taken back no longer counts. Returns False when the message is not a win
+    post."""
     win = win_by_post(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    if win is not None:
-        reaction = session.get(WinReaction, (team_id, win.id, user_id, name[:100]))
-        if reaction is not None:
-            session.delete(reaction)
+    if win is None:
+        return False
+    reaction = session.get(WinReaction, (team_id, win.id, user_id, name[:100]))
+    if reaction is not None:
+        session.delete(reaction)
+    return True

@@ -229,8 +229,9 @@ class WinPoster:
 
     def check_channel(self, team_id: str, *, admin_asked: bool = False) -> bool:
         """Can the bot post in the celebration channel? Records the answer for App Home and DMs
-        an admin once per channel when it cannot. When an admin asked (saved the settings,
-        "Check again"), a public channel is joined and failed win posts are tried again."""
+        an admin once per problem when it cannot. When an admin acted (saved the settings,
+        clicked "Check again", invited the bot), a public channel is joined and failed win
+        posts are tried again."""
         with session_scope(self.services.session_factory) as session:
             channel_id = service.settings_of(session=session, team_id=team_id).channel_id
         if not channel_id:
@@ -240,11 +241,7 @@ class WinPoster:
         if not access.can_post and access.can_join and admin_asked:
             join(client, channel_id)
             access = channel_access(client, channel_id)
-        problem = (
-            None
-            if access.can_post
-            else ("not_in_channel" if access.exists else "channel_not_found")
-        )
+        problem = service.channel_problem(exists=access.exists, is_member=access.is_member)
         with session_scope(self.services.session_factory) as session:
             tell = service.record_channel_state(
                 session=session, team_id=team_id, channel_id=channel_id, problem=problem

@@ -4,14 +4,13 @@ service.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.celebrations.models import PostState, Win, WinReaction
 from bot.celebrations.ranking import WinFact, Winner
-from bot.celebrations.rules import local_days_window
 
 # States of a win that counts in gazettes, digests and standings.
 COUNTED_STATES = (PostState.ready, PostState.queued, PostState.posted)
@@ -75,8 +74,3 @@ def fact_of(win: Win, *, reactions: int = 0) -> WinFact:
 def wins_of(wins: Iterable[WinFact], user_id: str) -> list[WinFact]:
     """The wins a person is one of the winners of."""
     return [win for win in wins if any(w.user_id == user_id for w in win.winners)]
-
-
-def week_window(*, week_start: date, week_end: date, tz: str) -> tuple[datetime, datetime]:
-    """Local dates [week_start, week_end] as a UTC [start, end) window."""
-    return local_days_window(start=week_start, end=week_end, tz=tz)

@@ -171,7 +171,7 @@ def shared_ranks(
 class Standing:
     rank: int
     winner: Winner | None = None  # sellers, support agents
-    win: WinFact | None = None  # best cases
+    win: WinFact | None = None  # best cases; for a person, the win their citation names
     amount: Decimal | None = None
     count: int = 0
 
@@ -188,8 +188,26 @@ def _credited(wins: Iterable[WinFact], kinds: frozenset[WinKind]) -> list[tuple[
     return [(winner, win) for win in wins if win.kind in kinds for winner in win.winners]
 
 
+def _cited(
+    credited: Iterable[tuple[Winner, WinFact]], size: Callable[[WinFact], Decimal | None]
+) -> dict[str, WinFact]:
+    """The win each person's citation names: their biggest by `size`, else (no amounts) the one
+    with the most reactions; the earliest of equals, so the choice is stable."""
+
+    def weight(win: WinFact) -> tuple[Decimal, int, float, int]:
+        return (size(win) or Decimal(-1), win.reactions, -win.created_at.timestamp(), -win.id)
+
+    cited: dict[str, WinFact] = {}
+    for winner, win in credited:
+        best = cited.get(winner.key)
+        if best is None or weight(win) > weight(best):
+            cited[winner.key] = win
+    return cited
+
+
 def top_sellers(wins: Sequence[WinFact], rates: ExchangeRates) -> list[Ranking]:
-    """Top sellers by won amount, then by number of deals (deal signed, expansion).
+    """Top sellers by won amount, then by number of deals (deal signed, expansion), each
+    cited by their biggest deal (in the ranking's currency).
 
     - Every amount converts (exchange-rate setting): one ranking in the base currency.
     - Otherwise one ranking per currency: amounts in different currencies are never added.
@@ -209,7 +227,11 @@ def top_sellers(wins: Sequence[WinFact], rates: ExchangeRates) -> list[Ranking]:
             if win.has_amount:
                 totals[winner.key] += rates.to_base(win.amount, win.currency) or Decimal(0)  # type: ignore[arg-type]
         scores = {key: (totals[key], counts[key]) for key in counts}
-        return [_ranking("sellers", rates.base, scores, people, by_amount=True)]
+        cited = _cited(
+            credited,
+            lambda win: rates.to_base(win.amount, win.currency) if win.has_amount else None,  # type: ignore[arg-type]
+        )
+        return [_ranking("sellers", rates.base, scores, people, cited, by_amount=True)]
     if with_amount:
         rankings = []
         for currency in sorted({win.currency for _, win in with_amount if win.currency}):
@@ -220,12 +242,15 @@ def top_sellers(wins: Sequence[WinFact], rates: ExchangeRates) -> list[Ranking]:
                     totals[winner.key] += win.amount
                     counts[winner.key] += 1
             scores = {key: (totals[key], counts[key]) for key in counts}
-            rankings.append(_ranking("sellers", currency, scores, people, by_amount=True))
+            in_currency = [(w, win) for w, win in with_amount if win.currency == currency]
+            cited = _cited(in_currency, lambda win: win.amount)
+            rankings.append(_ranking("sellers", currency, scores, people, cited, by_amount=True))
         return rankings
     counts = defaultdict(int)
     for winner, _ in credited:
         counts[winner.key] += 1
-    return [_ranking("sellers", None, {key: (n,) for key, n in counts.items()}, people)]
+    by_count = {key: (n,) for key, n in counts.items()}
+    return [_ranking("sellers", None, by_count, people, _cited(credited, lambda win: None))]
 
 
 def _ranking(
@@ -233,10 +258,12 @@ def _ranking(
     currency: str | None,
     scores: Mapping[str, tuple[Decimal | int, ...]],
     people: Mapping[str, Winner],
+    cited: Mapping[str, WinFact],
     *,
     by_amount: bool = False,
 ) -> Ranking:
-    """Scores are (amount, count) when ranked `by_amount`, else (count,)."""
+    """Scores are (amount, count) when ranked `by_amount`, else (count,); `cited` is the win
+    each person's short citation names."""
     standings = []
     for rank, key in shared_ranks(scores):
         score = scores[key]
@@ -244,6 +271,7 @@ def _ranking(
             Standing(
                 rank=rank,
                 winner=people[key],
+                win=cited.get(key),
                 amount=Decimal(score[0]) if by_amount else None,
                 count=int(score[-1]),
             )
@@ -252,8 +280,8 @@ def _ranking(
 
 
 def top_support_agents(wins: Sequence[WinFact]) -> list[Ranking]:
-    """Top support agents by number of support wins (customer saved, support case of the week);
-    ties shared; none → no ranking."""
+    """Top support agents by number of support wins (customer saved, support case of the week),
+    each cited by their case with the most reactions; ties shared; none → no ranking."""
     credited = _credited(wins, SUPPORT_KINDS)
     if not credited:
         return []
@@ -261,7 +289,8 @@ def top_support_agents(wins: Sequence[WinFact]) -> list[Ranking]:
     counts: dict[str, int] = defaultdict(int)
     for winner, _ in credited:
         counts[winner.key] += 1
-    return [_ranking("support", None, {key: (n,) for key, n in counts.items()}, people)]
+    scores = {key: (n,) for key, n in counts.items()}
+    return [_ranking("support", None, scores, people, _cited(credited, lambda win: None))]
 
 
 def best_cases(wins: Sequence[WinFact]) -> list[Ranking]:

@@ -7,7 +7,6 @@ the first message in the channel, the rest in its thread.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from babel.dates import format_date, format_interval
 from slack_sdk.models.blocks import (
@@ -145,29 +144,38 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
         return f"{medal} *{escape(title_of(t, win.title))}*{winners} — {reactions}"
     assert standing.winner is not None
     person = who([standing.winner])
+    citation = _citation(t, ranking, standing)
     if ranking.category == "support":
-        cited = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)
-        return f"{medal} {person} — {cited.format(count=standing.count)}"
+        helped = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)
+        return f"{medal} {person} — {helped.format(count=standing.count)}{citation}"
     deals = t.ngettext("{count} deal", "{count} deals", standing.count).format(count=standing.count)
     if standing.amount is not None and ranking.currency:
-        return f"{medal} {person} — {money(standing.amount, ranking.currency, t)} · {deals}"
-    return f"{medal} {person} — {deals}"
+        amount = money(standing.amount, ranking.currency, t)
+        return f"{medal} {person} — {amount} · {deals}{citation}"
+    return f"{medal} {person} — {deals}{citation}"
+
+
+def _citation(t: Translator, ranking: Ranking, standing: Standing) -> str:
+    """The short citation: the concrete win a standing rests on (a seller's biggest deal, an
+    agent's most applauded case)."""
+    win = standing.win
+    if win is None:
+        return ""
+    title = f"*{escape(title_of(t, win.title))}*"
+    if ranking.category == "sellers" and standing.amount is not None and win.has_amount:
+        return " · " + t.gettext("biggest: {title} ({amount})").format(
+            title=title,
+            amount=money(win.amount, win.currency, t),  # type: ignore[arg-type]
+        )
+    return " · " + t.gettext("including {title}").format(title=title)
 
 
 # ---------------------------------------------------------------- digest
 
 
-def digest_wins(
-    t: Translator,
-    *,
-    mine: list[WinFact],
-    team: list[WinFact],
-    team_count: int,
-    team_totals: dict[str, Decimal],
-) -> list[Block]:
-    """The reader's wins of the week, their team's, and one line on the team's week."""
-    if team_count == 0:
-        return []
+def digest_wins(t: Translator, *, mine: list[WinFact], team: list[WinFact]) -> list[Block]:
+    """The reader's wins of the week and their team's ([] when nobody won). The one line on
+    the team's week is the digest's own (bot/digests), about more than wins."""
     blocks = []
     if mine:
         text = t.gettext("*:tada: Your wins this week*") + "\n"
@@ -175,12 +183,4 @@ def digest_wins(
     if team:
         text = t.gettext("*Your team's wins*") + "\n"
         blocks.append(_section(text + "\n".join(win_line(t, win) for win in team[:5])))
-    line = t.ngettext(
-        "The team celebrated {count} win this week.",
-        "The team celebrated {count} wins this week.",
-        team_count,
-    ).format(count=team_count)
-    if team_totals:
-        line += " " + amounts(team_totals, t)
-    blocks.append(_context(line))
     return blocks

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -223,14 +223,6 @@ def format_rates(rates: dict[str, str]) -> str:
 
 
 # ---------------------------------------------------------------- time windows
-
-
-def local_days_window(*, start: date, end: date, tz: str) -> tuple[datetime, datetime]:
-    """Local dates [start, end] (inclusive) as a UTC [from, to) window."""
-    zone = ZoneInfo(tz)
-    begin = datetime.combine(start, time(0), zone).astimezone(UTC)
-    finish = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
-    return begin, finish
 
 
 def gazette_week(*, due_at: datetime, tz: str) -> tuple[date, date]:

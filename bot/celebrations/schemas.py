@@ -6,7 +6,14 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.celebrations.models import WinKind
 from bot.celebrations.rules import checked_amount, is_known_currency
@@ -61,7 +68,8 @@ class WinIn(BaseModel):
     kind: WinKind
     title: Annotated[str, Field(min_length=1, max_length=200)]
     amount: Decimal | None = Field(default=None, allow_inf_nan=False)
-    currency: str | None = Field(default=None, max_length=3)
+    # Validated even when absent: an amount without its currency is reported under `currency`.
+    currency: str | None = Field(default=None, max_length=3, validate_default=True)
     message: Annotated[str, Field(max_length=2000)] = ""
     source: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w.\- ]+$")]
     external_id: Annotated[str, Field(min_length=1, max_length=150)]
@@ -84,18 +92,15 @@ class WinIn(BaseModel):
 
     @field_validator("currency")
     @classmethod
-    def _currency(cls, value: str | None) -> str | None:
+    def _currency(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "":
+            # `amount` is declared first, so it is in info.data when it was valid.
+            if info.data.get("amount") is not None:
+                raise ValueError("an amount needs its currency")
             return None
         if not is_known_currency(value):
             raise ValueError("unknown ISO 4217 currency code")
         return value.upper()
-
-    @model_validator(mode="after")
-    def _currency_of_amount(self) -> WinIn:
-        if self.amount is not None and self.currency is None:
-            raise ValueError("an amount needs its currency")
-        return self
 
 
 # ---------------------------------------------------------------- POST /webhooks/hubspot

@@ -22,9 +22,7 @@ def register_sections(services: Services) -> None:
 def gazette_wins_section(reader: GazetteReader) -> list[Block]:
     """The week's wins: count, totals per currency, top wins ([] in a week without wins)."""
     settings = service.settings_of(session=reader.session, team_id=reader.team_id)
-    start, end = service.week_window(
-        week_start=reader.week_start, week_end=reader.week_end, tz=settings.gazette_tz
-    )
+    start, end = reader.window
     wins = service.wins_between(
         session=reader.session, team_id=reader.team_id, start=start, end=end
     )
@@ -33,12 +31,10 @@ def gazette_wins_section(reader: GazetteReader) -> list[Block]:
 
 
 def digest_wins_section(reader: DigestReader) -> list[Block]:
-    """The reader's wins of their week (their own time zone), their team's, one line on the
-    team's week; [] when the team won nothing. The team is the workspace: celebrations are
-    shared with everyone, and wins carry no smaller team."""
-    start, end = service.week_window(
-        week_start=reader.week_start, week_end=reader.week_end, tz=reader.member.tz or "UTC"
-    )
+    """The reader's wins of their week (their own time zone) and their team's; [] when the
+    team won nothing. The team is the workspace: celebrations are shared with everyone, and
+    wins carry no smaller team. (The one line on the team's week is the digest's own.)"""
+    start, end = reader.window
     wins = service.wins_between(
         session=reader.session, team_id=reader.team_id, start=start, end=end
     )
@@ -48,13 +44,7 @@ def digest_wins_section(reader: DigestReader) -> list[Block]:
     team = service.top_wins(
         [win for win in wins if win.id not in mine_ids], service.exchange_rates_of(settings)
     )
-    return report_views.digest_wins(
-        reader.t,
-        mine=mine,
-        team=team,
-        team_count=len(wins),
-        team_totals=service.totals_per_currency(wins),
-    )
+    return report_views.digest_wins(reader.t, mine=mine, team=team)
 
 
 def recent_wins_section(viewer: HomeViewer) -> list[Block]:

@@ -2,15 +2,17 @@
 
 Every rule is reachable from here; the longer ones live beside this module and are
 re-exported below:
-- this module: recording a win exactly once, and its way to the channel (preparing →
-  ready → queued in the delivery ledger → posted);
+- this module: where wins come from (the modal, a HubSpot deal stage, a webhook; which
+  events count, who the winners are), recording a win exactly once, and its way to the
+  channel (preparing → ready → queued in the delivery ledger → posted);
 - `configuration.py`: settings and their schedules, which workspace a HubSpot portal is;
 - `rules.py` (pure): amounts and ISO 4217 currencies, won stages, the settings and win forms,
   the gazette's week and the top performers' month;
 - `ranking.py` (pure): totals per currency, top wins, monthly standings (shared ties, no sum
   across currencies without an exchange-rate setting);
 - `lookups.py`: the e-mail → Slack user cache, which admin hears about problems, the
-  celebration channel's health, reactions on win posts;
+  celebration channel's health (and the bot joining it), reactions on win posts (the bot's own
+  is no vote);
 - `queries.py`: the wins a gazette, a digest, the top performers or Home show.
 """
 
@@ -20,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,13 +40,23 @@ from bot.celebrations.lookups import (
     add_reaction,
     admin_ids,
     cached_email_user,
+    channel_problem,
     claim_unknown_email_notice,
+    is_celebration_channel_join,
     record_channel_state,
+    record_reaction,
     remember_email_user,
     remove_reaction,
 )
-from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource, WinWinner
-from bot.celebrations.queries import fact_of, recent_wins, week_window, wins_between, wins_of
+from bot.celebrations.models import (
+    CelebrationSettings,
+    PostState,
+    Win,
+    WinKind,
+    WinSource,
+    WinWinner,
+)
+from bot.celebrations.queries import fact_of, recent_wins, wins_between, wins_of
 from bot.celebrations.ranking import (
     monthly_standings,
     summarise_week,
@@ -53,15 +66,17 @@ from bot.celebrations.ranking import (
 from bot.celebrations.rules import (
     DEFAULT_WON_STAGES,
     DealDetails,
+    WinForm,
     display_name_for_email,
     exchange_rates_of,
     gazette_week,
     is_known_currency,
     is_won_stage,
-    local_days_window,
     parse_settings_form,
     previous_month,
 )
+from bot.celebrations.schemas import HubSpotEvent, WinIn
+from bot.scheduling.cadence import local_days_window
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.scheduling.service import DueItem
 from bot.workspaces.service import ensure_workspace
@@ -74,10 +89,12 @@ __all__ = [  # re-exported rules (see the module docstring)
     "add_reaction",
     "admin_ids",
     "cached_email_user",
+    "channel_problem",
     "claim_unknown_email_notice",
     "exchange_rates_of",
     "fact_of",
     "gazette_week",
+    "is_celebration_channel_join",
     "is_won_stage",
     "local_days_window",
     "monthly_standings",
@@ -85,6 +102,7 @@ __all__ = [  # re-exported rules (see the module docstring)
     "previous_month",
     "recent_wins",
     "record_channel_state",
+    "record_reaction",
     "remember_email_user",
     "remove_reaction",
     "save_settings",
@@ -93,7 +111,6 @@ __all__ = [  # re-exported rules (see the module docstring)
     "team_for_portal",
     "top_wins",
     "totals_per_currency",
-    "week_window",
     "wins_between",
     "wins_of",
 ]
@@ -187,6 +204,122 @@ def record_win(*, session: Session, team_id: str, new: NewWin, now: datetime) ->
             raise
         return existing, False
     return win, True
+
+
+# ---------------------------------------------------------------- where wins come from
+
+
+def manual_source_ref(*, draft_id: str, offered_ref: str) -> str:
+    """A win celebrated with the modal is identified by what it celebrates when another domain
+    offered it (a roll-out line gone live), else by the opened modal: a double submit or a
+    retried submission records one win."""
+    return offered_ref or f"slack:{draft_id}"
+
+
+def offered_win_celebrated(*, session: Session, team_id: str, offered_ref: str) -> bool:
+    """A win another domain offered was celebrated already: offered again, the author is told
+    so instead of getting a form whose submission would do nothing. A bare /revops-win modal
+    offers nothing."""
+    return bool(offered_ref) and (
+        find_win(session=session, team_id=team_id, source_ref=offered_ref) is not None
+    )
+
+
+@dataclass(frozen=True)
+class ManualWin:
+    win_id: int
+    created: bool
+    # Recorded while the workspace has no celebration channel: the author is told (by DM) that
+    # it is kept and posted once an admin picks one, rather than see it vanish.
+    tell_author_it_waits: bool
+
+
+def record_manual_win(
+    *,
+    session: Session,
+    team_id: str,
+    draft_id: str,
+    offered_ref: str,
+    form: WinForm,
+    author_id: str,
+    now: datetime,
+) -> ManualWin:
+    """A win from the /revops-win modal (or another domain's "Celebrate it"): the winners the
+    author picked, recorded once (see `manual_source_ref`), ready to post."""
+    new = NewWin(
+        kind=form.kind,
+        title=form.title,
+        source=WinSource.slack,
+        source_ref=manual_source_ref(draft_id=draft_id, offered_ref=offered_ref),
+        winners=[NewWinner(user_id=winner) for winner in form.winners],
+        amount=form.amount,
+        currency=form.currency,
+        message=form.message,
+        created_by=author_id,
+    )
+    win, created = record_win(session=session, team_id=team_id, new=new, now=now)
+    no_channel = settings_of(session=session, team_id=team_id).channel_id is None
+    return ManualWin(win_id=win.id, created=created, tell_author_it_waits=created and no_channel)
+
+
+def webhook_win(win_in: WinIn) -> NewWin:
+    """A win from POST /webhooks/wins. Each winner is the Slack user given by id when there is
+    one (it beats the e-mail, which is then never looked up), else the Slack user with that
+    e-mail (looked up before posting; nobody → their name as text). The same external id from
+    the same source is one win."""
+    return NewWin(
+        kind=win_in.kind,
+        title=win_in.title,
+        source=WinSource.webhook,
+        source_ref=webhook_source_ref(source=win_in.source, external_id=win_in.external_id),
+        winners=[
+            NewWinner(
+                user_id=winner.slack_id,
+                email=None if winner.slack_id else winner.email,
+                name=winner.name or "",
+            )
+            for winner in win_in.winners
+        ],
+        amount=win_in.amount,
+        currency=win_in.currency,
+        message=win_in.message,
+    )
+
+
+class HubSpotOutcome(StrEnum):
+    new_win = "new_win"
+    duplicate = "duplicate"
+    ignored = "ignored"
+    unknown_portal = "unknown_portal"  # ignored too; the caller logs it for the operator
+
+
+def record_hubspot_event(
+    *, session: Session, event: HubSpotEvent, now: datetime
+) -> tuple[HubSpotOutcome, str | None]:
+    """A HubSpot event becomes a win when it says a deal's `dealstage` moved to one of its
+    workspace's won stages (setting; "closedwon" by default). Anything else is ignored: other
+    objects or properties, other stages, a portal that is no workspace's. The deal's name,
+    amount and owner are fetched before posting; a deal already celebrated is a duplicate,
+    however often HubSpot delivers it. Returns the outcome and the workspace."""
+    if not event.is_deal_stage_change:
+        return HubSpotOutcome.ignored, None
+    portal_id, deal_id = str(event.portal_id), str(event.object_id)
+    team_id = team_for_portal(session=session, portal_id=portal_id)
+    if team_id is None:
+        return HubSpotOutcome.unknown_portal, None
+    settings = settings_of(session=session, team_id=team_id)
+    if not is_won_stage(settings, event.property_value):
+        return HubSpotOutcome.ignored, team_id
+    new = NewWin(
+        kind=WinKind.deal_signed,
+        title="",  # filled from the CRM before posting
+        source=WinSource.hubspot,
+        source_ref=hubspot_source_ref(portal_id=portal_id, deal_id=deal_id),
+        hubspot_portal_id=portal_id,
+        hubspot_deal_id=deal_id,
+    )
+    _, created = record_win(session=session, team_id=team_id, new=new, now=now)
+    return (HubSpotOutcome.new_win if created else HubSpotOutcome.duplicate), team_id
 
 
 def hubspot_source_ref(*, portal_id: str, deal_id: str) -> str:
@@ -389,12 +522,29 @@ def requeue_failed_posts(*, session: Session, team_id: str, channel_id: str, now
 
 
 def waiting_wins(*, session: Session, team_id: str) -> int:
-    """Wins that cannot be posted yet (no channel, or queued behind a failure)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Win)
-            .where(Win.team_id == team_id, Win.post_state == PostState.ready)
-        )
-        or 0
+    """Wins that cannot be posted yet, as admins see it in App Home: ready ones (waiting for a
+    channel, or for the next tick) and queued ones whose post failed or is being retried (e.g.
+    the bot is not in the channel). Wins still being prepared are on their way, not waiting."""
+    ready = session.scalar(
+        select(func.count())
+        .select_from(Win)
+        .where(Win.team_id == team_id, Win.post_state == PostState.ready)
     )
+    stuck = session.scalar(
+        select(func.count(func.distinct(Win.id)))
+        .select_from(Win)
+        .join(
+            Delivery,
+            and_(
+                Delivery.team_id == Win.team_id,
+                Delivery.kind == WIN_POST_KIND,
+                Delivery.subject == cast(Win.id, String),
+            ),
+        )
+        .where(
+            Win.team_id == team_id,
+            Win.post_state == PostState.queued,
+            Delivery.status.in_((DeliveryStatus.failed, DeliveryStatus.retry)),
+        )
+    )
+    return (ready or 0) + (stuck or 0)

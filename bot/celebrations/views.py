@@ -211,7 +211,8 @@ def win_card(t: Translator, card: WinCard) -> tuple[str, list[Block]]:
         quoted = "\n".join(f"> {escape(line)}" for line in card.message.strip().splitlines())
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(quoted))))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_origin(t, card))]))
-    text = f":tada: {title}"
+    # The notification text is mrkdwn too: a title like "<!channel>" must not ping anyone.
+    text = f":tada: {escape(title)}"
     if winners:
         text += " — " + t.gettext("Congratulations {winners}!").format(winners=winners)
     return cut(text, 3000), [block.to_dict() for block in blocks]
@@ -257,8 +258,8 @@ def already_celebrated(t: Translator) -> tuple[str, str]:
 def channel_problem_dm(t: Translator, channel_id: str) -> str:
     return t.gettext(
         ":warning: I cannot post celebrations in <#{channel}>: I am not a member. "
-        "Invite me with `/invite @revops-bot` in that channel, or pick another channel in "
-        "the celebrations settings of my Home tab."
+        "Invite me with `/invite @revops-bot` in that channel: the wins waiting are posted as "
+        "soon as I join. Or pick another channel in the celebrations settings of my Home tab."
     ).format(channel=channel_id)
 
 

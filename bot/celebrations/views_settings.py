@@ -190,7 +190,7 @@ def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block
     if summary.channel_id and summary.channel_problem:
         warning = t.gettext(
             ":warning: The bot is not in <#{channel}>, so it cannot post celebrations there. "
-            "Invite it with `/invite @revops-bot`, then check again."
+            "Invite it with `/invite @revops-bot`: what waits is posted as soon as it joins."
         ).format(channel=summary.channel_id)
         blocks.append(
             SectionBlock(

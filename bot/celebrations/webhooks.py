@@ -25,7 +25,6 @@ from bot.celebrations.hubspot import (
     public_uri,
     verify_v3,
 )
-from bot.celebrations.models import WinKind, WinSource
 from bot.celebrations.posting import WinPoster
 from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.db import session_scope
@@ -87,25 +86,7 @@ def routes(services: Services) -> WebhookRoutes:
             win_in = WinIn.model_validate(payload)
         except ValidationError as error:
             return invalid_body(error)
-        new = service.NewWin(
-            kind=win_in.kind,
-            title=win_in.title,
-            source=WinSource.webhook,
-            source_ref=service.webhook_source_ref(
-                source=win_in.source, external_id=win_in.external_id
-            ),
-            winners=[
-                service.NewWinner(
-                    user_id=winner.slack_id,
-                    email=None if winner.slack_id else winner.email,
-                    name=winner.name or "",
-                )
-                for winner in win_in.winners
-            ],
-            amount=win_in.amount,
-            currency=win_in.currency,
-            message=win_in.message,
-        )
+        new = service.webhook_win(win_in)
         with session_scope(services.session_factory) as session:
             win, created = service.record_win(
                 session=session, team_id=team_id, new=new, now=datetime.now(UTC)
@@ -176,30 +157,13 @@ def receive_hubspot_events(services: Services, events: list[Any]) -> BatchOutcom
 
 
 def _receive(session: Session, event: HubSpotEvent, now: datetime, outcome: BatchOutcome) -> None:
-    if not event.is_deal_stage_change:
-        outcome.ignored += 1
-        return
-    portal_id, deal_id = str(event.portal_id), str(event.object_id)
-    team_id = service.team_for_portal(session=session, portal_id=portal_id)
-    if team_id is None:
-        logger.warning("hubspot portal %s maps to no workspace: event ignored", portal_id)
-        outcome.ignored += 1
-        return
-    settings = service.settings_of(session=session, team_id=team_id)
-    if not service.is_won_stage(settings, event.property_value):
-        outcome.ignored += 1
-        return
-    new = service.NewWin(
-        kind=WinKind.deal_signed,
-        title="",  # filled from the CRM before posting
-        source=WinSource.hubspot,
-        source_ref=service.hubspot_source_ref(portal_id=portal_id, deal_id=deal_id),
-        hubspot_portal_id=portal_id,
-        hubspot_deal_id=deal_id,
-    )
-    _, created = service.record_win(session=session, team_id=team_id, new=new, now=now)
-    if created:
+    result, team_id = service.record_hubspot_event(session=session, event=event, now=now)
+    if result is service.HubSpotOutcome.new_win and team_id is not None:
         outcome.new_wins += 1
         outcome.teams.add(team_id)
-    else:
+    elif result is service.HubSpotOutcome.duplicate:
         outcome.duplicates += 1
+    else:
+        if result is service.HubSpotOutcome.unknown_portal:
+            logger.warning("hubspot portal %s maps to no workspace: event ignored", event.portal_id)
+        outcome.ignored += 1

@@ -14,7 +14,7 @@ from bot.digests.ids import DigestAction, DigestBlock, DigestView
 from bot.errors import N_
 from bot.home.handlers import publish_home
 from bot.privacy import powers
-from bot.sections import Block, HomeViewer
+from bot.sections import Block, DigestReader, HomeViewer
 from bot.services import Services
 from bot.slack.forms import submitted_values
 from bot.workspaces.service import is_admin
@@ -36,16 +36,11 @@ def register(app: App, services: Services) -> None:
         message = body.get("message")
         if message and body.get("channel"):
             # The digest DM itself: swap its footer for a note, keep what it said.
-            kept = [
-                b
-                for b in message.get("blocks", [])
-                if b.get("type") != "actions" and b.get("block_id") != DigestBlock.footer
-            ]
             client.chat_update(
                 channel=body["channel"]["id"],
                 ts=message["ts"],
                 text=message.get("text", ""),
-                blocks=kept + views.unsubscribed_footer(t),
+                blocks=views.unsubscribed_message(t, message.get("blocks", [])),
             )
         publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
 
@@ -103,3 +98,13 @@ def register(app: App, services: Services) -> None:
         )
 
     services.sections.home.add(order=800, name="digest", section=home)
+
+    def team_week(reader: DigestReader) -> list[Block]:
+        start, end = reader.window  # the reader's own week, in their time zone
+        week = service.team_week(
+            session=reader.session, team_id=reader.team_id, start=start, end=end
+        )
+        return views.team_week_line(reader.t, week)
+
+    # Last: the one line on the team's week closes the digest's news.
+    services.sections.digest.add(order=900, name="team-week", section=team_week)

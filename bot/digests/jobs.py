@@ -68,7 +68,9 @@ class WeeklyDigest(ScheduledKind):
         if member is None or not service.may_receive(member, subscribed=subscribed):
             return []
         t = translator_for(member.locale)
-        week = service.week_before(local_date(ctx.now, member.tz))
+        # The week of the slot it was due in: a digest sent late (caught up, retried) still
+        # tells the week it was meant to, in the reader's own time zone.
+        week = service.week_before(local_date(delivery.due_at, member.tz or "UTC"))
         reader = DigestReader(
             session=ctx.session,
             team_id=delivery.team_id,

@@ -5,19 +5,28 @@
   when the member moves).
 - Unsubscribing pauses the member's schedule at once; resubscribing resumes it from the next
   slot. A member who left (deleted in Slack) gets nothing.
-- A digest covers the seven local days before the day it is sent.
+- A digest covers the seven local days before the day it was due (its slot, not the moment a
+  late or retried send goes out).
+- It says what concerns the reader (their open requests, projects, wins), the team's wins, and
+  one line on the team's week whenever the team's week had anything: wins, requests delivered or
+  answered by a doc, milestones reached, teams or countries gone live, KPIs on target. A week
+  with nothing for the reader and nothing in the team sends nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
+from bot.celebrations import service as celebrations
 from bot.db import insert_or_ignore
 from bot.digests.models import DigestOptOut, DigestSettings
+from bot.intake import report as intake_report
+from bot.projects import reports as project_reports
 from bot.scheduling import service as scheduling
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.models import Schedule
@@ -159,3 +168,48 @@ def week_before(send_day: date) -> Week:
 def may_receive(member: Member | None, *, subscribed: bool) -> bool:
     """Only a present, human, subscribed member gets a digest."""
     return member is not None and not member.deleted and not member.is_bot and subscribed
+
+
+# ---------------------------------------------------------------- the team's week
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    """What the whole team did in a week, for the digest's one line on it."""
+
+    wins: int = 0
+    won: dict[str, Decimal] = field(default_factory=dict)  # per currency, never added up
+    delivered: int = 0
+    deflected: int = 0
+    milestones: int = 0
+    gone_live: int = 0
+    targets: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.wins
+            or self.delivered
+            or self.deflected
+            or self.milestones
+            or self.gone_live
+            or self.targets
+        )
+
+
+def team_week(*, session: Session, team_id: str, start: datetime, end: datetime) -> TeamWeek:
+    """The team's week in [start, end), counted as the gazette counts it: wins (totals per
+    currency), the run's requests delivered and answered by a doc, projects' milestones
+    reached, teams or countries gone live and KPIs that reached their target."""
+    wins = celebrations.wins_between(session=session, team_id=team_id, start=start, end=end)
+    run = intake_report.run_report(session=session, team_id=team_id, start=start, end=end)
+    moves = project_reports.gazette_moves(session=session, team_id=team_id, start=start, end=end)
+    return TeamWeek(
+        wins=len(wins),
+        won=celebrations.totals_per_currency(wins),
+        delivered=run.delivered,
+        deflected=run.deflected_by_doc,
+        milestones=sum(len(move.milestones) for move in moves),
+        gone_live=sum(len(move.gone_live) for move in moves),
+        targets=sum(len(move.targets_reached) for move in moves),
+    )

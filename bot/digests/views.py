@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
+from babel.numbers import format_currency
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -17,6 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.digests.ids import DigestAction, DigestBlock, DigestView
+from bot.digests.service import TeamWeek
 from bot.i18n import Translator
 from bot.sections import Block
 
@@ -54,6 +57,48 @@ def digest_message(
     return text, blocks
 
 
+def team_week_line(t: Translator, week: TeamWeek) -> list[Block]:
+    """One line on the team's week ([] when the team's week had nothing)."""
+    if week.is_empty:
+        return []
+    parts = []
+    if week.wins:
+        wins = t.ngettext("{count} win", "{count} wins", week.wins).format(count=week.wins)
+        if week.won:
+            won = " · ".join(
+                format_currency(amount, currency, locale=t.language)
+                for currency, amount in week.won.items()
+            )
+            wins += f" ({won})"
+        parts.append(wins)
+    counted = [
+        (
+            week.delivered,
+            t.ngettext("{count} request delivered", "{count} requests delivered", week.delivered),
+        ),
+        (
+            week.deflected,
+            t.ngettext("{count} answered by a doc", "{count} answered by a doc", week.deflected),
+        ),
+        (
+            week.milestones,
+            t.ngettext("{count} milestone reached", "{count} milestones reached", week.milestones),
+        ),
+        (
+            week.gone_live,
+            t.ngettext(
+                "{count} team or country live", "{count} teams or countries live", week.gone_live
+            ),
+        ),
+        (week.targets, t.ngettext("{count} KPI on target", "{count} KPIs on target", week.targets)),
+    ]
+    parts += [text.format(count=count) for count, text in counted if count]
+    line = t.gettext(":busts_in_silhouette: The team's week: {facts}.").format(
+        facts=format_list(parts, locale=t.language)
+    )
+    return [ContextBlock(elements=[MarkdownTextObject(text=line[:3000])]).to_dict()]
+
+
 def digest_footer(t: Translator) -> list[Block]:
     return [
         DividerBlock().to_dict(),
@@ -71,6 +116,17 @@ def digest_footer(t: Translator) -> list[Block]:
             ]
         ).to_dict(),
     ]
+
+
+def unsubscribed_message(t: Translator, blocks: list[Block]) -> list[Block]:
+    """A digest DM after its reader unsubscribed from it: what it said, and a note instead of
+    its footer and button."""
+    kept = [
+        block
+        for block in blocks
+        if block.get("type") != "actions" and block.get("block_id") != DigestBlock.footer
+    ]
+    return kept + unsubscribed_footer(t)
 
 
 def unsubscribed_footer(t: Translator) -> list[Block]:

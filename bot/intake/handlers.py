@@ -7,7 +7,7 @@ team's actions on a request), handlers_requester (answer, withdraw, solved?), ha
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from slack_bolt import App
 
@@ -106,12 +106,8 @@ def digest_section(reader: DigestReader) -> list[Block]:
 
 
 def gazette_section(reader: GazetteReader) -> list[Block]:
-    week = report.run_report(
-        session=reader.session,
-        team_id=reader.team_id,
-        start=datetime.combine(reader.week_start, time(), UTC),
-        end=datetime.combine(reader.week_end + timedelta(days=1), time(), UTC),
-    )
+    start, end = reader.window  # the gazette's time zone, as every gazette section
+    week = report.run_report(session=reader.session, team_id=reader.team_id, start=start, end=end)
     return views_home.gazette_section(
         reader.t, delivered=week.delivered, deflected=week.deflected_by_doc
     )

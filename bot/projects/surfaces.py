@@ -4,7 +4,7 @@ report settings for admins), the weekly digest DM and the weekly gazette."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from slack_sdk import WebClient
 
@@ -63,11 +63,9 @@ def digest_section(reader: DigestReader) -> list[Block]:
 
 def gazette_section(reader: GazetteReader) -> list[Block]:
     """Projects that moved during the gazette's week."""
+    start, end = reader.window  # the gazette's time zone, as every gazette section
     moves = reports.gazette_moves(
-        session=reader.session,
-        team_id=reader.team_id,
-        start=datetime.combine(reader.week_start, time(), UTC),
-        end=datetime.combine(reader.week_end + timedelta(days=1), time(), UTC),
+        session=reader.session, team_id=reader.team_id, start=start, end=end
     )
     return report_views.gazette_section(reader.t, moves)
 

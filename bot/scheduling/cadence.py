@@ -93,6 +93,15 @@ def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
+def local_days_window(*, start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """Local dates [start, end] (inclusive) as the UTC [from, to) window they span in `tz`:
+    what "this week" means to a reader there (a DST change makes it 167 or 169 hours)."""
+    zone = ZoneInfo(tz)
+    begin = datetime.combine(start, time(0), zone).astimezone(UTC)
+    finish = datetime.combine(end + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return begin, finish
+
+
 def next_occurrence(cadence: Cadence, after: datetime) -> datetime:
     """The first occurrence strictly after `after`."""
     day = local_date(after, cadence.tz) - timedelta(days=1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.celebrations import seeds
 from tests.celebrations.helpers import block_text, channel_posts, configure, posted_win
 from tests.harness import BotHarness
+from tests.intake.helpers import set_up_intake
 
 # Friday 20 November 2026, 16:00 in Paris: the gazette's slot (weekday 4, 16:00, Europe/Paris).
 FRIDAY_SLOT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -118,3 +120,90 @@ def test_the_gazette_is_in_the_workspace_language(
     bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=FRIDAY_SLOT)
     text = block_text(channel_posts(bot)[0])
     assert "La gazette de la semaine" in text and "12\u202f500,00\xa0€" in text
+
+
+def test_the_full_gazette_tells_wins_projects_and_the_run(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A week with something in every part: each line is in the one gazette post."""
+    set_up_intake(bot)
+    configure(bot, now=datetime(2026, 11, 1, tzinfo=UTC))
+    posted_win(
+        bot,
+        title="ACME",
+        winners=["U1"],
+        at=datetime(2026, 11, 16, 10, tzinfo=UTC),
+        amount="12500",
+        currency="EUR",
+    )
+    shipped = seeds.filed(
+        bot, requester="U2", title="Forecast export", at=datetime(2026, 11, 16, 9, tzinfo=UTC)
+    )
+    seeds.delivered(bot, shipped, at=datetime(2026, 11, 17, 9, tzinfo=UTC))
+    known = seeds.filed(
+        bot, requester="U1", title="Where is churn", at=datetime(2026, 11, 17, 9, tzinfo=UTC)
+    )
+    seeds.answered_by_doc(bot, known, at=datetime(2026, 11, 18, 9, tzinfo=UTC))
+    cpq = seeds.project(
+        bot,
+        name="CPQ roll-out",
+        owner="U1",
+        members=["U2"],
+        at=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        milestones={"Pilot live": date(2026, 11, 18), "GO/NO-GO Germany": date(2026, 12, 4)},
+    )
+    seeds.moved(
+        bot,
+        cpq,
+        by="U1",
+        at=datetime(2026, 11, 18, 14, tzinfo=UTC),
+        milestone="Pilot live",
+        kpi_value=31,
+    )
+
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=FRIDAY_SLOT) == 0
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=FRIDAY_SLOT) == 0
+
+    (gazette,) = channel_posts(bot)
+    text = block_text(gazette)
+    assert "1 win this week" in text and "*ACME* — €12,500.00 — <@U1>" in text
+    assert "*Projects that moved this week*" in text
+    assert "🏁 *Pilot live* reached" in text  # a milestone reached
+    assert "✅ *France* live" in text  # a country gone live
+    assert "🎯 *Win rate* reached its target" in text  # a KPI that crossed its target
+    assert "*The run this week*: 1 requests delivered, 1 answered by an existing doc." in text
+    assert "A quiet week" not in text
+    assert text.index("win this week") < text.index("Projects that moved") < text.index("run")
+
+
+def test_every_part_of_the_gazette_counts_the_days_of_its_time_zone(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A New York gazette (Friday 16:00 there) tells Friday 13 to Thursday 19 November, New York
+    days: what happened at 23:30 on Thursday 19th is in (already Friday 04:30 in UTC), what
+    happened at 23:30 on Thursday 12th is not (already Friday 13th in UTC)."""
+    set_up_intake(bot)
+    configure(bot, tz="America/New_York", now=datetime(2026, 11, 1, tzinfo=UTC))
+    last_evening = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)  # Thu 19th 23:30 in New York
+    evening_before = datetime(2026, 11, 13, 4, 30, tzinfo=UTC)  # Thu 12th 23:30 in New York
+    posted_win(bot, title="Late Thursday deal", winners=["U1"], at=last_evening)
+    posted_win(bot, title="Last week's deal", winners=["U1"], at=evening_before)
+    shipped = seeds.filed(bot, requester="U2", title="Export", at=evening_before)
+    seeds.delivered(bot, shipped, at=last_evening)
+    cpq = seeds.project(
+        bot,
+        name="CPQ roll-out",
+        owner="U1",
+        members=[],
+        at=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        milestones={"Pilot live": date(2026, 11, 12)},
+    )
+    seeds.moved(bot, cpq, by="U1", at=evening_before, milestone="Pilot live", kpi_value=31)
+
+    slot = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # Friday 20th, 16:00 in New York
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=slot) == 0
+    text = block_text(channel_posts(bot)[0])
+    assert "1 win this week" in text and "Late Thursday deal" in text
+    assert "Last week's deal" not in text
+    assert "1 requests delivered" in text
+    assert "Projects that moved" not in text  # they moved the week before, New York time

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from bot.celebrations.ids import SettingsAction, SettingsBlock, WinCallback
 from bot.celebrations.models import EmailLookup
 from tests.celebrations.conftest import HUBSPOT_SECRET
 from tests.celebrations.fake_hubspot import FakeHubSpot
@@ -18,6 +19,7 @@ from tests.celebrations.helpers import (
     wins,
 )
 from tests.celebrations.hubspot_signing import batch, deal_stage_event, signed_headers
+from tests.celebrations.test_settings_and_home import home, settings_values
 from tests.harness import BotHarness, HttpResult, http
 
 PATH = "/webhooks/hubspot"
@@ -206,3 +208,27 @@ def test_a_crm_outage_is_retried_later_not_lost(
     assert bot.jobs_run("celebrations-win-post", monkeypatch=monkeypatch, now=later) == 0
     (post,) = wait_until(lambda: channel_posts(bot))
     assert "ACME — 3 years" in block_text(post)
+
+
+def test_the_won_stages_an_admin_sets_are_the_ones_that_post(
+    bot: BotHarness, fake_hubspot: FakeHubSpot
+) -> None:
+    """A custom pipeline: "contractsigned" is won, HubSpot's default "closedwon" is not."""
+    home(bot, "UADMIN")
+    values = settings_values("CWINS")
+    values[SettingsBlock.won_stages] = {SettingsAction.won_stages: "contractsigned"}
+    assert bot.submit(WinCallback.settings, values, user_id="UADMIN").status == 200
+    wait_until(lambda: "gazette every" in block_text(bot.fake.home_of("UADMIN") or {}))
+    acme(fake_hubspot, "101")
+    fake_hubspot.add_deal("102", name="Initech — pilot", amount="900", currency="EUR", owner_id="7")
+
+    default_stage = deliver(bot, batch(deal_stage_event(101, "closedwon")))
+    custom_stage = deliver(bot, batch(deal_stage_event(102, "contractsigned")))
+
+    assert (default_stage.json["new_wins"], default_stage.json["ignored"]) == (0, 1)
+    assert custom_stage.json["new_wins"] == 1
+    (post,) = wait_until(lambda: channel_posts(bot))
+    assert "Initech — pilot" in block_text(post)
+    settle(bot)
+    assert len(channel_posts(bot)) == 1 and len(wins(bot)) == 1
+    assert fake_hubspot.calls("/crm/v3/objects/deals/101") == []

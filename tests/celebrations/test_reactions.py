@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import func, select
 
 from bot.celebrations.ids import WinCallback
 from bot.celebrations.models import WinReaction
-from tests.celebrations.helpers import channel_posts, configure, wait_until
+from tests.celebrations.helpers import block_text, channel_posts, configure, wait_until
 from tests.celebrations.test_manual_win import form, open_modal
 from tests.harness import BotHarness
 
@@ -46,3 +50,38 @@ def test_reactions_are_counted_once_and_the_bots_own_is_not(bot: BotHarness) -> 
 
     bot.event(reaction("reaction_removed", "UADMIN", "CWINS", ts, "fire"), event_id="Ev5")
     assert wait_until(lambda: count(bot) == 1)
+
+
+def test_reactions_on_win_posts_decide_the_months_best_cases(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(bot)
+    for title in ("ACME signs for 3 years", "Globex renews"):
+        view = open_modal(bot)
+        bot.submit(
+            WinCallback.modal,
+            form(winners=["U1"], title=title),
+            private_metadata=view["private_metadata"],
+        )
+    posts = wait_until(lambda: len(channel_posts(bot)) == 2 and channel_posts(bot))
+    ts = {("ACME" if "ACME" in block_text(p) else "Globex"): p["ts"] for p in posts}
+    wait_until(lambda: len(bot.fake.calls("reactions.add")) == 2)
+
+    bot.event(reaction("reaction_added", "U2", "CWINS", ts["ACME"]))
+    bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts["ACME"], "fire"))
+    bot.event(reaction("reaction_added", "U2", "CWINS", ts["Globex"]))
+    bot.event(reaction("reaction_added", "UBOT1", "CWINS", ts["Globex"], "tada"))  # no vote
+    bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts["Globex"], "eyes"))
+    assert wait_until(lambda: count(bot) == 4)  # events run in parallel: let the add land first
+    bot.event(reaction("reaction_removed", "UADMIN", "CWINS", ts["Globex"], "eyes"))
+    assert wait_until(lambda: count(bot) == 3)
+
+    # The first day of next month (Paris, the workspace's zone), the month's best cases.
+    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date()
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    now = datetime.combine(first, time(16), ZoneInfo("Europe/Paris"))
+    bot.jobs_run("celebrations-top-performers", monkeypatch=monkeypatch, now=now)
+    board = wait_until(lambda: [p for p in channel_posts(bot) if "Top performers" in block_text(p)])
+    best = block_text(board[0]).split("Best cases of the month")[1]
+    assert ":first_place_medal: *ACME signs for 3 years* (<@U1>) — 2 reactions" in best
+    assert ":second_place_medal: *Globex renews* (<@U1>) — 1 reaction" in best

@@ -24,12 +24,12 @@ from bot.celebrations.rules import (
     AmountProblem,
     gazette_week,
     is_known_currency,
-    local_days_window,
     parse_amount,
     parse_settings_form,
     parse_win_form,
     previous_month,
 )
+from bot.scheduling.cadence import local_days_window
 
 DAY = datetime(2026, 10, 14, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from bot.celebrations import service
 from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource
 from bot.celebrations.rules import DealDetails
+from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.db import session_factory, session_scope
 from bot.workspaces.service import ensure_workspace
 
@@ -110,3 +111,73 @@ def test_a_prepared_deal_takes_the_crm_details_and_its_owner(engine: Engine) -> 
         )
         assert (done.title, done.currency, done.post_state) == ("ACME", "EUR", PostState.ready)
         assert [(w.user_id, w.email, w.name) for w in done.winners] == [("U9", "a@x.io", "Ann")]
+
+
+def test_the_rules_listeners_and_webhooks_rely_on(engine: Engine) -> None:
+    factory = session_factory(engine)
+    # A Slack id beats the e-mail: the e-mail of such a winner is never looked up.
+    win_in = WinIn.model_validate(
+        {
+            "winners": [{"slack_id": "U1", "email": "alice@example.com"}, {"email": "B@x.io"}],
+            "kind": "expansion",
+            "title": "Globex",
+            "source": "salesforce",
+            "external_id": "opp-1",
+        }
+    )
+    new = service.webhook_win(win_in)
+    assert [(w.user_id, w.email) for w in new.winners] == [("U1", None), (None, "b@x.io")]
+    assert new.source_ref == "webhook:salesforce:opp-1"
+    # The modal's identity: the offered win's, else the opened modal's.
+    assert service.manual_source_ref(draft_id="d1", offered_ref="") == "slack:d1"
+    assert service.manual_source_ref(draft_id="d1", offered_ref="rollout:7") == "rollout:7"
+    # Why the bot cannot post.
+    assert service.channel_problem(exists=True, is_member=True) is None
+    assert service.channel_problem(exists=True, is_member=False) == "not_in_channel"
+    assert service.channel_problem(exists=False, is_member=False) == "channel_not_found"
+
+    with session_scope(factory) as session:
+        ensure_workspace(session=session, team_id="T1")
+        session.add(
+            CelebrationSettings(
+                team_id="T1", channel_id="CWINS", won_stages=["signed"], exchange_rates={}
+            )
+        )
+    event = {
+        "eventId": 1,
+        "portalId": 62515,
+        "subscriptionType": "deal.propertyChange",
+        "objectId": 42,
+        "propertyName": "dealstage",
+        "propertyValue": "signed",
+    }
+    with session_scope(factory) as session:
+        first = service.record_hubspot_event(
+            session=session, event=HubSpotEvent.model_validate(event), now=NOW
+        )
+        again = service.record_hubspot_event(
+            session=session, event=HubSpotEvent.model_validate({**event, "eventId": 2}), now=NOW
+        )
+        other = service.record_hubspot_event(
+            session=session,
+            event=HubSpotEvent.model_validate({**event, "propertyValue": "closedwon"}),
+            now=NOW,
+        )
+        amount = service.record_hubspot_event(
+            session=session,
+            event=HubSpotEvent.model_validate({**event, "propertyName": "amount"}),
+            now=NOW,
+        )
+    assert first == (service.HubSpotOutcome.new_win, "T1")
+    assert again == (service.HubSpotOutcome.duplicate, "T1")
+    assert other == (service.HubSpotOutcome.ignored, "T1")  # not this workspace's won stage
+    assert amount == (service.HubSpotOutcome.ignored, None)
+
+    with session_scope(factory) as session:
+        joins = [
+            service.is_celebration_channel_join(
+                session=session, team_id="T1", channel_id=channel, user_id=user, bot_user_id="UB"
+            )
+            for channel, user in [("CWINS", "UB"), ("CWINS", "U2"), ("C1", "UB")]
+        ]
+    assert joins == [True, False, False]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinCallback
 from bot.celebrations.models import CelebrationSettings
 from bot.scheduling.models import Schedule
+from bot.slack.scopes import BOT_SCOPES
 from tests.celebrations.helpers import block_text, channel_posts, configure, settle, wait_until
 from tests.celebrations.test_manual_win import form, open_modal
 from tests.harness import BotHarness
@@ -117,18 +120,54 @@ def test_a_channel_the_bot_is_not_in_is_reported_in_home_and_by_dm_once(
     (dm,) = bot.fake.dms_to("UADMIN")
     assert "<#CPRIV>" in dm["text"] and "/invite @revops-bot" in dm["text"]
 
-    # A win meanwhile cannot be posted; once the bot is invited, "Check again" posts it.
+    # A win meanwhile cannot be posted: Home says it waits.
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
     bot.fake.wait_for("chat.postMessage", predicate=lambda c: c.error == "not_in_channel")
     settle(bot)
     assert len(bot.fake.dms_to("UADMIN")) == 1  # still told once
+    assert "1 win is waiting to be posted." in block_text(home(bot, "UADMIN"))
 
+
+def test_once_the_bot_is_invited_what_waited_is_posted_without_clicking(bot: BotHarness) -> None:
+    """The DM says to invite the bot; when Slack tells the bot it joined, it posts what waited.
+    Removed later, it reports the channel again."""
+    bot.fake.add_channel(channel_id="CPRIV", name="wins-private", is_private=True, is_member=False)
+    configure(bot, channel="CPRIV")
+    view = open_modal(bot)
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    wait_until(lambda: bot.fake.dms_to("UADMIN"))
+    assert "soon as I join" in bot.fake.dms_to("UADMIN")[0]["text"]
+    assert "1 win is waiting to be posted." in block_text(home(bot, "UADMIN"))
+
+    # An admin types /invite @revops-bot in the channel: Slack sends member_joined_channel.
     bot.fake.workspaces["T1"].channels["CPRIV"]["is_member"] = True
-    bot.action(WinAction.check_channel, view=bot.fake.home_of("UADMIN"), user_id="UADMIN")
+    joined = {
+        "type": "member_joined_channel",
+        "user": "UBOT1",
+        "channel": "CPRIV",
+        "channel_type": "G",
+        "team": "T1",
+        "inviter": "UADMIN",
+        "event_ts": "1700000100.000100",
+    }
+    assert bot.event(joined).status == 200
     (post,) = wait_until(lambda: channel_posts(bot, "CPRIV"))
     assert "ACME signs" in block_text(post)
-    assert wait_until(lambda: "not in <#CPRIV>" not in block_text(bot.fake.home_of("UADMIN") or {}))
+    home_text = block_text(home(bot, "UADMIN"))
+    assert "not in <#CPRIV>" not in home_text and "waiting to be posted" not in home_text
+
+    # Someone else joining changes nothing; the bot removed later is reported again.
+    bot.event({**joined, "user": "U2"})
+    bot.fake.workspaces["T1"].channels["CPRIV"]["is_member"] = False
+    view = open_modal(bot)
+    bot.submit(
+        WinCallback.modal,
+        form(winners=["U2"], title="Second deal"),
+        private_metadata=view["private_metadata"],
+    )
+    assert wait_until(lambda: len(bot.fake.dms_to("UADMIN")) == 2)
+    assert "<#CPRIV>" in bot.fake.dms_to("UADMIN")[1]["text"]
 
 
 def test_recent_wins_show_on_everyones_home(bot: BotHarness) -> None:
@@ -143,3 +182,11 @@ def test_recent_wins_show_on_everyones_home(bot: BotHarness) -> None:
     wait_until(lambda: "Big renewal" in block_text(home(bot, "U1")))
     text = block_text(home(bot, "U1"))
     assert "Big renewal* — £900.00 — <@U2>" in text
+
+
+def test_the_manifest_subscribes_to_the_events_celebrations_listen_to() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "config" / "manifest.yml").read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"member_joined_channel", "reaction_added", "reaction_removed"} <= events
+    # member_joined_channel reaches the bot with these scopes (public, private channels).
+    assert {"channels:read", "groups:read"} <= set(BOT_SCOPES)

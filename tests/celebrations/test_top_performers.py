@@ -89,3 +89,27 @@ def test_turned_off_top_performers_are_not_sent(
     posted_win(bot, title="ACME", winners=["U1"], at=OCTOBER, amount="10000", currency="EUR")
     bot.jobs_run("celebrations-top-performers", monkeypatch=monkeypatch, now=FIRST_WORKING_DAY)
     assert channel_posts(bot) == []
+
+
+def test_each_top_performer_is_cited_by_the_win_their_place_rests_on(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(bot)
+    posted_win(bot, title="Initech", winners=["U1"], at=OCTOBER, amount="5000", currency="EUR")
+    posted_win(bot, title="Umbrella", winners=["U1"], at=OCTOBER, amount="8000", currency="EUR")
+    posted_win(bot, title="Hooli", winners=["U2"], at=OCTOBER, amount="3000", currency="EUR")
+    posted_win(bot, title="Case A", winners=["U2"], at=OCTOBER, kind="support_case", reactions=1)
+    posted_win(bot, title="Case B", winners=["U2"], at=OCTOBER, kind="customer_saved", reactions=4)
+
+    bot.jobs_run("celebrations-top-performers", monkeypatch=monkeypatch, now=FIRST_WORKING_DAY)
+    text = block_text(channel_posts(bot)[0])
+    # A seller: their total, their deals, and their biggest deal by name.
+    assert (
+        ":first_place_medal: <@U1> — €13,000.00 · 2 deals · biggest: *Umbrella* (€8,000.00)" in text
+    )
+    assert ":second_place_medal: <@U2> — €3,000.00 · 1 deal · biggest: *Hooli* (€3,000.00)" in text
+    # A support agent: the case the team applauded most.
+    assert ":first_place_medal: <@U2> — 2 customers helped · including *Case B*" in text
+    # The best cases name themselves, with their reactions.
+    best = text.split("Best cases of the month")[1]
+    assert best.index("*Case B*") < best.index("*Case A*") and "4 reactions" in best

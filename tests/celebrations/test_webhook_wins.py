@@ -91,7 +91,12 @@ def test_a_bad_body_gets_400_listing_each_bad_field(bot: BotHarness) -> None:
     assert "negative" in negative.json["fields"][0]["problem"]
 
     no_currency = post(bot, a_win(currency=None), token)
-    assert no_currency.status == 400 and "currency" in no_currency.text
+    assert no_currency.status == 400
+    assert no_currency.json["fields"] == [
+        {"field": "currency", "problem": "Value error, an amount needs its currency"}
+    ]
+    missing_currency = post(bot, {k: v for k, v in a_win().items() if k != "currency"}, token)
+    assert [f["field"] for f in missing_currency.json["fields"]] == ["currency"]
 
     not_json = post(bot, None, token, raw=b"{not json")
     assert not_json.status == 400 and not_json.json["fields"][0]["field"] == "(body)"
@@ -134,3 +139,14 @@ def test_a_winner_nobody_in_slack_has_is_named_and_an_admin_is_told_once(
     (notice,) = bot.fake.dms_to("UADMIN")
     assert "jane.doe@agency.example" in notice["text"]
     assert len(bot.fake.calls("users.lookupByEmail")) == 1  # the miss is cached
+
+
+def test_a_title_with_slack_markup_is_shown_as_text_and_pings_nobody(bot: BotHarness) -> None:
+    configure(bot)
+    post(bot, a_win(title="<!channel> Globex <https://evil.example|signs>"), token_for(bot))
+    (card,) = wait_until(lambda: channel_posts(bot))
+    assert card["text"].startswith(
+        ":tada: &lt;!channel&gt; Globex &lt;https://evil.example|signs&gt;"
+    )
+    assert "<!channel>" not in card["text"] and "<!channel>" not in block_text(card)
+    assert "&lt;!channel&gt; Globex" in block_text(card)
