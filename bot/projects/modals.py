@@ -38,6 +38,7 @@ from bot.projects.texts import (
     Blocks,
     clip,
     context,
+    exact_number,
     number,
     section,
 )
@@ -178,7 +179,8 @@ def update_modal(
         hint = t.gettext("Baseline {baseline}, target {target}.").format(
             baseline=number(kpi.baseline, kpi.unit), target=number(kpi.target, kpi.unit)
         )
-        initial = None if kpi.current_value is None else number(kpi.current_value)
+        # Every digit: a value left as shown must read back as the same number.
+        initial = None if kpi.current_value is None else exact_number(kpi.current_value)
         blocks.append(
             input_block(
                 f"kpi.{kpi.id}",

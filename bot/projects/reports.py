@@ -322,7 +322,12 @@ def flash_report(*, session: Session, team_id: str, now: datetime) -> FlashRepor
     missed_by_project: dict[int, list[Checkin]] = defaultdict(list)
     for checkin in session.scalars(
         select(Checkin)
-        .where(Checkin.team_id == team_id, Checkin.missed_at >= now - FLASH_LOOKBACK)
+        .where(
+            Checkin.team_id == team_id,
+            # Still missed: one answered late (from its old card) is not reported as missed.
+            Checkin.status == CheckinStatus.missed,
+            Checkin.missed_at >= now - FLASH_LOOKBACK,
+        )
         .order_by(Checkin.due_at)
     ):
         missed_by_project[checkin.project_id].append(checkin)

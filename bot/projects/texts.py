@@ -6,6 +6,7 @@ Pure functions: no database, no network.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -118,6 +119,15 @@ def number(value: float | None, unit: str = "") -> str:
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def exact_number(value: float) -> str:
+    """Every digit of a stored value, as a plain decimal people can edit and the bot reads back
+    to the same number: 0.4567 → "0.4567", 1200.0 → "1200", 1e-05 → "0.00001"."""
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def signed(value: float, unit: str = "") -> str:

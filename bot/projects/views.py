@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 
+from bot.celebrations.prefill import WinPrefill
 from bot.i18n import Translator
 from bot.projects import state
+from bot.projects.checkins import Celebration
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Checkin, Milestone, Project, RolloutLine
@@ -349,6 +351,20 @@ def milestone_reminder(
         )
     )
     return text.replace("*", ""), blocks
+
+
+def win_prefill(t: Translator, celebration: Celebration) -> WinPrefill:
+    """What the win modal starts from for a team or country that went live."""
+    project, line = celebration.project, celebration.line
+    return WinPrefill(
+        kind="project_first_result",
+        title=t.gettext("{line} is live on {name}").format(line=line.name, name=project.name),
+        winners=celebration.winners,
+        message=t.gettext("First result of *{name}* in {line}: {objective}").format(
+            name=project.name, line=line.name, objective=project.objective
+        ),
+        source_ref=celebration.source_ref,
+    )
 
 
 def notice(text: str) -> Blocks:
