@@ -225,9 +225,11 @@ class Listeners:
                 raise
             # A double click: the first click already added the slot.
 
-    def on_usergroup_options(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_usergroup_options(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
         typed = (body.get("value") or "").lower().lstrip("@")
-        groups = client.usergroups_list().get("usergroups") or []
+        groups = self.services.usergroups.groups(client, team_id=context.team_id)
         options = [
             {
                 "text": {
