@@ -112,10 +112,17 @@ class Listeners:
 
     def list_blocks(self, t: Translator, team_id: str, offset: int) -> tuple[str, list[Any]]:
         with self.session() as session:
-            projects, total = reports.list_projects(
+            page = reports.list_projects(
                 session=session, team_id=team_id, offset=offset, limit=texts.LIST_PAGE
             )
-        return views.project_list(t, projects, total=total, offset=offset)
+        return views.project_list(t, page, offset=offset)
+
+    def card_blocks(self, t: Translator, member: Member, card: reports.ProjectCard) -> list[Any]:
+        """A project card for one reader: pause and abandon only if they may steer it."""
+        steer = service.may_steer(
+            project=card.project, user_id=member.user_id, is_admin=is_admin(member)
+        )
+        return views.project_card(t, card, may_steer=steer)
 
     # ------------------------------------------------------------ /revops-project
 
@@ -125,8 +132,25 @@ class Listeners:
         ack()
         text = " ".join((command.get("text") or "").split())
         word, _, rest = text.partition(" ")
-        t = translator_for(self.member(client, context).locale)
-        if word.lower() == "new":
+        member = self.member(client, context)
+        t = translator_for(member.locale)
+        if not text:
+            summary, blocks = self.list_blocks(t, context.team_id, 0)
+            respond(text=summary, blocks=blocks, response_type="ephemeral")
+            return
+        with self.session() as session:
+            # A project's exact name comes first: "New pricing" is a project, not `new pricing`.
+            project = (
+                reports.project_named(session=session, team_id=context.team_id, text=text)
+                if rest or word.lower() != "new"
+                else None
+            )
+            if project is None and word.lower() != "new":
+                project = reports.find_project(session=session, team_id=context.team_id, text=text)
+            card = project and reports.project_card(
+                session=session, team_id=context.team_id, project_id=project.id
+            )
+        if not card and word.lower() == "new":
             self.open_create_modal(
                 client,
                 trigger_id=command["trigger_id"],
@@ -135,19 +159,12 @@ class Listeners:
                 name=rest,
             )
             return
-        if not text:
-            summary, blocks = self.list_blocks(t, context.team_id, 0)
-            respond(text=summary, blocks=blocks, response_type="ephemeral")
-            return
-        with self.session() as session:
-            project = reports.find_project(session=session, team_id=context.team_id, text=text)
-            card = project and reports.project_card(
-                session=session, team_id=context.team_id, project_id=project.id
-            )
         if not card:
             raise UserFacingError(NOT_FOUND, text=text)
         respond(
-            text=card.project.name, blocks=views.project_card(t, card), response_type="ephemeral"
+            text=card.project.name,
+            blocks=self.card_blocks(t, member, card),
+            response_type="ephemeral",
         )
 
     def on_list_page(
@@ -170,7 +187,8 @@ class Listeners:
     ) -> None:
         ack()
         ref = state.load(state.ProjectRef, action.get("value"))
-        t = translator_for(self.member(client, context).locale)
+        member = self.member(client, context)
+        t = translator_for(member.locale)
         with self.session() as session:
             card = reports.project_card(session=session, team_id=context.team_id, project_id=ref.p)
         if card is None:
@@ -183,7 +201,7 @@ class Listeners:
             return
         respond(
             text=card.project.name,
-            blocks=views.project_card(t, card),
+            blocks=self.card_blocks(t, member, card),
             response_type="ephemeral",
             replace_original=False,
         )

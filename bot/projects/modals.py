@@ -297,8 +297,8 @@ def status_modal(t: Translator, *, project: Project, action: StatusAction) -> di
 
 def flash_modal(t: Translator, *, tz: str, weekday: int | None, at: str | None) -> dict[str, Any]:
     """Where and when the weekly flash report goes (a workspace setting, for admins)."""
-    days = [option(t.gettext(label), str(day)) for day, label in enumerate(WEEKDAYS[:5])]
-    initial_day = days[weekday if weekday is not None and weekday < 5 else 0]
+    days = [option(t.gettext(label), str(day)) for day, label in enumerate(WEEKDAYS)]
+    initial_day = days[weekday if weekday is not None and 0 <= weekday < len(days) else 0]
     return modal(
         t,
         callback_id=ProjectView.flash,

@@ -168,8 +168,11 @@ def stopped_line(t: Translator, project: Project) -> str:
 # ---------------------------------------------------------------- Home
 
 
-def my_projects_section(t: Translator, projects: list[Project], *, total: int) -> Blocks:
-    """The user's ongoing projects with their buttons, within about 20 blocks."""
+def my_projects_section(
+    t: Translator, projects: list[Project], *, total: int, steerable: set[int]
+) -> Blocks:
+    """The user's ongoing projects with their buttons, within about 20 blocks; pause, resume
+    and abandon only on the projects in `steerable` (the viewer owns them, or is an admin)."""
     intro = (
         t.gettext("*My projects*")
         + "\n"
@@ -200,7 +203,9 @@ def my_projects_section(t: Translator, projects: list[Project], *, total: int) -
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=clip(line)), accessory=open_button).to_dict()
         )
-        buttons: list[ButtonElement] = steering_buttons(t, project)
+        buttons: list[ButtonElement] = steering_buttons(
+            t, project, may_steer=project.id in steerable
+        )
         if buttons:
             blocks.append(actions(*buttons))
     if total > HOME_PROJECTS:

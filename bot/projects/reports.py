@@ -112,9 +112,7 @@ def find_project(*, session: Session, team_id: str, text: str) -> Project | None
     """`/revops-project NAME`: the project of that name (any case), else the only one whose
     name contains the text."""
     key = name_key(text)
-    exact = session.scalar(
-        select(Project).where(Project.team_id == team_id, Project.name_key == key)
-    )
+    exact = project_named(session=session, team_id=team_id, text=text)
     if exact is not None or not key:
         return exact
     candidates = session.scalars(
@@ -125,12 +123,27 @@ def find_project(*, session: Session, team_id: str, text: str) -> Project | None
     return candidates[0] if len(candidates) == 1 else None
 
 
-def list_projects(
-    *, session: Session, team_id: str, offset: int, limit: int
-) -> tuple[list[Project], int]:
-    """The workspace's ongoing projects (active, then paused), by name, one page at a time."""
+@dataclass(frozen=True)
+class ProjectPage:
+    projects: list[Project]
+    active: int
+    paused: int
+
+    @property
+    def total(self) -> int:
+        return self.active + self.paused
+
+
+def list_projects(*, session: Session, team_id: str, offset: int, limit: int) -> ProjectPage:
+    """The workspace's ongoing projects (active, then paused), by name, one page at a time,
+    with how many are active and paused."""
     where = (Project.team_id == team_id, Project.status.in_(ONGOING))
-    total = session.scalar(select(func.count()).select_from(Project).where(*where)) or 0
+    counts: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
+            select(Project.status, func.count()).where(*where).group_by(Project.status)
+        )
+    }
     page = session.scalars(
         select(Project)
         .where(*where)
@@ -138,7 +151,18 @@ def list_projects(
         .offset(offset)
         .limit(limit)
     ).all()
-    return list(page), total
+    return ProjectPage(
+        projects=list(page),
+        active=counts.get(ProjectStatus.active, 0),
+        paused=counts.get(ProjectStatus.paused, 0),
+    )
+
+
+def project_named(*, session: Session, team_id: str, text: str) -> Project | None:
+    """The project of exactly that name (any case, any spacing)."""
+    return session.scalar(
+        select(Project).where(Project.team_id == team_id, Project.name_key == name_key(text))
+    )
 
 
 def my_projects(

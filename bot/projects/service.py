@@ -425,9 +425,14 @@ def ensure_may_post_update(
         )
 
 
-def ensure_may_steer(*, project: Project, user_id: str, is_admin: bool) -> None:
+def may_steer(*, project: Project, user_id: str, is_admin: bool) -> bool:
     """Pausing, resuming and abandoning belong to the owner and workspace admins."""
-    if not (is_admin or user_id == project.owner_id):
+    return is_admin or user_id == project.owner_id
+
+
+def ensure_may_steer(*, project: Project, user_id: str, is_admin: bool) -> None:
+    """Refuse a pause, resume or abandon from anyone but the owner or an admin."""
+    if not may_steer(project=project, user_id=user_id, is_admin=is_admin):
         raise ProjectRefused(
             N_("Only the owner of “{name}” or a workspace admin can do this."), name=project.name
         )

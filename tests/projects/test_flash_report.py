@@ -55,6 +55,8 @@ def set_up_report(bot: BotHarness) -> None:
     bot.action(setup["action_id"], setup["value"], view=home, user_id="UADMIN")
     modal = last_view(bot, opened + 1)
     assert modal["callback_id"] == ProjectView.flash
+    days = next(block for block in modal["blocks"] if block["block_id"] == "weekday")
+    assert [o["text"]["text"] for o in days["element"]["options"]][5:] == ["Saturday", "Sunday"]
     values = {
         "channel": {"channel": state_value("conversations_select", "CREPORT")},
         "weekday": {"weekday": state_value("static_select", str(MONDAY))},
