@@ -35,6 +35,7 @@ from bot.projects.service import (
     ensure_active,
     ensure_may_post_update,
     get_project,
+    is_member,
     record_event,
 )
 from bot.projects.validation import UpdateDraft, parse_number, progress_percent
@@ -429,7 +430,11 @@ def celebration_of(
     """A team or country that went live is a first success the project's owner, members or an
     admin may celebrate, once: it must still be in the roll-out table and live (or handed off)."""
     project = get_project(session=session, team_id=team_id, project_id=project_id)
-    ensure_may_post_update(session=session, project=project, user_id=user_id, is_admin=is_admin)
+    if not (is_admin or is_member(session=session, project=project, user_id=user_id)):
+        raise ProjectRefused(
+            N_("Only the owner and the members of “{name}” celebrate its successes."),
+            name=project.name,
+        )
     line = session.scalar(
         select(RolloutLine).where(
             RolloutLine.team_id == team_id,

@@ -273,3 +273,32 @@ def test_a_daily_checkin_left_unanswered_is_missed_when_the_next_card_comes_what
             )
             == 2
         )
+
+
+def test_a_team_handed_off_without_its_local_owner_is_refused_on_that_field(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_project(bot)
+    card = fire_checkin(bot, monkeypatch, next_weekday(TUESDAY, after=today()))
+    click(bot, card, ProjectAction.post_update)
+    modal = last_view(bot, 2)
+    values = update_values(bot, win_rate="24", france="handed_off")
+    with bot.session() as session:
+        france = session.scalar(select(RolloutLine.id).where(RolloutLine.name == "France"))
+
+    errors = ack_errors(submit(bot, modal, values))
+
+    assert errors == {f"rollout.{france}.owner": "Name the local owner who takes it over."}
+    with bot.session() as session:
+        line = session.get(RolloutLine, france)
+        assert line is not None and (line.status, line.local_owner_id) == ("not_started", None)
+        assert session.scalar(select(Checkin.status)) == "pending"
+        assert session.scalars(select(KpiValue)).all() == []
+
+    values[f"rollout.{france}.owner"] = {
+        f"rollout.{france}.owner": state_value("users_select", "U2")
+    }
+    assert ack_errors(submit(bot, modal, values)) == {}
+    bot.fake.wait_for("chat.update")
+    replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
+    assert "🤝 France: Handed off · local owner <@U2>" in all_text(replaced["blocks"])
