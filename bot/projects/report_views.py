@@ -15,7 +15,13 @@ from bot.projects import state
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Project
-from bot.projects.reports import DigestEntry, FlashEntry, FlashReport, ProjectMoves
+from bot.projects.reports import (
+    DigestEntry,
+    FlashEntry,
+    FlashReport,
+    ProjectFacts,
+    ProjectMoves,
+)
 from bot.projects.texts import (
     HEALTH_EMOJI,
     HEALTHS,
@@ -158,7 +164,7 @@ def kpi_compact(reading: KpiReading) -> str:
     return text
 
 
-def stopped_line(t: Translator, project: Project) -> str:
+def stopped_line(t: Translator, project: ProjectFacts) -> str:
     when = project.status_changed_at.date().isoformat() if project.status_changed_at else "–"
     return t.gettext("*{name}* · {status} since {date}").format(
         name=project.name, status=status_text(t, project), date=when

@@ -26,6 +26,7 @@ from bot.projects import state
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Milestone, Project, ProjectEvent, RolloutLine, StatusReason
+from bot.projects.reports import ProjectFacts
 from bot.scheduling.models import Schedule
 
 Blocks = list[dict[str, Any]]
@@ -198,7 +199,7 @@ def local_day(instant: datetime, tz: str) -> date:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
-def status_text(t: Translator, project: Project) -> str:
+def status_text(t: Translator, project: Project | ProjectFacts) -> str:
     text = t.gettext(STATUSES[project.status])
     if project.status in ("paused", "abandoned") and project.status_reason:
         text += " · " + reason_label(t, project.status_reason)
@@ -233,7 +234,7 @@ def actions(*elements: ButtonElement, block_id: str | None = None) -> dict[str, 
     return ActionsBlock(elements=list(elements), block_id=block_id).to_dict()
 
 
-def project_fraction(project: Project) -> float | None:
+def project_fraction(project: Project | ProjectFacts) -> float | None:
     return None if project.progress_pct is None else project.progress_pct / 100
 
 
