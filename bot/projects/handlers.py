@@ -378,7 +378,7 @@ class Listeners:
     def follow_workspace_changes(
         self, body: dict[str, Any], context: Any, client: WebClient, next: Callable[[], Any]
     ) -> Any:
-        event = body.get("event") or {} if body.get("type") == "event_callback" else {}
+        event = (body.get("event") or {}) if body.get("type") == "event_callback" else {}
         team_id = context.team_id
         if team_id and event.get("type") == "subteam_members_changed" and event.get("subteam_id"):
             self.services.background.submit(
