@@ -7,13 +7,13 @@ A rules module of the projects domain (see service.py for the map). No Slack her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import N_
-from bot.projects.followups import missed_due_at, reminder_due_at
+from bot.projects.followups import checkin_deadlines, close_as_missed
 from bot.projects.kpi_values import KpiReading, reading_of, record_kpi_value
 from bot.projects.models import (
     Checkin,
@@ -35,10 +35,12 @@ from bot.projects.service import (
     ensure_active,
     ensure_may_post_update,
     get_project,
+    is_member,
     record_event,
 )
 from bot.projects.validation import UpdateDraft, parse_number, progress_percent
 from bot.scheduling import service as scheduling
+from bot.scheduling.cadence import next_occurrence
 
 # ---------------------------------------------------------------- the check-in card
 
@@ -49,7 +51,8 @@ def open_checkin(
     """The check-in of one cadence period, created once (a retried send finds the same row).
 
     None when there is nothing to ask: the project is not active any more, or the period was
-    already answered or cancelled. A check-in still pending when the next one opens is missed.
+    already answered or cancelled. A check-in still open when the next one opens is closed as
+    missed (followups.py: one open check-in per project).
     """
     project = session.scalar(
         select(Project).where(Project.team_id == team_id, Project.id == project_id)
@@ -61,6 +64,12 @@ def open_checkin(
     )
     if checkin is None:
         holidays = scheduling.holidays_of(session=session, team_id=team_id)
+        deadlines = checkin_deadlines(
+            due_at=due_at,
+            next_due_at=_next_checkin_after(session, project, due_at, holidays),
+            tz=project.tz,
+            holidays=holidays,
+        )
         checkin = Checkin(
             team_id=team_id,
             project_id=project_id,
@@ -68,23 +77,36 @@ def open_checkin(
             due_at=due_at,
             status=CheckinStatus.pending,
             channel_id=project.channel_id,
-            remind_at=reminder_due_at(due_at=due_at, tz=project.tz, holidays=holidays),
-            miss_at=missed_due_at(due_at=due_at, tz=project.tz, holidays=holidays),
+            remind_at=deadlines.remind_at,
+            miss_at=deadlines.miss_at,
         )
         session.add(checkin)
         session.flush()
-        session.execute(
-            update(Checkin)
-            .where(
+        superseded = session.scalars(
+            select(Checkin).where(
                 Checkin.project_id == project_id,
                 Checkin.status == CheckinStatus.pending,
                 Checkin.id != checkin.id,
             )
-            .values(status=CheckinStatus.missed, missed_at=now)
-        )
+        ).all()
+        close_as_missed(session=session, project=project, checkins=list(superseded), now=now)
     if checkin.status != CheckinStatus.pending:
         return None
     return project, checkin
+
+
+def _next_checkin_after(
+    session: Session, project: Project, due_at: datetime, holidays: frozenset[date]
+) -> datetime | None:
+    schedule = scheduling.find_schedule(
+        session=session,
+        team_id=project.team_id,
+        kind=CHECKIN_KIND,
+        subject=checkin_subject(project.id),
+    )
+    if schedule is None:
+        return None
+    return next_occurrence(scheduling.cadence_of(schedule, holidays), due_at)
 
 
 def record_checkin_card(
@@ -104,6 +126,45 @@ def record_checkin_card(
 
 
 # ---------------------------------------------------------------- the update
+
+# The update modal offers open milestones due up to this far ahead, this many at most.
+UPDATE_MILESTONE_HORIZON = timedelta(days=14)
+UPDATE_MILESTONES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class UpdateForm:
+    project: Project
+    kpis: list[Kpi]
+    lines: list[RolloutLine]
+    milestones: list[Milestone]
+
+
+def update_form(
+    *, session: Session, team_id: str, project_id: int, user_id: str, is_admin: bool, today: date
+) -> UpdateForm:
+    """What the update modal asks about: each KPI, the roll-out table, and the open milestones
+    due within two weeks (ten at most, soonest first) to mark reached. Only the owner, the
+    members and admins update an active project."""
+    project = get_project(session=session, team_id=team_id, project_id=project_id)
+    ensure_may_post_update(session=session, project=project, user_id=user_id, is_admin=is_admin)
+    ensure_active(project)
+    milestones = session.scalars(
+        select(Milestone)
+        .where(
+            Milestone.project_id == project.id,
+            Milestone.reached_at.is_(None),
+            Milestone.due_date <= today + UPDATE_MILESTONE_HORIZON,
+        )
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(UPDATE_MILESTONES_SHOWN)
+    ).all()
+    return UpdateForm(
+        project=project,
+        kpis=kpis_of(session=session, project_id=project.id),
+        lines=rollout_lines_of(session=session, project_id=project.id),
+        milestones=list(milestones),
+    )
 
 
 @dataclass
@@ -137,8 +198,13 @@ def post_update(
     same submission arriving twice (same nonce) is stored once. A line going live for the
     first time is a first success to celebrate; phase "handed off" completes the project.
     """
-    already = session.scalar(select(Checkin).where(Checkin.update_nonce == nonce))
+    # The project row lock first, then the nonce: a second copy of the submission waits for the
+    # first one's commit and then finds its nonce (PostgreSQL), instead of failing on the
+    # unique nonce after its ack.
     project = get_project(session=session, team_id=team_id, project_id=project_id, for_update=True)
+    already = session.scalar(
+        select(Checkin).where(Checkin.project_id == project.id, Checkin.update_nonce == nonce)
+    )
     if already is not None:
         return UpdateResult(project=project, checkin=already, duplicate=True)
     ensure_may_post_update(session=session, project=project, user_id=actor_id, is_admin=is_admin)
@@ -211,13 +277,22 @@ def _checkin_to_answer(
 def _record_kpi_values(
     session: Session, project: Project, draft: UpdateDraft, *, actor_id: str, now: datetime
 ) -> list[KpiReading]:
+    """Each KPI's value at this check-in. A blank field leaves the KPI as it was; the value the
+    modal showed, left as it was, is no new measure (no value recorded, the current one stays
+    exact) but still stands as this check-in's value for "change since the last check-in"."""
     readings = []
     for kpi in kpis_of(session=session, project_id=project.id):
         value = parse_number(draft.kpi_values.get(kpi.id, ""))
         if value is not None:
-            record_kpi_value(
-                session=session, kpi=kpi, value=value, at=now, source="checkin", actor_id=actor_id
-            )
+            if value != kpi.current_value:
+                record_kpi_value(
+                    session=session,
+                    kpi=kpi,
+                    value=value,
+                    at=now,
+                    source="checkin",
+                    actor_id=actor_id,
+                )
             kpi.previous_checkin_value = kpi.checkin_value
             kpi.checkin_value = value
             kpi.checkin_at = now
@@ -336,6 +411,49 @@ def mark_milestone_reached(
     if milestone.reached_at is None:
         _reach_milestones(session, project, [milestone.id], actor_id, now)
     return project, milestone
+
+
+# ---------------------------------------------------------------- first successes
+
+
+@dataclass(frozen=True)
+class Celebration:
+    project: Project
+    line: RolloutLine
+    winners: list[str]  # the owner, then the line's local owner if any
+    source_ref: str  # celebrations post a win once per source_ref
+
+
+def celebration_of(
+    *, session: Session, team_id: str, project_id: int, line_id: int, user_id: str, is_admin: bool
+) -> Celebration:
+    """A team or country that went live is a first success the project's owner, members or an
+    admin may celebrate, once: it must still be in the roll-out table and live (or handed off)."""
+    project = get_project(session=session, team_id=team_id, project_id=project_id)
+    if not (is_admin or is_member(session=session, project=project, user_id=user_id)):
+        raise ProjectRefused(
+            N_("Only the owner and the members of “{name}” celebrate its successes."),
+            name=project.name,
+        )
+    line = session.scalar(
+        select(RolloutLine).where(
+            RolloutLine.team_id == team_id,
+            RolloutLine.project_id == project.id,
+            RolloutLine.id == line_id,
+        )
+    )
+    if line is None:
+        raise ProjectRefused(N_("This team or country is no longer in the roll-out table."))
+    if line.status not in (RolloutStatus.live, RolloutStatus.handed_off) or line.live_at is None:
+        raise ProjectRefused(
+            N_("{line} is not live any more: there is nothing to celebrate yet."), line=line.name
+        )
+    return Celebration(
+        project=project,
+        line=line,
+        winners=list(dict.fromkeys(filter(None, [project.owner_id, line.local_owner_id]))),
+        source_ref=f"project:{project.id}:rollout:{line.id}",
+    )
 
 
 def kpis_of(*, session: Session, project_id: int) -> list[Kpi]:

@@ -1,6 +1,13 @@
 """Rules of follow-ups: when the one reminder of a check-in is due, when a check-in is missed,
 and when milestone reminders are due (N days before, and on the day).
 
+A check-in is open until its update, or until it is missed, whichever comes first. It is
+missed two working days after its reminder, or when the project's next check-in comes if that
+is sooner: a project has one open check-in at a time. Its one reminder goes to the owner by DM
+on the next working day, only if that comes before the next check-in: with a daily cadence the
+next card (which mentions the owner) asks instead, so nothing depends on which job runs first.
+Closing a check-in as missed is always written in the project's history.
+
 A rules module of the projects domain (see service.py for the map). No Slack here.
 """
 
@@ -45,10 +52,60 @@ def missed_due_at(*, due_at: datetime, tz: str, holidays: frozenset[date]) -> da
 
 
 @dataclass(frozen=True)
+class Deadlines:
+    remind_at: datetime | None  # None: no DM, the next check-in comes first
+    miss_at: datetime
+
+
+def checkin_deadlines(
+    *, due_at: datetime, next_due_at: datetime | None, tz: str, holidays: frozenset[date]
+) -> Deadlines:
+    """When a check-in's reminder goes and when it is missed, fixed when it opens: the reminder
+    the next working day unless the next check-in comes at or before it; missed two working
+    days after the reminder, or when the next check-in comes if that is sooner."""
+    remind_at = reminder_due_at(due_at=due_at, tz=tz, holidays=holidays)
+    miss_at = missed_due_at(due_at=due_at, tz=tz, holidays=holidays)
+    if next_due_at is None:
+        return Deadlines(remind_at=remind_at, miss_at=miss_at)
+    return Deadlines(
+        remind_at=remind_at if remind_at < next_due_at else None,
+        miss_at=min(miss_at, next_due_at),
+    )
+
+
+def close_as_missed(
+    *, session: Session, project: Project, checkins: list[Checkin], now: datetime
+) -> None:
+    """Check-ins that got no update are closed as missed, each written in the history (the
+    flash report lists them)."""
+    for checkin in checkins:
+        checkin.status = CheckinStatus.missed
+        checkin.missed_at = now
+        record_event(
+            session=session,
+            project=project,
+            actor_id=None,
+            kind="checkin_missed",
+            now=now,
+            details={"checkin": checkin.id},
+        )
+
+
+@dataclass(frozen=True)
 class Reminder:
     checkin: Checkin
     project: Project
     due_at: datetime
+    now: datetime
+
+    @property
+    def period(self) -> str:
+        """The ledger period: one reminder per project and local day of the project, whichever
+        check-in it is about."""
+        return (
+            f"p{self.project.id}:"
+            + self.now.astimezone(ZoneInfo(self.project.tz)).date().isoformat()
+        )
 
 
 def follow_up_checkins(
@@ -74,18 +131,11 @@ def follow_up_checkins(
     reminders = []
     for checkin, project in session.execute(query):
         if checkin.miss_at is not None and now >= checkin.miss_at:
-            checkin.status = CheckinStatus.missed
-            checkin.missed_at = now
-            record_event(
-                session=session,
-                project=project,
-                actor_id=None,
-                kind="checkin_missed",
-                now=now,
-                details={"checkin": checkin.id},
-            )
+            close_as_missed(session=session, project=project, checkins=[checkin], now=now)
         elif checkin.remind_at is not None:
-            reminders.append(Reminder(checkin=checkin, project=project, due_at=checkin.remind_at))
+            reminders.append(
+                Reminder(checkin=checkin, project=project, due_at=checkin.remind_at, now=now)
+            )
     return reminders
 
 

@@ -8,17 +8,17 @@ the rules modules as ProjectRefused and reach the user through the app's one err
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from bot.celebrations.handlers import open_win_modal
-from bot.celebrations.prefill import WinPrefill
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.i18n import Translator, translator_for
@@ -28,6 +28,7 @@ from bot.projects import (
     create_modal,
     modals,
     reports,
+    service,
     state,
     submissions,
     surfaces,
@@ -35,11 +36,8 @@ from bot.projects import (
     views,
 )
 from bot.projects.ids import ProjectAction
-from bot.projects.models import Milestone, RolloutLine
 from bot.projects.service import (
     ProjectRefused,
-    ensure_active,
-    ensure_may_post_update,
     ensure_may_steer,
     ensure_transition,
     get_project,
@@ -49,11 +47,11 @@ from bot.services import Services
 from bot.workspaces.models import Member
 from bot.workspaces.service import is_admin
 
+logger = logging.getLogger(__name__)
+
 COMMAND = "/revops-project"
 NOT_FOUND = N_("No project matches “{text}”. `/revops-project` lists them all.")
 ADMINS_ONLY = N_("Only workspace admins can do this.")
-# The update modal offers open milestones due up to this far ahead.
-UPDATE_MILESTONE_HORIZON = timedelta(days=14)
 
 
 def register(app: App, services: Services) -> None:
@@ -72,6 +70,11 @@ def register(app: App, services: Services) -> None:
     app.options(ProjectAction.usergroup)(listeners.on_usergroup_options)
     app.action(ProjectAction.flash_settings)(listeners.on_flash_settings)
     app.action(ProjectAction.flash_stop)(listeners.on_flash_stop)
+    # Other domains listen to these events (intake and privacy to `subteam_members_changed`,
+    # workspaces to `user_change`) and Bolt runs only the first listener that matches: a
+    # middleware sees each event, hands the projects' part to a background thread, and lets
+    # the request go on to those listeners.
+    app.middleware(listeners.follow_workspace_changes)
     submissions.register(app, services)
     surfaces.register(services)
 
@@ -109,10 +112,17 @@ class Listeners:
 
     def list_blocks(self, t: Translator, team_id: str, offset: int) -> tuple[str, list[Any]]:
         with self.session() as session:
-            projects, total = reports.list_projects(
+            page = reports.list_projects(
                 session=session, team_id=team_id, offset=offset, limit=texts.LIST_PAGE
             )
-        return views.project_list(t, projects, total=total, offset=offset)
+        return views.project_list(t, page, offset=offset)
+
+    def card_blocks(self, t: Translator, member: Member, card: reports.ProjectCard) -> list[Any]:
+        """A project card for one reader: pause and abandon only if they may steer it."""
+        steer = service.may_steer(
+            project=card.project, user_id=member.user_id, is_admin=is_admin(member)
+        )
+        return views.project_card(t, card, may_steer=steer)
 
     # ------------------------------------------------------------ /revops-project
 
@@ -122,8 +132,25 @@ class Listeners:
         ack()
         text = " ".join((command.get("text") or "").split())
         word, _, rest = text.partition(" ")
-        t = translator_for(self.member(client, context).locale)
-        if word.lower() == "new":
+        member = self.member(client, context)
+        t = translator_for(member.locale)
+        if not text:
+            summary, blocks = self.list_blocks(t, context.team_id, 0)
+            respond(text=summary, blocks=blocks, response_type="ephemeral")
+            return
+        with self.session() as session:
+            # A project's exact name comes first: "New pricing" is a project, not `new pricing`.
+            project = (
+                reports.project_named(session=session, team_id=context.team_id, text=text)
+                if rest or word.lower() != "new"
+                else None
+            )
+            if project is None and word.lower() != "new":
+                project = reports.find_project(session=session, team_id=context.team_id, text=text)
+            card = project and reports.project_card(
+                session=session, team_id=context.team_id, project_id=project.id
+            )
+        if not card and word.lower() == "new":
             self.open_create_modal(
                 client,
                 trigger_id=command["trigger_id"],
@@ -132,19 +159,12 @@ class Listeners:
                 name=rest,
             )
             return
-        if not text:
-            summary, blocks = self.list_blocks(t, context.team_id, 0)
-            respond(text=summary, blocks=blocks, response_type="ephemeral")
-            return
-        with self.session() as session:
-            project = reports.find_project(session=session, team_id=context.team_id, text=text)
-            card = project and reports.project_card(
-                session=session, team_id=context.team_id, project_id=project.id
-            )
         if not card:
             raise UserFacingError(NOT_FOUND, text=text)
         respond(
-            text=card.project.name, blocks=views.project_card(t, card), response_type="ephemeral"
+            text=card.project.name,
+            blocks=self.card_blocks(t, member, card),
+            response_type="ephemeral",
         )
 
     def on_list_page(
@@ -167,7 +187,8 @@ class Listeners:
     ) -> None:
         ack()
         ref = state.load(state.ProjectRef, action.get("value"))
-        t = translator_for(self.member(client, context).locale)
+        member = self.member(client, context)
+        t = translator_for(member.locale)
         with self.session() as session:
             card = reports.project_card(session=session, team_id=context.team_id, project_id=ref.p)
         if card is None:
@@ -180,7 +201,7 @@ class Listeners:
             return
         respond(
             text=card.project.name,
-            blocks=views.project_card(t, card),
+            blocks=self.card_blocks(t, member, card),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -222,9 +243,11 @@ class Listeners:
                 raise
             # A double click: the first click already added the slot.
 
-    def on_usergroup_options(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_usergroup_options(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
         typed = (body.get("value") or "").lower().lstrip("@")
-        groups = client.usergroups_list().get("usergroups") or []
+        groups = self.services.usergroups.groups(client, team_id=context.team_id)
         options = [
             {
                 "text": {
@@ -251,41 +274,29 @@ class Listeners:
         ack()
         ref = state.load(state.CheckinRef, action.get("value"))
         member = self.member(client, context)
-        horizon = datetime.now(UTC).date() + UPDATE_MILESTONE_HORIZON
         with self.session() as session:
-            project = get_project(session=session, team_id=context.team_id, project_id=ref.p)
-            ensure_may_post_update(
-                session=session, project=project, user_id=member.user_id, is_admin=is_admin(member)
+            form = checkins.update_form(
+                session=session,
+                team_id=context.team_id,
+                project_id=ref.p,
+                user_id=member.user_id,
+                is_admin=is_admin(member),
+                today=datetime.now(UTC).date(),
             )
-            ensure_active(project)
-            kpis = checkins.kpis_of(session=session, project_id=project.id)
-            lines: list[RolloutLine] = checkins.rollout_lines_of(
-                session=session, project_id=project.id
-            )
-            milestones = session.scalars(
-                select(Milestone)
-                .where(
-                    Milestone.project_id == project.id,
-                    Milestone.reached_at.is_(None),
-                    Milestone.due_date <= horizon,
-                )
-                .order_by(Milestone.due_date)
-                .limit(10)
-            ).all()
         meta = state.UpdateMeta(
-            p=project.id,
+            p=form.project.id,
             c=ref.c,
             nonce=uuid.uuid4().hex,
-            kpis=[kpi.id for kpi in kpis],
-            lines=[line.id for line in lines],
-            milestones=[milestone.id for milestone in milestones],
+            kpis=[kpi.id for kpi in form.kpis],
+            lines=[line.id for line in form.lines],
+            milestones=[milestone.id for milestone in form.milestones],
         )
         view = modals.update_modal(
             translator_for(member.locale),
-            project=project,
-            kpis=kpis,
-            lines=lines,
-            milestones=list(milestones),
+            project=form.project,
+            kpis=form.kpis,
+            lines=form.lines,
+            milestones=form.milestones,
             meta=meta,
         )
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -321,29 +332,23 @@ class Listeners:
     ) -> None:
         ack()
         ref = state.load(state.CelebrateRef, action.get("value"))
-        t = translator_for(self.member(client, context).locale)
+        member = self.member(client, context)
         with self.session() as session:
-            project = get_project(session=session, team_id=context.team_id, project_id=ref.p)
-            line = session.get(RolloutLine, ref.line)
-        if line is None or line.project_id != project.id:
-            raise ProjectRefused(N_("This team or country is no longer in the roll-out table."))
-        winners = list(dict.fromkeys(filter(None, [project.owner_id, line.local_owner_id])))
-        prefill = WinPrefill(
-            kind="project_first_result",
-            title=t.gettext("{line} is live on {name}").format(line=line.name, name=project.name),
-            winners=winners,
-            message=t.gettext("First result of *{name}* in {line}: {objective}").format(
-                name=project.name, line=line.name, objective=project.objective
-            ),
-            source_ref=f"project:{project.id}:rollout:{line.id}",
-        )
+            celebration = checkins.celebration_of(
+                session=session,
+                team_id=context.team_id,
+                project_id=ref.p,
+                line_id=ref.line,
+                user_id=member.user_id,
+                is_admin=is_admin(member),
+            )
         open_win_modal(
             self.services,
             client,
             team_id=context.team_id,
             user_id=context.user_id,
             trigger_id=body["trigger_id"],
-            prefill=prefill,
+            prefill=views.win_prefill(translator_for(member.locale), celebration),
         )
 
     def on_milestone_reached(
@@ -367,6 +372,52 @@ class Listeners:
         )
         respond(text=text, blocks=views.notice(text), replace_original=True)
         self.refresh_home(client, context)
+
+    # ------------------------------------------------------------ user groups and time zones
+
+    def follow_workspace_changes(
+        self, body: dict[str, Any], context: Any, client: WebClient, next: Callable[[], Any]
+    ) -> Any:
+        event = (body.get("event") or {}) if body.get("type") == "event_callback" else {}
+        team_id = context.team_id
+        if team_id and event.get("type") == "subteam_members_changed" and event.get("subteam_id"):
+            self.services.background.submit(
+                self.follow_group, client, team_id=team_id, usergroup_id=event["subteam_id"]
+            )
+        elif team_id and event.get("type") == "user_change" and (event.get("user") or {}).get("tz"):
+            user = event["user"]
+            self.services.background.submit(
+                self.follow_owner_tz, team_id=team_id, user_id=user["id"], tz=user["tz"]
+            )
+        return next()
+
+    def follow_group(self, client: WebClient, *, team_id: str, usergroup_id: str) -> None:
+        """Someone joined or left a project's user group: they take part, or not, at once."""
+        try:
+            with self.session() as session:
+                if not service.follows_group(
+                    session=session, team_id=team_id, usergroup_id=usergroup_id
+                ):
+                    return
+            self.services.usergroups.forget(team_id=team_id, usergroup_id=usergroup_id)
+            members = self.services.usergroups.members(
+                client, team_id=team_id, usergroup_id=usergroup_id
+            )
+            with self.session() as session:
+                service.sync_group_members(
+                    session=session, team_id=team_id, usergroup_id=usergroup_id, member_ids=members
+                )
+        except Exception:  # a background thread: log it, the next change syncs again
+            logger.exception("members of user group %s not synced to projects", usergroup_id)
+
+    def follow_owner_tz(self, *, team_id: str, user_id: str, tz: str) -> None:
+        try:
+            with self.session() as session:
+                service.follow_owner_tz(
+                    session=session, team_id=team_id, owner_id=user_id, tz=tz, now=datetime.now(UTC)
+                )
+        except Exception:
+            logger.exception("check-ins of projects owned by %s not moved to %s", user_id, tz)
 
     # ------------------------------------------------------------ the flash report (admins)
 

@@ -128,9 +128,7 @@ class CheckinFollowUpKind(JobKind):
             DueItem(
                 team_id=reminder.project.team_id,
                 recipient=reminder.project.owner_id,
-                # The ledger key: one reminder per project and local day.
-                period=f"p{reminder.project.id}:"
-                + ctx.now.astimezone(ZoneInfo(reminder.project.tz)).date().isoformat(),
+                period=reminder.period,
                 subject=f"checkin:{reminder.checkin.id}",
                 due_at=reminder.due_at,
             )

@@ -7,7 +7,7 @@ A rules module of the projects domain (see service.py for the map). No Slack her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,14 +25,32 @@ from bot.projects.service import (
 from bot.projects.validation import name_key
 
 
+@dataclass(frozen=True, slots=True)
+class KpiFacts:
+    """A KPI's figures as a plain row, for reads of thousands of KPIs (the flash report)."""
+
+    project_id: int
+    name: str
+    unit: str
+    baseline: float
+    target: float
+    target_date: date | None
+    direction: str
+    current_value: float | None
+    current_at: datetime | None
+    checkin_value: float | None
+    checkin_at: datetime | None
+    previous_checkin_value: float | None
+
+
 @dataclass(frozen=True)
 class KpiReading:
-    kpi: Kpi
+    kpi: Kpi | KpiFacts
     progress: KpiProgress
     change: KpiChange | None
 
 
-def reading_of(kpi: Kpi) -> KpiReading:
+def reading_of(kpi: Kpi | KpiFacts) -> KpiReading:
     """Where a KPI stands against its target, and its change since the last check-in."""
     previous = value_before(
         current_at=kpi.current_at,

@@ -38,6 +38,7 @@ from bot.projects.texts import (
     Blocks,
     clip,
     context,
+    exact_number,
     number,
     section,
 )
@@ -178,7 +179,8 @@ def update_modal(
         hint = t.gettext("Baseline {baseline}, target {target}.").format(
             baseline=number(kpi.baseline, kpi.unit), target=number(kpi.target, kpi.unit)
         )
-        initial = None if kpi.current_value is None else number(kpi.current_value)
+        # Every digit: a value left as shown must read back as the same number.
+        initial = None if kpi.current_value is None else exact_number(kpi.current_value)
         blocks.append(
             input_block(
                 f"kpi.{kpi.id}",
@@ -295,8 +297,8 @@ def status_modal(t: Translator, *, project: Project, action: StatusAction) -> di
 
 def flash_modal(t: Translator, *, tz: str, weekday: int | None, at: str | None) -> dict[str, Any]:
     """Where and when the weekly flash report goes (a workspace setting, for admins)."""
-    days = [option(t.gettext(label), str(day)) for day, label in enumerate(WEEKDAYS[:5])]
-    initial_day = days[weekday if weekday is not None and weekday < 5 else 0]
+    days = [option(t.gettext(label), str(day)) for day, label in enumerate(WEEKDAYS)]
+    initial_day = days[weekday if weekday is not None and 0 <= weekday < len(days) else 0]
     return modal(
         t,
         callback_id=ProjectView.flash,

@@ -15,7 +15,13 @@ from bot.projects import state
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Project
-from bot.projects.reports import DigestEntry, FlashEntry, FlashReport, ProjectMoves
+from bot.projects.reports import (
+    DigestEntry,
+    FlashEntry,
+    FlashReport,
+    ProjectFacts,
+    ProjectMoves,
+)
 from bot.projects.texts import (
     HEALTH_EMOJI,
     HEALTHS,
@@ -158,7 +164,7 @@ def kpi_compact(reading: KpiReading) -> str:
     return text
 
 
-def stopped_line(t: Translator, project: Project) -> str:
+def stopped_line(t: Translator, project: ProjectFacts) -> str:
     when = project.status_changed_at.date().isoformat() if project.status_changed_at else "–"
     return t.gettext("*{name}* · {status} since {date}").format(
         name=project.name, status=status_text(t, project), date=when
@@ -168,8 +174,11 @@ def stopped_line(t: Translator, project: Project) -> str:
 # ---------------------------------------------------------------- Home
 
 
-def my_projects_section(t: Translator, projects: list[Project], *, total: int) -> Blocks:
-    """The user's ongoing projects with their buttons, within about 20 blocks."""
+def my_projects_section(
+    t: Translator, projects: list[Project], *, total: int, steerable: set[int]
+) -> Blocks:
+    """The user's ongoing projects with their buttons, within about 20 blocks; pause, resume
+    and abandon only on the projects in `steerable` (the viewer owns them, or is an admin)."""
     intro = (
         t.gettext("*My projects*")
         + "\n"
@@ -200,7 +209,9 @@ def my_projects_section(t: Translator, projects: list[Project], *, total: int) -
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=clip(line)), accessory=open_button).to_dict()
         )
-        buttons: list[ButtonElement] = steering_buttons(t, project)
+        buttons: list[ButtonElement] = steering_buttons(
+            t, project, may_steer=project.id in steerable
+        )
         if buttons:
             blocks.append(actions(*buttons))
     if total > HOME_PROJECTS:

@@ -13,7 +13,7 @@ a Slack call. The other rules modules of the domain, by concern:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -217,6 +217,90 @@ def set_members(
         )
 
 
+def follows_group(*, session: Session, team_id: str, usergroup_id: str) -> bool:
+    """Whether some project takes its members from this user group."""
+    return (
+        session.scalar(
+            select(Project.id)
+            .where(Project.team_id == team_id, Project.usergroup_id == usergroup_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def sync_group_members(
+    *, session: Session, team_id: str, usergroup_id: str, member_ids: frozenset[str]
+) -> set[str]:
+    """Members who come through a project's user group follow the group: whoever joins it takes
+    part at once, whoever leaves it no longer does (unless named on the project). Returns the
+    users whose projects changed."""
+    projects = session.scalars(
+        select(Project)
+        .where(Project.team_id == team_id, Project.usergroup_id == usergroup_id)
+        .order_by(Project.id)
+        .with_for_update()  # two changes of one group at once: one after the other
+    ).all()
+    changed: set[str] = set()
+    for project in projects:
+        current = {
+            member.user_id: member
+            for member in session.scalars(
+                select(ProjectMember).where(ProjectMember.project_id == project.id)
+            )
+        }
+        for user_id, member in current.items():
+            if member.via_group and user_id not in member_ids:
+                session.delete(member)
+                changed.add(user_id)
+        for user_id in sorted(member_ids - current.keys() - {project.owner_id}):
+            session.add(
+                ProjectMember(
+                    project_id=project.id, team_id=team_id, user_id=user_id, via_group=True
+                )
+            )
+            changed.add(user_id)
+    session.flush()
+    return changed
+
+
+def follow_owner_tz(
+    *, session: Session, team_id: str, owner_id: str, tz: str, now: datetime
+) -> int:
+    """Check-ins come at the owner's local time: an owner who moves gets them at the same local
+    hour in the new time zone, from the next slot. Returns how many projects moved."""
+    if not valid_tz(tz):
+        return 0
+    projects = session.scalars(
+        select(Project).where(
+            Project.team_id == team_id,
+            Project.owner_id == owner_id,
+            Project.status.in_((ProjectStatus.active, ProjectStatus.paused)),
+            Project.tz != tz,
+        )
+    ).all()
+    holidays = scheduling.holidays_of(session=session, team_id=team_id)
+    for project in projects:
+        project.tz = tz
+        schedule = scheduling.find_schedule(
+            session=session,
+            team_id=team_id,
+            kind=CHECKIN_KIND,
+            subject=checkin_subject(project.id),
+        )
+        if schedule is not None:
+            scheduling.save_schedule(
+                session=session,
+                team_id=team_id,
+                kind=CHECKIN_KIND,
+                subject=schedule.subject,
+                recipient=schedule.recipient,
+                cadence=replace(scheduling.cadence_of(schedule, holidays), tz=tz),
+                now=now,
+            )
+    return len(projects)
+
+
 def add_kpis(*, session: Session, project: Project, kpis: list[KpiDraft]) -> list[Kpi]:
     start = len(session.scalars(select(Kpi.id).where(Kpi.project_id == project.id)).all())
     created = []
@@ -341,9 +425,14 @@ def ensure_may_post_update(
         )
 
 
-def ensure_may_steer(*, project: Project, user_id: str, is_admin: bool) -> None:
+def may_steer(*, project: Project, user_id: str, is_admin: bool) -> bool:
     """Pausing, resuming and abandoning belong to the owner and workspace admins."""
-    if not (is_admin or user_id == project.owner_id):
+    return is_admin or user_id == project.owner_id
+
+
+def ensure_may_steer(*, project: Project, user_id: str, is_admin: bool) -> None:
+    """Refuse a pause, resume or abandon from anyone but the owner or an admin."""
+    if not may_steer(project=project, user_id=user_id, is_admin=is_admin):
         raise ProjectRefused(
             N_("Only the owner of “{name}” or a workspace admin can do this."), name=project.name
         )

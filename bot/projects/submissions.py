@@ -36,7 +36,7 @@ from bot.services import Services
 from bot.slack import channels
 from bot.slack.forms import submitted_values
 from bot.workspaces.models import Workspace
-from bot.workspaces.service import is_admin
+from bot.workspaces.service import find_member, is_admin
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,14 @@ BOT_MUST_JOIN = N_(
 BOT_MUST_BE_INVITED = N_(
     "The bot cannot post in this private channel. In the channel, type /invite @RevOps bot, "
     "then submit again."
+)
+CREATED_BOT_OUTSIDE = N_(
+    "*{name}* is created, but the bot cannot post in {channel} yet: type /invite @RevOps bot "
+    "in that channel, or its check-ins and reminders will not be posted."
+)
+FLASH_BOT_OUTSIDE = N_(
+    "The flash report is set up, but the bot cannot post in {channel} yet: type "
+    "/invite @RevOps bot in that channel before the report is due."
 )
 STATUS_POSTS = {
     "pause": N_("⏸ {user} paused *{name}*: {reason}."),
@@ -68,17 +76,41 @@ def refusal_text(t: Translator, refusal: service.ProjectRefused) -> str:
     return t.gettext(refusal.message).format(**refusal.params)
 
 
-def channel_problem(client: WebClient, channel_id: str, *, may_join: bool) -> Problem | None:
-    """None when the bot can post in the channel (joining a public one if the user agreed)."""
-    access = channels.channel_access(client, channel_id)
-    if access.can_post:
-        return None
-    if access.can_join and may_join:
-        channels.join(client, channel_id)
+def channel_problem(access: channels.ChannelAccess, *, may_join: bool) -> Problem | None:
+    """None when the bot can post in the channel, or may join it (public, and the user agreed)."""
+    if access.can_post or (access.can_join and may_join):
         return None
     if access.can_join:
-        return Problem(BOT_MUST_JOIN, {"channel": access.name or channel_id})
+        return Problem(BOT_MUST_JOIN, {"channel": access.name or access.channel_id})
     return Problem(BOT_MUST_BE_INVITED)
+
+
+def bring_bot_in(
+    client: WebClient,
+    channel_id: str,
+    checked: channels.ChannelAccess | None,
+    *,
+    may_join: bool,
+) -> bool:
+    """After the ack, once what needs the channel is stored: join it if it is public and the
+    user agreed. `checked` is what the check before the ack found (None: Slack did not answer
+    in time, so ask again, retries allowed). False when the bot still cannot post there."""
+    access = checked or channels.channel_access(client, channel_id)
+    if access.can_post:
+        return True
+    if access.can_join and may_join:
+        channels.join(client, channel_id)
+        return True
+    return False
+
+
+def known_translator(session: Session, team_id: str, user_id: str) -> Translator:
+    """The user's language from the member cache, else the workspace's: no Slack call (before
+    an ack; the user opened the modal moments ago, so they are almost always cached)."""
+    member = find_member(session=session, team_id=team_id, user_id=user_id)
+    if member is not None and member.locale:
+        return translator_for(member.locale)
+    return channel_translator(session, team_id)
 
 
 def register(app: App, services: Services) -> None:
@@ -103,14 +135,17 @@ class Submissions:
         meta = state.load(state.CreateMeta, view.get("private_metadata"))
         values = submitted_values(view)
         draft = forms.project_draft(values, meta)
-        member = self.services.directory.member(
-            client, team_id=context.team_id, user_id=context.user_id
-        )
-        t = translator_for(member.locale)
+        may_join = forms.wants_join(values)
+        # Before the ack, one bounded Slack call at most: the channel check that may need an
+        # error on its field. Slack's slowness or a rate limit must not delay the ack; the
+        # check is then made again after it.
         with self.session() as session:
+            t = known_translator(session, context.team_id, context.user_id)
             problems = validate_project(session=session, team_id=context.team_id, draft=draft)
+        access = None
         if not problems:
-            trouble = channel_problem(client, draft.channel_id, may_join=forms.wants_join(values))
+            access = channels.channel_access_now(client, draft.channel_id)
+            trouble = access and channel_problem(access, may_join=may_join)
             problems = {"channel": trouble} if trouble else {}
         if problems:
             ack(response_action="errors", errors=field_errors(t, problems))
@@ -143,14 +178,20 @@ class Submissions:
             )
             channel_t = channel_translator(session, context.team_id)
         assert card is not None
-        intro = channel_t.gettext("New project *{name}*, animated here by {owner}.").format(
-            name=project.name, owner=f"<@{project.owner_id}>"
-        )
-        client.chat_postMessage(
-            channel=project.channel_id,
-            text=intro,
-            blocks=[texts.section(intro), *views.project_card(channel_t, card)][:50],
-        )
+        if bring_bot_in(client, project.channel_id, access, may_join=may_join):
+            intro = channel_t.gettext("New project *{name}*, animated here by {owner}.").format(
+                name=project.name, owner=f"<@{project.owner_id}>"
+            )
+            client.chat_postMessage(
+                channel=project.channel_id,
+                text=intro,
+                blocks=[texts.section(intro), *views.project_card(channel_t, card)][:50],
+            )
+        else:
+            text = t.gettext(CREATED_BOT_OUTSIDE).format(
+                name=project.name, channel=f"<#{project.channel_id}>"
+            )
+            client.chat_postMessage(channel=context.user_id, text=text)
         self.refresh_home(client, context.team_id, context.user_id, project.owner_id)
 
     def on_update(self, ack: Ack, view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -298,8 +339,10 @@ class Submissions:
             action="flash report settings",
         ):
             problems["channel"] = Problem(N_("Only workspace admins can do this."))
-        if not problems:
-            trouble = channel_problem(client, choice.channel_id, may_join=choice.join)
+        access = None
+        if not problems:  # one bounded Slack call before the ack, as for a new project
+            access = channels.channel_access_now(client, choice.channel_id)
+            trouble = access and channel_problem(access, may_join=choice.join)
             problems = {"channel": trouble} if trouble else {}
         if problems:
             ack(response_action="errors", errors=field_errors(t, problems))
@@ -315,4 +358,7 @@ class Submissions:
                 now=datetime.now(UTC),
             )
         ack()
+        if not bring_bot_in(client, choice.channel_id, access, may_join=choice.join):
+            text = t.gettext(FLASH_BOT_OUTSIDE).format(channel=f"<#{choice.channel_id}>")
+            client.chat_postMessage(channel=context.user_id, text=text)
         self.refresh_home(client, context.team_id, context.user_id)

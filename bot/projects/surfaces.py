@@ -9,7 +9,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot.home.handlers import publish_home
-from bot.projects import report_views, reports
+from bot.projects import report_views, reports, service
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
@@ -40,7 +40,13 @@ def home_section(viewer: HomeViewer) -> list[Block]:
         user_id=viewer.user_id,
         limit=report_views.HOME_PROJECTS,
     )
-    return report_views.my_projects_section(viewer.t, projects, total=total)
+    admin = is_admin(viewer.member)
+    steerable = {
+        project.id
+        for project in projects
+        if service.may_steer(project=project, user_id=viewer.user_id, is_admin=admin)
+    }
+    return report_views.my_projects_section(viewer.t, projects, total=total, steerable=steerable)
 
 
 def flash_settings_section(viewer: HomeViewer) -> list[Block]:

@@ -6,6 +6,7 @@ Pure functions: no database, no network.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from bot.projects import state
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Milestone, Project, ProjectEvent, RolloutLine, StatusReason
+from bot.projects.reports import ProjectFacts
 from bot.scheduling.models import Schedule
 
 Blocks = list[dict[str, Any]]
@@ -120,6 +122,15 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
+def exact_number(value: float) -> str:
+    """Every digit of a stored value, as a plain decimal people can edit and the bot reads back
+    to the same number: 0.4567 → "0.4567", 1200.0 → "1200", 1e-05 → "0.00001"."""
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def signed(value: float, unit: str = "") -> str:
     text = number(abs(value), unit)
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
@@ -188,7 +199,7 @@ def local_day(instant: datetime, tz: str) -> date:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
-def status_text(t: Translator, project: Project) -> str:
+def status_text(t: Translator, project: Project | ProjectFacts) -> str:
     text = t.gettext(STATUSES[project.status])
     if project.status in ("paused", "abandoned") and project.status_reason:
         text += " · " + reason_label(t, project.status_reason)
@@ -223,7 +234,7 @@ def actions(*elements: ButtonElement, block_id: str | None = None) -> dict[str, 
     return ActionsBlock(elements=list(elements), block_id=block_id).to_dict()
 
 
-def project_fraction(project: Project) -> float | None:
+def project_fraction(project: Project | ProjectFacts) -> float | None:
     return None if project.progress_pct is None else project.progress_pct / 100
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 
+from bot.celebrations.prefill import WinPrefill
 from bot.i18n import Translator
 from bot.projects import state
+from bot.projects.checkins import Celebration
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Checkin, Milestone, Project, RolloutLine
-from bot.projects.reports import ProjectCard
+from bot.projects.reports import ProjectCard, ProjectPage
 from bot.projects.texts import (
     HEALTH_EMOJI,
     HEALTHS,
@@ -44,8 +46,11 @@ from bot.projects.texts import (
 # ---------------------------------------------------------------- the project card
 
 
-def steering_buttons(t: Translator, project: Project) -> list[ButtonElement]:
-    """Post update / pause or resume / abandon, as the project's state allows."""
+def steering_buttons(
+    t: Translator, project: Project, *, may_steer: bool = True
+) -> list[ButtonElement]:
+    """Post update, then pause or resume and abandon for whoever may steer the project (a
+    message in a channel: everyone, the rules refuse the others), as its state allows."""
     ref = state.ProjectRef(p=project.id)
     buttons = []
     if project.status == "active":
@@ -57,6 +62,9 @@ def steering_buttons(t: Translator, project: Project) -> list[ButtonElement]:
                 "primary",
             )
         )
+    if not may_steer:
+        return buttons
+    if project.status == "active":
         buttons.append(button(t.gettext("Pause"), ProjectAction.pause, ref))
     if project.status == "paused":
         buttons.append(button(t.gettext("Resume"), ProjectAction.resume, ref, "primary"))
@@ -65,7 +73,9 @@ def steering_buttons(t: Translator, project: Project) -> list[ButtonElement]:
     return buttons
 
 
-def project_card(t: Translator, card: ProjectCard, *, with_buttons: bool = True) -> Blocks:
+def project_card(
+    t: Translator, card: ProjectCard, *, with_buttons: bool = True, may_steer: bool = True
+) -> Blocks:
     """A project at a glance: objective, owner, phase, status, KPIs against target, the
     roll-out table, the next milestones, the latest history."""
     project = card.project
@@ -125,19 +135,24 @@ def project_card(t: Translator, card: ProjectCard, *, with_buttons: bool = True)
         )
     if card.history:
         blocks.append(context("\n".join(history_line(t, event) for event in card.history)))
-    if with_buttons and (buttons := steering_buttons(t, project)):
+    if with_buttons and (buttons := steering_buttons(t, project, may_steer=may_steer)):
         blocks.append(actions(*buttons))
     return blocks
 
 
-def project_list(
-    t: Translator, projects: list[Project], *, total: int, offset: int
-) -> tuple[str, Blocks]:
-    """The workspace's ongoing projects, a page at a time, each with an Open button."""
+def project_list(t: Translator, page: ProjectPage, *, offset: int) -> tuple[str, Blocks]:
+    """The workspace's ongoing projects (active, then paused), a page at a time, each with an
+    Open button."""
+    projects, total = page.projects, page.total
     if not projects:
         text = t.gettext("No active project yet. Start one with `/revops-project new NAME`.")
         return text, [section(text)]
-    title = t.gettext("Active projects ({total})").format(total=total)
+    if page.paused:
+        title = t.gettext("Projects: {active} active, {paused} paused").format(
+            active=page.active, paused=page.paused
+        )
+    else:
+        title = t.gettext("Active projects ({total})").format(total=total)
     blocks: Blocks = [header(title)]
     for project in projects:
         line = t.gettext("*{name}* · {phase} · {status} · owner {owner}").format(
@@ -349,6 +364,20 @@ def milestone_reminder(
         )
     )
     return text.replace("*", ""), blocks
+
+
+def win_prefill(t: Translator, celebration: Celebration) -> WinPrefill:
+    """What the win modal starts from for a team or country that went live."""
+    project, line = celebration.project, celebration.line
+    return WinPrefill(
+        kind="project_first_result",
+        title=t.gettext("{line} is live on {name}").format(line=line.name, name=project.name),
+        winners=celebration.winners,
+        message=t.gettext("First result of *{name}* in {line}: {objective}").format(
+            name=project.name, line=line.name, objective=project.objective
+        ),
+        source_ref=celebration.source_ref,
+    )
 
 
 def notice(text: str) -> Blocks:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.client import without_retries
+
 
 @dataclass(frozen=True)
 class ChannelAccess:
@@ -41,6 +43,15 @@ def channel_access(client: WebClient, channel_id: str) -> ChannelAccess:
         is_private=bool(channel.get("is_private")),
         name=channel.get("name", ""),
     )
+
+
+def channel_access_now(client: WebClient, channel_id: str) -> ChannelAccess | None:
+    """`channel_access` from one quick try, or None when Slack did not say in time (rate
+    limited, slow, unreachable): for a check made before an ack, redone after it."""
+    try:
+        return channel_access(without_retries(client), channel_id)
+    except (SlackApiError, OSError):  # socket timeouts and URLError are OSErrors
+        return None
 
 
 def join(client: WebClient, channel_id: str) -> None:

@@ -42,6 +42,27 @@ def build_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+# Calls made before an ack get one quick try: Slack waits 3 seconds for the ack.
+QUICK_TIMEOUT_SECONDS = 1
+
+
+def without_retries(client: WebClient, *, timeout: int = QUICK_TIMEOUT_SECONDS) -> WebClient:
+    """The same client (token, base URL, headers) that neither retries nor waits out a rate
+    limit's Retry-After, with a short timeout: for the few reads made before an ack, which
+    must answer in time or not at all."""
+    quick = WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers or {}),
+        retry_handlers=[],
+    )
+    quick.default_params = dict(client.default_params)  # team_id of an org-wide install
+    return quick
+
+
 class TeamClients:
     """A WebClient per workspace for work that runs outside a Slack request (jobs, webhooks).
 

@@ -8,8 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.projects.ids import ProjectAction, ProjectView
-from tests.harness import BotHarness, HttpResult
+from bot.projects.models import Kpi, RolloutLine
+from bot.workspaces.service import issue_webhook_token
+from tests.harness import BotHarness, HttpResult, http
 from tests.slack.signing import state_value
 
 PROJECT_CHANNEL = "CPROJ"
@@ -172,3 +176,81 @@ def eventually(bot: BotHarness, read: Any, timeout: float = 5.0) -> Any:
         if value or time_module.monotonic() > deadline:
             return value
         time_module.sleep(0.05)
+
+
+CHECKIN = "project-checkin"
+FOLLOW_UP = "project-checkin-reminder"
+FLASH = "project-flash-report"
+
+
+def checkin_cards(bot: BotHarness) -> list[dict[str, Any]]:
+    return [m for m in bot.fake.messages(PROJECT_CHANNEL) if "Check-in time" in m.get("text", "")]
+
+
+def fire_checkin(bot: BotHarness, monkeypatch: Any, day: date) -> dict[str, Any]:
+    """The check-in of `day` at 10:05 the owner's time (`jobs run`); returns its card."""
+    assert run_job(bot, CHECKIN, at_local(day, 10, 5), monkeypatch) == 0
+    return checkin_cards(bot)[-1]
+
+
+def update_values(
+    bot: BotHarness, *, win_rate: str, france: str = "piloting", health: str = "at_risk"
+) -> dict[str, dict[str, Any]]:
+    """An update of the test project: status, 40 %, a blocker, the win rate, France's status."""
+    with bot.session() as session:
+        kpi_id = session.scalar(select(Kpi.id).order_by(Kpi.id))
+        france_id = session.scalar(select(RolloutLine.id).where(RolloutLine.name == "France"))
+    return {
+        "health": {"health": state_value("radio_buttons", health)},
+        "progress": {"progress": text("40")},
+        "done": {"done": text("Pilot team trained on CPQ")},
+        "blockers": {"blockers": text("Legal review of the quote template")},
+        f"kpi.{kpi_id}": {f"kpi.{kpi_id}": text(win_rate)},
+        f"rollout.{france_id}.status": {
+            f"rollout.{france_id}.status": state_value("static_select", france)
+        },
+    }
+
+
+def post_update(
+    bot: BotHarness, card: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = "U1"
+) -> dict[str, Any]:
+    """Click a card's Post update, submit the modal; returns the update as the channel sees it."""
+    opened = len(bot.fake.calls("views.open"))
+    updates = len(bot.fake.calls("chat.update")) + len(bot.fake.calls("chat.postMessage"))
+    assert click(bot, card, ProjectAction.post_update, user=user).status == 200
+    modal = last_view(bot, opened + 1)
+    assert ack_errors(submit(bot, modal, values, user=user)) == {}
+
+    def posted() -> bool:
+        return len(bot.fake.calls("chat.update")) + len(bot.fake.calls("chat.postMessage")) > (
+            updates
+        )
+
+    deadline = time_module.monotonic() + 5
+    while not posted() and time_module.monotonic() < deadline:
+        time_module.sleep(0.02)
+    call = (bot.fake.calls("chat.update") + bot.fake.calls("chat.postMessage"))[-1]
+    ts = (call.response or {}).get("ts")
+    return next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == ts)
+
+
+def webhook_token(bot: BotHarness) -> str:
+    with bot.session() as session:
+        return issue_webhook_token(
+            session=session, team_id="T1", created_by="UADMIN", now=datetime.now(UTC)
+        )
+
+
+def push_kpis(bot: BotHarness, body: Any, *, token: str, key: str) -> HttpResult:
+    """What a dashboard tool sends to POST /webhooks/kpis."""
+    return http(
+        "POST",
+        bot.server.url + "/webhooks/kpis",
+        json.dumps(body).encode(),
+        {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": key,
+        },
+    )

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.projects.ids import ProjectAction
-from bot.projects.models import RolloutLine
+from bot.projects.models import Project, RolloutLine
 from tests.harness import BotHarness
 from tests.projects.helpers import (
     PROJECT_CHANNEL,
@@ -21,6 +21,7 @@ from tests.projects.helpers import (
     next_weekday,
     run_job,
     submit,
+    text,
     today,
 )
 from tests.slack.signing import state_value
@@ -59,7 +60,17 @@ def test_my_projects_on_the_home_tab(bot: BotHarness) -> None:
     )[-1].args["view"]
     assert "CPQ roll-out" in all_text(member_home["blocks"])  # U2 is a member
     assert button(member_home["blocks"], ProjectAction.post_update)
+    # Pausing and abandoning belong to the owner and admins: a member is not offered them.
+    for steer in (ProjectAction.pause, ProjectAction.abandon):
+        with pytest.raises(AssertionError):
+            button(member_home["blocks"], steer)
     assert "CPQ roll-out" not in all_text(admin_home["blocks"])  # not the admin's project
+    bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    owner_home = bot.fake.wait_for(
+        "views.publish", predicate=lambda call: call.args["user_id"] == "U1"
+    )[-1].args["view"]
+    assert button(owner_home["blocks"], ProjectAction.pause)
+    assert button(owner_home["blocks"], ProjectAction.abandon)
 
     # Open from Home shows the card in a modal.
     opened = len(bot.fake.calls("views.open"))
@@ -95,3 +106,32 @@ def test_a_team_going_live_offers_to_celebrate_it(
     win_modal = bot.fake.wait_for("views.open", count=3)[-1].args["view"]
     assert "win" in win_modal["callback_id"]
     assert "Germany is live on CPQ roll-out" in str(win_modal)  # the prefilled title
+
+
+def test_a_project_whose_name_starts_with_new_is_shown_not_created(bot: BotHarness) -> None:
+    create_project(bot, name=text("New pricing"))
+
+    bot.command("/revops-project", "new pricing")
+    (answer,) = bot.fake.wait_for("response_url")
+    assert "Every quote goes through CPQ" in all_text(answer.args["blocks"])
+    assert len(bot.fake.calls("views.open")) == 1  # only the creation of "New pricing"
+
+    bot.command("/revops-project", "new Payroll")  # no such project: the creation modal
+    modal = last_view(bot, 2)
+    name = next(block for block in modal["blocks"] if block["block_id"] == "name")
+    assert name["element"]["initial_value"] == "Payroll"
+
+
+def test_the_list_says_how_many_projects_are_active_and_paused(bot: BotHarness) -> None:
+    create_project(bot)
+    create_project(bot, name=text("Old dashboards"))
+    with bot.session() as session:
+        paused = session.scalar(select(Project).where(Project.name == "Old dashboards"))
+        assert paused is not None
+        paused.status, paused.status_reason = "paused", "reprioritisation"
+
+    bot.command("/revops-project", "")
+    (listing,) = bot.fake.wait_for("response_url")
+    shown = all_text(listing.args["blocks"])
+    assert "Projects: 1 active, 1 paused" in shown and "Active projects" not in shown
+    assert "*Old dashboards* · Pilot with a test team · ⚪ Paused · Re-prioritisation" in shown

@@ -168,3 +168,87 @@ def test_members_can_come_from_a_user_group(bot: BotHarness) -> None:
             select(ProjectMember.user_id, ProjectMember.via_group).order_by(ProjectMember.user_id)
         ).all()
     assert [tuple(row) for row in members] == [("U2", False), ("UADMIN", True)]
+
+
+def test_a_rate_limited_channel_check_does_not_hold_up_the_ack(bot: BotHarness) -> None:
+    view = open_create_modal(bot)
+    # conversations.info answers 429 (Retry-After: 1 s) three times: waiting them out before
+    # the ack would take Slack's 3 seconds.
+    bot.fake.fail_next("conversations.info", error="ratelimited", status=429, times=3)
+
+    result = submit(bot, view, project_values())
+
+    assert ack_errors(result) == {} and result.elapsed < 2.0
+    bot.fake.wait_for(
+        "chat.postMessage",
+        timeout=15,
+        predicate=lambda call: call.ok and call.args["channel"] == PROJECT_CHANNEL,
+    )
+    assert "New project *CPQ roll-out*" in bot.fake.messages(PROJECT_CHANNEL)[-1]["text"]
+    assert [call.error for call in bot.fake.calls("conversations.info")] == [
+        "ratelimited",
+        "ratelimited",
+        "ratelimited",
+        None,
+    ]
+    assert bot.fake.calls("conversations.join") == []
+    with bot.session() as session:
+        assert session.scalars(select(Project.name)).all() == ["CPQ roll-out"]
+
+
+def test_the_bot_joins_a_public_channel_after_the_ack_once_the_project_is_stored(
+    bot: BotHarness,
+) -> None:
+    view = open_create_modal(bot)
+    bot.fake.fail_next("conversations.info", error="ratelimited", status=429)
+    agreed = project_values(
+        channel=state_value("conversations_select", "COUT"),
+        join=state_value("checkboxes", ["join"]),
+    )
+
+    result = submit(bot, view, agreed)
+
+    assert ack_errors(result) == {}
+    (join,) = bot.fake.wait_for("conversations.join", timeout=10)
+    with bot.session() as session:
+        project = session.scalar(select(Project))
+        assert project is not None and project.channel_id == "COUT"
+        assert project.created_at.timestamp() <= join.at
+    bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.args["channel"] == "COUT")
+
+
+def test_a_channel_found_closed_after_the_ack_keeps_the_project_and_says_how_to_invite_the_bot(
+    bot: BotHarness,
+) -> None:
+    view = open_create_modal(bot)
+    bot.fake.fail_next("conversations.info", error="ratelimited", status=429)
+
+    result = submit(bot, view, project_values(channel=state_value("conversations_select", "CPRIV")))
+
+    assert ack_errors(result) == {}  # Slack did not say in time: the form could not tell
+    bot.fake.wait_for("chat.postMessage", timeout=10, predicate=lambda c: c.args["channel"] == "U1")
+    (notice,) = bot.fake.dms_to("U1")
+    assert "*CPQ roll-out* is created" in notice["text"] and "/invite @RevOps bot" in notice["text"]
+    assert bot.fake.calls("conversations.join") == []
+    with bot.session() as session:
+        assert session.scalar(select(Project.channel_id)) == "CPRIV"
+
+
+def test_the_user_group_picker_asks_slack_once_a_minute_and_answers_when_it_is_rate_limited(
+    bot: BotHarness,
+) -> None:
+    bot.fake.add_usergroup(usergroup_id="S1", handle="sales-fr", users=["U2"])
+    bot.fake.add_usergroup(usergroup_id="S2", handle="support", users=["U1"])
+    view = open_create_modal(bot)
+    bot.fake.fail_next("usergroups.list", error="ratelimited", status=429)
+
+    # The first keystroke finds Slack rate limited: an empty list at once, no wait.
+    first = bot.post_slack(signing.block_suggestion(ProjectAction.usergroup, "s", view=view))
+    assert first.status == 200 and first.json["options"] == [] and first.elapsed < 1.0
+    answers = [
+        bot.post_slack(signing.block_suggestion(ProjectAction.usergroup, typed, view=view))
+        for typed in ("s", "su", "sup")
+    ]
+
+    assert [len(answer.json["options"]) for answer in answers] == [2, 1, 1]
+    assert [call.error for call in bot.fake.calls("usergroups.list")] == ["ratelimited", None]

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.projects import service
 from bot.projects.ids import ProjectAction, ProjectView
-from bot.projects.models import Project
+from bot.projects.models import Checkin, Project
 from bot.projects.reports import save_flash_report
-from bot.projects.validation import KpiDraft, ProjectDraft
+from bot.projects.validation import KpiDraft, ProjectDraft, StatusAction
 from bot.scheduling.models import Delivery, Schedule
 from tests.harness import BotHarness
 from tests.projects.helpers import (
+    FOLLOW_UP,
     TUESDAY,
     ack_errors,
     all_text,
@@ -23,12 +24,17 @@ from tests.projects.helpers import (
     button,
     create_project,
     eventually,
+    fire_checkin,
     last_view,
     next_weekday,
+    post_update,
+    push_kpis,
     run_job,
     submit,
     text,
     today,
+    update_values,
+    webhook_token,
 )
 from tests.slack.signing import state_value
 
@@ -49,6 +55,8 @@ def set_up_report(bot: BotHarness) -> None:
     bot.action(setup["action_id"], setup["value"], view=home, user_id="UADMIN")
     modal = last_view(bot, opened + 1)
     assert modal["callback_id"] == ProjectView.flash
+    days = next(block for block in modal["blocks"] if block["block_id"] == "weekday")
+    assert [o["text"]["text"] for o in days["element"]["options"]][5:] == ["Saturday", "Sunday"]
     values = {
         "channel": {"channel": state_value("conversations_select", "CREPORT")},
         "weekday": {"weekday": state_value("static_select", str(MONDAY))},
@@ -170,3 +178,77 @@ def test_a_long_report_is_split_and_threaded_within_block_kit_limits(
     assert all(post.get("thread_ts") == first["ts"] for post in rest)
     assert all(len(post["blocks"]) <= 50 for post in posts)
     assert sum(all_text(p["blocks"]).count("*Project ") for p in posts) == 160
+
+
+def _report_on_monday(bot: BotHarness, monkeypatch: pytest.MonkeyPatch, tuesday) -> str:  # type: ignore[no-untyped-def]
+    with bot.session() as session:
+        save_flash_report(
+            session=session,
+            team_id="T1",
+            channel_id="CREPORT",
+            weekday=MONDAY,
+            at="09:00",
+            tz="Europe/Paris",
+            now=datetime.now(UTC),
+        )
+    monday = at_local(tuesday + timedelta(days=6), 9, 5, tz="Europe/Paris")
+    assert run_job(bot, KIND, monday, monkeypatch) == 0
+    (report,) = bot.fake.messages("CREPORT")
+    return all_text(report["blocks"])
+
+
+def test_a_checkin_answered_late_from_its_old_card_is_not_reported_missed(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_project(bot)
+    tuesday = next_weekday(TUESDAY, after=today())
+    card = fire_checkin(bot, monkeypatch, tuesday)
+    run_job(bot, FOLLOW_UP, at_local(tuesday + timedelta(days=3), 10, 5), monkeypatch)
+    with bot.session() as session:
+        assert session.scalar(select(Checkin.status)) == "missed"
+
+    post_update(bot, card, update_values(bot, win_rate="24"))  # on Saturday, from Tuesday's card
+
+    shown = _report_on_monday(bot, monkeypatch, tuesday)
+    assert "0 missed check-ins" in shown
+    assert "Missed check-in" not in shown
+    with bot.session() as session:
+        assert session.scalar(select(Checkin.status)) == "posted"
+
+
+def test_the_report_shows_kpis_against_target_blockers_risks_and_paused_projects_with_reasons(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_project(bot)
+    tuesday = next_weekday(TUESDAY, after=today())
+    card = fire_checkin(bot, monkeypatch, tuesday)
+    post_update(bot, card, update_values(bot, win_rate="24", health="at_risk"))
+    with bot.session() as session:
+        paused = _add_project(session, "Old dashboards")
+        service.change_status(
+            session=session,
+            team_id="T1",
+            project_id=paused.id,
+            action=StatusAction.pause,
+            actor_id="U1",
+            is_admin=False,
+            reason="reprioritisation",
+            note="Budget freeze",
+            now=datetime.now(UTC),
+        )
+    # A dashboard tool pushes a newer win rate after the check-in: the next card and report
+    # show it, with its move since the check-in.
+    body = {"values": [{"project": "CPQ roll-out", "kpi": "Win rate", "value": 26.5}]}
+    assert push_kpis(bot, body, token=webhook_token(bot), key="wr-1").status == 200
+    bot.command("/revops-project", "CPQ roll-out")
+    (answer,) = bot.fake.wait_for("response_url")
+    card_text = all_text(answer.args["blocks"])
+    assert "*Win rate*: 26.5% (baseline 20%, target 30%)" in card_text
+    assert "▲ +2.5% since the last check-in (better)" in card_text
+
+    shown = _report_on_monday(bot, monkeypatch, tuesday)
+    assert "1 active · 0 off track · 1 at risk" in shown and "1 paused" in shown
+    assert "🟠 *CPQ roll-out* · At risk · Pilot with a test team" in shown
+    assert "• Win rate 26.5% → 30% `▓▓▓░░ 65%` ▲ +2.5" in shown
+    assert "⚠️ Blockers: Legal review of the quote template" in shown
+    assert "*Old dashboards* · Paused · Re-prioritisation (Budget freeze) since" in shown

@@ -8,9 +8,8 @@ import pytest
 
 from bot.i18n import translator_for
 from bot.projects.followups import missed_due_at, reminder_due_at
-from bot.projects.models import Project
 from bot.projects.report_views import flash_report
-from bot.projects.reports import FlashEntry, FlashReport
+from bot.projects.reports import FlashEntry, FlashReport, ProjectFacts
 from bot.projects.service import (
     KpiChange,
     change_since_last_checkin,
@@ -167,13 +166,17 @@ def test_text_bars_and_numbers() -> None:
 
 def test_the_flash_report_is_split_into_messages_of_at_most_50_blocks() -> None:
     projects = [
-        Project(
+        ProjectFacts(
             id=n,
             name=f"P{n}",
-            objective="",
+            name_key=f"p{n}",
             owner_id="U1",
+            tz="UTC",
             phase="rollout",
             status="active",
+            status_reason=None,
+            status_note=None,
+            status_changed_at=None,
             health="on_track",
             progress_pct=50,
             blockers=None,

@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from bot.projects.ids import ProjectAction, ProjectView
-from bot.projects.models import Project, ProjectEvent
+from bot.projects.models import Checkin, Project, ProjectEvent
 from bot.scheduling.models import Schedule
 from tests.harness import BotHarness
 from tests.projects.helpers import (
     PROJECT_CHANNEL,
     TUESDAY,
     ack_errors,
+    all_text,
     at_local,
+    button,
     click,
     create_project,
+    eventually,
+    fire_checkin,
     last_view,
     next_weekday,
     run_job,
@@ -141,3 +146,86 @@ def test_only_the_owner_or_an_admin_steers_a_project(bot: BotHarness) -> None:
     assert project(bot).status == "active"
     _, errors = steer(bot, card, ProjectAction.pause, reason("not_mature"), user="UADMIN")
     assert errors == {} and project(bot).status == "paused"
+
+
+def test_resuming_after_a_slot_passed_sends_no_backlog_and_the_next_slot_comes(
+    bot: BotHarness,
+) -> None:
+    card = create_project(bot)
+    tuesday = next_weekday(TUESDAY, after=today())
+    _, errors = steer(bot, card, ProjectAction.pause, reason("reprioritisation"))
+    assert errors == {}
+    runner = bot.runtime.runner
+    # The clock ticks (not an operator's forced run) through Tuesday's slot while paused.
+    runner.tick("project-checkin", now=at_local(tuesday, 10, 1))
+    assert cards(bot) == []
+
+    # Resumed at noon, two hours after the slot (the listeners read the real clock).
+    with time_machine.travel(at_local(tuesday, 12), tick=True):
+        paused_notice = bot.fake.messages(PROJECT_CHANNEL)[-1]
+        _, errors = steer(bot, paused_notice, ProjectAction.resume, reason("other", "Back"))
+        assert errors == {}
+    runner.tick("project-checkin", now=at_local(tuesday, 12, 1))
+    runner.tick("project-checkin", now=at_local(tuesday, 18))
+    assert cards(bot) == []  # the passed slot is not sent late
+    assert schedule(bot).next_run_at == at_local(tuesday + timedelta(days=7), 10)
+
+    runner.tick("project-checkin", now=at_local(tuesday + timedelta(days=7), 10, 1))
+    (next_card,) = cards(bot)
+    assert "Check-in time for CPQ roll-out" in next_card["text"]
+
+
+def test_pausing_after_the_card_went_out_sends_no_reminder(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    announcement = create_project(bot)
+    tuesday = next_weekday(TUESDAY, after=today())
+    fire_checkin(bot, monkeypatch, tuesday)
+    _, errors = steer(bot, announcement, ProjectAction.pause, reason("not_mature"))
+    assert errors == {}
+
+    for day in (1, 3):
+        later = at_local(tuesday + timedelta(days=day), 10, 5)
+        assert run_job(bot, "project-checkin-reminder", later, monkeypatch) == 0
+    assert bot.fake.dms_to("U1") == []
+    with bot.session() as session:
+        assert session.scalar(select(Checkin.status)) == "cancelled"
+        assert (
+            session.scalar(select(ProjectEvent.id).where(ProjectEvent.kind == "checkin_missed"))
+            is None
+        )
+
+
+def test_pause_and_resume_from_the_home_tab(bot: BotHarness) -> None:
+    create_project(bot)
+
+    def home() -> dict:
+        published = len(bot.fake.calls("views.publish"))
+        bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+        return bot.fake.wait_for("views.publish", count=published + 1)[-1].args["view"]
+
+    view = home()
+    pause = button(view["blocks"], ProjectAction.pause)
+    opened = len(bot.fake.calls("views.open"))
+    bot.action(pause["action_id"], pause["value"], view=view, user_id="U1")
+    modal = last_view(bot, opened + 1)
+    assert modal["title"]["text"] == "Pause the project"
+    assert ack_errors(submit(bot, modal, reason("failure", "Reps did not adopt it"))) == {}
+
+    def shows_paused(call) -> bool:  # type: ignore[no-untyped-def]
+        return "Paused · Failure (Reps did not adopt it)" in all_text(call.args["view"]["blocks"])
+
+    # The owner's Home is refreshed at once with the project paused and its reason.
+    refreshed = bot.fake.wait_for("views.publish", predicate=shows_paused)[-1].args["view"]
+    assert project(bot).status == "paused"
+
+    resume = button(refreshed["blocks"], ProjectAction.resume)
+    bot.action(resume["action_id"], resume["value"], view=refreshed, user_id="U1")
+    modal = last_view(bot, opened + 2)
+    assert ack_errors(submit(bot, modal, reason("reprioritisation"))) == {}
+    assert eventually(bot, lambda session: session.scalar(select(Project.status)) == "active")
+    with bot.session() as session:
+        kinds = session.scalars(
+            select(ProjectEvent.kind).where(ProjectEvent.actor_id == "U1").order_by(ProjectEvent.id)
+        ).all()
+    assert kinds == ["created", "paused", "resumed"]
