@@ -114,38 +114,39 @@ def sent_at(body: dict[str, Any], request: BoltRequest) -> datetime | None:
 
 
 def _back_when_slack_writes(services: Services, installed: InstalledTeams) -> Callable[..., Any]:
+    """A global middleware: the look-up runs off the ack path (on SQLite every transaction
+    waits for the write lock), at most once per team every INSTALLED_MEMORY_SECONDS."""
+
     def middleware(body: dict[str, Any], context: Any, request: BoltRequest, next: Any) -> Any:
         team_id = context.team_id
         if team_id and not installed.recently_seen(team_id):
-            _check_installed(services, installed, team_id, body, request)
+            seen_at = sent_at(body, request)
+            if seen_at is not None:
+                installed.saw(team_id)  # one look-up at a time; forgotten if still uninstalled
+                services.background.submit(_check_installed, services, installed, team_id, seen_at)
         return next()
 
     return middleware
 
 
 def _check_installed(
-    services: Services,
-    installed: InstalledTeams,
-    team_id: str,
-    body: dict[str, Any],
-    request: BoltRequest,
+    services: Services, installed: InstalledTeams, team_id: str, seen_at: datetime
 ) -> None:
-    with session_scope(services.session_factory) as session:
-        since = lifecycle.uninstalled_since(session=session, team_id=team_id)
-    if since is None:
-        installed.saw(team_id)
+    try:
+        with session_scope(services.session_factory) as session:
+            back = lifecycle.installed_again(
+                session=session,
+                team_id=team_id,
+                seen_at=seen_at,
+                now=datetime.now(UTC),
+                evidence="a Slack request after the uninstall",
+            )
+            still_gone = lifecycle.uninstalled_since(session=session, team_id=team_id)
+    except Exception:
+        installed.forget(team_id)
+        logger.exception("could not check whether %s is installed", team_id)
         return
-    seen_at = sent_at(body, request)
-    if seen_at is None or seen_at <= since:
-        return  # late news from before the uninstall: still uninstalled
-    with session_scope(services.session_factory) as session:
-        back = lifecycle.installed_again(
-            session=session,
-            team_id=team_id,
-            seen_at=seen_at,
-            now=datetime.now(UTC),
-            evidence="a Slack request after the uninstall",
-        )
+    if still_gone is not None:
+        installed.forget(team_id)  # late news from before the uninstall: ask again next time
     if back:
-        installed.saw(team_id)
         logger.warning("workspace back: sends resume", extra={"team": team_id})

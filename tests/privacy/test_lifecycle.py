@@ -73,11 +73,15 @@ class NoScheduler:
         pass
 
 
-def restart_clock(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run `revops-bot clock` as an operator does after reinstalling (same token, same env)."""
+def restart(bot: BotHarness, command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run `revops-bot serve|clock` as an operator does after reinstalling (same token, same
+    environment), up to the point where it would start serving or ticking."""
+    from bot.server import GunicornServer
+
     monkeypatch.setattr(Runtime, "scheduler", lambda self, *, blocking: NoScheduler())
     monkeypatch.setattr(signal, "signal", lambda *args: None)
-    assert bot.cli("clock", monkeypatch=monkeypatch) == 0
+    monkeypatch.setattr(GunicornServer, "run", lambda self: None)
+    assert bot.cli(command, monkeypatch=monkeypatch) == 0
 
 
 def test_uninstall_stops_every_send_at_once(bot: BotHarness) -> None:
@@ -99,8 +103,9 @@ def test_uninstall_stops_every_send_at_once(bot: BotHarness) -> None:
     assert paused == []  # nobody's own choice is overwritten: the workspace is what stops
 
 
+@pytest.mark.parametrize("command", ["clock", "serve"])
 def test_token_mode_a_restart_with_a_working_token_brings_the_workspace_back(
-    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+    bot: BotHarness, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     give_everyone_news(bot)
     runner = bot.runtime.runner
@@ -109,7 +114,7 @@ def test_token_mode_a_restart_with_a_working_token_brings_the_workspace_back(
     assert runner.tick("weekly-digest", now=MONDAY_NOON).sent == 0
 
     # The operator reinstalls the app in Slack and restarts: auth.test answers for T1.
-    restart_clock(bot, monkeypatch)
+    restart(bot, command, monkeypatch)
     assert uninstalled_at(bot) is None
     assert audit_actions(bot)[-2:] == ["uninstalled", "reinstalled"]
 
