@@ -18,6 +18,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.celebrations import handlers as celebrations_handlers
@@ -126,14 +127,19 @@ def confirm_token_installation(runtime: Runtime) -> bool:
     if team_id is None:
         return False
     now = datetime.now(UTC)
-    with session_scope(runtime.services.session_factory) as session:
-        back = lifecycle.installed_again(
-            session=session,
-            team_id=team_id,
-            seen_at=now,
-            now=now,
-            evidence="the bot token works at start-up",
-        )
+    try:
+        with session_scope(runtime.services.session_factory) as session:
+            back = lifecycle.installed_again(
+                session=session,
+                team_id=team_id,
+                seen_at=now,
+                now=now,
+                evidence="the bot token works at start-up",
+            )
+    except SQLAlchemyError as error:
+        # `serve` may start before `db upgrade` (readyz says so): nothing to bring back yet.
+        logger.warning("could not check the workspace at start-up: %s", error.__class__.__name__)
+        return False
     if back:
         logger.warning("workspace back: sends resume", extra={"team": team_id})
     return back
