@@ -163,13 +163,14 @@ def _everywhere(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     assert answer.status in (200, 202), answer.text
     (post,) = wait_until(lambda: [m for m in bot.fake.messages("CWINS") if "Initech" in str(m)])
     bot.event(reaction("reaction_added", ERIN, "CWINS", post["ts"]))
+    assert eventually(lambda: "win_reactions.user_id (1)" in rows_mentioning(bot, ERIN))
 
     report = bot.runtime.runner.tick(
         "weekly-digest", now=datetime.now(UTC) + timedelta(days=1), team_id="T1", forced=True
     )
     assert report.sent >= 1 and bot.fake.dms_to(ERIN)
     bot.action("digest_unsubscribe", user_id=ERIN, view=HOME)
-    eventually(lambda: "digest_opt_outs.user_id (1)" in rows_mentioning(bot, ERIN))
+    assert eventually(lambda: "digest_opt_outs.user_id (1)" in rows_mentioning(bot, ERIN))
 
 
 EVERYWHERE = (
