@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import signal
@@ -111,10 +112,28 @@ def _parser() -> argparse.ArgumentParser:
     for command in (export, erase):
         command.add_argument("--team", metavar="T", required=True, help="Slack team id")
         command.add_argument("--user", metavar="U", required=True, help="Slack user id")
+        command.add_argument(
+            "--by",
+            metavar="NAME",
+            default=_os_user(),
+            help="who asks, for the audit trail (default: the OS user, %(default)s)",
+        )
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     export.set_defaults(run=_privacy_export)
     erase.set_defaults(run=_privacy_erase)
     return parser
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "unknown"
+
+
+def _cli_actor(by: str) -> str:
+    """The audit trail's actor for an operator at the command line."""
+    return f"cli:{by}"[:64]
 
 
 def _instant(value: str) -> datetime:
@@ -163,6 +182,12 @@ def _runtime(settings: Settings, engine: Engine) -> Runtime:
         ) from None
 
 
+def _confirm_installed(runtime: Runtime) -> None:
+    from bot.runtime import confirm_token_installation
+
+    confirm_token_installation(runtime)
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -173,6 +198,7 @@ def _serve(args: argparse.Namespace) -> int:
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
+    _confirm_installed(runtime)
     logger.info(
         "serving",
         extra={
@@ -190,6 +216,7 @@ def _clock(args: argparse.Namespace) -> int:
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
+    _confirm_installed(runtime)
     scheduler = runtime.scheduler(blocking=True)
 
     def stop(signum: int, _frame: object) -> NoReturn:
@@ -256,10 +283,10 @@ def _privacy_export(args: argparse.Namespace) -> int:
             session=session,
             team_id=args.team,
             action="export",
-            actor="cli",
+            actor=_cli_actor(args.by),
             subject=args.user,
             now=now,
-            details={"rows": sum(len(rows) for rows in document["tables"].values())},
+            details={"rows": privacy.export_row_count(document)},
         )
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if args.out:
@@ -272,17 +299,20 @@ def _privacy_export(args: argparse.Namespace) -> int:
 def _privacy_erase(args: argparse.Namespace) -> int:
     from bot.db import session_factory, session_scope
     from bot.privacy import service as privacy
+    from bot.privacy.pseudonyms import NO_SECRET_KEY_WARNING, key_of
 
     settings = load_settings(DatabaseSettings)
     configure_logging(settings.log_format)
     engine = _engine(settings)
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    secret = key_of(settings.secret_key)
+    if secret is None:
+        print(f"revops-bot: warning: {NO_SECRET_KEY_WARNING}", file=sys.stderr)
     with session_scope(session_factory(engine)) as session:
         counts = privacy.erase_user(
             session=session,
             team_id=args.team,
             user_id=args.user,
-            actor="cli",
+            actor=_cli_actor(args.by),
             now=datetime.now(UTC),
             secret=secret,
         )

@@ -15,8 +15,10 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 from slack_bolt import App
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.celebrations import handlers as celebrations_handlers
@@ -110,6 +112,37 @@ def workspace_installed(services: Services, team_id: str, name: str) -> None:
     with session_scope(services.session_factory) as session:
         ensure_workspace(session=session, team_id=team_id, name=name)
         lifecycle.mark_reinstalled(session=session, team_id=team_id, now=datetime.now(UTC))
+
+
+def confirm_token_installation(runtime: Runtime) -> bool:
+    """Token and Socket Mode, at start-up of `serve` and `clock`: the bot token works (Bolt
+    checked it with auth.test), so its workspace has the app installed. A workspace marked
+    uninstalled gets its sends back (a reinstall has no OAuth callback in these modes).
+    Returns whether it did."""
+    try:
+        team_id = runtime.services.clients.token_team_id()
+    except SlackClientError as error:
+        logger.warning("auth.test failed at start-up: %s", error)
+        return False
+    if team_id is None:
+        return False
+    now = datetime.now(UTC)
+    try:
+        with session_scope(runtime.services.session_factory) as session:
+            back = lifecycle.installed_again(
+                session=session,
+                team_id=team_id,
+                seen_at=now,
+                now=now,
+                evidence="the bot token works at start-up",
+            )
+    except SQLAlchemyError as error:
+        # `serve` may start before `db upgrade` (readyz says so): nothing to bring back yet.
+        logger.warning("could not check the workspace at start-up: %s", error.__class__.__name__)
+        return False
+    if back:
+        logger.warning("workspace back: sends resume", extra={"team": team_id})
+    return back
 
 
 def _installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:

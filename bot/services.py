@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import Translator, translator_for
+from bot.privacy.pseudonyms import key_of
 from bot.sections import Sections
 from bot.settings import Settings
 from bot.slack.ack_gate import AckGate
@@ -36,7 +37,9 @@ class Services:
     )
 
     def __post_init__(self) -> None:
-        self.directory = UserDirectory(self.session_factory)
+        self.directory = UserDirectory(
+            self.session_factory, secret=key_of(self.settings.secret_key)
+        )
 
     def translator(self, client: WebClient, *, team_id: str, user_id: str) -> Translator:
         """The user's language, from their Slack locale (cached in the member directory)."""

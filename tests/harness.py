@@ -176,8 +176,11 @@ class BotHarness:
         team: str = "T1",
         retry_num: int | None = None,
         event_id: str | None = None,
+        event_time: int | None = None,
     ) -> HttpResult:
-        built = signing.event_callback(event, team_id=team, event_id=event_id)
+        built = signing.event_callback(
+            event, team_id=team, event_id=event_id, event_time=event_time
+        )
         return self.post_slack(built, retry_num=retry_num)
 
     # ------------------------------------------------------------ the bot's side

@@ -26,7 +26,7 @@ from bot.i18n import Translator, translator_for
 from bot.scheduling.kinds import JobContext, JobKind
 from bot.scheduling.models import Delivery
 from bot.scheduling.runner import Runner
-from bot.scheduling.service import DueItem
+from bot.scheduling.service import DueItem, dm_refusal
 from bot.services import Services
 from bot.slack.channels import channel_access, join
 from bot.slack.sender import OutgoingMessage, Pacer, PostedMessage, Sender
@@ -217,6 +217,13 @@ class WinPoster:
                 self.services.directory.sync(client, team_id=team_id)
                 with session_scope(self.services.session_factory) as session:
                     admins = service.admin_ids(session=session, team_id=team_id)
+            with session_scope(self.services.session_factory) as session:
+                # An erased settings author is a pseudonym now: nobody to write to.
+                admins = [
+                    admin
+                    for admin in admins
+                    if dm_refusal(session=session, team_id=team_id, user_id=admin) is None
+                ]
             if not admins:
                 logger.warning("no admin to tell in %s", team_id)
                 return

@@ -46,13 +46,16 @@ class WeeklyDigest(ScheduledKind):
 
     @staticmethod
     def _teams(services: Services, team_id: str | None) -> list[str]:
-        if team_id is not None:
-            return [team_id]
-        token_team = services.clients.token_team_id()
+        """Workspaces whose members to sync: not those that uninstalled the app (their token
+        is dead, and their data only waits for the grace period to end)."""
+        token_team = services.clients.token_team_id() if team_id is None else team_id
         with session_scope(services.session_factory) as session:
             if token_team is not None:
                 ensure_workspace(session=session, team_id=token_team)
-            return list(session.scalars(select(Workspace.team_id)))
+            query = select(Workspace.team_id).where(Workspace.uninstalled_at.is_(None))
+            if team_id is not None:
+                query = query.where(Workspace.team_id == team_id)
+            return list(session.scalars(query))
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         teams = [team_id] if team_id else list(ctx.session.scalars(select(Workspace.team_id)))

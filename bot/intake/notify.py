@@ -22,6 +22,7 @@ from bot.i18n import Translator, translator_for
 from bot.intake import configuration, queue, service, views_card
 from bot.intake.models import IntakeRequest
 from bot.intake.queue import EtaNews
+from bot.scheduling.service import dm_refusal
 from bot.services import Services
 from bot.workspaces.models import Workspace
 from bot.workspaces.service import is_admin
@@ -155,7 +156,13 @@ def in_thread(
 
 
 def dm(services: Services, client: WebClient, *, team_id: str, user_id: str, build: Build) -> None:
-    """A direct message in the recipient's language (a user id as channel is their DM)."""
+    """A direct message in the recipient's language (a user id as channel is their DM), unless
+    the bot may not write to them (erased, or gone from the workspace)."""
+    with session_scope(services.session_factory) as session:
+        refusal = dm_refusal(session=session, team_id=team_id, user_id=user_id)
+    if refusal is not None:
+        logger.info("intake: no DM to %s: %s", user_id, refusal)
+        return
     t = services.translator(client, team_id=team_id, user_id=user_id)
     text, blocks = build(t)
     quietly(

@@ -11,8 +11,17 @@ How each kind of personal column is erased (see service.erase_user):
   row's `owner` column is the user.
 - EMAIL / NAME: the user's e-mail or display name → cleared when the row's `owner` is the user.
 - SECRET: a token of the user (OAuth user token) → cleared when `owner` is the user.
-Free text and JSON columns listed in MENTIONS may contain `<@U…>` mentions: those are replaced
-by the pseudonym wherever they appear.
+Free text and JSON columns listed in MENTIONS may name anyone: a mention or bare id (`<@U…>`,
+matched on id boundaries, so U1 is not U10) becomes the pseudonym and one of the user's
+e-mails becomes "[erased]", wherever they appear; export lists those rows too. FOLDED columns
+are lower-cased copies of a MENTIONS column (lookup keys) and are scrubbed the same way, case
+blind; KEYWORDS columns are words drawn from text, from which the user's id and the words of
+their e-mail's local part are dropped.
+
+SECRETS are credentials (bot tokens, webhook URLs, hashes of bearer tokens): never exported,
+whoever the row names. A column of the user's own credentials is PERSONAL with Holds.secret,
+never exported either. `tests/privacy/test_catalog.py` fails on a column named like a secret
+that is in neither.
 """
 
 from __future__ import annotations
@@ -56,7 +65,8 @@ PERSONAL: tuple[Personal, ...] = (
     P("slack_installations", "user_token", Holds.secret, owner="user_id"),
     P("slack_installations", "user_refresh_token", Holds.secret, owner="user_id"),
     P("slack_installations", "user_scopes", Holds.secret, owner="user_id"),
-    P("digest_opt_outs", "user_id", Holds.row_owner),
+    # Kept under the pseudonym: an erased member who comes back still has their opt-out.
+    P("digest_opt_outs", "user_id", Holds.user),
     # intake
     P("intake_requests", "requester_id", Holds.user),
     P("intake_requests", "assignee_id", Holds.user),
@@ -91,17 +101,45 @@ PERSONAL: tuple[Personal, ...] = (
     P("win_reactions", "user_id", Holds.user),
 )
 
-# Free text and JSON where people mention each other (<@U…>) or name users in details.
+# Free text, names and JSON where people mention each other (<@U…>), paste an e-mail, or
+# name users in details. Names people type (a project, a KPI, a milestone, a roll-out line)
+# are not personal in themselves, but may still carry a mention or an e-mail.
 MENTIONS: dict[str, tuple[str, ...]] = {
-    "intake_requests": ("title", "need"),
+    "intake_requests": ("title", "need", "link"),
     "intake_request_events": ("note",),
-    "intake_docs": ("summary",),
-    "projects": ("objective", "status_note", "blockers"),
+    "intake_docs": ("summary", "url"),
+    "intake_rollouts": ("name",),
+    "projects": ("name", "objective", "status_note", "blockers"),
     "project_checkins": ("done_text", "blockers"),
     "project_events": ("note", "details"),
-    "wins": ("title", "message", "problem"),
+    "project_milestones": ("name",),
+    "project_rollout_lines": ("name",),
+    "project_kpis": ("name", "unit"),
+    "project_kpi_pushes": ("response",),
+    "wins": ("title", "message", "problem", "source_ref"),
     "deliveries": ("error",),
     "privacy_audit": ("details",),
+}
+
+# Lower-cased copies of a MENTIONS column, kept to find a row by name.
+FOLDED: dict[str, tuple[str, ...]] = {
+    "projects": ("name_key",),
+    "project_rollout_lines": ("name_key",),
+    "project_kpis": ("name_key",),
+}
+
+# Space-separated keywords drawn from free text (a doc's summary and the requests it answered).
+KEYWORDS: dict[str, tuple[str, ...]] = {"intake_docs": ("keywords",)}
+
+# Credentials: never exported, whoever the row names.
+SECRETS: dict[str, frozenset[str]] = {
+    name: frozenset(columns.split())
+    for name, columns in {
+        "slack_bots": "bot_token bot_refresh_token",
+        "slack_installations": "bot_token bot_refresh_token incoming_webhook_url",
+        "slack_oauth_states": "state",
+        "webhook_tokens": "token_sha256",
+    }.items()
 }
 
 # Everything else, table by table: ids, settings, states, numbers, dates, work content.
@@ -110,20 +148,20 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     for name, columns in {
         "workspaces": "team_id name installed_at default_locale holidays uninstalled_at",
         "members": "team_id tz locale is_admin is_owner is_bot deleted in_admin_group refreshed_at",
-        "webhook_tokens": "id team_id token_sha256 created_at revoked_at",
+        "webhook_tokens": "id team_id created_at revoked_at",
         "schedules": "id team_id kind frequency weekday hour minute tz tz_follows_recipient "
         "paused next_run_at updated_at",
         "deliveries": "id team_id kind period status due_at attempts next_attempt_at claimed_by "
         "claimed_at parts_sent ts error finished_at created_at",
         "privacy_audit": "id team_id action details at",
         "privacy_settings": "team_id retention_months uninstall_grace_days admin_usergroup_id",
-        "slack_oauth_states": "id state expire_at",
+        "privacy_erased_members": "team_id pseudonym erased_at",
+        "slack_oauth_states": "id expire_at",
         "slack_bots": "id client_id app_id enterprise_id enterprise_name team_id team_name "
-        "bot_token bot_id bot_user_id bot_scopes bot_refresh_token bot_token_expires_at "
-        "is_enterprise_install installed_at",
+        "bot_id bot_user_id bot_scopes bot_token_expires_at is_enterprise_install installed_at",
         "slack_installations": "id client_id app_id enterprise_id enterprise_name enterprise_url "
-        "team_id team_name bot_token bot_id bot_user_id bot_scopes bot_refresh_token "
-        "bot_token_expires_at user_token_expires_at incoming_webhook_url "
+        "team_id team_name bot_id bot_user_id bot_scopes "
+        "bot_token_expires_at user_token_expires_at "
         "incoming_webhook_channel incoming_webhook_channel_id "
         "incoming_webhook_configuration_url is_enterprise_install token_type installed_at",
         "digest_settings": "team_id weekday hour enabled members_synced_at",
@@ -168,6 +206,16 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "win_reactions": "team_id win_id name",
     }.items()
 }
+
+
+def is_secret(table: str, column: str) -> bool:
+    """A credential: left out of every export."""
+    if column in SECRETS.get(table, frozenset()):
+        return True
+    return any(
+        entry.table == table and entry.column == column and entry.holds is Holds.secret
+        for entry in PERSONAL
+    )
 
 
 def personal_columns(table: str) -> list[Personal]:

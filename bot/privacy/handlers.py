@@ -1,5 +1,8 @@
-"""Slack lifecycle events (an uninstall stops every send), and the admins' privacy tools:
-export a member's data to a DM, erase it, set retention and the admin group."""
+"""The admins' privacy tools: export a member's data to a DM, erase it, set retention and the
+admin group. Slack's lifecycle events are in handlers_lifecycle.py.
+
+A refusal (not an admin) is told where the user is: from a Home button, a small modal over
+the Home tab; from a modal submission, where Slack offers no ephemeral message, a DM."""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.errors import N_
 from bot.home.handlers import publish_home
-from bot.privacy import lifecycle, powers, views
+from bot.privacy import handlers_lifecycle, lifecycle, powers, views
 from bot.privacy import service as privacy
 from bot.privacy.ids import PrivacyAction, PrivacyBlock, PrivacyView
 from bot.privacy.models import AuditEntry
+from bot.privacy.pseudonyms import key_of
 from bot.sections import Block, HomeViewer
 from bot.services import Services
 from bot.slack.forms import submitted_values
@@ -31,40 +35,9 @@ OUT_OF_RANGE = N_("Enter a whole number between {low} and {high}.")
 
 
 def register(app: App, services: Services) -> None:
-    _register_lifecycle(app, services)
+    handlers_lifecycle.register(app, services)
     _register_tools(app, services)
     services.sections.home.add(order=970, name="privacy", section=_home_section(services))
-
-
-def _register_lifecycle(app: App, services: Services) -> None:
-    def on_app_uninstalled(context: Any) -> None:
-        _stop(services, context.team_id, reason="app uninstalled")
-        _forget_installation(app, context)
-
-    def on_tokens_revoked(event: dict[str, Any], context: Any) -> None:
-        if (event.get("tokens") or {}).get("bot"):
-            _stop(services, context.team_id, reason="bot token revoked")
-            _forget_installation(app, context)
-
-    app.event("app_uninstalled")(on_app_uninstalled)
-    app.event("tokens_revoked")(on_tokens_revoked)
-
-
-def _stop(services: Services, team_id: str, *, reason: str) -> None:
-    with session_scope(services.session_factory) as session:
-        cancelled = lifecycle.mark_uninstalled(
-            session=session, team_id=team_id, now=datetime.now(UTC), reason=reason
-        )
-    logger.warning(
-        "workspace stopped", extra={"team": team_id, "outcome": reason, "cancelled": cancelled}
-    )
-
-
-def _forget_installation(app: App, context: Any) -> None:
-    """OAuth mode: delete the workspace's installation and tokens from the store."""
-    store = app.installation_store
-    if store is not None:
-        store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
 
 
 def _register_tools(app: App, services: Services) -> None:
@@ -114,6 +87,7 @@ def _register_tools(app: App, services: Services) -> None:
                 actor=admin,
                 subject=user_id,
                 now=now,
+                details={"rows": privacy.export_row_count(document)},
             )
         dm = client.conversations_open(users=admin)["channel"]["id"]
         t = services.translator(client, team_id=team_id, user_id=admin)
@@ -136,7 +110,7 @@ def _register_tools(app: App, services: Services) -> None:
         ack()
         team_id, admin, user_id = context.team_id, context.user_id, values[PrivacyBlock.user]
         powers.require_admin(services, client, team_id=team_id, user_id=admin, action="erase data")
-        secret = services.settings.secret_key
+        secret = key_of(services.settings.secret_key)
         with session_scope(services.session_factory) as session:
             counts = privacy.erase_user(
                 session=session,
@@ -144,17 +118,14 @@ def _register_tools(app: App, services: Services) -> None:
                 user_id=user_id,
                 actor=admin,
                 now=datetime.now(UTC),
-                secret=secret.get_secret_value() if secret else None,
+                secret=secret,
             )
+        services.directory.forget(team_id=team_id, user_id=user_id)
         t = services.translator(client, team_id=team_id, user_id=admin)
         client.chat_postMessage(
             channel=admin,
             text=t.gettext("The data of {user} is erased: {count} fields changed.").format(
-                user=privacy.pseudonym(
-                    team_id=team_id,
-                    user_id=user_id,
-                    secret=secret.get_secret_value() if secret else None,
-                ),
+                user=privacy.pseudonym(team_id=team_id, user_id=user_id, secret=secret),
                 count=sum(counts.values()),
             ),
         )

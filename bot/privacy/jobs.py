@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from bot.privacy import lifecycle, retention
+from bot.privacy.pseudonyms import key_of
 from bot.scheduling.kinds import JobContext, JobKind
 from bot.scheduling.models import Delivery
 from bot.scheduling.service import DueItem
@@ -31,9 +32,12 @@ class RetentionPurge(JobKind):
     silent = True
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        secret = key_of(ctx.services.settings.secret_key)
         for gone in lifecycle.workspaces_to_purge(session=ctx.session, now=ctx.now):
             if team_id in (None, gone):
-                lifecycle.purge_workspace(session=ctx.session, team_id=gone, now=ctx.now)
+                lifecycle.purge_workspace(
+                    session=ctx.session, team_id=gone, now=ctx.now, secret=secret
+                )
                 logger.warning("workspace purged after its uninstall grace", extra={"team": gone})
         teams = retention.workspaces_with_retention(session=ctx.session)
         return [

@@ -1,17 +1,38 @@
-"""What happens when Slack says the app is gone from a workspace (rules; no Slack imports)."""
+"""What happens when Slack says the app is gone from a workspace, or back (rules; no Slack
+imports).
+
+- `app_uninstalled` or a revoked bot token: every send stops at once (due sends are skipped;
+  schedules are not planned while the workspace is uninstalled, and the runner refuses any send
+  to it). The data stays for the grace period, then `purge_workspace` deletes it.
+- The workspace is back when the bot has proof the app is installed: an OAuth install, the bot
+  token working at start-up (token and Socket Mode), or a request Slack sent *after* the
+  uninstall (an event that happened later, a command or click signed later). Slack may deliver
+  an event late (a retry of something that happened before the uninstall): that is no proof.
+  An `app_uninstalled` older than the last proof is late news too, and changes nothing.
+- Schedules simply go on from their next slot; nothing missed meanwhile floods out (the
+  runner's catch-up sends at most the latest missed occurrence within its grace window).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_or_ignore, rows_affected
 from bot.privacy.models import AuditEntry, PrivacySettings
-from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
-from bot.workspaces.models import Workspace
+from bot.privacy.pseudonyms import pseudonym
+from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.slack import oauth_tables
+from bot.workspaces.models import Member, Workspace
 from bot.workspaces.service import ensure_workspace
+
+REINSTALLED = "reinstalled"
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def privacy_settings(*, session: Session, team_id: str) -> PrivacySettings:
@@ -53,16 +74,36 @@ def audit(
     )
 
 
-def mark_uninstalled(*, session: Session, team_id: str, now: datetime, reason: str) -> int:
-    """The app was uninstalled or its bot token revoked: every send stops at once.
+def uninstalled_since(*, session: Session, team_id: str) -> datetime | None:
+    workspace = session.get(Workspace, team_id)
+    return workspace.uninstalled_at if workspace is not None else None
 
-    Schedules are paused and due sends skipped; the data stays for the grace period so that a
-    reinstall finds it. Returns the number of sends cancelled.
+
+def mark_uninstalled(
+    *,
+    session: Session,
+    team_id: str,
+    now: datetime,
+    reason: str,
+    happened_at: datetime | None = None,
+) -> int | None:
+    """The app was uninstalled or its bot token revoked (at `happened_at`, Slack's event
+    time): every send stops at once and the grace period starts.
+
+    Returns the number of sends cancelled, or None when the news is older than the last proof
+    that the workspace is back (a late delivery): then nothing changes.
     """
+    happened = happened_at or now
+    last_back = session.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.team_id == team_id, AuditEntry.action == REINSTALLED
+        )
+    )
+    if last_back is not None and happened < last_back:
+        return None
     workspace = ensure_workspace(session=session, team_id=team_id)
     if workspace.uninstalled_at is None:
-        workspace.uninstalled_at = now
-    session.execute(update(Schedule).where(Schedule.team_id == team_id).values(paused=True))
+        workspace.uninstalled_at = happened
     cancelled = rows_affected(
         session.execute(
             update(Delivery)
@@ -79,18 +120,37 @@ def mark_uninstalled(*, session: Session, team_id: str, now: datetime, reason: s
         action="uninstalled",
         actor="slack",
         now=now,
-        details={"reason": reason, "sends_cancelled": cancelled or 0},
+        details={"reason": reason, "sends_cancelled": cancelled},
     )
-    return cancelled or 0
+    return cancelled
+
+
+def installed_again(
+    *, session: Session, team_id: str, seen_at: datetime, now: datetime, evidence: str
+) -> bool:
+    """Proof that the app is installed, dated `seen_at` (when Slack says the event happened or
+    signed the request, or now for a token that works): a proof later than the uninstall gives
+    the workspace its sends back. Returns whether it did."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is None or workspace.uninstalled_at is None:
+        return False
+    if seen_at <= workspace.uninstalled_at:
+        return False  # news from before the uninstall, delivered late
+    workspace.uninstalled_at = None
+    audit(
+        session=session,
+        team_id=team_id,
+        action=REINSTALLED,
+        actor="slack",
+        now=now,
+        details={"evidence": evidence, "seen_at": seen_at.isoformat()},
+    )
+    return True
 
 
 def mark_reinstalled(*, session: Session, team_id: str, now: datetime) -> None:
-    """A workspace that installs the app again gets its sends back (schedules resume later,
-    from their next slot, when each domain saves them again)."""
-    workspace = session.get(Workspace, team_id)
-    if workspace is not None and workspace.uninstalled_at is not None:
-        workspace.uninstalled_at = None
-        audit(session=session, team_id=team_id, action="reinstalled", actor="slack", now=now)
+    """An OAuth install of a workspace that had uninstalled the app: its sends are back."""
+    installed_again(session=session, team_id=team_id, seen_at=now, now=now, evidence="oauth")
 
 
 def workspaces_to_purge(*, session: Session, now: datetime) -> list[str]:
@@ -108,7 +168,40 @@ def workspaces_to_purge(*, session: Session, now: datetime) -> list[str]:
     ]
 
 
-def purge_workspace(*, session: Session, team_id: str, now: datetime) -> None:
-    """Delete everything the bot holds about a workspace (every table cascades from it)."""
+def purge_workspace(*, session: Session, team_id: str, now: datetime, secret: str | None) -> int:
+    """Delete everything the bot holds about a workspace (every table cascades from it, the
+    OAuth rows are deleted with it). The audit trail stays, as proof of the purge, with every
+    user id in it replaced by that user's pseudonym. Returns the audit rows pseudonymised."""
+    entries = list(session.scalars(select(AuditEntry).where(AuditEntry.team_id == team_id)))
+    users = set(session.scalars(select(Member.user_id).where(Member.team_id == team_id)))
+    for entry in entries:
+        users.update(
+            value for value in (entry.actor, entry.subject) if value and _SLACK_USER_ID.match(value)
+        )
+
+    def alias(word: re.Match[str]) -> str:
+        found = word.group()
+        if found not in users:
+            return found
+        return pseudonym(team_id=team_id, user_id=found, secret=secret)
+
+    changed = 0
+    for entry in entries:
+        actor = _WORD.sub(alias, entry.actor)
+        subject = _WORD.sub(alias, entry.subject) if entry.subject else entry.subject
+        details = json.loads(_WORD.sub(alias, json.dumps(entry.details, ensure_ascii=False)))
+        if (actor, subject, details) != (entry.actor, entry.subject, entry.details):
+            entry.actor, entry.subject, entry.details = actor, subject, details
+            changed += 1
     session.execute(delete(Workspace).where(Workspace.team_id == team_id))
-    audit(session=session, team_id=team_id, action="workspace purged", actor="retention", now=now)
+    for table in (oauth_tables.installations, oauth_tables.bots):
+        session.execute(delete(table).where(table.c.team_id == team_id))
+    audit(
+        session=session,
+        team_id=team_id,
+        action="workspace purged",
+        actor="retention",
+        now=now,
+        details={"audit_rows_pseudonymised": changed},
+    )
+    return changed

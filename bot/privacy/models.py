@@ -40,3 +40,17 @@ class AuditEntry(TeamScoped, Base):
     subject: Mapped[str | None] = mapped_column(String(64), default=None)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasedMember(TeamScoped, Base):
+    """Someone whose data was erased, by pseudonym only: the member sync and Slack's profile
+    events do not bring them back, and their digest opt-out (kept under the pseudonym) holds
+    if they use the bot again."""
+
+    __tablename__ = "privacy_erased_members"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    pseudonym: Mapped[str] = mapped_column(String(16), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_or_ignore
+from bot.privacy.pseudonyms import is_pseudonym
 from bot.scheduling.cadence import (
     Cadence,
     Frequency,
@@ -202,8 +203,15 @@ def plan_schedules(
       a daily nudge missed for three days goes out once.
     - `forced` (an operator's `jobs run`) plans the period containing `now` for every active
       schedule of the kind, without moving schedules; the ledger stops a second send.
+    - A workspace that uninstalled the app plans nothing; when it is back, its schedules catch
+      up as after any downtime (the latest occurrence within `grace`, nothing older).
     """
-    query = select(Schedule).where(Schedule.kind == kind, Schedule.paused.is_(False))
+    uninstalled = select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))
+    query = select(Schedule).where(
+        Schedule.kind == kind,
+        Schedule.paused.is_(False),
+        Schedule.team_id.not_in(uninstalled),
+    )
     if team_id is not None:
         query = query.where(Schedule.team_id == team_id)
     if not forced:
@@ -422,16 +430,28 @@ def failed_deliveries(*, session: Session, team_id: str, limit: int = 10) -> lis
     )
 
 
+def dm_refusal(*, session: Session, team_id: str, user_id: str) -> str | None:
+    """Why the bot must not write to this person, or None: the one check of every DM path.
+
+    A pseudonym left by an erasure names nobody any more; a member who left the workspace
+    (deleted in Slack) gets nothing from the bot.
+    """
+    if is_pseudonym(user_id):
+        return "recipient erased"
+    member = session.get(Member, (team_id, user_id))
+    if member is not None and member.deleted:
+        return "recipient left the workspace"
+    return None
+
+
 def blocked_reason(*, session: Session, delivery: Delivery) -> str | None:
     """Why a due send must not go out any more, checked just before it is sent.
 
-    Nothing goes to a workspace that uninstalled the app, and no DM to someone who left it.
+    Nothing goes to a workspace that uninstalled the app, and no DM that `dm_refusal` refuses.
     """
     workspace = session.get(Workspace, delivery.team_id)
     if workspace is None or workspace.uninstalled_at is not None:
         return "workspace uninstalled"
-    if delivery.recipient[:1] in {"U", "W"}:
-        member = session.get(Member, (delivery.team_id, delivery.recipient))
-        if member is not None and member.deleted:
-            return "recipient left the workspace"
+    if delivery.recipient[:1] in {"U", "W"} or is_pseudonym(delivery.recipient):
+        return dm_refusal(session=session, team_id=delivery.team_id, user_id=delivery.recipient)
     return None

@@ -1,6 +1,9 @@
 """The member directory: Slack profiles (time zone, locale, admin flags) cached in the database.
 
-The cache is a table, not process memory, so every web worker and clock shares it.
+The cache is a table, not process memory, so every web worker and clock shares it. Members
+whose data was erased are not brought back by the daily sync or by Slack's profile events;
+a lookup for one (they use the bot again, or someone names them) makes them a member afresh
+(see bot/privacy/erased.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
+from bot.privacy import erased
 from bot.workspaces import service as workspaces
 from bot.workspaces.models import Member
 from bot.workspaces.service import MemberProfile
@@ -46,8 +50,11 @@ MEMORY_SECONDS = 60.0
 
 
 class UserDirectory:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, secret: str | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._secret = secret  # keys the pseudonyms of erased members
         self._lock = threading.Lock()
         self._memory: dict[tuple[str, str], tuple[float, Member]] = {}
 
@@ -65,6 +72,10 @@ class UserDirectory:
             response = client.users_info(user=user_id, include_locale=True)
             profile = profile_from_slack(response["user"])
             with session_scope(self._session_factory) as session:
+                if cached is None:
+                    erased.welcome_back(
+                        session=session, team_id=team_id, user_id=user_id, secret=self._secret
+                    )
                 cached = workspaces.save_member(
                     session=session, team_id=team_id, profile=profile, now=now
                 )
@@ -77,9 +88,14 @@ class UserDirectory:
             self._memory.pop((team_id, user_id), None)
 
     def remember(self, *, team_id: str, user: Mapping[str, Any]) -> None:
-        """Store a profile Slack pushed to us (the `user_change` event)."""
+        """Store a profile Slack pushed to us (the `user_change` event), unless it is of an
+        erased member."""
         self.forget(team_id=team_id, user_id=user["id"])
         with session_scope(self._session_factory) as session:
+            if erased.erased_among(
+                session=session, team_id=team_id, user_ids=[user["id"]], secret=self._secret
+            ):
+                return
             workspaces.save_member(
                 session=session,
                 team_id=team_id,
@@ -88,14 +104,23 @@ class UserDirectory:
             )
 
     def sync(self, client: WebClient, *, team_id: str) -> int:
-        """Refresh every member from paged users.list (one call per 200 users, not per user)."""
+        """Refresh every member from paged users.list (one call per 200 users, not per user);
+        erased members are skipped."""
         count = 0
         now = datetime.now(UTC)
         with self._lock:
             self._memory = {key: value for key, value in self._memory.items() if key[0] != team_id}
         for page in _users_pages(client):
             with session_scope(self._session_factory) as session:
+                gone = erased.erased_among(
+                    session=session,
+                    team_id=team_id,
+                    user_ids=[user["id"] for user in page],
+                    secret=self._secret,
+                )
                 for user in page:
+                    if user["id"] in gone:
+                        continue
                     workspaces.save_member(
                         session=session,
                         team_id=team_id,

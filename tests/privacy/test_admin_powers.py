@@ -7,8 +7,9 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.privacy.lifecycle import privacy_settings
 from bot.privacy.models import AuditEntry
 from bot.workspaces.models import Member
 from tests.harness import BotHarness
@@ -110,3 +111,120 @@ def test_the_admin_group_grants_admin_powers_and_losing_it_takes_them_back(
     assert eventually(lambda: not flagged())
     bot.action("workspace_issue_webhook_token", user_id="U2", view=HOME)
     assert eventually(lambda: "refused: issue a webhook token" in audit_actions(bot, "U2"))
+
+
+def settings_rows(bot: BotHarness) -> dict[str, Any]:
+    """Every admin setting a refused submission must leave as it was."""
+    from bot.celebrations.models import CelebrationSettings
+    from bot.intake.models import IntakeSettings
+    from bot.privacy.models import PrivacySettings
+    from bot.scheduling.models import Schedule
+
+    def columns(row: Any) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+    with bot.session() as session:
+        return {
+            "intake": columns(session.get(IntakeSettings, "T1")),
+            "celebrations": columns(session.get(CelebrationSettings, "T1")),
+            "privacy": columns(session.get(PrivacySettings, "T1")),
+            "schedules": sorted(
+                (s.kind, s.subject, s.recipient, s.hour, s.weekday, s.paused)
+                for s in session.scalars(select(Schedule))
+            ),
+        }
+
+
+def test_a_member_submitting_an_admin_modal_or_checking_the_channel_is_refused(
+    bot: BotHarness,
+) -> None:
+    from tests.celebrations.helpers import configure
+    from tests.intake.helpers import set_up_intake
+
+    set_up_intake(bot)
+    bot.fake.add_channel(channel_id="CWINS", name="wins")
+    configure(bot, channel="CWINS")
+    with bot.session() as session:
+        privacy_settings(session=session, team_id="T1")  # the defaults, as any first use makes
+    before = settings_rows(bot)
+    slack_reads = len(bot.fake.calls("conversations.info"))
+
+    intake = bot.submit(
+        "intake_settings",
+        {
+            "intake_channel": {"intake_channel": state_value("conversations_select", "C1")},
+            "intake_capacity": {"intake_capacity": "40"},
+        },
+        user_id="U1",
+    )
+    assert "Only workspace admins" in json.dumps(intake.json["errors"])
+    flash = bot.submit(
+        "project_flash",
+        {
+            "channel": {"channel": state_value("conversations_select", "C1")},
+            "weekday": {"weekday": state_value("static_select", "4")},
+            "time": {"time": state_value("timepicker", "16:00")},
+        },
+        user_id="U1",
+    )
+    assert "Only workspace admins" in json.dumps(flash.json["errors"])
+    user = {"privacy_user": {"privacy_user": state_value("users_select", "U2")}}
+    for callback, values in (("celebrations_settings_modal", {}), ("privacy_export", user)):
+        assert bot.submit(callback, values, user_id="U1").status == 200
+    assert bot.action("celebrations_check_channel", user_id="U1", view=HOME).status == 200
+
+    expected = {
+        "refused: intake settings",
+        "refused: flash report settings",
+        "refused: celebrations settings",
+        "refused: export data",
+        "refused: check the celebration channel",
+    }
+    assert eventually(lambda: expected <= set(audit_actions(bot, "U1"))), audit_actions(bot, "U1")
+    # Modal submissions have no channel for an ephemeral: the refusal comes by DM; the button
+    # on the Home tab gets a small notice over it.
+    assert eventually(lambda: len(refusal_dms(bot, "U1")) >= 2)
+    assert eventually(
+        lambda: [
+            c
+            for c in bot.fake.calls("views.open")
+            if "Only workspace admins" in json.dumps(c.args.get("view"))
+        ]
+    )
+    time.sleep(0.3)
+    assert settings_rows(bot) == before
+    assert bot.fake.uploaded_files == []
+    assert len(bot.fake.calls("conversations.info")) == slack_reads  # the channel was not checked
+
+
+def refusal_dms(bot: BotHarness, user: str) -> list[str]:
+    return [
+        call.args.get("text", "")
+        for call in bot.fake.calls("chat.postMessage")
+        if call.args.get("channel") == user and "Only workspace admins" in call.args.get("text", "")
+    ]
+
+
+def test_someone_outside_the_revops_team_cannot_use_a_cards_team_buttons(bot: BotHarness) -> None:
+    from bot.intake.ids import CARD_ACTIONS
+    from bot.intake.models import IntakeRequest, RequestEvent
+    from tests.intake.helpers import click, file_request, set_up_intake
+
+    set_up_intake(bot)
+    request = file_request(bot, user="U2", title="Win rate by segment")
+    with bot.session() as session:
+        events = session.scalar(select(func.count()).select_from(RequestEvent))
+    opened = len(bot.fake.calls("views.open"))
+    for action in CARD_ACTIONS:
+        assert click(bot, action, request, user="U1").status == 200
+    refusals = bot.fake.wait_for("response_url", count=len(CARD_ACTIONS))
+    assert all("Only the RevOps team can do this" in r.args["text"] for r in refusals)
+    assert all(r.args.get("response_type") == "ephemeral" for r in refusals)
+    time.sleep(0.3)
+    assert len(bot.fake.calls("views.open")) == opened  # no triage modal opened
+    with bot.session() as session:
+        stored = session.get(IntakeRequest, request.id)
+        assert stored is not None and stored.status == "new"
+        assert session.scalar(select(func.count()).select_from(RequestEvent)) == events

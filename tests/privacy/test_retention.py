@@ -122,3 +122,44 @@ def test_a_member_cannot_change_retention(bot: BotHarness) -> None:
             select(AuditEntry).where(AuditEntry.action == "refused: privacy settings")
         )
     assert refused is not None and refused.actor == "U1"
+
+
+def test_check_ins_older_than_the_setting_are_purged_and_the_project_stays(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.projects.models import Checkin, Project
+    from tests.projects.helpers import (
+        PROJECT_CHANNEL,
+        TUESDAY,
+        at_local,
+        create_project,
+        next_weekday,
+        run_job,
+        today,
+    )
+
+    bot.fake.add_channel(channel_id=PROJECT_CHANNEL, name="cpq-rollout")
+    create_project(bot)
+    first = next_weekday(TUESDAY, after=today())
+    for week in (0, 1):
+        assert (
+            run_job(
+                bot, "project-checkin", at_local(first + timedelta(weeks=week), 10, 5), monkeypatch
+            )
+            == 0
+        )
+    with bot.session() as session:
+        due = sorted(session.scalars(select(Checkin.due_at)))
+    assert len(due) == 2
+
+    set_retention(bot, "3")
+    assert retention_becomes(bot, 3)
+    # Three months and three days after the first check-in: only the first is older than that.
+    purge_day = months_before(due[0], -3) + timedelta(days=3)
+    assert bot.jobs_run("privacy-retention", monkeypatch=monkeypatch, now=purge_day, team="T1") == 0
+    with bot.session() as session:
+        left = sorted(session.scalars(select(Checkin.due_at)))
+        projects = session.scalar(select(func.count()).select_from(Project))
+        purge = session.scalar(select(AuditEntry).where(AuditEntry.action == "retention purge"))
+    assert left == due[1:] and projects == 1
+    assert purge is not None and purge.details["check_ins"] == 1
