@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.celebrations.models import CelebrationSettings
 from bot.celebrations.rules import DEFAULT_WON_STAGES, SettingsChange
+from bot.db import insert_or_ignore
 from bot.scheduling import service as scheduling
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.workspaces.models import Workspace
@@ -55,10 +56,20 @@ def save_settings(
     - A new channel forgets the previous channel's problem: it is checked again.
     """
     ensure_workspace(session=session, team_id=team_id)
-    settings = session.get(CelebrationSettings, team_id)
-    if settings is None:
-        settings = CelebrationSettings(team_id=team_id, exchange_rates={}, won_stages=[])
-        session.add(settings)
+    # Two first saves at once (a double click): one row, and the second save waits for the
+    # first one's lock instead of failing on the primary key.
+    insert_or_ignore(
+        session,
+        CelebrationSettings,
+        [{"team_id": team_id, "exchange_rates": {}, "won_stages": [], "updated_at": now}],
+        ["team_id"],
+    )
+    settings = session.scalars(
+        select(CelebrationSettings)
+        .where(CelebrationSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if settings.channel_id != change.channel_id:
         settings.channel_problem = None
     settings.channel_id = change.channel_id
