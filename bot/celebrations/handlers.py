@@ -242,6 +242,7 @@ def register(app: App, services: Services) -> None:
                 user_id=event.get("user", ""),
                 name=event.get("reaction", ""),
                 added=event.get("type") == "reaction_added",
+                event_ts=str(event.get("event_ts") or ""),
                 bot_user_id=context.bot_user_id,
             )
 

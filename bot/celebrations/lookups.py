@@ -7,11 +7,13 @@ celebration channel, and reactions on win posts (the month's best cases).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.celebrations.models import CelebrationSettings, EmailLookup, Win, WinReaction
+from bot.db import insert_or_ignore
 from bot.workspaces.models import Member
 from bot.workspaces.service import ensure_workspace
 
@@ -147,51 +149,40 @@ def record_reaction(
     user_id: str,
     name: str,
     added: bool,
+    event_ts: str,
     bot_user_id: str | None,
 ) -> bool:
     """A reaction added to or taken back from a message. The bot's own (the :tada: it adds
     to every card) is no vote for the best cases; nor is a reaction on any other message.
+    It counts once per person and emoji (Slack's retries do not add up), and the latest event
+    wins whatever order the two arrive in (a removal handled before its add leaves none).
     Returns True when it counted."""
     if not user_id or user_id == bot_user_id:
         return False
-    if added:
-        return add_reaction(
-            session=session,
-            team_id=team_id,
-            channel_id=channel_id,
-            ts=ts,
-            user_id=user_id,
-            name=name,
-        )
-    return remove_reaction(
-        session=session, team_id=team_id, channel_id=channel_id, ts=ts, user_id=user_id, name=name
-    )
-
-
-def add_reaction(
-    *, session: Session, team_id: str, channel_id: str, ts: str, user_id: str, name: str
-) -> bool:
-    """A reaction on a win post counts once per person and emoji (Slack's retries do not add
-    up). Returns False when the message is not a win post."""
     win = win_by_post(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
     if win is None:
         return False
-    key = (team_id, win.id, user_id, name[:100])
-    if session.get(WinReaction, key) is None:
-        session.add(WinReaction(team_id=team_id, win_id=win.id, user_id=user_id, name=name[:100]))
-        session.flush()
+    key = {"team_id": team_id, "win_id": win.id, "user_id": user_id, "name": name[:100]}
+    insert_or_ignore(session, WinReaction, [{**key, "present": added, "event_ts": ""}], list(key))
+    reaction = session.scalars(
+        select(WinReaction)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if is_newer_event(event_ts, than=reaction.event_ts):
+        reaction.present, reaction.event_ts = added, event_ts
     return True
 
 
-def remove_reaction(
-    *, session: Session, team_id: str, channel_id: str, ts: str, user_id: str, name: str
-) -> bool:
-    """A reaction taken back no longer counts. Returns False when the message is not a win
-    post."""
-    win = win_by_post(session=session, team_id=team_id, channel_id=channel_id, ts=ts)
-    if win is None:
-        return False
-    reaction = session.get(WinReaction, (team_id, win.id, user_id, name[:100]))
-    if reaction is not None:
-        session.delete(reaction)
-    return True
+def is_newer_event(event_ts: str, *, than: str) -> bool:
+    """Slack's event_ts ("1700000001.000200") orders a person's add and removal of one emoji;
+    a retry carries the same time and changes nothing. A missing time counts as the oldest."""
+    return _event_time(event_ts) >= _event_time(than) if than else True
+
+
+def _event_time(event_ts: str) -> Decimal:
+    try:
+        return Decimal(event_ts)
+    except (InvalidOperation, ValueError):
+        return Decimal(0)

@@ -170,6 +170,10 @@ class WinReaction(Base):
     )
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Slack may hand an add and its removal to two listener threads at once: the row keeps
+    # the latest event's time, and an older event arriving late changes nothing.
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    event_ts: Mapped[str] = mapped_column(String(32), default="")
 
 
 class EmailLookup(Base):

@@ -26,7 +26,7 @@ def wins_between(
     number of reactions on their post."""
     reactions = (
         select(WinReaction.win_id, func.count().label("n"))
-        .where(WinReaction.team_id == team_id)
+        .where(WinReaction.team_id == team_id, WinReaction.present.is_(True))
         .group_by(WinReaction.win_id)
         .subquery()
     )

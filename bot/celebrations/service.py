@@ -37,16 +37,15 @@ from bot.celebrations.configuration import (
     team_for_portal,
 )
 from bot.celebrations.lookups import (
-    add_reaction,
     admin_ids,
     cached_email_user,
     channel_problem,
     claim_unknown_email_notice,
     is_celebration_channel_join,
+    is_newer_event,
     record_channel_state,
     record_reaction,
     remember_email_user,
-    remove_reaction,
 )
 from bot.celebrations.models import (
     CelebrationSettings,
@@ -86,7 +85,6 @@ __all__ = [  # re-exported rules (see the module docstring)
     "GAZETTE_KIND",
     "TOP_PERFORMERS_KIND",
     "WORKSPACE_SUBJECT",
-    "add_reaction",
     "admin_ids",
     "cached_email_user",
     "channel_problem",
@@ -95,6 +93,7 @@ __all__ = [  # re-exported rules (see the module docstring)
     "fact_of",
     "gazette_week",
     "is_celebration_channel_join",
+    "is_newer_event",
     "is_won_stage",
     "local_days_window",
     "monthly_standings",
@@ -104,7 +103,6 @@ __all__ = [  # re-exported rules (see the module docstring)
     "record_channel_state",
     "record_reaction",
     "remember_email_user",
-    "remove_reaction",
     "save_settings",
     "settings_of",
     "summarise_week",

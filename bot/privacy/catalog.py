@@ -203,7 +203,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "post_state prepare_attempts prepare_after problem hubspot_portal_id hubspot_deal_id "
         "channel_id ts posted_at",
         "win_winners": "id team_id win_id position",
-        "win_reactions": "team_id win_id name",
+        "win_reactions": "team_id win_id name present event_ts",
     }.items()
 }
 

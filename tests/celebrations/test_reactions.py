@@ -10,13 +10,18 @@ from sqlalchemy import func, select
 
 from bot.celebrations.ids import WinCallback
 from bot.celebrations.models import WinReaction
-from tests.celebrations.helpers import block_text, channel_posts, configure, wait_until
+from tests.celebrations.helpers import block_text, channel_posts, configure, settle, wait_until
 from tests.celebrations.test_manual_win import form, open_modal
 from tests.harness import BotHarness
 
 
 def reaction(
-    kind: str, user: str, channel: str, ts: str, name: str = "clap"
+    kind: str,
+    user: str,
+    channel: str,
+    ts: str,
+    name: str = "clap",
+    event_ts: str = "1700000001.000200",
 ) -> dict[str, str | dict[str, str]]:
     return {
         "type": kind,
@@ -24,11 +29,22 @@ def reaction(
         "reaction": name,
         "item": {"type": "message", "channel": channel, "ts": ts},
         "item_user": "UBOT1",
-        "event_ts": "1700000001.000200",
+        "event_ts": event_ts,
     }
 
 
 def count(bot: BotHarness) -> int:
+    """Reactions that count now (taken-back ones are kept as the latest event, not counted)."""
+    with bot.session() as session:
+        return (
+            session.scalar(
+                select(func.count()).select_from(WinReaction).where(WinReaction.present.is_(True))
+            )
+            or 0
+        )
+
+
+def events_handled(bot: BotHarness) -> int:
     with bot.session() as session:
         return session.scalar(select(func.count()).select_from(WinReaction)) or 0
 
@@ -48,8 +64,34 @@ def test_reactions_are_counted_once_and_the_bots_own_is_not(bot: BotHarness) -> 
     bot.event(reaction("reaction_added", "U2", "C1", "1700000000.000100"), event_id="Ev4")
     assert wait_until(lambda: count(bot) == 2)
 
-    bot.event(reaction("reaction_removed", "UADMIN", "CWINS", ts, "fire"), event_id="Ev5")
+    bot.event(
+        reaction("reaction_removed", "UADMIN", "CWINS", ts, "fire", "1700000002.000100"),
+        event_id="Ev5",
+    )
     assert wait_until(lambda: count(bot) == 1)
+
+
+def test_a_removal_handled_before_its_add_leaves_no_reaction(bot: BotHarness) -> None:
+    """Slack sends the two events a second apart; two listener threads may still handle them
+    the other way round. The later event decides, whatever order they are handled in."""
+    configure(bot)
+    view = open_modal(bot)
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    (post,) = wait_until(lambda: channel_posts(bot))
+    ts = post["ts"]
+
+    removed = reaction("reaction_removed", "U2", "CWINS", ts, "eyes", "1700000009.000100")
+    bot.event(removed, event_id="Ev2")
+    assert wait_until(lambda: events_handled(bot) == 1)
+    bot.event(reaction("reaction_added", "U2", "CWINS", ts, "eyes", "1700000008.000100"))
+    bot.event(removed, event_id="Ev2", retry_num=1)
+    bot.event(reaction("reaction_added", "U3", "CWINS", ts, "eyes", "1700000010.000100"))
+    assert wait_until(lambda: events_handled(bot) == 2)
+    settle(bot)  # the late add and the retry have had their chance to count
+    assert count(bot) == 1  # U3's; U2 took theirs back
+    with bot.session() as session:
+        (still,) = session.scalars(select(WinReaction).where(WinReaction.present.is_(True)))
+    assert still.user_id == "U3"
 
 
 def test_reactions_on_win_posts_decide_the_months_best_cases(
