@@ -172,7 +172,7 @@ class Runner:
         with session_scope(self.services.session_factory) as session:
             stale = service.stale_claims(session=session, kind=kind.name, now=now, team_id=team_id)
             for delivery in stale:
-                parts_found, first_ts = self._parts_in_slack(delivery)
+                parts_found, first_ts, _ = self._parts_in_slack(delivery)
                 service.release_claim(
                     session=session,
                     delivery_id=delivery.id,
@@ -186,8 +186,9 @@ class Runner:
                     extra={"what": kind.name, "key": delivery.key, "parts_in_slack": parts_found},
                 )
 
-    def _parts_in_slack(self, delivery: Delivery) -> tuple[int, str | None]:
-        """How many parts of this ledger key Slack already shows, from the channel's history."""
+    def _parts_in_slack(self, delivery: Delivery) -> tuple[int, str | None, str | None]:
+        """How many parts of this ledger key Slack already shows, from the channel's history:
+        (parts, ts of the first, the conversation looked at)."""
         try:
             client = self.clients.for_team(delivery.team_id)
             channel = delivery.channel or self._conversation_of(client, delivery.recipient)
@@ -198,7 +199,7 @@ class Runner:
         except (SlackClientError, LookupError) as error:
             # Unknown outcome and no way to look: resend (at least once) rather than drop.
             logger.warning("cannot check Slack history for %s: %s", delivery.key, error)
-            return delivery.parts_sent, None
+            return delivery.parts_sent, None, None
         parts: dict[int, str] = {}
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -211,7 +212,27 @@ class Runner:
         found = 0
         while found in parts:
             found += 1
-        return found, parts.get(0)
+        return found, parts.get(0), channel
+
+    def _resume_after_silence(self, delivery: Delivery) -> None:
+        """The last attempt got no answer: count the parts Slack has before posting again."""
+        parts_found, first_ts, channel = self._parts_in_slack(delivery)
+        if parts_found <= delivery.parts_sent or first_ts is None or channel is None:
+            return
+        delivery.parts_sent, delivery.channel = parts_found, channel
+        delivery.ts = delivery.ts or first_ts
+        with session_scope(self.services.session_factory) as session:
+            service.record_part_sent(
+                session=session,
+                delivery_id=delivery.id,
+                parts_sent=parts_found,
+                channel=channel,
+                ts=first_ts,
+            )
+        logger.info(
+            "a send with no answer had reached Slack",
+            extra={"what": delivery.kind, "key": delivery.key, "parts_in_slack": parts_found},
+        )
 
     @staticmethod
     def _conversation_of(client: WebClient, recipient: str) -> str:
@@ -249,6 +270,8 @@ class Runner:
             if delivery is None:
                 return False
         try:
+            if service.outcome_unknown(delivery.error):
+                self._resume_after_silence(delivery)
             with session_scope(factory) as session:
                 blocked = service.blocked_reason(session=session, delivery=delivery)
                 messages = []
@@ -323,7 +346,12 @@ class Runner:
         report: TickReport,
     ) -> None:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
-        reason = str(code or type(error).__name__)
+        if code:
+            reason = str(code)  # Slack refused it: nothing was posted
+        elif isinstance(error, SlackApiError):  # a 5xx: Slack may still have posted it
+            reason = f"{service.UNKNOWN_OUTCOME}HTTP {error.response.status_code}"
+        else:  # a timeout or a broken connection
+            reason = f"{service.UNKNOWN_OUTCOME}{type(error).__name__}"
         attempts_allowed = delivery.attempts if code in PERMANENT_ERRORS else kind.max_attempts
         with session_scope(self.services.session_factory) as session:
             status = service.mark_attempt_failed(

@@ -288,7 +288,9 @@ def enqueue(*, session: Session, kind: str, items: Sequence[DueItem], now: datet
             "period": item.period,
             "subject": item.subject,
             "due_at": item.due_at,
-            "next_attempt_at": now,
+            # Workable from its due time, not from this process's clock: a second clock whose
+            # tick began a moment earlier still finds it.
+            "next_attempt_at": min(item.due_at, now),
             "status": DeliveryStatus.skipped if item.skip_reason else DeliveryStatus.pending,
             "error": item.skip_reason,
             "finished_at": now if item.skip_reason else None,
@@ -370,6 +372,16 @@ def mark_skipped(*, session: Session, delivery_id: int, reason: str, now: dateti
         .where(Delivery.id == delivery_id)
         .values(status=DeliveryStatus.skipped, finished_at=now, error=reason)
     )
+
+
+# A failed attempt's error when Slack never answered (a timeout, a reset connection): the post
+# may or may not be in Slack, so the retry looks there first, as a crash recovery does.
+UNKNOWN_OUTCOME = "no answer from Slack: "
+
+
+def outcome_unknown(error: str | None) -> bool:
+    """Whether the last attempt may have reached Slack although it failed for the bot."""
+    return bool(error and error.startswith(UNKNOWN_OUTCOME))
 
 
 def retry_delay(attempts: int) -> timedelta:

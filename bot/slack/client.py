@@ -50,17 +50,32 @@ def without_retries(client: WebClient, *, timeout: int = QUICK_TIMEOUT_SECONDS) 
     """The same client (token, base URL, headers) that neither retries nor waits out a rate
     limit's Retry-After, with a short timeout: for the few reads made before an ack, which
     must answer in time or not at all."""
-    quick = WebClient(
+    return _derived(client, timeout=timeout, retry_handlers=[])
+
+
+def posting_once(client: WebClient) -> WebClient:
+    """The same client for a post the delivery ledger tracks: it retries only a 429 (Slack
+    refused the call, nothing was posted). A reset connection, a timeout or a 5xx may have
+    posted it; the ledger retries those itself, after reading Slack's history for the post."""
+    return _derived(
+        client,
+        timeout=client.timeout,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+    )
+
+
+def _derived(client: WebClient, *, timeout: int, retry_handlers: list[RetryHandler]) -> WebClient:
+    derived = WebClient(
         token=client.token,
         base_url=client.base_url,
         timeout=timeout,
         ssl=client.ssl,
         proxy=client.proxy,
         headers=dict(client.headers or {}),
-        retry_handlers=[],
+        retry_handlers=retry_handlers,
     )
-    quick.default_params = dict(client.default_params)  # team_id of an org-wide install
-    return quick
+    derived.default_params = dict(client.default_params)  # team_id of an org-wide install
+    return derived
 
 
 class TeamClients:

@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.slack.client import posting_once
+
 
 @dataclass(frozen=True)
 class RateLimits:
@@ -116,7 +118,7 @@ class Sender:
     ) -> PostedMessage:
         """Post one message, paced, tagged with its ledger key so a crash can be reconciled."""
         self.pacer.wait(team_id, message.channel)
-        response = client.chat_postMessage(
+        response = posting_once(client).chat_postMessage(
             channel=message.channel,
             text=message.text,
             blocks=message.blocks,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.privacy.lifecycle import privacy_settings
 from bot.privacy.models import AuditEntry
 from bot.workspaces.models import Member
+from tests.celebrations.test_settings_and_home import settings_values
 from tests.harness import BotHarness
 from tests.slack.signing import state_value
 
@@ -171,7 +172,12 @@ def test_a_member_submitting_an_admin_modal_or_checking_the_channel_is_refused(
     )
     assert "Only workspace admins" in json.dumps(flash.json["errors"])
     user = {"privacy_user": {"privacy_user": state_value("users_select", "U2")}}
-    for callback, values in (("celebrations_settings_modal", {}), ("privacy_export", user)):
+    # Valid settings: a non-admin's bad input only gets field errors, with nothing to refuse.
+    celebrations = settings_values("C1")
+    for callback, values in (
+        ("celebrations_settings_modal", celebrations),
+        ("privacy_export", user),
+    ):
         assert bot.submit(callback, values, user_id="U1").status == 200
     assert bot.action("celebrations_check_channel", user_id="U1", view=HOME).status == 200
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.celebrations import service as celebrations
 from bot.celebrations.models import WinSource
@@ -24,7 +25,7 @@ from bot.db import build_engine, session_factory, session_scope
 from bot.db.migrations import upgrade
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.service import save_schedule
+from bot.scheduling.service import enqueue, plan_schedules, save_schedule
 from bot.workspaces.service import MemberProfile, ensure_workspace, save_member
 from tests.harness import BOT_TOKEN, SIGNING_SECRET
 from tests.slack.fake_slack import FakeSlack
@@ -54,8 +55,8 @@ def crowd() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def small_crowd() -> Iterator[FakeSlack]:
-    """120 members; each post takes 100 ms, so that two clocks really race over the work."""
-    yield from fake_slack_with(CLOCK_RACE_MEMBERS, latency_seconds=0.1)
+    """120 members; each post takes 20 ms."""
+    yield from fake_slack_with(CLOCK_RACE_MEMBERS, latency_seconds=0.02)
 
 
 def environment(fake: FakeSlack, url: str) -> dict[str, str]:
@@ -109,6 +110,22 @@ def wait_for_posts(fake: FakeSlack, count: int, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
+def wait_for_claims_by_both_clocks(factory: sessionmaker[Session], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        with session_scope(factory) as session:
+            claimers = set(
+                session.scalars(
+                    select(Delivery.claimed_by).where(Delivery.status == DeliveryStatus.sending)
+                )
+            )
+        if len(claimers) >= 2:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"claims held by {claimers} only")
+        time.sleep(0.05)
+
+
 def test_a_run_killed_mid_fan_out_resumes_without_duplicates_or_gaps(
     crowd: FakeSlack, database_url: str, tmp_path: Path
 ) -> None:
@@ -154,8 +171,6 @@ def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
 ) -> None:
     url = postgres_scratch_url
     upgrade(url)
-    # Slow enough posts (about 6 s of sending for two sender threads) that the second clock,
-    # started a moment after the first, always finds work left: the two really race.
     crowd = small_crowd
     now = datetime.now(UTC)
     a_win_this_week(url, now - timedelta(days=2))  # within the seven days a digest looks back on
@@ -189,7 +204,19 @@ def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
                 now=now - timedelta(days=1),
                 tz_follows_recipient=True,
             )
+    # The digests are already in the ledger, as a first tick leaves them: the clocks race over
+    # the sends. (Racing planners are shown in test_ledger: one row per key.)
+    with session_scope(factory) as session:
+        due_items = plan_schedules(
+            session=session, kind="weekly-digest", now=now, grace=timedelta(days=6)
+        )
+        assert enqueue(session=session, kind="weekly-digest", items=due_items, now=now) == len(
+            CLOCK_RACE_MEMBERS
+        )
     env = environment(crowd, url)
+    # Posts wait unanswered (less than the client's timeout) until both clocks hold claims at
+    # the same moment: then the two really race, however slowly one of them started.
+    crowd.hold("chat.postMessage")
     logs = [tmp_path / f"clock-{n}.log" for n in range(2)]
     clocks = [
         subprocess.Popen(
@@ -203,10 +230,12 @@ def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
     ]
     try:
         try:
+            wait_for_claims_by_both_clocks(factory, timeout=10)
+            crowd.release("chat.postMessage")
             wait_for_posts(crowd, len(CLOCK_RACE_MEMBERS), timeout=90)
         except AssertionError as error:
-            said = [line for line in logs[0].read_text().splitlines() if "digest" in line]
-            raise AssertionError(f"{error}; a clock said: {said[-5:]}") from None
+            said = [log.read_text().splitlines()[-4:] for log in logs]
+            raise AssertionError(f"{error}; the clocks said last: {said}") from None
         time.sleep(2)  # room for a duplicate to show up, if the ledger let one through
     finally:
         for clock in clocks:

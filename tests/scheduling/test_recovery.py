@@ -1,8 +1,9 @@
-"""The one uncertain send: a row left in `sending` by a process that died during the Slack call.
+"""Uncertain sends: a row left in `sending` by a process that died during the Slack call, and a
+post whose answer never came back (a timeout, a reset connection).
 
-Recovery reads the recipient's recent history for the post's ledger key (Slack message
-`metadata`): found, the row is marked sent without posting; not found, it is sent once. When the
-history cannot be read the post is made again: the README states that as the only duplicate.
+Both read the recipient's recent history for the post's ledger key (Slack message `metadata`):
+found, the row is marked sent without posting; not found, it is sent once. When the history
+cannot be read the post is made again: the README states that as the only duplicate.
 """
 
 from __future__ import annotations
@@ -104,3 +105,22 @@ def test_when_slack_history_cannot_be_read_the_post_is_made_again_rather_than_dr
     assert len(bot.fake.dms_to("U1")) == 2  # the documented at-least-once case, never zero
     assert status_of(bot, "U1") == DeliveryStatus.sent
     assert {len(bot.fake.dms_to(user)) for user in ("U2", "UADMIN")} == {1}
+
+
+def test_a_post_whose_answer_was_lost_is_looked_up_before_it_is_retried(
+    bot: BotHarness, everyone_has_news: None
+) -> None:
+    bot.fake.lose_answer_next("chat.postMessage")  # Slack posts it; the bot never hears back
+    runner = bot.runtime.runner
+
+    first = runner.tick("weekly-digest", now=MONDAY_NOON, team_id="T1", forced=True)
+    assert (first.sent, first.retrying) == (2, 1)  # no blind resend inside the Slack client
+    (lost,) = [user for user in ("U1", "U2", "UADMIN") if status_of(bot, user) == "retry"]
+    assert len(bot.fake.dms_to(lost)) == 1  # ... though Slack has it
+
+    later = runner.tick("weekly-digest", now=MONDAY_NOON + timedelta(seconds=31), team_id="T1")
+
+    assert later.sent == 1
+    assert len(bot.fake.dms_to(lost)) == 1
+    assert status_of(bot, lost) == DeliveryStatus.sent
+    assert [c.args["channel"] for c in bot.fake.calls("chat.postMessage")].count(lost) == 1

@@ -213,6 +213,8 @@ class FakeSlack(WebApiMethods):
         self._faults: dict[str, deque[tuple[str, int]]] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
+        self._held: set[str] = set()
+        self._answers_to_lose: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._ts_micros = 1_700_000_000_000_000
         self._server: _Server | None = None
@@ -420,6 +422,37 @@ class FakeSlack(WebApiMethods):
                     per_channel_per_second, per_team_per_minute, burst
                 )
 
+    def lose_answer_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next call(s) of `method`, then drop the connection unanswered: the
+        caller cannot tell whether Slack did it (a timeout or a reset after the fact)."""
+        with self._cond:
+            self._answers_to_lose[method] = self._answers_to_lose.get(method, 0) + times
+
+    def _take_lost_answer(self, method: str) -> bool:
+        with self._cond:
+            left = self._answers_to_lose.get(method, 0)
+            if left:
+                self._answers_to_lose[method] = left - 1
+            return bool(left)
+
+    def hold(self, method: str) -> None:
+        """Keep calls of `method` waiting, unanswered, until `release`: a test can line up
+        callers (two processes racing) before any of them gets an answer."""
+        with self._cond:
+            self._held.add(method)
+
+    def release(self, method: str) -> None:
+        with self._cond:
+            self._held.discard(method)
+            self._cond.notify_all()
+
+    def _wait_while_held(self, method: str) -> None:
+        with self._cond:
+            if method not in self._held:
+                return
+            while method in self._held:
+                self._cond.wait(0.05)
+
     # --- inspection ---------------------------------------------------------------------
     def calls(self, method: str | None = None, ok: bool | None = None) -> list[Call]:
         with self._cond:
@@ -513,11 +546,15 @@ class FakeSlack(WebApiMethods):
             return
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
+        self._wait_while_held(url.path[5:])
         try:
             status, headers, payload = self._call(url.path[5:], url.query, body, req.headers)
         except Exception:  # a bug in the fake: fail loudly, not silently
             traceback.print_exc()
             status, headers, payload = 500, {}, {"ok": False, "error": "fake_slack_bug"}
+        if self._take_lost_answer(url.path[5:]):
+            req.close_connection = True  # done, but the caller never hears of it
+            return
         req.reply(status, payload, headers)
 
     def _call(
