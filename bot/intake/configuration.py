@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import N_
+from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
 from bot.scheduling.service import holidays_of
@@ -55,14 +56,10 @@ def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
 
 
 def lock_settings(*, session: Session, team_id: str) -> IntakeSettings:
-    """The settings row, locked until commit: serialises filings (references) and ETA refreshes."""
+    """The settings row, locked until commit: serialises filings (references), moves and ETA
+    refreshes (service.lock_queue states the lock order)."""
     settings_of(session=session, team_id=team_id)
-    settings = session.scalar(
-        select(IntakeSettings)
-        .where(IntakeSettings.team_id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    settings = service.lock_queue(session=session, team_id=team_id)
     assert settings is not None
     return settings
 
@@ -211,12 +208,6 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
     return checked
 
 
-@dataclass(frozen=True)
-class SavedSettings:
-    settings: IntakeSettings
-    eta_inputs_changed: bool  # capacity or holidays moved: ETAs must be refreshed
-
-
 def save_settings(
     *,
     session: Session,
@@ -224,18 +215,15 @@ def save_settings(
     checked: CheckedSettings,
     revops_member_ids: frozenset[str],
     now: datetime,
-) -> SavedSettings:
+) -> IntakeSettings:
     """Store checked settings. Roll-outs no longer listed end (their requests lose the boost);
-    listed ones start or resume."""
+    listed ones start or resume. Run capacity, holidays and roll-outs move ETAs: call it
+    inside etas.change so that requesters hear of it."""
     assert not checked.errors
     settings = lock_settings(session=session, team_id=team_id)
     workspace = session.get(Workspace, team_id)
     assert workspace is not None
     holidays = sorted({day.isoformat() for day in checked.holidays})
-    changed = (
-        settings.run_capacity_hours != checked.values["run_capacity_hours"]
-        or sorted(workspace.holidays or []) != holidays
-    )
     for name, value in checked.values.items():
         setattr(settings, name, value)
     settings.revops_member_ids = sorted(revops_member_ids)
@@ -248,13 +236,11 @@ def save_settings(
     for name, rollout in existing.items():
         if rollout.active and name not in checked.rollouts:
             rollout.active = False
-            changed = True
     for name in checked.rollouts:
         known = existing.get(name)
         if known is None:
             session.add(Rollout(team_id=team_id, name=name, active=True, created_at=now))
         elif not known.active:
             known.active = True
-            changed = True
     session.flush()
-    return SavedSettings(settings, eta_inputs_changed=changed)
+    return settings

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
-from bot.intake import filing, notify, queue, service, views_card, views_modal
+from bot.intake import etas, filing, notify, service, views_card, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.service import Outcome
@@ -183,24 +183,23 @@ def register(app: App, services: Services) -> None:
     def on_withdraw(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
         clicked = parse(RequestRef, action.get("value"))
-        with session_scope(services.session_factory) as session:
+        now = datetime.now(UTC)
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=context.team_id, now=now) as moved,
+        ):
             outcome = service.withdraw(
                 session=session,
                 team_id=context.team_id,
                 request_id=clicked.request_id,
                 user_id=context.user_id,
-                now=datetime.now(UTC),
-            )
-            news = queue.refresh_etas(
-                session=session,
-                team_id=context.team_id,
-                today=queue.today_of(datetime.now(UTC)),
+                now=now,
             )
         _after_requester_move(
             services,
             client,
             outcome=outcome,
-            news=news,
+            news=moved.news,
             what=N_("{user} withdrew the request."),
         )
 
@@ -211,7 +210,10 @@ def register(app: App, services: Services) -> None:
         clicked = parse(RequestRef, action.get("value"))
         solved = action["action_id"] == Action.solved_yes
         now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=context.team_id, now=now) as moved,
+        ):
             outcome = service.confirm_solved(
                 session=session,
                 team_id=context.team_id,
@@ -220,13 +222,7 @@ def register(app: App, services: Services) -> None:
                 solved=solved,
                 now=now,
             )
-            news = (
-                []
-                if solved
-                else queue.refresh_etas(
-                    session=session, team_id=context.team_id, today=queue.today_of(now)
-                )
-            )
+        news = moved.news
         t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
         text, blocks = views_card.solved_answer(t, outcome.request, solved=solved)
         container = body.get("container") or {}
@@ -269,7 +265,7 @@ def _after_requester_move(
     client: WebClient,
     *,
     outcome: Outcome,
-    news: list[queue.EtaNews],
+    news: list[etas.EtaNews],
     what: str,
 ) -> None:
     request: IntakeRequest = outcome.request

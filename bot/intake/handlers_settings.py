@@ -15,7 +15,7 @@ from bot.db import session_scope
 from bot.errors import N_
 from bot.home.handlers import publish_home
 from bot.i18n import translator_for
-from bot.intake import configuration, notify, queue, report, views_home, views_modal
+from bot.intake import configuration, etas, notify, queue, report, views_home, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import QueuePageRef, parse
 from bot.privacy import powers
@@ -129,8 +129,11 @@ def register(app: App, services: Services) -> None:
             members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
         ack()
         now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
-            saved = configuration.save_settings(
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=team_id, now=now) as moved,
+        ):
+            configuration.save_settings(
                 session=session,
                 team_id=team_id,
                 checked=checked,
@@ -140,12 +143,7 @@ def register(app: App, services: Services) -> None:
             report.schedule_run_report(
                 session=session, team_id=team_id, channel_id=channel, tz=member.tz, now=now
             )
-            news = (
-                queue.refresh_etas(session=session, team_id=team_id, today=queue.today_of(now))
-                if saved.eta_inputs_changed
-                else []
-            )
-        notify.tell_eta_news(services, client, team_id=team_id, news=news)
+        notify.tell_eta_news(services, client, team_id=team_id, news=moved.news)
         notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])
 
     def on_queue_page(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:

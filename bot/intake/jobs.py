@@ -7,16 +7,29 @@
 - intake-ask-why-reminder   the requester: still waiting on their answer after N working days;
 - intake-ask-why-auto-close the requester: closed after M working days without an answer (the
                             close happens in the plan, in the same transaction as its ledger row);
+- intake-eta-retime         once per working day, each requester whose ETA has passed: the
+                            new date (re-timed in the plan, in the same transaction as its
+                            ledger row), so that no passed ETA sits on a card or in Home;
 - intake-run-report         weekly, the intake channel: the run report (a schedule per workspace,
                             saved with the settings).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.db import session_scope
-from bot.intake import configuration, notify, queue, report, service, views_home, views_jobs
+from bot.intake import (
+    configuration,
+    etas,
+    notify,
+    queue,
+    report,
+    service,
+    views_card,
+    views_home,
+    views_jobs,
+)
 from bot.intake.models import Status
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
@@ -251,6 +264,67 @@ def _show_auto_close(services: Services, team_id: str, request_id: int) -> None:
     notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
 
 
+class EtaRetime(JobKind):
+    name = "intake-eta-retime"
+    tick_seconds = 900
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        items = []
+        for settings in queue.intake_teams(session=ctx.session, team_id=team_id):
+            calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
+            if queue.at_working_hour(settings, ctx.now, calendar) is None:
+                continue
+            for news in etas.retime_passed(
+                session=ctx.session, team_id=settings.team_id, now=ctx.now
+            ):
+                assert news.previous is not None
+                request = news.request
+                items.append(
+                    DueItem(
+                        team_id=settings.team_id,
+                        recipient=request.requester_id,
+                        period=f"{request.id}:{news.eta.isoformat()}",
+                        subject=f"{request.id}:{news.previous.isoformat()}",
+                        due_at=ctx.now,
+                    )
+                )
+        return items
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        request_id, _, previous = delivery.subject.partition(":")
+        request = service.find_request(
+            session=ctx.session, team_id=delivery.team_id, request_id=int(request_id)
+        )
+        if request is None or request.eta_told is None or request.status not in queue.SCHEDULED:
+            return []
+        t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
+        built = views_card.eta_news(
+            t,
+            request,
+            reason=etas.Reason.passed,
+            previous=date.fromisoformat(previous),
+            eta=request.eta_told,
+            ahead={},
+            rollouts_ahead=0,
+        )
+        return [_message(delivery.recipient, built)]
+
+    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
+        request_id = int(delivery.subject.partition(":")[0])
+        self.services.background.submit(
+            _show_new_eta, self.services, delivery.team_id, request_id, delivery.recipient
+        )
+
+
+def _show_new_eta(services: Services, team_id: str, request_id: int, requester_id: str) -> None:
+    client = services.clients.for_team(team_id)
+    notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
+    notify.publish_homes(services, client, team_id=team_id, user_ids=[requester_id])
+
+
 class RunReport(ScheduledKind):
     name = report.RUN_REPORT_KIND
     grace = timedelta(hours=24)
@@ -274,4 +348,11 @@ class RunReport(ScheduledKind):
 
 
 def kinds(services: Services) -> list[JobKind]:
-    return [SlaNudge(), Escalation(), AskWhyReminder(), AskWhyAutoClose(services), RunReport()]
+    return [
+        SlaNudge(),
+        Escalation(),
+        AskWhyReminder(),
+        AskWhyAutoClose(services),
+        EtaRetime(services),
+        RunReport(),
+    ]

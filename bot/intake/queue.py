@@ -9,10 +9,7 @@ Rules here:
   and ordering by `base + boost − AGE_POINTS × (filed index − holidays up to filing)` is
   ordering by score; ties go to the older (smaller holiday-adjusted index), then the lower
   reference. tests/intake/test_queue_order.py holds this order equal to priority.rank;
-- a requester is told their ETA when the request is accepted, then only when it moves by at
-  least ETA_MATERIAL_WORKING_DAYS working days (earlier or later), not on every queue change;
-  a later ETA comes with what is ahead and why: impact classes and roll-outs, never whose
-  requests they are or what they say;
+- what requesters are told about their ETAs is etas.py's rule;
 - no first response by the SLA day: the request is overdue and the intake channel is nudged,
   oldest first; open and untouched for ESCALATE_AFTER_WORKING_DAYS working days (a week): the
   team lead hears of it; waiting on the requester: a reminder after the workspace's N working
@@ -22,7 +19,6 @@ Rules here:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -45,9 +41,10 @@ from bot.intake.priority import (
 from bot.intake.service import OPEN_STATUSES
 
 PAGE_SIZE = 8
-ETA_MATERIAL_WORKING_DAYS = 1
 ESCALATE_AFTER_WORKING_DAYS = 5
 DUE_WORK_LIMIT = 1000
+# The team's scheduled messages go out from this hour of its working days.
+WORK_HOUR = 9
 SCHEDULED = (Status.in_progress, Status.accepted)
 
 
@@ -265,71 +262,6 @@ def requests_of(
     return open_ones + closed[:3]
 
 
-# ---------------------------------------------------------------- ETAs told to requesters
-
-
-@dataclass(frozen=True)
-class EtaNews:
-    """What a requester is told: their first ETA, or a material move with what is ahead."""
-
-    request: IntakeRequest
-    previous: date | None  # None: the first ETA, on acceptance or reopening
-    eta: date
-    ahead: dict[str, int]  # impact class → requests delivered before this one
-    rollouts_ahead: int
-
-    @property
-    def later(self) -> bool:
-        return self.previous is not None and self.eta > self.previous
-
-
-def is_material(previous: date, eta: date, calendar: Calendar) -> bool:
-    """A move of at least ETA_MATERIAL_WORKING_DAYS working days, either way."""
-    earlier, later = sorted((previous, eta))
-    return calendar.working_days_between(earlier, later) >= ETA_MATERIAL_WORKING_DAYS
-
-
-def refresh_etas(*, session: Session, team_id: str, today: date) -> list[EtaNews]:
-    """Recompute every ETA after a queue change and return the news requesters must hear.
-
-    `eta_told` is updated in the same transaction, under the settings row lock: two changes
-    at once never tell the same move twice.
-    """
-    settings = configuration.lock_settings(session=session, team_id=team_id)
-    order = ordering(session=session, team_id=team_id)
-    rows = scheduled_in_order(
-        session=session,
-        team_id=team_id,
-        order=order,
-        columns=(IntakeRequest.impact, IntakeRequest.rollout_id, IntakeRequest.eta_told),
-    )
-    promised = eta_dates(
-        ((row[0], row[1]) for row in rows),
-        today=today,
-        weekly_capacity_hours=settings.run_capacity_hours,
-        calendar=order.calendar,
-    )
-    ahead: Counter[str] = Counter()
-    rollouts_ahead = 0
-    pending: dict[int, tuple[date | None, date, dict[str, int], int]] = {}
-    for request_id, _, impact, rollout_id, previous in rows:
-        eta = promised.get(request_id)
-        if eta is not None and (previous is None or is_material(previous, eta, order.calendar)):
-            pending[request_id] = (previous, eta, dict(ahead), rollouts_ahead)
-        ahead[impact] += 1
-        rollouts_ahead += int(rollout_id in order.boosted)
-    if not pending:
-        return []
-    news = []
-    for request in session.scalars(select(IntakeRequest).where(IntakeRequest.id.in_(pending))):
-        previous, eta, classes, rollouts = pending[request.id]
-        request.eta_told = eta
-        news.append(EtaNews(request, previous, eta, classes, rollouts))
-    session.flush()
-    news.sort(key=lambda item: item.request.number)
-    return news
-
-
 # ---------------------------------------------------------------- due work of the jobs
 
 
@@ -409,3 +341,17 @@ def waiting_for(
 def today_of(now: datetime) -> date:
     """The team's working day: dates of the queue are UTC dates."""
     return now.astimezone(UTC).date()
+
+
+def team_today(settings: IntakeSettings, now: datetime) -> date:
+    """The team's working day, from which ETAs are counted."""
+    return today_of(now)
+
+
+def at_working_hour(settings: IntakeSettings, now: datetime, calendar: Calendar) -> date | None:
+    """The team's day when `now` is a working day at or after WORK_HOUR, else None: the
+    scheduled work of the team (nudges, re-timed ETAs) waits for it."""
+    today = team_today(settings, now)
+    if not calendar.is_working_day(today) or now.astimezone(UTC).hour < WORK_HOUR:
+        return None
+    return today

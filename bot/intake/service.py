@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import N_, UserFacingError
 from bot.intake import knowledge
-from bot.intake.filing import (
+from bot.intake.inputs import (
     NOTE_MAX,
     SUMMARY_MAX,
     FieldError,
@@ -157,7 +157,24 @@ class Outcome:
     event: RequestEvent | None
 
 
+def lock_queue(*, session: Session, team_id: str) -> IntakeSettings | None:
+    """The lock every transaction that moves a request or changes the queue takes first.
+
+    The lock order is the workspace's settings row, then the request moved, then (refreshing
+    ETAs) the other requests whose ETA is told anew. Two moves in one workspace therefore wait
+    for each other instead of each holding a request the other one updates (a deadlock on
+    PostgreSQL). None when intake was never used in the workspace (no request exists either).
+    """
+    return session.scalar(
+        select(IntakeSettings)
+        .where(IntakeSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
+    lock_queue(session=session, team_id=team_id)
     request = session.scalar(
         select(IntakeRequest)
         .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)

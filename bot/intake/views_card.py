@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.intake.etas import Reason
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.state import RequestRef, dump
@@ -278,24 +279,37 @@ def eta_news(
     t: Translator,
     request: IntakeRequest,
     *,
+    reason: str,
     previous: date | None,
     eta: date,
     ahead: dict[str, int],
     rollouts_ahead: int,
 ) -> Message:
-    """A material ETA move. Later: what comes first and why, in impact classes only."""
+    """An ETA told or moved (etas.py decides who hears what). "What comes first" only when
+    more important requests came ahead, in impact classes only."""
     values = {
         "ref": ref(request.number),
         "title": safe(request.title, TITLE_SHOWN),
         "date": day(t, eta),
         "previous": day(t, previous),
     }
-    if previous is None:
+    if previous is None or reason == Reason.first:
         text = t.gettext("Your request {ref} “{title}” is expected by {date}.").format(**values)
         return text, [_section(text)]
-    if eta < previous:
+    if reason == Reason.earlier:
         text = t.gettext(
             "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
+        ).format(**values)
+        return text, [_section(text)]
+    if reason == Reason.passed:
+        text = t.gettext(
+            "Your request {ref} “{title}” was expected by {previous} and is not done yet: it is "
+            "now expected by {date}."
+        ).format(**values)
+        return text, [_section(text)]
+    if reason == Reason.moved:
+        text = t.gettext(
+            "The ETA of your request {ref} “{title}” moved to {date} (was {previous})."
         ).format(**values)
         return text, [_section(text)]
     text = t.gettext(

@@ -8,11 +8,11 @@ import pytest
 
 from bot.errors import UserFacingError
 from bot.intake import configuration
+from bot.intake.etas import is_material
 from bot.intake.filing import Filing, estimate_hours, filing_errors, first_response_due
 from bot.intake.knowledge import keywords_of, shared_keywords
 from bot.intake.models import Status
 from bot.intake.priority import Calendar
-from bot.intake.queue import is_material
 from bot.intake.service import TRANSITIONS, IllegalTransition, check_transition
 
 TODAY = date(2026, 11, 4)
