@@ -333,8 +333,9 @@ def _answer_doc(
         thread=lambda tt: views_card.note_in_thread(
             tt,
             author_id=user_id,
-            what=tt.gettext("{user} answered with a doc: ") + doc.url[:500],
+            what=tt.gettext("{user} answered with a doc: {doc}"),
             note=summary,
+            doc_url=doc.url,
         ),
         to_requester=lambda tt: views_card.outcome_to_requester(
             tt,

@@ -27,6 +27,7 @@ from bot.intake.views_text import (
     IMPACT_AHEAD,
     IMPACT_LABELS,
     STATUS_LABELS,
+    cut,
     day,
     hours,
     label,
@@ -185,9 +186,21 @@ def question_to_requester(
     return text, blocks
 
 
-def note_in_thread(t: Translator, *, author_id: str | None, what: str, note: str | None) -> Message:
-    """A line in the request's thread: who did what, and what they wrote."""
-    text = what.format(user=mention(author_id))
+def note_in_thread(
+    t: Translator,
+    *,
+    author_id: str | None,
+    what: str,
+    note: str | None,
+    doc_url: str | None = None,
+) -> Message:
+    """A line in the request's thread: who did what, and what they wrote.
+
+    `what` is a translated template ({user}, and {doc} when a doc answered); user text and links
+    go in as parameters, never into the template (a URL may hold braces).
+    """
+    doc = link(doc_url, cut(doc_url, 200)) if doc_url else ""
+    text = what.format(user=mention(author_id), doc=doc)
     body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
     return text, [_section(body)]
 
