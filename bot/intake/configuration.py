@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
 from bot.scheduling.service import holidays_of
-from bot.workspaces.models import Workspace
+from bot.workspaces.models import Member, Workspace
 from bot.workspaces.service import ensure_workspace
 
 CAPACITY_MAX_HOURS = 200
@@ -119,6 +120,7 @@ class SettingsForm:
     auto_close: str
     holidays: str
     rollouts: str
+    tz: str | None = None  # None: keep the zone already chosen
 
 
 @dataclass
@@ -142,7 +144,7 @@ def _whole_number(raw: str, *, low: int, high: int) -> int | None:
 def check_settings(form: SettingsForm) -> CheckedSettings:
     """An intake channel is required; capacity is 0–200 hours a week; SLA, reminder and
     auto-close are working days with the auto-close after the reminder; holidays are ISO dates;
-    restricting filers needs at least one user group."""
+    restricting filers needs at least one user group; the team's time zone is one Python knows."""
     checked = CheckedSettings()
     if not form.intake_channel_id:
         checked.errors["channel"] = (N_("Pick the channel where requests are posted."), {})
@@ -194,6 +196,8 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
             {"count": ROLLOUTS_MAX, "max": ROLLOUT_NAME_MAX},
         )
     checked.rollouts = list(dict.fromkeys(names))
+    if form.tz and not _is_zone(form.tz):
+        checked.errors["tz"] = (N_("Pick a time zone from the list."), {})
     checked.values = {
         "intake_channel_id": form.intake_channel_id,
         "revops_usergroup_id": form.revops_usergroup_id,
@@ -204,8 +208,40 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
         "first_response_sla_days": parsed.get("sla"),
         "ask_why_reminder_days": parsed.get("reminder"),
         "ask_why_close_days": parsed.get("auto_close"),
+        "tz": form.tz,
     }
     return checked
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+ZONES_SHOWN = 100  # a static select's limit
+
+
+def zones_to_pick(*, session: Session, team_id: str, admin_tz: str) -> tuple[list[str], str]:
+    """The zones an admin picks the team's from, and the one proposed: where the workspace's
+    members are (the member cache), the admin's own, the current choice and UTC. Proposed:
+    the current choice, else the admin's own zone."""
+    settings = settings_of(session=session, team_id=team_id)
+    proposed = settings.tz or admin_tz
+    if not _is_zone(proposed):
+        proposed = "UTC"
+    members = session.scalars(
+        select(Member.tz)
+        .where(Member.team_id == team_id, Member.deleted.is_(False))
+        .group_by(Member.tz)
+        .order_by(func.count().desc())
+        .limit(ZONES_SHOWN)
+    )
+    others = sorted({zone for zone in ("UTC", admin_tz, *members) if zone and _is_zone(zone)})
+    shown = sorted({proposed, *[zone for zone in others if zone != proposed][: ZONES_SHOWN - 1]})
+    return shown, proposed
 
 
 def save_settings(
@@ -225,6 +261,8 @@ def save_settings(
     assert workspace is not None
     holidays = sorted({day.isoformat() for day in checked.holidays})
     for name, value in checked.values.items():
+        if name == "tz" and value is None:
+            continue  # not on the form: the zone chosen before stays
         setattr(settings, name, value)
     settings.revops_member_ids = sorted(revops_member_ids)
     settings.updated_at = now

@@ -33,7 +33,7 @@ from typing import NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.intake import configuration, queue
+from bot.intake import configuration, due, queue
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.priority import Calendar, eta_dates
 
@@ -91,7 +91,7 @@ def is_material(previous: date, eta: date, calendar: Calendar) -> bool:
 def queue_state(*, session: Session, team_id: str, now: datetime) -> QueueState:
     """The delivery order and ETAs as the database has them now (priority.etas' arithmetic)."""
     settings = configuration.settings_of(session=session, team_id=team_id)
-    today = queue.team_today(settings, now)
+    today = due.team_today(settings, now)
     order = queue.ordering(session=session, team_id=team_id)
     rows = queue.scheduled_in_order(
         session=session,

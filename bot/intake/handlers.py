@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from bot.intake import (
     configuration,
+    due,
     handlers_filing,
     handlers_requester,
     handlers_settings,
@@ -64,10 +65,11 @@ def queue_section(viewer: HomeViewer) -> list[Block]:
     if not _is_revops(viewer):
         return []
     page = queue.page_of(session=viewer.session, team_id=viewer.team_id, user_id=viewer.user_id)
+    settings = configuration.settings_of(session=viewer.session, team_id=viewer.team_id)
     data = queue.queue_page(
         session=viewer.session,
         team_id=viewer.team_id,
-        today=queue.today_of(viewer.now),
+        today=due.team_today(settings, viewer.now),
         page=page,
     )
     return views_home.queue_section(viewer.t, data)

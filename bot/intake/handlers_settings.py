@@ -37,6 +37,7 @@ FIELD_BLOCKS = {
     "filer_groups": Block.filer_groups,
     "holidays": Block.holidays,
     "rollouts": Block.rollouts,
+    "tz": Block.tz,
 }
 
 
@@ -72,10 +73,19 @@ def register(app: App, services: Services) -> None:
                 r.name
                 for r in configuration.active_rollouts(session=session, team_id=context.team_id)
             ]
+            zones, zone = configuration.zones_to_pick(
+                session=session, team_id=context.team_id, admin_tz=member.tz
+            )
         client.views_update(
             view_id=opened["id"],
             view=views_home.settings_modal(
-                t, settings, usergroups=groups, holidays=holidays, rollouts=rollouts
+                t,
+                settings,
+                usergroups=groups,
+                holidays=holidays,
+                rollouts=rollouts,
+                zones=zones,
+                zone=zone,
             ),
         )
 
@@ -102,6 +112,7 @@ def register(app: App, services: Services) -> None:
                 auto_close=values.get(Block.auto_close) or "",
                 holidays=values.get(Block.holidays) or "",
                 rollouts=values.get(Block.rollouts) or "",
+                tz=values.get(Block.tz),
             )
         )
         errors: dict[str, str] = {
@@ -133,7 +144,7 @@ def register(app: App, services: Services) -> None:
             session_scope(services.session_factory) as session,
             etas.change(session=session, team_id=team_id, now=now) as moved,
         ):
-            configuration.save_settings(
+            saved = configuration.save_settings(
                 session=session,
                 team_id=team_id,
                 checked=checked,
@@ -141,7 +152,11 @@ def register(app: App, services: Services) -> None:
                 now=now,
             )
             report.schedule_run_report(
-                session=session, team_id=team_id, channel_id=channel, tz=member.tz, now=now
+                session=session,
+                team_id=team_id,
+                channel_id=channel,
+                tz=saved.tz or member.tz,
+                now=now,
             )
         notify.tell_eta_news(services, client, team_id=team_id, news=moved.news)
         notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])

@@ -86,6 +86,9 @@ class IntakeSettings(Base):
     first_response_sla_days: Mapped[int] = mapped_column(Integer, default=1)
     ask_why_reminder_days: Mapped[int] = mapped_column(Integer, default=3)
     ask_why_close_days: Mapped[int] = mapped_column(Integer, default=10)
+    # The zone of the team's scheduled channel posts (nudges, report), chosen by an admin;
+    # None until the settings are first saved (read as UTC).
+    tz: Mapped[str | None] = mapped_column(String(64), default=None)
     # The next human reference (REQ-<n>), taken under a row lock so two filers never share one.
     next_number: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -158,6 +161,8 @@ class IntakeRequest(Base):
     # The ETA the requester was last told; a DM goes out only when it moves materially.
     eta_told: Mapped[date | None] = mapped_column(Date, default=None)
     solved: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The team lead heard of it being untouched; a later move starts a new quiet spell.
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RequestEvent(Base):

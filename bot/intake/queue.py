@@ -10,25 +10,21 @@ Rules here:
   ordering by score; ties go to the older (smaller holiday-adjusted index), then the lower
   reference. tests/intake/test_queue_order.py holds this order equal to priority.rank;
 - what requesters are told about their ETAs is etas.py's rule;
-- no first response by the SLA day: the request is overdue and the intake channel is nudged,
-  oldest first; open and untouched for ESCALATE_AFTER_WORKING_DAYS working days (a week): the
-  team lead hears of it; waiting on the requester: a reminder after the workspace's N working
-  days, an auto-close after M.
+- when the scheduled messages are due (nudges, escalations, reminders) is due.py's rule.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.intake import configuration
-from bot.intake.filing import first_response_due
-from bot.intake.models import IntakeRequest, IntakeSettings, QueuePage, Rollout, Status
+from bot.intake.models import IntakeRequest, QueuePage, Rollout, Status
 from bot.intake.priority import (
     AGE_POINTS_PER_WORKING_DAY,
     ROLLOUT_BOOST,
@@ -41,10 +37,6 @@ from bot.intake.priority import (
 from bot.intake.service import OPEN_STATUSES
 
 PAGE_SIZE = 8
-ESCALATE_AFTER_WORKING_DAYS = 5
-DUE_WORK_LIMIT = 1000
-# The team's scheduled messages go out from this hour of its working days.
-WORK_HOUR = 9
 SCHEDULED = (Status.in_progress, Status.accepted)
 
 
@@ -260,98 +252,3 @@ def requests_of(
         )
     )
     return open_ones + closed[:3]
-
-
-# ---------------------------------------------------------------- due work of the jobs
-
-
-def intake_teams(*, session: Session, team_id: str | None = None) -> list[IntakeSettings]:
-    """Workspaces whose intake is set up (they have an intake channel)."""
-    query = select(IntakeSettings).where(IntakeSettings.intake_channel_id.is_not(None))
-    if team_id is not None:
-        query = query.where(IntakeSettings.team_id == team_id)
-    return list(session.scalars(query.order_by(IntakeSettings.team_id)))
-
-
-def overdue_first_responses(
-    *, session: Session, settings: IntakeSettings, today: date, calendar: Calendar
-) -> list[IntakeRequest]:
-    """New requests with no first response after their SLA day, oldest first."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(
-            IntakeRequest.team_id == settings.team_id,
-            IntakeRequest.status == Status.new,
-            IntakeRequest.first_response_at.is_(None),
-        )
-        .order_by(IntakeRequest.created_at, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if first_response_due(
-            filed_at=request.created_at,
-            sla_days=settings.first_response_sla_days,
-            calendar=calendar,
-        )
-        < today
-    ]
-
-
-def untouched(
-    *, session: Session, team_id: str, today: date, calendar: Calendar
-) -> list[IntakeRequest]:
-    """Open requests on the team's side with no move for a week of working days, oldest first."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(
-            IntakeRequest.team_id == team_id,
-            IntakeRequest.status.in_((Status.new, Status.accepted, Status.in_progress)),
-        )
-        .order_by(IntakeRequest.touched_at, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if calendar.working_days_between(request.touched_at.date(), today)
-        >= ESCALATE_AFTER_WORKING_DAYS
-    ]
-
-
-def waiting_for(
-    *, session: Session, team_id: str, today: date, calendar: Calendar, working_days: int
-) -> list[IntakeRequest]:
-    """Requests waiting on their requester for at least `working_days` working days."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(IntakeRequest.team_id == team_id, IntakeRequest.status == Status.waiting)
-        .order_by(IntakeRequest.waiting_since, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if request.waiting_since is not None
-        and calendar.working_days_between(request.waiting_since.date(), today) >= working_days
-    ]
-
-
-def today_of(now: datetime) -> date:
-    """The team's working day: dates of the queue are UTC dates."""
-    return now.astimezone(UTC).date()
-
-
-def team_today(settings: IntakeSettings, now: datetime) -> date:
-    """The team's working day, from which ETAs are counted."""
-    return today_of(now)
-
-
-def at_working_hour(settings: IntakeSettings, now: datetime, calendar: Calendar) -> date | None:
-    """The team's day when `now` is a working day at or after WORK_HOUR, else None: the
-    scheduled work of the team (nudges, re-timed ETAs) waits for it."""
-    today = team_today(settings, now)
-    if not calendar.is_working_day(today) or now.astimezone(UTC).hour < WORK_HOUR:
-        return None
-    return today

@@ -110,7 +110,7 @@ RUN_REPORT_HOUR = 9
 def schedule_run_report(
     *, session: Session, team_id: str, channel_id: str, tz: str, now: datetime
 ) -> None:
-    """The run report goes to the intake channel every Monday at 09:00 in the admin's zone."""
+    """The run report goes to the intake channel every Monday at 09:00 in the team's zone."""
     save_schedule(
         session=session,
         team_id=team_id,

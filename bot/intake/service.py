@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import N_, UserFacingError
@@ -415,10 +415,16 @@ def withdraw(
     return _move(session, request, to=Status.withdrawn, actor_id=user_id, note=None, now=now)
 
 
+AUTO_CLOSE_NOTE = N_("Closed automatically: no answer from the requester for {days} working days.")
+
+
 def auto_close(
     *, session: Session, team_id: str, request_id: int, note: str, now: datetime
 ) -> Outcome | None:
-    """The bot closes a request still waiting on its requester (None if it moved meanwhile)."""
+    """The bot closes a request still waiting on its requester (None if it moved meanwhile).
+
+    `note` is AUTO_CLOSE_NOTE in the workspace's language: the history is read by anyone.
+    """
     request = _locked(session, team_id, request_id)
     if request.status != Status.waiting:
         return None
@@ -445,3 +451,15 @@ def confirm_solved(
         request.solved = True
         return Outcome(request, request.status, None)
     return _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+
+
+def record_escalated(
+    *, session: Session, team_id: str, request_ids: list[int], now: datetime
+) -> None:
+    """The team lead was told of these untouched requests: not again until they move."""
+    if request_ids:
+        session.execute(
+            update(IntakeRequest)
+            .where(IntakeRequest.team_id == team_id, IntakeRequest.id.in_(request_ids))
+            .values(escalated_at=now)
+        )

@@ -219,8 +219,11 @@ def settings_modal(
     usergroups: Sequence[tuple[str, str]],
     holidays: Sequence[str],
     rollouts: Sequence[str],
+    zones: Sequence[str] = ("UTC",),
+    zone: str = "UTC",
 ) -> dict[str, Any]:
-    """The admins' settings modal; `usergroups` are (id, name) from Slack."""
+    """The admins' settings modal; `usergroups` are (id, name) from Slack; `zones` to pick the
+    team's time zone from, `zone` the one proposed."""
     groups = [Option(value=gid, label=cut(name, 75)) for gid, name in usergroups[:100]]
     who = [
         Option(value=WhoMayFile.everyone, label=t.gettext("Everyone")),
@@ -281,7 +284,21 @@ def settings_modal(
         )
     else:
         blocks.append(_context(t.gettext("This workspace has no user groups: everyone may file.")))
+    zone_options = [Option(value=name, label=cut(name, 75)) for name in zones[:100]]
     blocks += [
+        InputBlock(
+            block_id=Block.tz,
+            label=t.gettext("Team time zone"),
+            hint=t.gettext(
+                "Nudges and the run report go out at 9:00 on working days in this zone; DMs "
+                "follow each person's own Slack zone."
+            ),
+            element=StaticSelectElement(
+                action_id=Block.tz,
+                options=zone_options,
+                initial_option=next((o for o in zone_options if o.value == zone), None),
+            ),
+        ),
         InputBlock(
             block_id=Block.team_lead,
             label=t.gettext("Team lead (escalations)"),

@@ -23,6 +23,7 @@ REVOPS_GROUP = "SREVOPS"
 MANAGERS_GROUP = "SMANAGERS"
 REVOPS_MEMBER = "U3"
 TEAM_LEAD = "ULEAD"
+TEAM_TZ = "Europe/Paris"
 
 
 def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> None:
@@ -45,6 +46,7 @@ def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> N
         auto_close=str(overrides.get("auto_close", 10)),
         holidays=overrides.get("holidays", ""),
         rollouts=overrides.get("rollouts", ""),
+        tz=overrides.get("tz", TEAM_TZ),
     )
     checked = configuration.check_settings(form)
     assert not checked.errors, checked.errors
@@ -60,7 +62,7 @@ def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> N
             session=session,
             team_id="T1",
             channel_id=INTAKE_CHANNEL,
-            tz="Europe/Paris",
+            tz=overrides.get("tz", TEAM_TZ),
             now=datetime.now(UTC),
         )
 
