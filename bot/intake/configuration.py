@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.errors import N_
+from bot.errors import N_, UserFacingError
 from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
@@ -75,6 +76,41 @@ def restricted_to(settings: IntakeSettings) -> list[str]:
     if settings.who_may_file == WhoMayFile.usergroups:
         return list(settings.filer_usergroup_ids or [])
     return []
+
+
+FILERS_ONLY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you: "
+    "{people}."
+)
+FILERS_ONLY_NOBODY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you."
+)
+PEOPLE_NAMED = 5
+
+
+def filing_refusal(
+    *, user_id: str, groups: list[str], members_of: Callable[[str], frozenset[str]]
+) -> UserFacingError | None:
+    """Who may file: everyone, unless filing is restricted to user groups (`groups`, from
+    restricted_to); then their members only. Anyone else is told which groups file and up to
+    PEOPLE_NAMED of their members, group by group, who can file it for them.
+
+    `members_of` looks a group up (Slack, cached): groups are read one by one, and the first
+    one the user is in ends the look-ups.
+    """
+    people: list[str] = []
+    for group in groups:
+        members = members_of(group)
+        if user_id in members:
+            return None
+        people += sorted(members)
+    if not groups:
+        return None
+    names = ", ".join(f"<@{user}>" for user in list(dict.fromkeys(people))[:PEOPLE_NAMED])
+    mentions = ", ".join(f"<!subteam^{group}>" for group in groups)
+    if names:
+        return UserFacingError(FILERS_ONLY, groups=mentions, people=names)
+    return UserFacingError(FILERS_ONLY_NOBODY, groups=mentions)
 
 
 def active_rollouts(*, session: Session, team_id: str) -> list[Rollout]:

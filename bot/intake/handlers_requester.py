@@ -13,7 +13,7 @@ from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.intake import etas, filing, notify, service, views_card, views_modal
 from bot.intake.ids import Action, Block, Callback
-from bot.intake.models import IntakeRequest, Status
+from bot.intake.models import IntakeRequest
 from bot.intake.service import Outcome
 from bot.intake.state import ModalRef, RequestRef, parse
 from bot.services import Services
@@ -71,18 +71,11 @@ def register(app: App, services: Services) -> None:
         ack()
         clicked = parse(RequestRef, action.get("value"))
         with session_scope(services.session_factory) as session:
-            request = service.find_request(
-                session=session, team_id=context.team_id, request_id=clicked.request_id
-            )
-            if request is None:
-                raise UserFacingError(service.NOT_FOUND)
-            if request.requester_id != context.user_id:
-                raise UserFacingError(service.REQUESTER_ONLY, number=request.number)
-            service.check_transition(
-                number=request.number, current=request.status, target=Status.new
-            )
-            asked = service.last_question(
-                session=session, team_id=context.team_id, request_id=request.id
+            request, asked = service.question_to_answer(
+                session=session,
+                team_id=context.team_id,
+                request_id=clicked.request_id,
+                user_id=context.user_id,
             )
         t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
         client.views_open(
@@ -154,30 +147,23 @@ def register(app: App, services: Services) -> None:
             return request is not None
 
     def on_thread_reply(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        """The requester answered in the card's thread: the same as the Answer button."""
+        """A reply under a card: service.answer_in_thread says whether it is the answer."""
         with session_scope(services.session_factory) as session:
-            request = service.request_for_thread(
+            outcome = service.answer_in_thread(
                 session=session,
                 team_id=context.team_id,
                 channel_id=event["channel"],
                 thread_ts=event["thread_ts"],
-            )
-            if request is None or request.requester_id != event["user"]:
-                return
-            if request.status != Status.waiting:
-                return  # a comment, not an answer; a retried event lands here too
-            request_id = request.id
-        try:
-            outcome, asker = _answered(
-                services,
-                client,
-                team_id=context.team_id,
-                request_id=request_id,
                 user_id=event["user"],
-                answer=(event.get("text") or "")[: filing.NOTE_MAX],
+                text=event.get("text") or "",
+                now=datetime.now(UTC),
             )
-        except (filing.InvalidInput, UserFacingError):
-            return  # raced with another answer: already back with the team
+            if outcome is None:
+                return
+            asked = service.last_question(
+                session=session, team_id=context.team_id, request_id=outcome.request.id
+            )
+            asker = asked.actor_id if asked else None
         _after_answer(services, client, outcome=outcome, asker=asker)
 
     def on_withdraw(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:

@@ -4,7 +4,8 @@ Matching is deliberately simple and explainable. Text is reduced to keywords (lo
 accents removed, English and French stop words and words under three letters dropped, a plural
 "s" removed). A doc matches a draft request when they share at least two keywords, or the one
 keyword of a very short draft; the modal shows which words matched. Docs sharing more keywords
-come first, then the docs used most.
+come first, then the docs used most. Matching docs are shown once before filing; submitting
+again files anyway (offer_before_filing).
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def matching_docs(
             matches.append(DocMatch(doc, tuple(sorted(shared))))
     matches.sort(key=lambda match: (-len(match.shared), -match.doc.times_used, -match.doc.id))
     return matches[:limit]
+
+
+def offer_before_filing(*, matched: list[int], shown: list[int]) -> bool:
+    """Deflection before filing: a submit that matches docs the requester has not seen yet
+    shows them ("Does this answer it?") instead of filing; once seen, submitting again files
+    anyway: the requester decided they do not answer it."""
+    return any(doc_id not in shown for doc_id in matched)
 
 
 def _sha256(url: str) -> str:

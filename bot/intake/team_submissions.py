@@ -231,7 +231,7 @@ def _accept(
             errors={Block.hours: t.gettext(estimate.message).format(**estimate.params)},
         )
         return
-    assignee = values.get(Block.assignee) or user_id
+    assignee = values.get(Block.assignee)
     done = apply_change(
         services,
         ack,

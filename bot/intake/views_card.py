@@ -20,6 +20,7 @@ from bot.i18n import Translator
 from bot.intake.etas import Reason
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest, Status
+from bot.intake.service import team_moves
 from bot.intake.state import RequestRef, dump
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
@@ -75,30 +76,34 @@ def headline(request: IntakeRequest) -> str:
     return f"*{ref(request.number)}* · *{safe(request.title, TITLE_SHOWN)}*"
 
 
+# The button of each team move (service.team_moves decides which moves a status allows).
+MOVE_BUTTONS: dict[str, tuple[str, Action]] = {
+    Status.accepted: (N_("Accept"), Action.accept),
+    Status.in_progress: (N_("Start work"), Action.start),
+    Status.waiting: (N_("Ask why"), Action.ask_why),
+    Status.answered_doc: (N_("Answer with a doc"), Action.answer_doc),
+    Status.self_service: (N_("Suggest self-service"), Action.self_service),
+    Status.done: (N_("Mark done"), Action.done),
+    Status.declined: (N_("Decline"), Action.decline),
+}
+
+
 def team_actions(t: Translator, request: IntakeRequest) -> Block | None:
-    """The team's buttons for the request's status (the same on the card and in App Home)."""
-    rid = request.id
-    buttons: list[ButtonElement] = []
-    if request.status in (Status.new, Status.waiting):
-        buttons.append(_button(t, N_("Accept"), Action.accept, rid, style="primary"))
-        if request.status == Status.new:
-            buttons.append(_button(t, N_("Ask why"), Action.ask_why, rid))
-        buttons += [
-            _button(t, N_("Answer with a doc"), Action.answer_doc, rid),
-            _button(t, N_("Suggest self-service"), Action.self_service, rid),
-            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
-        ]
-    elif request.status == Status.accepted:
-        buttons += [
-            _button(t, N_("Start work"), Action.start, rid, style="primary"),
-            _button(t, N_("Mark done"), Action.done, rid),
-            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
-        ]
-    elif request.status == Status.in_progress:
-        buttons.append(_button(t, N_("Mark done"), Action.done, rid, style="primary"))
+    """The team's buttons for the request's status (the same on the card and in App Home):
+    the state machine's moves, the first one primary, declining in red."""
+    moves = team_moves(request.status)
+    buttons = [
+        _button(
+            t,
+            *MOVE_BUTTONS[target],
+            request.id,
+            style="danger" if target == Status.declined else "primary" if index == 0 else None,
+        )
+        for index, target in enumerate(moves)
+    ]
     if not buttons:
         return None
-    return ActionsBlock(block_id=f"intake_actions_{rid}", elements=buttons).to_dict()
+    return ActionsBlock(block_id=f"intake_actions_{request.id}", elements=buttons).to_dict()
 
 
 def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> str:

@@ -32,6 +32,7 @@ from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, IntakeSettings, Status, WhoMayFile
 from bot.intake.queue import QueuePageData
 from bot.intake.report import RunReport
+from bot.intake.service import requester_may_withdraw
 from bot.intake.state import QueuePageRef, RequestRef, dump
 from bot.intake.views_card import team_actions
 from bot.intake.views_modal import modal, text_input
@@ -49,6 +50,7 @@ from bot.intake.views_text import (
 from bot.sections import Block as BlockDict
 
 TITLE_IN_LIST = 80
+WITHDRAW_SHOWN = 5  # an actions block holds 25 elements; five keep the Home tab readable
 
 
 def _section(text: str, accessory: Any = None, block_id: str | None = None) -> BlockDict:
@@ -80,7 +82,7 @@ def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockD
         blocks.append(_context(t.gettext("Nothing filed yet. `/revops-request` works anywhere.")))
         return blocks
     blocks.append(_section("\n".join(request_line(t, request) for request in requests)))
-    withdrawable = [r for r in requests if r.status in (Status.new, Status.waiting)][:5]
+    withdrawable = [r for r in requests if requester_may_withdraw(r.status)][:WITHDRAW_SHOWN]
     if withdrawable:
         blocks.append(
             ActionsBlock(

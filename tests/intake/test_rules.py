@@ -10,10 +10,17 @@ from bot.errors import UserFacingError
 from bot.intake import configuration
 from bot.intake.etas import is_material
 from bot.intake.filing import Filing, estimate_hours, filing_errors, first_response_due
-from bot.intake.knowledge import keywords_of, shared_keywords
+from bot.intake.knowledge import keywords_of, offer_before_filing, shared_keywords
 from bot.intake.models import Status
 from bot.intake.priority import Calendar
-from bot.intake.service import TRANSITIONS, IllegalTransition, check_transition
+from bot.intake.service import (
+    REQUESTER_MOVES,
+    TRANSITIONS,
+    IllegalTransition,
+    check_transition,
+    requester_may_withdraw,
+    team_moves,
+)
 
 TODAY = date(2026, 11, 4)
 
@@ -197,3 +204,96 @@ def test_an_eta_move_is_material_from_one_working_day() -> None:
     assert is_material(friday, monday, calendar)  # one working day later
     assert is_material(monday, friday, calendar)  # earlier counts too
     assert not is_material(friday, date(2026, 11, 8), calendar)  # to Sunday: no working day
+
+
+# ---------------------------------------------------------------- rules moved out of listeners
+
+
+def test_the_teams_buttons_are_the_state_machines_moves() -> None:
+    assert team_moves(Status.new) == [
+        Status.accepted,
+        Status.waiting,
+        Status.answered_doc,
+        Status.self_service,
+        Status.declined,
+    ]
+    assert Status.waiting not in team_moves(Status.waiting)  # asked already
+    assert team_moves(Status.accepted) == [Status.in_progress, Status.done, Status.declined]
+    assert team_moves(Status.in_progress) == [Status.done]
+    assert team_moves(Status.done) == []  # reopening is the requester's "no, not solved"
+    for status in Status:
+        for target in TRANSITIONS[status]:
+            mine = (status, target) in REQUESTER_MOVES
+            assert mine != (target in team_moves(status)), (status, target)
+
+
+@pytest.mark.parametrize(
+    ("status", "may"),
+    [
+        (Status.new, True),
+        (Status.waiting, True),
+        (Status.accepted, True),
+        (Status.in_progress, True),
+        (Status.done, False),
+        (Status.declined, False),
+    ],
+)
+def test_a_requester_withdraws_whatever_the_state_machine_lets_go(status: str, may: bool) -> None:
+    assert requester_may_withdraw(status) is may
+
+
+def test_everyone_files_unless_filing_is_restricted_to_user_groups() -> None:
+    looked_up: list[str] = []
+    groups = {"SMANAGERS": frozenset({"U9", "U8"}), "SLEADS": frozenset({"U1", "U7"})}
+
+    def members_of(group: str) -> frozenset[str]:
+        looked_up.append(group)
+        return groups[group]
+
+    assert configuration.filing_refusal(user_id="U1", groups=[], members_of=members_of) is None
+    assert looked_up == []
+    allowed = configuration.filing_refusal(
+        user_id="U1", groups=["SMANAGERS", "SLEADS"], members_of=members_of
+    )
+    assert allowed is None and looked_up == ["SMANAGERS", "SLEADS"]
+
+    looked_up.clear()
+    refused = configuration.filing_refusal(
+        user_id="U1", groups=["SLEADS", "SMANAGERS"], members_of=members_of
+    )
+    assert refused is None and looked_up == ["SLEADS"]  # found in the first group: no more
+
+
+def test_someone_outside_the_filer_groups_learns_who_files_for_them() -> None:
+    many = frozenset(f"U{n}" for n in range(10, 20))
+    refused = configuration.filing_refusal(
+        user_id="U1",
+        groups=["SMANAGERS", "SLEADS"],
+        members_of=lambda group: {"SMANAGERS": frozenset({"U3", "U2"}), "SLEADS": many}[group],
+    )
+    assert refused is not None
+    text = str(refused)
+    assert "<!subteam^SMANAGERS>, <!subteam^SLEADS>" in text
+    # Up to five people, the first group's first, each once.
+    assert "<@U2>, <@U3>, <@U10>, <@U11>, <@U12>." in text and "<@U13>" not in text
+    nobody = configuration.filing_refusal(
+        user_id="U1", groups=["SEMPTY"], members_of=lambda group: frozenset()
+    )
+    assert nobody is not None and "Ask one of them to file it for you." in str(nobody)
+
+
+def test_matching_docs_are_offered_once_before_filing() -> None:
+    assert offer_before_filing(matched=[4, 7], shown=[]) is True
+    assert offer_before_filing(matched=[4, 7], shown=[4]) is True  # a new doc matched
+    assert offer_before_filing(matched=[4, 7], shown=[7, 4]) is False  # seen: file anyway
+    assert offer_before_filing(matched=[], shown=[]) is False
+
+
+def test_the_priority_score_and_its_bound_are_service_rules() -> None:
+    from bot.intake import priority, service
+
+    assert priority.priority_score is service.priority_score
+    assert service.QUICK_WIN_TOP_DAYS == 15
+    doc = service.priority_score.__doc__ or ""
+    assert "ceil((95 − 5) / 6) = 15 working days" in doc
+    assert "AGE_POINTS_PER_WORKING_DAY" in doc and "ROLLOUT_BOOST" in doc
