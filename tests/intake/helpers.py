@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -250,6 +251,11 @@ def card_updates(bot: BotHarness, request: IntakeRequest) -> list[Call]:
 def thread_posts(bot: BotHarness, request: IntakeRequest) -> list[Call]:
     ts = reload(bot, request.id).card_ts
     return [c for c in bot.fake.calls("chat.postMessage", ok=True) if c.args.get("thread_ts") == ts]
+
+
+def team_today() -> date:
+    """Today in the team's zone: ETAs are counted from it."""
+    return datetime.now(ZoneInfo(TEAM_TZ)).date()
 
 
 def working_days_from_now(days: int, *, hour: int = 10) -> datetime:
