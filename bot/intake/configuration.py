@@ -26,6 +26,7 @@ DAYS_MAX = 60
 ROLLOUT_NAME_MAX = 100
 ROLLOUTS_MAX = 20
 HOLIDAYS_MAX = 100
+ROLLOUTS_INPUT_MAX = ROLLOUTS_MAX * (ROLLOUT_NAME_MAX + 1)  # one name per line
 
 
 def settings_of(*, session: Session, team_id: str) -> IntakeSettings:

@@ -55,10 +55,10 @@ def _is_revops(viewer: HomeViewer) -> bool:
 
 
 def my_requests_section(viewer: HomeViewer) -> list[Block]:
-    requests = queue.requests_of(
+    mine = queue.requests_of(
         session=viewer.session, team_id=viewer.team_id, requester_id=viewer.user_id
     )
-    return views_home.my_requests(viewer.t, requests)
+    return views_home.my_requests(viewer.t, mine.shown, more_open=mine.open_not_shown)
 
 
 def queue_section(viewer: HomeViewer) -> list[Block]:
@@ -101,7 +101,7 @@ def digest_section(reader: DigestReader) -> list[Block]:
         request
         for request in queue.requests_of(
             session=reader.session, team_id=reader.team_id, requester_id=reader.user_id
-        )
+        ).shown
         if request.status in service.OPEN_STATUSES
     ]
     return views_home.digest_section(reader.t, requests)

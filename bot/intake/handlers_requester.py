@@ -37,7 +37,7 @@ def _tell_asker(
             t,
             request,
             headline_text=t.gettext("The requester answered your question on {ref} “{title}”:"),
-            note=outcome.event.note if outcome.event else None,
+            note=outcome.event.note,
         ),
     )
 

@@ -18,6 +18,9 @@ NEED_MAX = 2000
 LINK_MAX = 1000
 NOTE_MAX = 2000
 SUMMARY_MAX = 500
+SHARE_MESSAGE_MAX = 1000  # the doc shared to a channel: what its post shows
+HOURS_INPUT_MAX = 10  # "1.5", "24"
+NUMBER_INPUT_MAX = 5  # a settings' whole number of hours or days ("200")
 
 
 @dataclass(frozen=True)

@@ -42,18 +42,37 @@ _STOP_WORDS = """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
-def keywords_of(text: str) -> frozenset[str]:
-    """The normalised keywords of a text (see the module docstring)."""
+def keywords_in_order(text: str) -> list[str]:
+    """The normalised keywords of a text (see the module docstring), each once, in the order
+    they first appear."""
     plain = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in plain if not unicodedata.combining(char))
-    words = set()
+    words: dict[str, None] = {}
     for word in re.findall(r"[a-z0-9]+", plain):
         if len(word) < 3 or word in STOP_WORDS:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
-        words.add(word)
-    return frozenset(words)
+        words[word] = None
+    return list(words)
+
+
+def keywords_of(text: str) -> frozenset[str]:
+    """The normalised keywords of a text, as a set (matching)."""
+    return frozenset(keywords_in_order(text))
+
+
+def kept_keywords(known: list[str], answered: list[str]) -> list[str]:
+    """A doc's keywords after it answered one more request, most telling first, at most
+    KEYWORDS_KEPT: the words requests keep repeating (known and used again), then the new
+    request's own words in its order, then the older words no request repeated, the oldest
+    last. What goes past the limit is what nobody asked with again: never the latest words.
+    """
+    again = set(answered)
+    repeated = [word for word in known if word in again]
+    fresh = [word for word in answered if word not in set(known)]
+    older = [word for word in known if word not in again]
+    return (repeated + fresh + older)[:KEYWORDS_KEPT]
 
 
 def shared_keywords(draft: frozenset[str], doc: frozenset[str]) -> frozenset[str] | None:
@@ -135,8 +154,8 @@ def remember_doc(
 ) -> KnowledgeDoc:
     """Add a doc to the knowledge base, or count one more use of a known one (same URL).
 
-    Its keywords grow with the words of every request it answered: that is what the next
-    requester will type.
+    Its keywords grow with the words of every request it answered (kept_keywords): that is
+    what the next requester will type.
     """
     url = url.strip()
     doc = session.scalar(
@@ -144,22 +163,22 @@ def remember_doc(
             KnowledgeDoc.team_id == team_id, KnowledgeDoc.url_sha256 == _sha256(url)
         )
     )
-    words = keywords_of(f"{summary} {answered_text}")
+    # The summary and the title say what the doc is about: their words come first.
+    words = keywords_in_order(f"{summary} {answered_text}")
     if doc is None:
         doc = KnowledgeDoc(
             team_id=team_id,
             url=url,
             url_sha256=_sha256(url),
             summary=summary,
-            keywords=" ".join(sorted(words)[:KEYWORDS_KEPT]),
+            keywords=" ".join(kept_keywords([], words)),
             created_by=actor_id,
             created_at=now,
             times_used=1,
         )
         session.add(doc)
     else:
-        known = set(doc.keywords.split())
-        doc.keywords = " ".join(sorted(known | words)[:KEYWORDS_KEPT])
+        doc.keywords = " ".join(kept_keywords(doc.keywords.split(), words))
         doc.summary = summary
         doc.times_used += 1
     session.flush()

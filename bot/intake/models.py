@@ -166,7 +166,8 @@ class IntakeRequest(Base):
 
 
 class RequestEvent(Base):
-    """Every transition: who, when, from, to, and the note that went with it."""
+    """Every transition: who, when, from, to, and the note that went with it; also the
+    requester's "yes, solved" (from done to done), which moves nothing."""
 
     __tablename__ = "intake_request_events"
     __table_args__ = (Index("ix_intake_request_events_team_time", "team_id", "created_at"),)
@@ -182,6 +183,11 @@ class RequestEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32), default=None)
     to_status: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the move set besides the status: the estimate and assignee on acceptance (or the
+    # assignee when work starts), the requester's answer to "did this solve it?".
+    estimate_hours: Mapped[float | None] = mapped_column(Float, default=None)
+    assignee_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    solved: Mapped[bool | None] = mapped_column(Boolean, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -37,6 +37,8 @@ from bot.intake.priority import (
 from bot.intake.service import OPEN_STATUSES
 
 PAGE_SIZE = 8
+MY_REQUESTS_SHOWN = 10
+CLOSED_SHOWN = 3
 SCHEDULED = (Status.in_progress, Status.accepted)
 
 
@@ -230,25 +232,48 @@ def set_page(*, session: Session, team_id: str, user_id: str, page: int) -> None
         state.page = max(page, 0)
 
 
+@dataclass(frozen=True)
+class MyRequests:
+    """A requester's requests as their Home tab lists them."""
+
+    shown: list[IntakeRequest]
+    open_not_shown: int  # open requests beyond the list: said, never silently dropped
+
+
 def requests_of(
-    *, session: Session, team_id: str, requester_id: str, limit: int = 10
-) -> list[IntakeRequest]:
-    """A requester's open requests, oldest first, then their latest closed ones."""
+    *, session: Session, team_id: str, requester_id: str, limit: int = MY_REQUESTS_SHOWN
+) -> MyRequests:
+    """A requester's open requests, oldest first (at most `limit`, the rest counted), then
+    their latest closed ones."""
     query = select(IntakeRequest).where(
         IntakeRequest.team_id == team_id, IntakeRequest.requester_id == requester_id
     )
     open_ones = list(
         session.scalars(
             query.where(IntakeRequest.status.in_(OPEN_STATUSES))
-            .order_by(IntakeRequest.created_at)
+            .order_by(IntakeRequest.created_at, IntakeRequest.id)
             .limit(limit)
         )
     )
-    closed = list(
-        session.scalars(
-            query.where(IntakeRequest.status.not_in(OPEN_STATUSES))
-            .order_by(IntakeRequest.closed_at.desc(), IntakeRequest.id.desc())
-            .limit(max(limit - len(open_ones), 0) or 1)
+    open_total = len(open_ones)
+    if open_total == limit:
+        open_total = (
+            session.scalar(
+                select(func.count()).where(
+                    IntakeRequest.team_id == team_id,
+                    IntakeRequest.requester_id == requester_id,
+                    IntakeRequest.status.in_(OPEN_STATUSES),
+                )
+            )
+            or open_total
         )
-    )
-    return open_ones + closed[:3]
+    closed: list[IntakeRequest] = []
+    if open_total < limit:
+        closed = list(
+            session.scalars(
+                query.where(IntakeRequest.status.not_in(OPEN_STATUSES))
+                .order_by(IntakeRequest.closed_at.desc(), IntakeRequest.id.desc())
+                .limit(CLOSED_SHOWN)
+            )
+        )
+    return MyRequests(open_ones + closed, open_total - len(open_ones))

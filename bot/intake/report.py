@@ -61,6 +61,8 @@ def run_report(*, session: Session, team_id: str, start: datetime, end: datetime
             RequestEvent.created_at >= start,
             RequestEvent.created_at < end,
             RequestEvent.to_status.in_(CLOSED_STATUSES),
+            # "Yes, solved" is recorded from done to done: not a second closing.
+            RequestEvent.from_status.is_distinct_from(RequestEvent.to_status),
         )
     ).all()
     deflections = session.scalar(

@@ -250,11 +250,11 @@ def find_request(*, session: Session, team_id: str, request_id: int) -> IntakeRe
 
 @dataclass(frozen=True)
 class Outcome:
-    """A request after a move, and the move (None when nothing changed, e.g. "solved: yes")."""
+    """A request after a move, and the move as recorded in its history."""
 
     request: IntakeRequest
     from_status: str
-    event: RequestEvent | None
+    event: RequestEvent
 
 
 def lock_queue(*, session: Session, team_id: str) -> IntakeSettings | None:
@@ -516,6 +516,7 @@ def accept(
     outcome = _move(session, request, to=Status.accepted, actor_id=actor_id, note=None, now=now)
     request.estimate_hours = estimate
     request.assignee_id = assignee_id or actor_id
+    outcome.event.estimate_hours, outcome.event.assignee_id = estimate, request.assignee_id
     return outcome
 
 
@@ -532,7 +533,9 @@ def start_work(
     _require_revops(actor_is_revops)
     request = _locked(session, team_id, request_id)
     outcome = _move(session, request, to=Status.in_progress, actor_id=actor_id, note=None, now=now)
-    request.assignee_id = request.assignee_id or actor_id
+    if request.assignee_id is None:
+        request.assignee_id = actor_id
+        outcome.event.assignee_id = actor_id
     return outcome
 
 
@@ -589,7 +592,8 @@ def confirm_solved(
     solved: bool,
     now: datetime,
 ) -> Outcome:
-    """ "Did this solve it?" Yes is recorded once; no reopens the request (done → accepted)."""
+    """ "Did this solve it?" Yes is recorded once (in the history too, from done to done); no
+    reopens the request (done → accepted). Either answer is in the history."""
     request = _locked(session, team_id, request_id)
     _require_requester(request, user_id)
     if solved:
@@ -598,8 +602,21 @@ def confirm_solved(
         if request.solved:
             raise UserFacingError(ALREADY_SOLVED, number=request.number)
         request.solved = True
-        return Outcome(request, request.status, None)
-    return _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+        event = RequestEvent(
+            team_id=team_id,
+            request_id=request.id,
+            actor_id=user_id,
+            from_status=Status.done,
+            to_status=Status.done,
+            solved=True,
+            created_at=now,
+        )
+        session.add(event)
+        session.flush()
+        return Outcome(request, request.status, event)
+    outcome = _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+    outcome.event.solved = False
+    return outcome
 
 
 def record_escalated(

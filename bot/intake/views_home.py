@@ -28,7 +28,9 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.intake.configuration import ROLLOUTS_INPUT_MAX
 from bot.intake.ids import Action, Block, Callback
+from bot.intake.inputs import NUMBER_INPUT_MAX
 from bot.intake.models import IntakeRequest, IntakeSettings, Status, WhoMayFile
 from bot.intake.queue import QueuePageData
 from bot.intake.report import RunReport
@@ -72,8 +74,11 @@ def request_line(t: Translator, request: IntakeRequest) -> str:
     return line
 
 
-def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockDict]:
-    """Everyone: their requests with status, ETA and reference, and a button to file one."""
+def my_requests(
+    t: Translator, requests: Sequence[IntakeRequest], *, more_open: int = 0
+) -> list[BlockDict]:
+    """Everyone: their requests with status, ETA and reference, and a button to file one;
+    open requests beyond the list are counted, never dropped silently."""
     new_button = ButtonElement(
         text=t.gettext("New request"), action_id=Action.new_request, style="primary"
     )
@@ -82,6 +87,16 @@ def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockD
         blocks.append(_context(t.gettext("Nothing filed yet. `/revops-request` works anywhere.")))
         return blocks
     blocks.append(_section("\n".join(request_line(t, request) for request in requests)))
+    if more_open:
+        blocks.append(
+            _context(
+                t.ngettext(
+                    "…and {count} more open request, filed after these.",
+                    "…and {count} more open requests, filed after these.",
+                    more_open,
+                ).format(count=more_open)
+            )
+        )
     withdrawable = [r for r in requests if requester_may_withdraw(r.status)][:WITHDRAW_SHOWN]
     if withdrawable:
         blocks.append(
@@ -313,22 +328,26 @@ def settings_modal(
             Block.capacity,
             t.gettext("Weekly run capacity (hours)"),
             initial=str(settings.run_capacity_hours),
+            max_length=NUMBER_INPUT_MAX,
             hint=t.gettext("Hours a week for requests; the rest of the week is for projects."),
         ),
         text_input(
             Block.sla,
             t.gettext("First response within (working days)"),
             initial=str(settings.first_response_sla_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.reminder,
             t.gettext("Remind a silent requester after (working days)"),
             initial=str(settings.ask_why_reminder_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.auto_close,
             t.gettext("Close a silent request after (working days)"),
             initial=str(settings.ask_why_close_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.holidays,
@@ -346,6 +365,7 @@ def settings_modal(
             multiline=True,
             optional=True,
             hint=t.gettext("One per line. Their requests come first; remove a line to end one."),
+            max_length=ROLLOUTS_INPUT_MAX,
         ),
     ]
     return modal(

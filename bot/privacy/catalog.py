@@ -65,6 +65,7 @@ PERSONAL: tuple[Personal, ...] = (
     P("intake_requests", "link", Holds.authored, owner="requester_id"),
     P("intake_requests", "source_permalink", Holds.authored, owner="requester_id"),
     P("intake_request_events", "actor_id", Holds.user),
+    P("intake_request_events", "assignee_id", Holds.user),
     P("intake_request_events", "note", Holds.authored, owner="actor_id"),
     P("intake_docs", "created_by", Holds.user),
     P("intake_deflections", "user_id", Holds.user),
@@ -135,7 +136,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "wished_date rollout_id base_score filed_weekday_index status created_at touched_at "
         "first_response_at waiting_since closed_at estimate_hours card_channel_id card_ts "
         "eta_told solved escalated_at",
-        "intake_request_events": "id team_id request_id from_status to_status created_at",
+        "intake_request_events": "id team_id request_id from_status to_status created_at "
+        "estimate_hours solved",
         "intake_docs": "id team_id url url_sha256 summary keywords created_at times_used",
         "intake_deflections": "id team_id doc_id view_id created_at",
         "intake_queue_pages": "team_id page",

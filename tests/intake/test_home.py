@@ -42,7 +42,7 @@ def open_home(bot: BotHarness, user: str) -> dict:
     return dict(calls[-1].response["view"])
 
 
-def bulk_file(bot: BotHarness, count: int, **changes: object) -> None:
+def bulk_file(bot: BotHarness, count: int, requester: str = "U2", **changes: object) -> None:
     now = datetime.now(UTC)
     values: dict[str, object] = {
         "title": "Backlog item",
@@ -57,7 +57,7 @@ def bulk_file(bot: BotHarness, count: int, **changes: object) -> None:
             filing.file_request(
                 session=session,
                 team_id="T1",
-                requester_id="U2",
+                requester_id=requester,
                 filing=filing.Filing(**values),  # type: ignore[arg-type]
                 view_id=f"bulk-{values['title']}-{index}",
                 source_permalink=None,
@@ -288,3 +288,14 @@ def test_a_requester_withdraws_an_accepted_request_from_home_and_etas_behind_mov
     # The request behind it is now expected two working days earlier, and U2 hears of it.
     wait_until(lambda: (reload(bot, theirs.id).eta_told or told_before) < told_before)
     wait_until(lambda: len([t for t in dm_texts(bot, "U2") if "REQ-2" in t]) == 3)
+
+
+def test_a_requester_with_many_open_requests_is_told_how_many_more_there_are(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot)
+    bulk_file(bot, 12, requester="U1", title="Mine")
+    home = blocks_text(open_home(bot, "U1")["blocks"])
+    assert "REQ-1 " in home.replace("*", "") and "REQ-10 " in home.replace("*", "")
+    assert "REQ-11" not in home and "REQ-12" not in home
+    assert "…and 2 more open requests, filed after these." in home

@@ -12,6 +12,7 @@ import time_machine
 
 from bot.intake.ids import Action, Callback
 from bot.intake.models import Status
+from bot.intake.reads import history
 from tests.harness import BotHarness
 from tests.intake.helpers import (
     INTAKE_CHANNEL,
@@ -174,6 +175,10 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
     assert "no answer for 10 working days" in closed
     stored = reload(bot, request.id)
     assert stored.status == Status.withdrawn and stored.closed_at is not None
+    with bot.session() as session:
+        (closing,) = [e for e in history(session=session, team_id="T1", request_id=request.id)][-1:]
+    assert closing.actor_id is None  # the bot
+    assert closing.note == "Closed automatically: no answer from the requester for 10 working days."
     wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, request)["blocks"]))
     wait_until(
         lambda: any(

@@ -297,3 +297,52 @@ def test_the_priority_score_and_its_bound_are_service_rules() -> None:
     doc = service.priority_score.__doc__ or ""
     assert "ceil((95 − 5) / 6) = 15 working days" in doc
     assert "AGE_POINTS_PER_WORKING_DAY" in doc and "ROLLOUT_BOOST" in doc
+
+
+def test_a_docs_keywords_keep_what_requests_repeat_and_the_latest_words() -> None:
+    from bot.intake.knowledge import KEYWORDS_KEPT, kept_keywords, keywords_in_order
+
+    assert keywords_in_order("Zebra dashboards, the pipeline and zebra") == [
+        "zebra",
+        "dashboard",
+        "pipeline",
+    ]
+    known = [f"word{n:03d}" for n in range(KEYWORDS_KEPT)]  # a full doc
+    kept = kept_keywords(known, ["zonal", "word150", "yield"])
+    assert len(kept) == KEYWORDS_KEPT
+    assert kept[:3] == ["word150", "zonal", "yield"]  # asked again first, then the new words
+    # The words pushed out are the oldest nobody repeated, not the last of the alphabet.
+    assert "word199" not in kept and "word198" not in kept and "word000" in kept
+
+
+def test_the_team_modals_inputs_carry_their_validation_limits() -> None:
+    from bot.i18n import translator_for
+    from bot.intake.ids import Block, Callback
+    from bot.intake.inputs import HOURS_INPUT_MAX, LINK_MAX, NOTE_MAX, SUMMARY_MAX
+    from bot.intake.models import IntakeRequest
+    from bot.intake.state import ModalRef
+    from bot.intake.views_modal import accept_modal, doc_modal, note_modal
+
+    t = translator_for("en-US")
+    request = IntakeRequest(id=1, number=1, title="T", need="N", status=Status.new)
+    meta = ModalRef(request_id=1)
+
+    def limits(view: dict) -> dict[str, int | None]:
+        return {
+            b["block_id"]: b["element"].get("max_length")
+            for b in view["blocks"]
+            if b.get("element", {}).get("type") == "plain_text_input"
+        }
+
+    note = note_modal(
+        t, request, callback_id=Callback.decline, title="x", label="y", submit="z", meta=meta
+    )
+    assert limits(note) == {Block.note: NOTE_MAX}
+    assert limits(doc_modal(t, request, meta=meta, docs=[])) == {
+        Block.doc_url: LINK_MAX,
+        Block.doc_summary: SUMMARY_MAX,
+        Block.share_message: 1000,
+    }
+    assert limits(accept_modal(t, request, meta=meta, assignee_id="U3")) == {
+        Block.hours: HOURS_INPUT_MAX
+    }

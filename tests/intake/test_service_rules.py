@@ -4,7 +4,7 @@ what counts as the requester's answer, and who may answer a question."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_factory, session_scope
 from bot.errors import UserFacingError
-from bot.intake import filing, service
+from bot.intake import filing, report, service
 from bot.intake.models import IntakeRequest, Status
 
 TEAM = "T1"
@@ -77,7 +77,7 @@ def test_a_thread_reply_answers_only_from_the_requester_while_it_waits(session: 
     assert request.status == Status.waiting
 
     answered = service.answer_in_thread(session=session, user_id="U1", text="EMEA", **reply)
-    assert answered is not None and answered.event is not None
+    assert answered is not None
     assert (request.status, answered.event.note) == (Status.new, "EMEA")
     # Slack retries the event: already back with the team, nothing more happens.
     assert service.answer_in_thread(session=session, user_id="U1", text="EMEA", **reply) is None
@@ -101,3 +101,43 @@ def test_only_the_requester_answers_a_question_and_only_while_asked(session: Ses
         session=session, team_id=TEAM, request_id=request.id, user_id="U1"
     )
     assert found.id == request.id and asked is not None and asked.note == "Which regions?"
+
+
+def test_the_history_records_estimate_assignee_and_did_it_solve_it(session: Session) -> None:
+    request = filed(session)
+    accepted = service.accept(session=session, estimate=6.0, **moved(request, assignee_id="U4"))
+    assert (accepted.event.estimate_hours, accepted.event.assignee_id) == (6.0, "U4")
+    service.mark_done(session=session, outcome_note="Shipped.", **moved(request))
+    reopened = service.confirm_solved(
+        session=session, team_id=TEAM, request_id=request.id, user_id="U1", solved=False, now=NOW
+    )
+    assert (reopened.event.from_status, reopened.event.to_status) == (Status.done, Status.accepted)
+    assert reopened.event.solved is False
+    service.mark_done(session=session, outcome_note="Fixed the filter.", **moved(request))
+    solved = service.confirm_solved(
+        session=session, team_id=TEAM, request_id=request.id, user_id="U1", solved=True, now=NOW
+    )
+    assert (solved.event.from_status, solved.event.to_status, solved.event.solved) == (
+        Status.done,
+        Status.done,
+        True,
+    )
+    history = service.history(session=session, team_id=TEAM, request_id=request.id)
+    assert [(e.to_status, e.solved) for e in history][-3:] == [
+        (Status.accepted, False),
+        (Status.done, None),
+        (Status.done, True),
+    ]
+    # "Yes, solved" closes nothing a second time in the run report.
+    week = report.run_report(
+        session=session, team_id=TEAM, start=NOW - timedelta(days=1), end=NOW + timedelta(days=1)
+    )
+    assert (week.closed, week.delivered) == (2, 2)
+
+
+def test_starting_unassigned_work_records_who_took_it(session: Session) -> None:
+    request = filed(session)
+    service.accept(session=session, estimate=2.0, **moved(request, assignee_id=None))
+    request.assignee_id = None  # e.g. the assignee left the team
+    started = service.start_work(session=session, **moved(request, actor_id="U5"))
+    assert started.event.assignee_id == "U5" == request.assignee_id
