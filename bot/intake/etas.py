@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.intake import configuration, due, queue
 from bot.intake.models import IntakeRequest, Status
@@ -158,8 +159,12 @@ def news_of_change(
 ) -> list[EtaNews]:
     """The ETA news of one change (see the module docstring), with `eta_told` updated."""
     after = queue_state(session=session, team_id=team_id, now=now)
-    if after.slots == before.slots and after.etas == before.etas:
-        return []
+    if (
+        after.slots == before.slots
+        and after.etas == before.etas
+        and all(slot.eta_told is not None for slot in after.slots if slot.request_id in after.etas)
+    ):
+        return []  # nothing moved, and everyone with a date was told it
     calendar = after.calendar
     was_at = {slot.request_id: index for index, slot in enumerate(before.slots)}
     was = {slot.request_id: slot for slot in before.slots}
@@ -214,12 +219,17 @@ def _told(
 ) -> list[EtaNews]:
     if not pending:
         return []
+    # One statement for every ETA told (a capacity cut can move thousands), then the rows the
+    # DMs need, with the value the database now holds.
+    session.execute(
+        update(IntakeRequest),  # ORM bulk UPDATE by primary key: one executemany
+        [{"id": request_id, "eta_told": told[1]} for request_id, told in pending.items()],
+    )
     news = []
     for request in session.scalars(select(IntakeRequest).where(IntakeRequest.id.in_(pending))):
         previous, eta, reason, classes, rollouts = pending[request.id]
-        request.eta_told = eta
+        set_committed_value(request, "eta_told", eta)
         news.append(EtaNews(request, previous, eta, reason, classes, rollouts))
-    session.flush()
     news.sort(key=lambda item: item.request.number)
     return news
 

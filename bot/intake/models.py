@@ -118,7 +118,7 @@ class IntakeRequest(Base):
         # A modal submitted twice (double click, Slack retry) files once.
         UniqueConstraint("team_id", "filed_from_view"),
         Index("ix_intake_requests_queue", "team_id", "status"),
-        Index("ix_intake_requests_requester", "team_id", "requester_id"),
+        Index("ix_intake_requests_requester", "team_id", "requester_id", "created_at"),
         Index("ix_intake_requests_card", "team_id", "card_ts"),
         # The run report's windows (requests in, first responses).
         Index("ix_intake_requests_created", "team_id", "created_at"),
