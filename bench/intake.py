@@ -6,8 +6,10 @@ Data is built through intake's service functions (file, ask why, accept, start) 
 SQLite file, and on PostgreSQL too when TEST_DATABASE_URL names a server (a scratch database,
 dropped afterwards). Each round times, for a RevOps member:
 - queue: order the queue, read its first page with the ETAs of its requests (queue.queue_page);
-- all ETAs: the ETA of every accepted or in-progress request (queue.etas_of), as the refresh
-  after each queue change computes them;
+- all ETAs: the ETA of every accepted or in-progress request (queue.etas_of);
+- refresh: what a move costs on top of the move itself: the queue before and after it and who
+  is told what (etas.change around starting a mid-queue accepted request, which moves the
+  ETA of every request behind it; rolled back after each round);
 - home: render their whole Home tab as publish_home does (intake's sections, page 1 of the
   queue with its ETAs, the run report, the admin entry) into a views.publish payload.
 Goal (issue 5): p99 under 150 ms with 10,000 open requests on both backends.
@@ -28,11 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+
 from bot.db import build_engine, session_factory, session_scope  # noqa: E402
 from bot.db.migrations import upgrade  # noqa: E402
 from bot.home import views as home_views  # noqa: E402
 from bot.i18n import translator_for  # noqa: E402
-from bot.intake import configuration, filing, handlers, queue, service  # noqa: E402
+from bot.intake import configuration, due, etas, filing, handlers, queue, service  # noqa: E402
+from bot.intake.models import IntakeRequest, Status  # noqa: E402
 from bot.sections import HomeViewer, Sections  # noqa: E402
 from bot.workspaces import service as workspaces  # noqa: E402
 from tests import databases  # noqa: E402
@@ -45,7 +49,7 @@ BENEFICIARIES = ["me", "my_team", "leadership", "customers"]
 
 def build(factory, count: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
     """`count` open requests over the last 60 days: 55% new, 10% waiting, 30% accepted, 5% in
-    progress, 5% for a roll-out; run capacity 120 h a week."""
+    progress, 5% for a roll-out; run capacity 120 h a week; every ETA told."""
     generator = random.Random(count)
     with session_scope(factory) as session:
         workspaces.save_member(
@@ -127,6 +131,9 @@ def build(factory, count: int, now: datetime) -> None:  # type: ignore[no-untype
                     )
                     if fate > 0.40:
                         service.start_work(**common)
+    # Every requester was told their ETA, as acceptance does one at a time.
+    with session_scope(factory) as session, etas.change(session=session, team_id=TEAM, now=now):
+        pass
 
 
 def render_home(factory, sections: Sections, member, now: datetime) -> dict:  # type: ignore[no-untyped-def]
@@ -139,7 +146,9 @@ def render_home(factory, sections: Sections, member, now: datetime) -> dict:  # 
 
 def compute_queue(factory, now: datetime) -> int:  # type: ignore[no-untyped-def]
     with session_scope(factory) as session:
-        page = queue.queue_page(session=session, team_id=TEAM, today=now.date(), page=0)
+        settings = configuration.settings_of(session=session, team_id=TEAM)
+        today = due.team_today(settings, now)
+        page = queue.queue_page(session=session, team_id=TEAM, today=today, page=0)
         return len(page.rows)
 
 
@@ -147,6 +156,37 @@ def compute_all_etas(factory, now: datetime) -> int:  # type: ignore[no-untyped-
     with session_scope(factory) as session:
         order = queue.ordering(session=session, team_id=TEAM)
         return len(queue.etas_of(session=session, team_id=TEAM, today=now.date(), order=order))
+
+
+def a_mid_queue_accepted_request(factory) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as session:
+        order = queue.ordering(session=session, team_id=TEAM)
+        accepted = [
+            request_id
+            for request_id, _, status in queue.scheduled_in_order(
+                session=session, team_id=TEAM, order=order, columns=(IntakeRequest.status,)
+            )
+            if status == Status.accepted
+        ]
+        return accepted[len(accepted) // 2]
+
+
+def refresh_after_a_move(factory, request_id: int, now: datetime) -> int:  # type: ignore[no-untyped-def]
+    session = factory()
+    try:
+        with etas.change(session=session, team_id=TEAM, now=now) as moved:
+            service.start_work(
+                session=session,
+                team_id=TEAM,
+                request_id=request_id,
+                actor_id=REVOPS,
+                actor_is_revops=True,
+                now=now,
+            )
+        return len(moved.news)
+    finally:
+        session.rollback()
+        session.close()
 
 
 def timed(work: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -188,19 +228,27 @@ def main() -> None:
             assert len(view["blocks"]) <= home_views.HOME_BLOCK_LIMIT
             queue_ms = timed(lambda f=factory: compute_queue(f, now), args.rounds)
             etas_ms = timed(lambda f=factory: compute_all_etas(f, now), args.rounds)
+            moving = a_mid_queue_accepted_request(factory)
+            refresh_ms = timed(
+                lambda f=factory, r=moving: refresh_after_a_move(f, r, now), args.rounds
+            )
             home_ms = timed(
                 lambda f=factory, m=member: render_home(f, sections, m, now), args.rounds
             )
-            rows.append((backend, size, queue_ms, etas_ms, home_ms, built, len(view["blocks"])))
+            rows.append(
+                (backend, size, queue_ms, etas_ms, refresh_ms, home_ms, built, len(view["blocks"]))
+            )
             engine.dispose()
     print(
         f"{'backend':<11} {'open':>6}  {'queue p50':>9} {'p99':>7}  {'all ETAs p50':>12} "
-        f"{'p99':>7}  {'home p50':>8} {'p99':>7}  {'blocks':>6}  (built in)"
+        f"{'p99':>7}  {'refresh p50':>11} {'p99':>7}  {'home p50':>8} {'p99':>7}  "
+        f"{'blocks':>6}  (built in)"
     )
-    for backend, size, (q50, q99), (e50, e99), (h50, h99), built, blocks in rows:
+    for backend, size, (q50, q99), (e50, e99), (r50, r99), (h50, h99), built, blocks in rows:
         print(
             f"{backend:<11} {size:>6}  {q50:>7.1f}ms {q99:>5.1f}ms  {e50:>10.1f}ms "
-            f"{e99:>5.1f}ms  {h50:>6.1f}ms {h99:>5.1f}ms  {blocks:>6}  ({built:.0f}s)"
+            f"{e99:>5.1f}ms  {r50:>9.1f}ms {r99:>5.1f}ms  {h50:>6.1f}ms {h99:>5.1f}ms  "
+            f"{blocks:>6}  ({built:.0f}s)"
         )
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.errors import N_
+from bot.errors import N_, UserFacingError
+from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
 from bot.scheduling.service import holidays_of
-from bot.workspaces.models import Workspace
+from bot.workspaces.models import Member, Workspace
 from bot.workspaces.service import ensure_workspace
 
 CAPACITY_MAX_HOURS = 200
@@ -23,12 +26,19 @@ DAYS_MAX = 60
 ROLLOUT_NAME_MAX = 100
 ROLLOUTS_MAX = 20
 HOLIDAYS_MAX = 100
+ROLLOUTS_INPUT_MAX = ROLLOUTS_MAX * (ROLLOUT_NAME_MAX + 1)  # one name per line
 
 
 def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
-    """The workspace's intake settings, created with the defaults on first use."""
-    settings = session.get(IntakeSettings, team_id)
+    """The workspace's intake settings, created with the defaults on first use.
+
+    Read once per session: the session keeps the row (its identity map alone holds weak
+    references), so the many readers of one Home tab or job share one SELECT.
+    """
+    kept: dict[str, IntakeSettings] = session.info.setdefault("intake_settings", {})
+    settings = kept.get(team_id) or session.get(IntakeSettings, team_id)
     if settings is not None:
+        kept[team_id] = settings
         return settings  # its workspace row exists: the settings row's foreign key says so
     ensure_workspace(session=session, team_id=team_id)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -51,18 +61,15 @@ def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
     )
     settings = session.get(IntakeSettings, team_id)
     assert settings is not None
+    kept[team_id] = settings
     return settings
 
 
 def lock_settings(*, session: Session, team_id: str) -> IntakeSettings:
-    """The settings row, locked until commit: serialises filings (references) and ETA refreshes."""
+    """The settings row, locked until commit: serialises filings (references), moves and ETA
+    refreshes (service.lock_queue states the lock order)."""
     settings_of(session=session, team_id=team_id)
-    settings = session.scalar(
-        select(IntakeSettings)
-        .where(IntakeSettings.team_id == team_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    settings = service.lock_queue(session=session, team_id=team_id)
     assert settings is not None
     return settings
 
@@ -77,6 +84,41 @@ def restricted_to(settings: IntakeSettings) -> list[str]:
     if settings.who_may_file == WhoMayFile.usergroups:
         return list(settings.filer_usergroup_ids or [])
     return []
+
+
+FILERS_ONLY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you: "
+    "{people}."
+)
+FILERS_ONLY_NOBODY = N_(
+    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you."
+)
+PEOPLE_NAMED = 5
+
+
+def filing_refusal(
+    *, user_id: str, groups: list[str], members_of: Callable[[str], frozenset[str]]
+) -> UserFacingError | None:
+    """Who may file: everyone, unless filing is restricted to user groups (`groups`, from
+    restricted_to); then their members only. Anyone else is told which groups file and up to
+    PEOPLE_NAMED of their members, group by group, who can file it for them.
+
+    `members_of` looks a group up (Slack, cached): groups are read one by one, and the first
+    one the user is in ends the look-ups.
+    """
+    people: list[str] = []
+    for group in groups:
+        members = members_of(group)
+        if user_id in members:
+            return None
+        people += sorted(members)
+    if not groups:
+        return None
+    names = ", ".join(f"<@{user}>" for user in list(dict.fromkeys(people))[:PEOPLE_NAMED])
+    mentions = ", ".join(f"<!subteam^{group}>" for group in groups)
+    if names:
+        return UserFacingError(FILERS_ONLY, groups=mentions, people=names)
+    return UserFacingError(FILERS_ONLY_NOBODY, groups=mentions)
 
 
 def active_rollouts(*, session: Session, team_id: str) -> list[Rollout]:
@@ -122,6 +164,7 @@ class SettingsForm:
     auto_close: str
     holidays: str
     rollouts: str
+    tz: str | None = None  # None: keep the zone already chosen
 
 
 @dataclass
@@ -145,7 +188,7 @@ def _whole_number(raw: str, *, low: int, high: int) -> int | None:
 def check_settings(form: SettingsForm) -> CheckedSettings:
     """An intake channel is required; capacity is 0–200 hours a week; SLA, reminder and
     auto-close are working days with the auto-close after the reminder; holidays are ISO dates;
-    restricting filers needs at least one user group."""
+    restricting filers needs at least one user group; the team's time zone is one Python knows."""
     checked = CheckedSettings()
     if not form.intake_channel_id:
         checked.errors["channel"] = (N_("Pick the channel where requests are posted."), {})
@@ -197,6 +240,8 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
             {"count": ROLLOUTS_MAX, "max": ROLLOUT_NAME_MAX},
         )
     checked.rollouts = list(dict.fromkeys(names))
+    if form.tz and not _is_zone(form.tz):
+        checked.errors["tz"] = (N_("Pick a time zone from the list."), {})
     checked.values = {
         "intake_channel_id": form.intake_channel_id,
         "revops_usergroup_id": form.revops_usergroup_id,
@@ -207,14 +252,40 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
         "first_response_sla_days": parsed.get("sla"),
         "ask_why_reminder_days": parsed.get("reminder"),
         "ask_why_close_days": parsed.get("auto_close"),
+        "tz": form.tz,
     }
     return checked
 
 
-@dataclass(frozen=True)
-class SavedSettings:
-    settings: IntakeSettings
-    eta_inputs_changed: bool  # capacity or holidays moved: ETAs must be refreshed
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+ZONES_SHOWN = 100  # a static select's limit
+
+
+def zones_to_pick(*, session: Session, team_id: str, admin_tz: str) -> tuple[list[str], str]:
+    """The zones an admin picks the team's from, and the one proposed: where the workspace's
+    members are (the member cache), the admin's own, the current choice and UTC. Proposed:
+    the current choice, else the admin's own zone."""
+    settings = settings_of(session=session, team_id=team_id)
+    proposed = settings.tz or admin_tz
+    if not _is_zone(proposed):
+        proposed = "UTC"
+    members = session.scalars(
+        select(Member.tz)
+        .where(Member.team_id == team_id, Member.deleted.is_(False))
+        .group_by(Member.tz)
+        .order_by(func.count().desc())
+        .limit(ZONES_SHOWN)
+    )
+    others = sorted({zone for zone in ("UTC", admin_tz, *members) if zone and _is_zone(zone)})
+    shown = sorted({proposed, *[zone for zone in others if zone != proposed][: ZONES_SHOWN - 1]})
+    return shown, proposed
 
 
 def save_settings(
@@ -224,19 +295,18 @@ def save_settings(
     checked: CheckedSettings,
     revops_member_ids: frozenset[str],
     now: datetime,
-) -> SavedSettings:
+) -> IntakeSettings:
     """Store checked settings. Roll-outs no longer listed end (their requests lose the boost);
-    listed ones start or resume."""
+    listed ones start or resume. Run capacity, holidays and roll-outs move ETAs: call it
+    inside etas.change so that requesters hear of it."""
     assert not checked.errors
     settings = lock_settings(session=session, team_id=team_id)
     workspace = session.get(Workspace, team_id)
     assert workspace is not None
     holidays = sorted({day.isoformat() for day in checked.holidays})
-    changed = (
-        settings.run_capacity_hours != checked.values["run_capacity_hours"]
-        or sorted(workspace.holidays or []) != holidays
-    )
     for name, value in checked.values.items():
+        if name == "tz" and value is None:
+            continue  # not on the form: the zone chosen before stays
         setattr(settings, name, value)
     settings.revops_member_ids = sorted(revops_member_ids)
     settings.updated_at = now
@@ -248,13 +318,11 @@ def save_settings(
     for name, rollout in existing.items():
         if rollout.active and name not in checked.rollouts:
             rollout.active = False
-            changed = True
     for name in checked.rollouts:
         known = existing.get(name)
         if known is None:
             session.add(Rollout(team_id=team_id, name=name, active=True, created_at=now))
         elif not known.active:
             known.active = True
-            changed = True
     session.flush()
-    return SavedSettings(settings, eta_inputs_changed=changed)
+    return settings

@@ -9,71 +9,32 @@ per workspace, taken under a lock. The first response is due SLA working days af
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import N_
 from bot.intake import configuration
+
+# The input rules live in inputs.py (service.py uses them too); re-exported for the listeners.
+from bot.intake.inputs import LINK_MAX as LINK_MAX
+from bot.intake.inputs import NEED_MAX as NEED_MAX
+from bot.intake.inputs import NOTE_MAX as NOTE_MAX
+from bot.intake.inputs import SUMMARY_MAX as SUMMARY_MAX
+from bot.intake.inputs import TITLE_MAX as TITLE_MAX
+from bot.intake.inputs import FieldError as FieldError
+from bot.intake.inputs import InvalidInput as InvalidInput
+from bot.intake.inputs import link_error as link_error
+from bot.intake.inputs import text_error as text_error
 from bot.intake.models import Beneficiary, Category, Impact, IntakeRequest, RequestEvent, Status
 from bot.intake.priority import Calendar, base_score, weekday_index
 
 # ---------------------------------------------------------------- input rules
 
-TITLE_MAX = 150
-NEED_MAX = 2000
-LINK_MAX = 1000
-NOTE_MAX = 2000
-SUMMARY_MAX = 500
 SIZE_HOURS: dict[str, float] = {"S": 2.0, "M": 8.0, "L": 24.0}
 ESTIMATE_MAX_HOURS = 500.0
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """A refusal shown on one modal field: an N_() msgid and its str.format parameters."""
-
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidInput(Exception):
-    """Refused input, by field name; nothing was stored."""
-
-    def __init__(self, errors: dict[str, FieldError]) -> None:
-        super().__init__(", ".join(errors))
-        self.errors = errors
-
-
-def text_error(value: str, *, max_len: int, required: bool = True) -> FieldError | None:
-    """A free-text field is required unless optional, and bounded so that Slack can show it."""
-    if required and not value.strip():
-        return FieldError(N_("This field is required."))
-    if len(value) > max_len:
-        return FieldError(
-            N_("Keep it under {max} characters (it has {length})."),
-            {"max": max_len, "length": len(value)},
-        )
-    return None
-
-
-def link_error(value: str) -> FieldError | None:
-    """An optional link must be an http(s) URL with a host."""
-    if not value:
-        return None
-    if len(value) > LINK_MAX:
-        return FieldError(
-            N_("Keep it under {max} characters (it has {length})."),
-            {"max": LINK_MAX, "length": len(value)},
-        )
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value:
-        return FieldError(N_("This is not a link: paste a URL starting with https://"))
-    return None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from bot.intake import (
     configuration,
+    due,
     handlers_filing,
     handlers_requester,
     handlers_settings,
@@ -54,20 +55,21 @@ def _is_revops(viewer: HomeViewer) -> bool:
 
 
 def my_requests_section(viewer: HomeViewer) -> list[Block]:
-    requests = queue.requests_of(
+    mine = queue.requests_of(
         session=viewer.session, team_id=viewer.team_id, requester_id=viewer.user_id
     )
-    return views_home.my_requests(viewer.t, requests)
+    return views_home.my_requests(viewer.t, mine.shown, more_open=mine.open_not_shown)
 
 
 def queue_section(viewer: HomeViewer) -> list[Block]:
     if not _is_revops(viewer):
         return []
     page = queue.page_of(session=viewer.session, team_id=viewer.team_id, user_id=viewer.user_id)
+    settings = configuration.settings_of(session=viewer.session, team_id=viewer.team_id)
     data = queue.queue_page(
         session=viewer.session,
         team_id=viewer.team_id,
-        today=queue.today_of(viewer.now),
+        today=due.team_today(settings, viewer.now),
         page=page,
     )
     return views_home.queue_section(viewer.t, data)
@@ -99,7 +101,7 @@ def digest_section(reader: DigestReader) -> list[Block]:
         request
         for request in queue.requests_of(
             session=reader.session, team_id=reader.team_id, requester_id=reader.user_id
-        )
+        ).shown
         if request.status in service.OPEN_STATUSES
     ]
     return views_home.digest_section(reader.t, requests)

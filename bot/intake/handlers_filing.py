@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
-from bot.errors import N_, UserFacingError
+from bot.errors import UserFacingError
 from bot.intake import (
     configuration,
     filing,
@@ -32,13 +32,6 @@ from bot.slack.forms import submitted_values
 
 logger = logging.getLogger(__name__)
 
-FILERS_ONLY = N_(
-    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you: "
-    "{people}."
-)
-FILERS_ONLY_NOBODY = N_(
-    "Only members of {groups} file requests to RevOps. Ask one of them to file it for you."
-)
 FIELD_BLOCKS = {
     "title": Block.request_title,
     "need": Block.need,
@@ -49,7 +42,6 @@ FIELD_BLOCKS = {
     "rollout": Block.rollout,
     "link": Block.link,
 }
-PEOPLE_NAMED = 5
 
 
 def check_may_file(
@@ -60,25 +52,21 @@ def check_may_file(
     user_id: str,
     groups: list[str] | None = None,
 ) -> None:
-    """Refuse, saying who can file instead, when filing is restricted to user groups."""
+    """Refuse (configuration.filing_refusal says when and with which words)."""
     if groups is None:
         with session_scope(services.session_factory) as session:
             groups = configuration.restricted_to(
                 configuration.settings_of(session=session, team_id=team_id)
             )
-    if not groups:
-        return
-    people: list[str] = []
-    for group in groups:
-        members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
-        if user_id in members:
-            return
-        people += sorted(members)
-    names = ", ".join(f"<@{user}>" for user in list(dict.fromkeys(people))[:PEOPLE_NAMED])
-    mentions = ", ".join(f"<!subteam^{group}>" for group in groups)
-    if names:
-        raise UserFacingError(FILERS_ONLY, groups=mentions, people=names)
-    raise UserFacingError(FILERS_ONLY_NOBODY, groups=mentions)
+    refusal = configuration.filing_refusal(
+        user_id=user_id,
+        groups=groups,
+        members_of=lambda group: services.usergroups.members(
+            client, team_id=team_id, usergroup_id=group
+        ),
+    )
+    if refusal is not None:
+        raise refusal
 
 
 def _choices(matches: list[DocMatch]) -> list[DocChoice]:
@@ -92,7 +80,7 @@ class ModalInputs:
     docs: list[DocChoice]
 
 
-def _modal_inputs(services: Services, *, team_id: str, text: str) -> ModalInputs:
+def _modal_inputs(services: Services, *, team_id: str, text: str = "") -> ModalInputs:
     """Everything the modal needs from the database, in one short transaction."""
     with session_scope(services.session_factory) as session:
         settings = configuration.settings_of(session=session, team_id=team_id)
@@ -114,16 +102,48 @@ def open_filing_modal(
     trigger_id: str,
     text: str = "",
 ) -> dict[str, Any]:
-    """Check the filer, then open the modal prefilled with `text` (and the docs it matches)."""
-    inputs = _modal_inputs(services, team_id=team_id, text=text)
+    """Check the filer, then open the modal prefilled with `text`. The docs it matches come
+    after (show_matching_docs): the trigger id lives 3 seconds and waits for no search."""
+    inputs = _modal_inputs(services, team_id=team_id)
     check_may_file(services, client, team_id=team_id, user_id=user_id, groups=inputs.filer_groups)
     t = services.translator(client, team_id=team_id, user_id=user_id)
-    draft = FilingDraft(docs_shown=[doc.doc_id for doc in inputs.docs])
     values = views_filing.prefill_from_text(text)
     view = views_filing.filing_modal(
-        t, draft=draft, values=values, rollouts=inputs.rollouts, docs=inputs.docs
+        t, draft=FilingDraft(), values=values, rollouts=inputs.rollouts
     )
     return dict(client.views_open(trigger_id=trigger_id, view=view)["view"])
+
+
+def show_matching_docs(
+    services: Services,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    view: dict[str, Any],
+    text: str,
+    source_permalink: str | None = None,
+) -> None:
+    """Update an open filing modal with the docs its text matches (and where it came from);
+    what the requester typed meanwhile stays (same block and action ids)."""
+    inputs = _modal_inputs(services, team_id=team_id, text=text)
+    if not inputs.docs and not source_permalink:
+        return
+    draft = parse(FilingDraft, view.get("private_metadata"))
+    draft.source_permalink = source_permalink or draft.source_permalink
+    draft.docs_shown = [doc.doc_id for doc in inputs.docs]
+    t = services.translator(client, team_id=team_id, user_id=user_id)
+    updated = views_filing.filing_modal(
+        t,
+        draft=draft,
+        values=views_filing.prefill_from_text(text),
+        rollouts=inputs.rollouts,
+        docs=inputs.docs,
+    )
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    except SlackApiError as error:  # the user typed on: a later event shows the docs
+        logger.info("intake: filing modal not updated: %s", error.response.get("error"))
 
 
 def filing_from(values: dict[str, Any]) -> filing.Filing:
@@ -144,14 +164,24 @@ def register(app: App, services: Services) -> None:
     def on_command(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
         services.ack_gate.wait_for_answers()
-        open_filing_modal(
+        text = body.get("text") or ""
+        view = open_filing_modal(
             services,
             client,
             team_id=context.team_id,
             user_id=context.user_id,
             trigger_id=body["trigger_id"],
-            text=body.get("text") or "",
+            text=text,
         )
+        if text:
+            show_matching_docs(
+                services,
+                client,
+                team_id=context.team_id,
+                user_id=context.user_id,
+                view=view,
+                text=text,
+            )
 
     def on_new_request(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
@@ -185,23 +215,16 @@ def register(app: App, services: Services) -> None:
             )["permalink"]
         except (SlackApiError, KeyError):
             logger.info("intake: no permalink for a shortcut message")
-            return
-        draft = parse(FilingDraft, view.get("private_metadata"))
-        draft.source_permalink = permalink
-        t = services.translator(client, team_id=team_id, user_id=user_id)
-        inputs = _modal_inputs(services, team_id=team_id, text=message.get("text") or "")
-        rollouts, docs = inputs.rollouts, inputs.docs
-        updated = views_filing.filing_modal(
-            t,
-            draft=draft,
-            values=views_filing.prefill_from_text(message.get("text") or ""),
-            rollouts=rollouts,
-            docs=docs,
+            permalink = None
+        show_matching_docs(
+            services,
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            view=view,
+            text=message.get("text") or "",
+            source_permalink=permalink,
         )
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-        except SlackApiError as error:
-            logger.info("intake: shortcut modal not updated: %s", error.response.get("error"))
 
     def on_text_typed(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
         """While the requester types, show the team's docs that may already answer."""
@@ -261,10 +284,12 @@ def register(app: App, services: Services) -> None:
         submitted = filing_from(values)
         t = services.translator(client, team_id=team_id, user_id=user_id)
         today = notify.local_today(services, client, team_id=team_id, user_id=user_id)
-        with session_scope(services.session_factory) as session:
-            active = frozenset(
-                r.id for r in configuration.active_rollouts(session=session, team_id=team_id)
-            )
+        # One read for the checks and the deflection (the settings may have changed since
+        # the modal opened: filers, roll-outs, docs).
+        inputs = _modal_inputs(
+            services, team_id=team_id, text=f"{submitted.title} {submitted.need}"
+        )
+        active = frozenset(rollout_id for rollout_id, _ in inputs.rollouts)
         errors = filing.filing_errors(submitted, today=today, active_rollout_ids=active)
         if errors:
             ack(
@@ -275,18 +300,18 @@ def register(app: App, services: Services) -> None:
                 },
             )
             return
-        try:  # the settings may have changed since the modal opened
-            check_may_file(services, client, team_id=team_id, user_id=user_id)
+        try:
+            check_may_file(
+                services, client, team_id=team_id, user_id=user_id, groups=inputs.filer_groups
+            )
         except UserFacingError as refusal:
             message = t.gettext(refusal.message).format(**refusal.params)
             ack(response_action="errors", errors={Block.request_title: message})
             return
-        inputs = _modal_inputs(
-            services, team_id=team_id, text=f"{submitted.title} {submitted.need}"
-        )
         rollouts, docs = inputs.rollouts, inputs.docs
-        if any(doc.doc_id not in draft.docs_shown for doc in docs):
-            # Deflection before filing: show the docs once; submitting again files anyway.
+        if knowledge.offer_before_filing(
+            matched=[doc.doc_id for doc in docs], shown=draft.docs_shown
+        ):
             draft.docs_shown = [doc.doc_id for doc in docs]
             ack(
                 response_action="update",

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
-from bot.intake import filing, notify, queue, service, views_card, views_modal
+from bot.intake import etas, filing, notify, service, views_card, views_modal
 from bot.intake.ids import Action, Block, Callback
-from bot.intake.models import IntakeRequest, Status
+from bot.intake.models import IntakeRequest
 from bot.intake.service import Outcome
 from bot.intake.state import ModalRef, RequestRef, parse
 from bot.services import Services
@@ -37,7 +37,7 @@ def _tell_asker(
             t,
             request,
             headline_text=t.gettext("The requester answered your question on {ref} “{title}”:"),
-            note=outcome.event.note if outcome.event else None,
+            note=outcome.event.note,
         ),
     )
 
@@ -71,18 +71,11 @@ def register(app: App, services: Services) -> None:
         ack()
         clicked = parse(RequestRef, action.get("value"))
         with session_scope(services.session_factory) as session:
-            request = service.find_request(
-                session=session, team_id=context.team_id, request_id=clicked.request_id
-            )
-            if request is None:
-                raise UserFacingError(service.NOT_FOUND)
-            if request.requester_id != context.user_id:
-                raise UserFacingError(service.REQUESTER_ONLY, number=request.number)
-            service.check_transition(
-                number=request.number, current=request.status, target=Status.new
-            )
-            asked = service.last_question(
-                session=session, team_id=context.team_id, request_id=request.id
+            request, asked = service.question_to_answer(
+                session=session,
+                team_id=context.team_id,
+                request_id=clicked.request_id,
+                user_id=context.user_id,
             )
         t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
         client.views_open(
@@ -154,53 +147,45 @@ def register(app: App, services: Services) -> None:
             return request is not None
 
     def on_thread_reply(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        """The requester answered in the card's thread: the same as the Answer button."""
+        """A reply under a card: service.answer_in_thread says whether it is the answer."""
         with session_scope(services.session_factory) as session:
-            request = service.request_for_thread(
+            outcome = service.answer_in_thread(
                 session=session,
                 team_id=context.team_id,
                 channel_id=event["channel"],
                 thread_ts=event["thread_ts"],
-            )
-            if request is None or request.requester_id != event["user"]:
-                return
-            if request.status != Status.waiting:
-                return  # a comment, not an answer; a retried event lands here too
-            request_id = request.id
-        try:
-            outcome, asker = _answered(
-                services,
-                client,
-                team_id=context.team_id,
-                request_id=request_id,
                 user_id=event["user"],
-                answer=(event.get("text") or "")[: filing.NOTE_MAX],
+                text=event.get("text") or "",
+                now=datetime.now(UTC),
             )
-        except (filing.InvalidInput, UserFacingError):
-            return  # raced with another answer: already back with the team
+            if outcome is None:
+                return
+            asked = service.last_question(
+                session=session, team_id=context.team_id, request_id=outcome.request.id
+            )
+            asker = asked.actor_id if asked else None
         _after_answer(services, client, outcome=outcome, asker=asker)
 
     def on_withdraw(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:
         ack()
         clicked = parse(RequestRef, action.get("value"))
-        with session_scope(services.session_factory) as session:
+        now = datetime.now(UTC)
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=context.team_id, now=now) as moved,
+        ):
             outcome = service.withdraw(
                 session=session,
                 team_id=context.team_id,
                 request_id=clicked.request_id,
                 user_id=context.user_id,
-                now=datetime.now(UTC),
-            )
-            news = queue.refresh_etas(
-                session=session,
-                team_id=context.team_id,
-                today=queue.today_of(datetime.now(UTC)),
+                now=now,
             )
         _after_requester_move(
             services,
             client,
             outcome=outcome,
-            news=news,
+            news=moved.news,
             what=N_("{user} withdrew the request."),
         )
 
@@ -211,7 +196,10 @@ def register(app: App, services: Services) -> None:
         clicked = parse(RequestRef, action.get("value"))
         solved = action["action_id"] == Action.solved_yes
         now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=context.team_id, now=now) as moved,
+        ):
             outcome = service.confirm_solved(
                 session=session,
                 team_id=context.team_id,
@@ -220,13 +208,7 @@ def register(app: App, services: Services) -> None:
                 solved=solved,
                 now=now,
             )
-            news = (
-                []
-                if solved
-                else queue.refresh_etas(
-                    session=session, team_id=context.team_id, today=queue.today_of(now)
-                )
-            )
+        news = moved.news
         t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
         text, blocks = views_card.solved_answer(t, outcome.request, solved=solved)
         container = body.get("container") or {}
@@ -269,7 +251,7 @@ def _after_requester_move(
     client: WebClient,
     *,
     outcome: Outcome,
-    news: list[queue.EtaNews],
+    news: list[etas.EtaNews],
     what: str,
 ) -> None:
     request: IntakeRequest = outcome.request

@@ -15,7 +15,7 @@ from bot.db import session_scope
 from bot.errors import N_
 from bot.home.handlers import publish_home
 from bot.i18n import translator_for
-from bot.intake import configuration, notify, queue, report, views_home, views_modal
+from bot.intake import configuration, etas, notify, queue, report, views_home, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import QueuePageRef, parse
 from bot.privacy import powers
@@ -37,6 +37,7 @@ FIELD_BLOCKS = {
     "filer_groups": Block.filer_groups,
     "holidays": Block.holidays,
     "rollouts": Block.rollouts,
+    "tz": Block.tz,
 }
 
 
@@ -72,10 +73,19 @@ def register(app: App, services: Services) -> None:
                 r.name
                 for r in configuration.active_rollouts(session=session, team_id=context.team_id)
             ]
+            zones, zone = configuration.zones_to_pick(
+                session=session, team_id=context.team_id, admin_tz=member.tz
+            )
         client.views_update(
             view_id=opened["id"],
             view=views_home.settings_modal(
-                t, settings, usergroups=groups, holidays=holidays, rollouts=rollouts
+                t,
+                settings,
+                usergroups=groups,
+                holidays=holidays,
+                rollouts=rollouts,
+                zones=zones,
+                zone=zone,
             ),
         )
 
@@ -102,6 +112,7 @@ def register(app: App, services: Services) -> None:
                 auto_close=values.get(Block.auto_close) or "",
                 holidays=values.get(Block.holidays) or "",
                 rollouts=values.get(Block.rollouts) or "",
+                tz=values.get(Block.tz),
             )
         )
         errors: dict[str, str] = {
@@ -129,7 +140,10 @@ def register(app: App, services: Services) -> None:
             members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
         ack()
         now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=team_id, now=now) as moved,
+        ):
             saved = configuration.save_settings(
                 session=session,
                 team_id=team_id,
@@ -138,14 +152,13 @@ def register(app: App, services: Services) -> None:
                 now=now,
             )
             report.schedule_run_report(
-                session=session, team_id=team_id, channel_id=channel, tz=member.tz, now=now
+                session=session,
+                team_id=team_id,
+                channel_id=channel,
+                tz=saved.tz or member.tz,
+                now=now,
             )
-            news = (
-                queue.refresh_etas(session=session, team_id=team_id, today=queue.today_of(now))
-                if saved.eta_inputs_changed
-                else []
-            )
-        notify.tell_eta_news(services, client, team_id=team_id, news=news)
+        notify.tell_eta_news(services, client, team_id=team_id, news=moved.news)
         notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])
 
     def on_queue_page(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.i18n import Translator
-from bot.intake import knowledge, notify, queue, service, views_card, views_modal
+from bot.intake import etas, knowledge, notify, service, views_card, views_modal
 from bot.intake.ids import Action, Callback
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.state import ModalRef, RequestRef, parse
@@ -130,7 +130,10 @@ def register(app: App, services: Services) -> None:
         clicked = parse(RequestRef, action.get("value"))
         revops = notify.actor_is_revops(services, client, team_id=team_id, user_id=user_id)
         now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
+        with (
+            session_scope(services.session_factory) as session,
+            etas.change(session=session, team_id=team_id, now=now) as moved,
+        ):
             outcome = service.start_work(
                 session=session,
                 team_id=team_id,
@@ -139,13 +142,12 @@ def register(app: App, services: Services) -> None:
                 actor_is_revops=revops,
                 now=now,
             )
-            news = queue.refresh_etas(session=session, team_id=team_id, today=queue.today_of(now))
         after_move(
             services,
             client,
             outcome=outcome,
             actor_id=user_id,
-            news=news,
+            news=moved.news,
             to_requester=lambda t: views_card.outcome_to_requester(
                 t,
                 outcome.request,

@@ -85,6 +85,7 @@ class Block(StrEnum):
     who_may_file = "intake_who_may_file"
     filer_groups = "intake_filer_groups"
     team_lead = "intake_team_lead"
+    tz = "intake_tz"
     capacity = "intake_capacity"
     sla = "intake_sla"
     reminder = "intake_reminder"

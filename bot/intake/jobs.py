@@ -1,30 +1,47 @@
-"""Intake's scheduled work, all through the delivery ledger (never a direct post).
+"""Intake's scheduled work, all through the delivery ledger (never a direct post). When each is
+due, and at which local hour, is due.py's rule.
 
-- intake-sla-nudge          once per working day, the intake channel: requests without a first
-                            response after their SLA day, oldest first;
-- intake-escalation         the team lead (else the intake channel): a request untouched for a
-                            week, once per quiet spell;
-- intake-ask-why-reminder   the requester: still waiting on their answer after N working days;
-- intake-ask-why-auto-close the requester: closed after M working days without an answer (the
-                            close happens in the plan, in the same transaction as its ledger row);
+- intake-sla-nudge          once per working day at the team's hour, the intake channel:
+                            requests without a first response after their SLA day, oldest first;
+- intake-escalation         once per working day at the team lead's hour, one message to the
+                            lead (else the intake channel) listing the untouched requests not
+                            escalated since their last move;
+- intake-ask-why-reminder   the requester, at their hour: still waiting on their answer after
+                            N working days;
+- intake-ask-why-auto-close the requester, at their hour: closed after M working days without an
+                            answer (the close happens in the plan, in the same transaction as
+                            its ledger row);
+- intake-eta-retime         once per working day, each requester whose ETA has passed: the
+                            new date (re-timed in the plan, in the same transaction as its
+                            ledger row), so that no passed ETA sits on a card or in Home;
 - intake-run-report         weekly, the intake channel: the run report (a schedule per workspace,
                             saved with the settings).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import partial
 
 from bot.db import session_scope
-from bot.intake import configuration, notify, queue, report, service, views_home, views_jobs
-from bot.intake.models import Status
+from bot.intake import (
+    configuration,
+    due,
+    etas,
+    notify,
+    queue,
+    report,
+    service,
+    views_card,
+    views_home,
+    views_jobs,
+)
+from bot.intake.models import IntakeRequest, IntakeSettings, Status
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
 from bot.scheduling.service import DueItem
 from bot.services import Services
 from bot.slack.sender import OutgoingMessage, PostedMessage
-
-AUTO_CLOSE_NOTE = "No answer from the requester for {days} working days: closed automatically."
 
 
 def _message(channel: str, built: tuple[str, list[dict]]) -> OutgoingMessage:
@@ -37,13 +54,13 @@ class SlaNudge(JobKind):
     tick_seconds = 900
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
-        today = queue.today_of(ctx.now)
         items = []
-        for settings in queue.intake_teams(session=ctx.session, team_id=team_id):
+        for settings in due.intake_teams(session=ctx.session, team_id=team_id):
             calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
-            if not calendar.is_working_day(today):
+            today = due.at_working_hour(ctx.now, tz=due.team_tz(settings), calendar=calendar)
+            if today is None:
                 continue
-            overdue = queue.overdue_first_responses(
+            overdue = due.overdue_first_responses(
                 session=ctx.session, settings=settings, today=today, calendar=calendar
             )
             if overdue:
@@ -59,10 +76,10 @@ class SlaNudge(JobKind):
         return items
 
     def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
-        today = queue.today_of(delivery.due_at)
         settings = configuration.settings_of(session=ctx.session, team_id=delivery.team_id)
+        today = due.local_date(delivery.due_at, due.team_tz(settings))
         calendar = configuration.calendar_of(session=ctx.session, team_id=delivery.team_id)
-        overdue = queue.overdue_first_responses(
+        overdue = due.overdue_first_responses(
             session=ctx.session, settings=settings, today=today, calendar=calendar
         )
         if not overdue:
@@ -87,43 +104,61 @@ class Escalation(JobKind):
     tick_seconds = 900
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
-        today = queue.today_of(ctx.now)
         items = []
-        for settings in queue.intake_teams(session=ctx.session, team_id=team_id):
+        for settings in due.intake_teams(session=ctx.session, team_id=team_id):
+            recipient = due.escalation_recipient(settings)
+            tz = due.recipient_tz(session=ctx.session, settings=settings, recipient=recipient)
             calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
-            for request in queue.untouched(
-                session=ctx.session, team_id=settings.team_id, today=today, calendar=calendar
+            today = due.at_working_hour(ctx.now, tz=tz, calendar=calendar)
+            if today is None:
+                continue
+            if due.untouched(
+                session=ctx.session, settings=settings, today=today, calendar=calendar
             ):
+                # One message a day at most: requests that become untouched after it was sent
+                # are in the next day's (they stay un-escalated until a message names them).
                 items.append(
                     DueItem(
                         team_id=settings.team_id,
-                        recipient=settings.team_lead_id or str(settings.intake_channel_id),
-                        period=f"{request.id}@{request.touched_at.isoformat(timespec='seconds')}",
-                        subject=str(request.id),
+                        recipient=recipient,
+                        period=today.isoformat(),
+                        subject="untouched",
                         due_at=ctx.now,
                     )
                 )
         return items
 
-    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
-        request = service.find_request(
-            session=ctx.session, team_id=delivery.team_id, request_id=int(delivery.subject)
-        )
-        if request is None or request.status not in (
-            Status.new,
-            Status.accepted,
-            Status.in_progress,
-        ):
-            return []
+    def _untouched(
+        self, ctx: JobContext, delivery: Delivery
+    ) -> tuple[list[IntakeRequest], dict[int, int]]:
+        settings = configuration.settings_of(session=ctx.session, team_id=delivery.team_id)
+        tz = due.recipient_tz(session=ctx.session, settings=settings, recipient=delivery.recipient)
+        today = due.local_date(delivery.due_at, tz)
         calendar = configuration.calendar_of(session=ctx.session, team_id=delivery.team_id)
-        idle = calendar.working_days_between(
-            request.touched_at.date(), queue.today_of(delivery.due_at)
+        requests = due.untouched(
+            session=ctx.session, settings=settings, today=today, calendar=calendar
         )
-        if idle < queue.ESCALATE_AFTER_WORKING_DAYS:
-            return []  # it moved since the plan
+        return requests, {
+            request.id: due.idle_days(request, today=today, calendar=calendar)
+            for request in requests
+        }
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        requests, idle = self._untouched(ctx, delivery)
+        if not requests:
+            return []  # they all moved since the plan
         user = delivery.recipient if delivery.recipient[:1] in {"U", "W"} else None
         t = ctx.translator(team_id=delivery.team_id, user_id=user)
-        return [_message(delivery.recipient, views_jobs.escalation(t, request, idle_days=idle))]
+        return [_message(delivery.recipient, views_jobs.escalation(t, requests, idle_of=idle))]
+
+    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
+        requests, _ = self._untouched(ctx, delivery)
+        service.record_escalated(
+            session=ctx.session,
+            team_id=delivery.team_id,
+            request_ids=[request.id for request in requests],
+            now=delivery.due_at,
+        )
 
 
 class AskWhyReminder(JobKind):
@@ -131,16 +166,16 @@ class AskWhyReminder(JobKind):
     tick_seconds = 900
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
-        today = queue.today_of(ctx.now)
         items = []
-        for settings in queue.intake_teams(session=ctx.session, team_id=team_id):
+        for settings in due.intake_teams(session=ctx.session, team_id=team_id):
             calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
-            for request in queue.waiting_for(
+            for request in due.waiting_for(
                 session=ctx.session,
                 team_id=settings.team_id,
-                today=today,
+                now=ctx.now,
                 calendar=calendar,
                 working_days=settings.ask_why_reminder_days,
+                tz_of=partial(_tz_of, ctx, settings),
             ):
                 assert request.waiting_since is not None
                 items.append(
@@ -162,8 +197,9 @@ class AskWhyReminder(JobKind):
             return []
         settings = configuration.settings_of(session=ctx.session, team_id=delivery.team_id)
         calendar = configuration.calendar_of(session=ctx.session, team_id=delivery.team_id)
+        tz = due.recipient_tz(session=ctx.session, settings=settings, recipient=delivery.recipient)
         closes_on = calendar.working_day_after(
-            request.waiting_since.date(), settings.ask_why_close_days
+            due.local_date(request.waiting_since, tz), settings.ask_why_close_days
         )
         asked = service.last_question(
             session=ctx.session, team_id=delivery.team_id, request_id=request.id
@@ -175,6 +211,10 @@ class AskWhyReminder(JobKind):
         return [_message(delivery.recipient, built)]
 
 
+def _tz_of(ctx: JobContext, settings: IntakeSettings, user_id: str) -> str:
+    return due.recipient_tz(session=ctx.session, settings=settings, recipient=user_id)
+
+
 class AskWhyAutoClose(JobKind):
     name = "intake-ask-why-auto-close"
     tick_seconds = 900
@@ -183,23 +223,25 @@ class AskWhyAutoClose(JobKind):
         self.services = services
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
-        today = queue.today_of(ctx.now)
         items = []
-        for settings in queue.intake_teams(session=ctx.session, team_id=team_id):
+        for settings in due.intake_teams(session=ctx.session, team_id=team_id):
             calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
             days = settings.ask_why_close_days
-            for request in queue.waiting_for(
+            # The stored note is read later by anyone (history, export): the workspace's language.
+            t = ctx.translator(team_id=settings.team_id)
+            for request in due.waiting_for(
                 session=ctx.session,
                 team_id=settings.team_id,
-                today=today,
+                now=ctx.now,
                 calendar=calendar,
                 working_days=days,
+                tz_of=partial(_tz_of, ctx, settings),
             ):
                 closed = service.auto_close(
                     session=ctx.session,
                     team_id=settings.team_id,
                     request_id=request.id,
-                    note=AUTO_CLOSE_NOTE.format(days=days),
+                    note=t.gettext(service.AUTO_CLOSE_NOTE).format(days=days),
                     now=ctx.now,
                 )
                 if closed is None:
@@ -251,6 +293,67 @@ def _show_auto_close(services: Services, team_id: str, request_id: int) -> None:
     notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
 
 
+class EtaRetime(JobKind):
+    name = "intake-eta-retime"
+    tick_seconds = 900
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        items = []
+        for settings in due.intake_teams(session=ctx.session, team_id=team_id):
+            calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
+            if due.at_working_hour(ctx.now, tz=due.team_tz(settings), calendar=calendar) is None:
+                continue
+            for news in etas.retime_passed(
+                session=ctx.session, team_id=settings.team_id, now=ctx.now
+            ):
+                assert news.previous is not None
+                request = news.request
+                items.append(
+                    DueItem(
+                        team_id=settings.team_id,
+                        recipient=request.requester_id,
+                        period=f"{request.id}:{news.eta.isoformat()}",
+                        subject=f"{request.id}:{news.previous.isoformat()}",
+                        due_at=ctx.now,
+                    )
+                )
+        return items
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        request_id, _, previous = delivery.subject.partition(":")
+        request = service.find_request(
+            session=ctx.session, team_id=delivery.team_id, request_id=int(request_id)
+        )
+        if request is None or request.eta_told is None or request.status not in queue.SCHEDULED:
+            return []
+        t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
+        built = views_card.eta_news(
+            t,
+            request,
+            reason=etas.Reason.passed,
+            previous=date.fromisoformat(previous),
+            eta=request.eta_told,
+            ahead={},
+            rollouts_ahead=0,
+        )
+        return [_message(delivery.recipient, built)]
+
+    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
+        request_id = int(delivery.subject.partition(":")[0])
+        self.services.background.submit(
+            _show_new_eta, self.services, delivery.team_id, request_id, delivery.recipient
+        )
+
+
+def _show_new_eta(services: Services, team_id: str, request_id: int, requester_id: str) -> None:
+    client = services.clients.for_team(team_id)
+    notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
+    notify.publish_homes(services, client, team_id=team_id, user_ids=[requester_id])
+
+
 class RunReport(ScheduledKind):
     name = report.RUN_REPORT_KIND
     grace = timedelta(hours=24)
@@ -274,4 +377,11 @@ class RunReport(ScheduledKind):
 
 
 def kinds(services: Services) -> list[JobKind]:
-    return [SlaNudge(), Escalation(), AskWhyReminder(), AskWhyAutoClose(services), RunReport()]
+    return [
+        SlaNudge(),
+        Escalation(),
+        AskWhyReminder(),
+        AskWhyAutoClose(services),
+        EtaRetime(services),
+        RunReport(),
+    ]

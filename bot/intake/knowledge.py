@@ -4,7 +4,8 @@ Matching is deliberately simple and explainable. Text is reduced to keywords (lo
 accents removed, English and French stop words and words under three letters dropped, a plural
 "s" removed). A doc matches a draft request when they share at least two keywords, or the one
 keyword of a very short draft; the modal shows which words matched. Docs sharing more keywords
-come first, then the docs used most.
+come first, then the docs used most. Matching docs are shown once before filing; submitting
+again files anyway (offer_before_filing).
 """
 
 from __future__ import annotations
@@ -41,18 +42,37 @@ _STOP_WORDS = """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
-def keywords_of(text: str) -> frozenset[str]:
-    """The normalised keywords of a text (see the module docstring)."""
+def keywords_in_order(text: str) -> list[str]:
+    """The normalised keywords of a text (see the module docstring), each once, in the order
+    they first appear."""
     plain = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in plain if not unicodedata.combining(char))
-    words = set()
+    words: dict[str, None] = {}
     for word in re.findall(r"[a-z0-9]+", plain):
         if len(word) < 3 or word in STOP_WORDS:
             continue
         if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
-        words.add(word)
-    return frozenset(words)
+        words[word] = None
+    return list(words)
+
+
+def keywords_of(text: str) -> frozenset[str]:
+    """The normalised keywords of a text, as a set (matching)."""
+    return frozenset(keywords_in_order(text))
+
+
+def kept_keywords(known: list[str], answered: list[str]) -> list[str]:
+    """A doc's keywords after it answered one more request, most telling first, at most
+    KEYWORDS_KEPT: the words requests keep repeating (known and used again), then the new
+    request's own words in its order, then the older words no request repeated, the oldest
+    last. What goes past the limit is what nobody asked with again: never the latest words.
+    """
+    again = set(answered)
+    repeated = [word for word in known if word in again]
+    fresh = [word for word in answered if word not in set(known)]
+    older = [word for word in known if word not in again]
+    return (repeated + fresh + older)[:KEYWORDS_KEPT]
 
 
 def shared_keywords(draft: frozenset[str], doc: frozenset[str]) -> frozenset[str] | None:
@@ -93,6 +113,13 @@ def matching_docs(
     return matches[:limit]
 
 
+def offer_before_filing(*, matched: list[int], shown: list[int]) -> bool:
+    """Deflection before filing: a submit that matches docs the requester has not seen yet
+    shows them ("Does this answer it?") instead of filing; once seen, submitting again files
+    anyway: the requester decided they do not answer it."""
+    return any(doc_id not in shown for doc_id in matched)
+
+
 def _sha256(url: str) -> str:
     return hashlib.sha256(url.strip().encode()).hexdigest()
 
@@ -127,8 +154,8 @@ def remember_doc(
 ) -> KnowledgeDoc:
     """Add a doc to the knowledge base, or count one more use of a known one (same URL).
 
-    Its keywords grow with the words of every request it answered: that is what the next
-    requester will type.
+    Its keywords grow with the words of every request it answered (kept_keywords): that is
+    what the next requester will type.
     """
     url = url.strip()
     doc = session.scalar(
@@ -136,22 +163,22 @@ def remember_doc(
             KnowledgeDoc.team_id == team_id, KnowledgeDoc.url_sha256 == _sha256(url)
         )
     )
-    words = keywords_of(f"{summary} {answered_text}")
+    # The summary and the title say what the doc is about: their words come first.
+    words = keywords_in_order(f"{summary} {answered_text}")
     if doc is None:
         doc = KnowledgeDoc(
             team_id=team_id,
             url=url,
             url_sha256=_sha256(url),
             summary=summary,
-            keywords=" ".join(sorted(words)[:KEYWORDS_KEPT]),
+            keywords=" ".join(kept_keywords([], words)),
             created_by=actor_id,
             created_at=now,
             times_used=1,
         )
         session.add(doc)
     else:
-        known = set(doc.keywords.split())
-        doc.keywords = " ".join(sorted(known | words)[:KEYWORDS_KEPT])
+        doc.keywords = " ".join(kept_keywords(doc.keywords.split(), words))
         doc.summary = summary
         doc.times_used += 1
     session.flush()

@@ -86,6 +86,9 @@ class IntakeSettings(Base):
     first_response_sla_days: Mapped[int] = mapped_column(Integer, default=1)
     ask_why_reminder_days: Mapped[int] = mapped_column(Integer, default=3)
     ask_why_close_days: Mapped[int] = mapped_column(Integer, default=10)
+    # The zone of the team's scheduled channel posts (nudges, report), chosen by an admin;
+    # None until the settings are first saved (read as UTC).
+    tz: Mapped[str | None] = mapped_column(String(64), default=None)
     # The next human reference (REQ-<n>), taken under a row lock so two filers never share one.
     next_number: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -115,7 +118,7 @@ class IntakeRequest(Base):
         # A modal submitted twice (double click, Slack retry) files once.
         UniqueConstraint("team_id", "filed_from_view"),
         Index("ix_intake_requests_queue", "team_id", "status"),
-        Index("ix_intake_requests_requester", "team_id", "requester_id"),
+        Index("ix_intake_requests_requester", "team_id", "requester_id", "created_at"),
         Index("ix_intake_requests_card", "team_id", "card_ts"),
         # The run report's windows (requests in, first responses).
         Index("ix_intake_requests_created", "team_id", "created_at"),
@@ -158,10 +161,13 @@ class IntakeRequest(Base):
     # The ETA the requester was last told; a DM goes out only when it moves materially.
     eta_told: Mapped[date | None] = mapped_column(Date, default=None)
     solved: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The team lead heard of it being untouched; a later move starts a new quiet spell.
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RequestEvent(Base):
-    """Every transition: who, when, from, to, and the note that went with it."""
+    """Every transition: who, when, from, to, and the note that went with it; also the
+    requester's "yes, solved" (from done to done), which moves nothing."""
 
     __tablename__ = "intake_request_events"
     __table_args__ = (Index("ix_intake_request_events_team_time", "team_id", "created_at"),)
@@ -177,6 +183,11 @@ class RequestEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32), default=None)
     to_status: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the move set besides the status: the estimate and assignee on acceptance (or the
+    # assignee when work starts), the requester's answer to "did this solve it?".
+    estimate_hours: Mapped[float | None] = mapped_column(Float, default=None)
+    assignee_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    solved: Mapped[bool | None] = mapped_column(Boolean, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

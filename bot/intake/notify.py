@@ -19,9 +19,9 @@ from slack_sdk.errors import SlackApiError
 from bot.db import session_scope
 from bot.home.handlers import publish_home
 from bot.i18n import Translator, translator_for
-from bot.intake import configuration, queue, service, views_card
+from bot.intake import configuration, service, views_card
+from bot.intake.etas import EtaNews
 from bot.intake.models import IntakeRequest
-from bot.intake.queue import EtaNews
 from bot.scheduling.service import dm_refusal
 from bot.services import Services
 from bot.workspaces.models import Workspace
@@ -199,18 +199,12 @@ def _eta_message(item: EtaNews, t: Translator) -> views_card.Message:
     return views_card.eta_news(
         t,
         item.request,
+        reason=item.reason,
         previous=item.previous,
         eta=item.eta,
         ahead=item.ahead,
         rollouts_ahead=item.rollouts_ahead,
     )
-
-
-def refresh_etas(services: Services, *, team_id: str) -> list[EtaNews]:
-    with session_scope(services.session_factory) as session:
-        return queue.refresh_etas(
-            session=session, team_id=team_id, today=queue.today_of(datetime.now(UTC))
-        )
 
 
 def publish_homes(

@@ -1,21 +1,7 @@
-"""Prioritise and promise: the priority score, the queue order and the ETA arithmetic.
+"""Prioritise and promise: the queue order and the ETA arithmetic, on the priority score.
 
-Pure functions: no Slack, no database. service.py loads the queue and calls these.
-
-The score
----------
-    score = IMPACT_WEIGHT[impact] × BENEFIT_FACTOR[who benefits]
-            + AGE_POINTS_PER_WORKING_DAY × working days since filing
-            + ROLLOUT_BOOST if the request belongs to a roll-out in progress
-
-Impact and who benefits say how much a request matters today; the age term says a request must
-not rot: every working day it waits adds the same points to it. Ties break by age (the older
-first), then by reference.
-
-The bound: a fresh request scores at most MAX_FRESH_SCORE (blocks a deal × customers + roll-out
-boost) and at least MIN_BASE_SCORE (nice to have × me). So the smallest quick win, after
-QUICK_WIN_TOP_DAYS working days in the queue, is ahead of every request filed that day or
-later, whatever their impact: ceil((95 - 5) / 6) = 15 working days, three weeks.
+Pure functions: no Slack, no database. The score itself (formula and the quick-win bound) is
+service.py's rule, re-exported here for the ranking below.
 
 The ETA
 -------
@@ -35,51 +21,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from bot.intake.models import Beneficiary, Impact, Status
-
-IMPACT_WEIGHT: dict[str, int] = {
-    Impact.blocks_deal: 50,
-    Impact.stops_team: 35,
-    Impact.slows_team: 15,
-    Impact.nice_to_have: 5,
-}
-BENEFIT_FACTOR: dict[str, float] = {
-    Beneficiary.me: 1.0,
-    Beneficiary.my_team: 1.3,
-    Beneficiary.leadership: 1.5,
-    Beneficiary.customers: 1.6,
-}
-AGE_POINTS_PER_WORKING_DAY = 6
-ROLLOUT_BOOST = 15
-
-MAX_FRESH_SCORE = max(IMPACT_WEIGHT.values()) * max(BENEFIT_FACTOR.values()) + ROLLOUT_BOOST
-MIN_BASE_SCORE = min(IMPACT_WEIGHT.values()) * min(BENEFIT_FACTOR.values())
-# round() keeps float noise (80.00000000000001) from adding a day to the bound.
-QUICK_WIN_TOP_DAYS = math.ceil(
-    round((MAX_FRESH_SCORE - MIN_BASE_SCORE) / AGE_POINTS_PER_WORKING_DAY, 6)
-)
+from bot.intake.models import Status
+from bot.intake.service import AGE_POINTS_PER_WORKING_DAY as AGE_POINTS_PER_WORKING_DAY
+from bot.intake.service import BENEFIT_FACTOR as BENEFIT_FACTOR
+from bot.intake.service import IMPACT_WEIGHT as IMPACT_WEIGHT
+from bot.intake.service import MAX_FRESH_SCORE as MAX_FRESH_SCORE
+from bot.intake.service import MIN_BASE_SCORE as MIN_BASE_SCORE
+from bot.intake.service import QUICK_WIN_TOP_DAYS as QUICK_WIN_TOP_DAYS
+from bot.intake.service import ROLLOUT_BOOST as ROLLOUT_BOOST
+from bot.intake.service import base_score as base_score
+from bot.intake.service import priority_score as priority_score
 
 WORKING_DAYS_PER_WEEK = 5
-
-
-def base_score(*, impact: str, beneficiary: str) -> float:
-    """Impact weight × who-benefits factor: what a request is worth the day it is filed.
-
-    Every value is a multiple of 0.5, exact in floating point, so equal scores compare equal
-    in Python and in SQL alike.
-    """
-    return round(IMPACT_WEIGHT[impact] * BENEFIT_FACTOR[beneficiary], 2)
-
-
-def priority_score(*, impact: str, beneficiary: str, age_working_days: int, rollout: bool) -> float:
-    """The score of one request (see the module docstring for the formula and its bound)."""
-    boost = ROLLOUT_BOOST if rollout else 0
-    return round(
-        base_score(impact=impact, beneficiary=beneficiary)
-        + AGE_POINTS_PER_WORKING_DAY * max(age_working_days, 0)
-        + boost,
-        2,
-    )
 
 
 # ---------------------------------------------------------------- working days, in O(holidays)

@@ -9,30 +9,22 @@ Rules here:
   and ordering by `base + boost − AGE_POINTS × (filed index − holidays up to filing)` is
   ordering by score; ties go to the older (smaller holiday-adjusted index), then the lower
   reference. tests/intake/test_queue_order.py holds this order equal to priority.rank;
-- a requester is told their ETA when the request is accepted, then only when it moves by at
-  least ETA_MATERIAL_WORKING_DAYS working days (earlier or later), not on every queue change;
-  a later ETA comes with what is ahead and why: impact classes and roll-outs, never whose
-  requests they are or what they say;
-- no first response by the SLA day: the request is overdue and the intake channel is nudged,
-  oldest first; open and untouched for ESCALATE_AFTER_WORKING_DAYS working days (a week): the
-  team lead hears of it; waiting on the requester: a reminder after the workspace's N working
-  days, an auto-close after M.
+- what requesters are told about their ETAs is etas.py's rule;
+- when the scheduled messages are due (nudges, escalations, reminders) is due.py's rule.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.intake import configuration
-from bot.intake.filing import first_response_due
-from bot.intake.models import IntakeRequest, IntakeSettings, QueuePage, Rollout, Status
+from bot.intake.models import IntakeRequest, QueuePage, Rollout, Status
 from bot.intake.priority import (
     AGE_POINTS_PER_WORKING_DAY,
     ROLLOUT_BOOST,
@@ -45,9 +37,8 @@ from bot.intake.priority import (
 from bot.intake.service import OPEN_STATUSES
 
 PAGE_SIZE = 8
-ETA_MATERIAL_WORKING_DAYS = 1
-ESCALATE_AFTER_WORKING_DAYS = 5
-DUE_WORK_LIMIT = 1000
+MY_REQUESTS_SHOWN = 10
+CLOSED_SHOWN = 3
 SCHEDULED = (Status.in_progress, Status.accepted)
 
 
@@ -241,171 +232,48 @@ def set_page(*, session: Session, team_id: str, user_id: str, page: int) -> None
         state.page = max(page, 0)
 
 
+@dataclass(frozen=True)
+class MyRequests:
+    """A requester's requests as their Home tab lists them."""
+
+    shown: list[IntakeRequest]
+    open_not_shown: int  # open requests beyond the list: said, never silently dropped
+
+
 def requests_of(
-    *, session: Session, team_id: str, requester_id: str, limit: int = 10
-) -> list[IntakeRequest]:
-    """A requester's open requests, oldest first, then their latest closed ones."""
+    *, session: Session, team_id: str, requester_id: str, limit: int = MY_REQUESTS_SHOWN
+) -> MyRequests:
+    """A requester's open requests, oldest first (at most `limit`, the rest counted), then
+    their latest closed ones."""
     query = select(IntakeRequest).where(
         IntakeRequest.team_id == team_id, IntakeRequest.requester_id == requester_id
     )
     open_ones = list(
         session.scalars(
             query.where(IntakeRequest.status.in_(OPEN_STATUSES))
-            .order_by(IntakeRequest.created_at)
+            .order_by(IntakeRequest.created_at, IntakeRequest.id)
             .limit(limit)
         )
     )
-    closed = list(
-        session.scalars(
-            query.where(IntakeRequest.status.not_in(OPEN_STATUSES))
-            .order_by(IntakeRequest.closed_at.desc(), IntakeRequest.id.desc())
-            .limit(max(limit - len(open_ones), 0) or 1)
+    open_total = len(open_ones)
+    if open_total == limit:
+        open_total = (
+            session.scalar(
+                select(func.count()).where(
+                    IntakeRequest.team_id == team_id,
+                    IntakeRequest.requester_id == requester_id,
+                    IntakeRequest.status.in_(OPEN_STATUSES),
+                )
+            )
+            or open_total
         )
-    )
-    return open_ones + closed[:3]
-
-
-# ---------------------------------------------------------------- ETAs told to requesters
-
-
-@dataclass(frozen=True)
-class EtaNews:
-    """What a requester is told: their first ETA, or a material move with what is ahead."""
-
-    request: IntakeRequest
-    previous: date | None  # None: the first ETA, on acceptance or reopening
-    eta: date
-    ahead: dict[str, int]  # impact class → requests delivered before this one
-    rollouts_ahead: int
-
-    @property
-    def later(self) -> bool:
-        return self.previous is not None and self.eta > self.previous
-
-
-def is_material(previous: date, eta: date, calendar: Calendar) -> bool:
-    """A move of at least ETA_MATERIAL_WORKING_DAYS working days, either way."""
-    earlier, later = sorted((previous, eta))
-    return calendar.working_days_between(earlier, later) >= ETA_MATERIAL_WORKING_DAYS
-
-
-def refresh_etas(*, session: Session, team_id: str, today: date) -> list[EtaNews]:
-    """Recompute every ETA after a queue change and return the news requesters must hear.
-
-    `eta_told` is updated in the same transaction, under the settings row lock: two changes
-    at once never tell the same move twice.
-    """
-    settings = configuration.lock_settings(session=session, team_id=team_id)
-    order = ordering(session=session, team_id=team_id)
-    rows = scheduled_in_order(
-        session=session,
-        team_id=team_id,
-        order=order,
-        columns=(IntakeRequest.impact, IntakeRequest.rollout_id, IntakeRequest.eta_told),
-    )
-    promised = eta_dates(
-        ((row[0], row[1]) for row in rows),
-        today=today,
-        weekly_capacity_hours=settings.run_capacity_hours,
-        calendar=order.calendar,
-    )
-    ahead: Counter[str] = Counter()
-    rollouts_ahead = 0
-    pending: dict[int, tuple[date | None, date, dict[str, int], int]] = {}
-    for request_id, _, impact, rollout_id, previous in rows:
-        eta = promised.get(request_id)
-        if eta is not None and (previous is None or is_material(previous, eta, order.calendar)):
-            pending[request_id] = (previous, eta, dict(ahead), rollouts_ahead)
-        ahead[impact] += 1
-        rollouts_ahead += int(rollout_id in order.boosted)
-    if not pending:
-        return []
-    news = []
-    for request in session.scalars(select(IntakeRequest).where(IntakeRequest.id.in_(pending))):
-        previous, eta, classes, rollouts = pending[request.id]
-        request.eta_told = eta
-        news.append(EtaNews(request, previous, eta, classes, rollouts))
-    session.flush()
-    news.sort(key=lambda item: item.request.number)
-    return news
-
-
-# ---------------------------------------------------------------- due work of the jobs
-
-
-def intake_teams(*, session: Session, team_id: str | None = None) -> list[IntakeSettings]:
-    """Workspaces whose intake is set up (they have an intake channel)."""
-    query = select(IntakeSettings).where(IntakeSettings.intake_channel_id.is_not(None))
-    if team_id is not None:
-        query = query.where(IntakeSettings.team_id == team_id)
-    return list(session.scalars(query.order_by(IntakeSettings.team_id)))
-
-
-def overdue_first_responses(
-    *, session: Session, settings: IntakeSettings, today: date, calendar: Calendar
-) -> list[IntakeRequest]:
-    """New requests with no first response after their SLA day, oldest first."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(
-            IntakeRequest.team_id == settings.team_id,
-            IntakeRequest.status == Status.new,
-            IntakeRequest.first_response_at.is_(None),
+    closed: list[IntakeRequest] = []
+    if open_total < limit:
+        closed = list(
+            session.scalars(
+                query.where(IntakeRequest.status.not_in(OPEN_STATUSES))
+                .order_by(IntakeRequest.closed_at.desc(), IntakeRequest.id.desc())
+                .limit(CLOSED_SHOWN)
+            )
         )
-        .order_by(IntakeRequest.created_at, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if first_response_due(
-            filed_at=request.created_at,
-            sla_days=settings.first_response_sla_days,
-            calendar=calendar,
-        )
-        < today
-    ]
-
-
-def untouched(
-    *, session: Session, team_id: str, today: date, calendar: Calendar
-) -> list[IntakeRequest]:
-    """Open requests on the team's side with no move for a week of working days, oldest first."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(
-            IntakeRequest.team_id == team_id,
-            IntakeRequest.status.in_((Status.new, Status.accepted, Status.in_progress)),
-        )
-        .order_by(IntakeRequest.touched_at, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if calendar.working_days_between(request.touched_at.date(), today)
-        >= ESCALATE_AFTER_WORKING_DAYS
-    ]
-
-
-def waiting_for(
-    *, session: Session, team_id: str, today: date, calendar: Calendar, working_days: int
-) -> list[IntakeRequest]:
-    """Requests waiting on their requester for at least `working_days` working days."""
-    candidates = session.scalars(
-        select(IntakeRequest)
-        .where(IntakeRequest.team_id == team_id, IntakeRequest.status == Status.waiting)
-        .order_by(IntakeRequest.waiting_since, IntakeRequest.id)
-        .limit(DUE_WORK_LIMIT)
-    )
-    return [
-        request
-        for request in candidates
-        if request.waiting_since is not None
-        and calendar.working_days_between(request.waiting_since.date(), today) >= working_days
-    ]
-
-
-def today_of(now: datetime) -> date:
-    """The team's working day: dates of the queue are UTC dates."""
-    return now.astimezone(UTC).date()
+    return MyRequests(open_ones + closed, open_total - len(open_ones))

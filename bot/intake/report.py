@@ -61,6 +61,8 @@ def run_report(*, session: Session, team_id: str, start: datetime, end: datetime
             RequestEvent.created_at >= start,
             RequestEvent.created_at < end,
             RequestEvent.to_status.in_(CLOSED_STATUSES),
+            # "Yes, solved" is recorded from done to done: not a second closing.
+            RequestEvent.from_status.is_distinct_from(RequestEvent.to_status),
         )
     ).all()
     deflections = session.scalar(
@@ -110,7 +112,7 @@ RUN_REPORT_HOUR = 9
 def schedule_run_report(
     *, session: Session, team_id: str, channel_id: str, tz: str, now: datetime
 ) -> None:
-    """The run report goes to the intake channel every Monday at 09:00 in the admin's zone."""
+    """The run report goes to the intake channel every Monday at 09:00 in the team's zone."""
     save_schedule(
         session=session,
         team_id=team_id,

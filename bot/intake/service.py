@@ -1,10 +1,12 @@
-"""The rules of run intake: who may triage, and the state machine of a request.
+"""The rules of run intake: the priority score, who may triage, and the state machine.
 
 Where the other rules of the domain live (each module is pure or session-taking, no Slack):
 - filing.py        what a valid request is, references, the first-response due date;
-- priority.py      the priority score (formula and the quick-win bound) and the ETA arithmetic;
-- queue.py         the queue as the team sees it, ETA refresh (who is told when an ETA moves),
-                   the due work of the scheduled nudges, escalations and auto-closes;
+- priority.py      the queue order and the ETA arithmetic on the score defined here;
+- etas.py          what requesters are told when their ETA is set or moves, the daily re-time;
+- due.py           when the scheduled messages are due, at which local hour, to whom;
+- inputs.py        bounded free text and links, refusals by field;
+- queue.py         the queue as the team sees it, ordered in SQL, paginated for App Home;
 - knowledge.py     the team's knowledge base of docs, and deflection before filing;
 - configuration.py the workspace's intake settings (channel, groups, capacity, SLA, roll-outs);
 - report.py        the weekly run report.
@@ -17,15 +19,16 @@ what makes a double click or a Slack retry harmless.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import N_, UserFacingError
 from bot.intake import knowledge
-from bot.intake.filing import (
+from bot.intake.inputs import (
     NOTE_MAX,
     SUMMARY_MAX,
     FieldError,
@@ -34,6 +37,8 @@ from bot.intake.filing import (
     text_error,
 )
 from bot.intake.models import (
+    Beneficiary,
+    Impact,
     IntakeRequest,
     IntakeSettings,
     KnowledgeDoc,
@@ -44,6 +49,66 @@ from bot.intake.reads import history as history  # re-exported: read-only lookup
 from bot.intake.reads import last_question as last_question
 from bot.intake.reads import request_for_thread as request_for_thread
 from bot.intake.reads import rollout_of as rollout_of
+
+# ---------------------------------------------------------------- the priority score
+
+IMPACT_WEIGHT: dict[str, int] = {
+    Impact.blocks_deal: 50,
+    Impact.stops_team: 35,
+    Impact.slows_team: 15,
+    Impact.nice_to_have: 5,
+}
+BENEFIT_FACTOR: dict[str, float] = {
+    Beneficiary.me: 1.0,
+    Beneficiary.my_team: 1.3,
+    Beneficiary.leadership: 1.5,
+    Beneficiary.customers: 1.6,
+}
+AGE_POINTS_PER_WORKING_DAY = 6
+ROLLOUT_BOOST = 15
+
+MAX_FRESH_SCORE = max(IMPACT_WEIGHT.values()) * max(BENEFIT_FACTOR.values()) + ROLLOUT_BOOST
+MIN_BASE_SCORE = min(IMPACT_WEIGHT.values()) * min(BENEFIT_FACTOR.values())
+# round() keeps float noise (80.00000000000001) from adding a day to the bound.
+QUICK_WIN_TOP_DAYS = math.ceil(
+    round((MAX_FRESH_SCORE - MIN_BASE_SCORE) / AGE_POINTS_PER_WORKING_DAY, 6)
+)
+
+
+def base_score(*, impact: str, beneficiary: str) -> float:
+    """Impact weight × who-benefits factor: what a request is worth the day it is filed.
+
+    Every value is a multiple of 0.5, exact in floating point, so equal scores compare equal
+    in Python and in SQL alike.
+    """
+    return round(IMPACT_WEIGHT[impact] * BENEFIT_FACTOR[beneficiary], 2)
+
+
+def priority_score(*, impact: str, beneficiary: str, age_working_days: int, rollout: bool) -> float:
+    """The priority of one request in the run queue (higher first):
+
+        score = IMPACT_WEIGHT[impact] × BENEFIT_FACTOR[who benefits]
+                + AGE_POINTS_PER_WORKING_DAY × working days since filing
+                + ROLLOUT_BOOST if it belongs to a tool roll-out in progress
+
+    Impact and who benefits say how much a request matters the day it is filed; the age term
+    says it must not rot: every working day it waits adds the same 6 points. Ties go to the
+    older request, then to the lower reference (priority.rank).
+
+    The bound: a fresh request scores at most MAX_FRESH_SCORE = 50 × 1.6 + 15 = 95 (blocks a
+    deal, for customers, in a roll-out) and at least MIN_BASE_SCORE = 5 × 1.0 = 5 (nice to
+    have, for me). So the smallest quick win is ahead of every request filed on its
+    QUICK_WIN_TOP_DAYS-th working day in the queue or later, whatever their impact:
+    ceil((95 − 5) / 6) = 15 working days, three weeks.
+    """
+    boost = ROLLOUT_BOOST if rollout else 0
+    return round(
+        base_score(impact=impact, beneficiary=beneficiary)
+        + AGE_POINTS_PER_WORKING_DAY * max(age_working_days, 0)
+        + boost,
+        2,
+    )
+
 
 # ---------------------------------------------------------------- the state machine
 
@@ -90,6 +155,41 @@ CLOSED_STATUSES = (
 FIRST_RESPONSES = frozenset(
     {Status.waiting, Status.accepted, Status.answered_doc, Status.self_service, Status.declined}
 )
+
+# Who makes a move: the requester answers a question (waiting → new), withdraws, and reopens
+# a request that did not solve the need (done → accepted); every other move is the team's.
+REQUESTER_MOVES = frozenset(
+    {(Status.waiting, Status.new), (Status.done, Status.accepted)}
+    | {(status, Status.withdrawn) for status in Status}
+)
+# The order the team's moves are offered in (the card, the queue in App Home).
+TEAM_MOVE_ORDER = (
+    Status.accepted,
+    Status.in_progress,
+    Status.waiting,
+    Status.answered_doc,
+    Status.self_service,
+    Status.done,
+    Status.declined,
+)
+
+
+def team_moves(status: str) -> list[str]:
+    """The statuses the RevOps team may move a request to from `status`, in display order:
+    the buttons of the card and of the queue, straight from TRANSITIONS."""
+    allowed = TRANSITIONS[status]
+    return [
+        target
+        for target in TEAM_MOVE_ORDER
+        if target in allowed and (status, target) not in REQUESTER_MOVES
+    ]
+
+
+def requester_may_withdraw(status: str) -> bool:
+    """A requester may withdraw whatever TRANSITIONS lets be withdrawn (accepted and in
+    progress included: they may no longer need it)."""
+    return Status.withdrawn in TRANSITIONS[status]
+
 
 ALREADY: dict[str, str] = {
     Status.new: N_("REQ-{number} is back with the team, untriaged: nothing was changed."),
@@ -150,14 +250,31 @@ def find_request(*, session: Session, team_id: str, request_id: int) -> IntakeRe
 
 @dataclass(frozen=True)
 class Outcome:
-    """A request after a move, and the move (None when nothing changed, e.g. "solved: yes")."""
+    """A request after a move, and the move as recorded in its history."""
 
     request: IntakeRequest
     from_status: str
-    event: RequestEvent | None
+    event: RequestEvent
+
+
+def lock_queue(*, session: Session, team_id: str) -> IntakeSettings | None:
+    """The lock every transaction that moves a request or changes the queue takes first.
+
+    The lock order is the workspace's settings row, then the request moved, then (refreshing
+    ETAs) the other requests whose ETA is told anew. Two moves in one workspace therefore wait
+    for each other instead of each holding a request the other one updates (a deadlock on
+    PostgreSQL). None when intake was never used in the workspace (no request exists either).
+    """
+    return session.scalar(
+        select(IntakeSettings)
+        .where(IntakeSettings.team_id == team_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
+    lock_queue(session=session, team_id=team_id)
     request = session.scalar(
         select(IntakeRequest)
         .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)
@@ -255,6 +372,54 @@ def answer_question(
     return _move(session, request, to=Status.new, actor_id=user_id, note=answer, now=now)
 
 
+def question_to_answer(
+    *, session: Session, team_id: str, request_id: int, user_id: str
+) -> tuple[IntakeRequest, RequestEvent | None]:
+    """The request a requester is about to answer (the Answer button), with the question asked.
+
+    Only its requester answers, and only while it waits on them (else the usual refusal).
+    """
+    request = find_request(session=session, team_id=team_id, request_id=request_id)
+    if request is None:
+        raise UserFacingError(NOT_FOUND)
+    _require_requester(request, user_id)
+    check_transition(number=request.number, current=request.status, target=Status.new)
+    return request, last_question(session=session, team_id=team_id, request_id=request.id)
+
+
+def answer_in_thread(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    thread_ts: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+) -> Outcome | None:
+    """A reply in a card's thread is the requester's answer when it comes from the requester
+    while the request waits on them; anything else (someone else, a comment once the request
+    is back with the team, a retried event) is a conversation, not a move: None."""
+    request = request_for_thread(
+        session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts
+    )
+    if request is None or request.requester_id != user_id or request.status != Status.waiting:
+        return None
+    if not text.strip():
+        return None  # a file or an emoji alone says nothing the team can read
+    try:
+        return answer_question(
+            session=session,
+            team_id=team_id,
+            request_id=request.id,
+            user_id=user_id,
+            answer=text[:NOTE_MAX],
+            now=now,
+        )
+    except UserFacingError:
+        return None  # raced with another answer: already back with the team
+
+
 def answer_with_doc(
     *,
     session: Session,
@@ -341,15 +506,17 @@ def accept(
     actor_id: str,
     actor_is_revops: bool,
     estimate: float,
-    assignee_id: str,
+    assignee_id: str | None,
     now: datetime,
 ) -> Outcome:
-    """Accepting sets the effort estimate and the assignee: the request now holds capacity."""
+    """Accepting sets the effort estimate and the assignee (whoever accepts, unless they named
+    someone else): the request now holds capacity."""
     _require_revops(actor_is_revops)
     request = _locked(session, team_id, request_id)
     outcome = _move(session, request, to=Status.accepted, actor_id=actor_id, note=None, now=now)
     request.estimate_hours = estimate
-    request.assignee_id = assignee_id
+    request.assignee_id = assignee_id or actor_id
+    outcome.event.estimate_hours, outcome.event.assignee_id = estimate, request.assignee_id
     return outcome
 
 
@@ -366,7 +533,9 @@ def start_work(
     _require_revops(actor_is_revops)
     request = _locked(session, team_id, request_id)
     outcome = _move(session, request, to=Status.in_progress, actor_id=actor_id, note=None, now=now)
-    request.assignee_id = request.assignee_id or actor_id
+    if request.assignee_id is None:
+        request.assignee_id = actor_id
+        outcome.event.assignee_id = actor_id
     return outcome
 
 
@@ -398,10 +567,16 @@ def withdraw(
     return _move(session, request, to=Status.withdrawn, actor_id=user_id, note=None, now=now)
 
 
+AUTO_CLOSE_NOTE = N_("Closed automatically: no answer from the requester for {days} working days.")
+
+
 def auto_close(
     *, session: Session, team_id: str, request_id: int, note: str, now: datetime
 ) -> Outcome | None:
-    """The bot closes a request still waiting on its requester (None if it moved meanwhile)."""
+    """The bot closes a request still waiting on its requester (None if it moved meanwhile).
+
+    `note` is AUTO_CLOSE_NOTE in the workspace's language: the history is read by anyone.
+    """
     request = _locked(session, team_id, request_id)
     if request.status != Status.waiting:
         return None
@@ -417,7 +592,8 @@ def confirm_solved(
     solved: bool,
     now: datetime,
 ) -> Outcome:
-    """ "Did this solve it?" Yes is recorded once; no reopens the request (done → accepted)."""
+    """ "Did this solve it?" Yes is recorded once (in the history too, from done to done); no
+    reopens the request (done → accepted). Either answer is in the history."""
     request = _locked(session, team_id, request_id)
     _require_requester(request, user_id)
     if solved:
@@ -426,5 +602,30 @@ def confirm_solved(
         if request.solved:
             raise UserFacingError(ALREADY_SOLVED, number=request.number)
         request.solved = True
-        return Outcome(request, request.status, None)
-    return _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+        event = RequestEvent(
+            team_id=team_id,
+            request_id=request.id,
+            actor_id=user_id,
+            from_status=Status.done,
+            to_status=Status.done,
+            solved=True,
+            created_at=now,
+        )
+        session.add(event)
+        session.flush()
+        return Outcome(request, request.status, event)
+    outcome = _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
+    outcome.event.solved = False
+    return outcome
+
+
+def record_escalated(
+    *, session: Session, team_id: str, request_ids: list[int], now: datetime
+) -> None:
+    """The team lead was told of these untouched requests: not again until they move."""
+    if request_ids:
+        session.execute(
+            update(IntakeRequest)
+            .where(IntakeRequest.team_id == team_id, IntakeRequest.id.in_(request_ids))
+            .values(escalated_at=now)
+        )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db import session_scope
 from bot.errors import N_, UserFacingError
 from bot.i18n import Translator
-from bot.intake import filing, notify, queue, service, views_card
+from bot.intake import etas, filing, notify, service, views_card
 from bot.intake.filing import InvalidInput
 from bot.intake.ids import Block, Callback
 from bot.intake.models import Status
@@ -51,18 +51,16 @@ def apply_change(
     first_block: str,
     fields: dict[str, str] | None = None,
     refresh_etas: bool = False,
-) -> tuple[Any, list[queue.EtaNews]] | None:
+) -> tuple[Any, list[etas.EtaNews]] | None:
     """Apply a move (and refresh ETAs) in one transaction; refuse on the modal if it fails."""
     try:
         with session_scope(services.session_factory) as session:
-            result = change(session)
-            news = (
-                queue.refresh_etas(
-                    session=session, team_id=team_id, today=queue.today_of(datetime.now(UTC))
-                )
-                if refresh_etas
-                else []
-            )
+            if refresh_etas:
+                with etas.change(session=session, team_id=team_id, now=datetime.now(UTC)) as moved:
+                    result = change(session)
+                news = moved.news
+            else:
+                result, news = change(session), []
     except (InvalidInput, UserFacingError) as error:
         _refuse_on_modal(ack, t, error, first_block=first_block, fields=fields or {})
         return None
@@ -78,7 +76,7 @@ def after_move(
     actor_id: str,
     thread: Callable[[Translator], views_card.Message] | None = None,
     to_requester: Callable[[Translator], views_card.Message] | None = None,
-    news: list[queue.EtaNews] | None = None,
+    news: list[etas.EtaNews] | None = None,
 ) -> None:
     """What everyone sees after a move: thread note, requester DM, card, ETA news, Home tabs."""
     request, team_id = outcome.request, outcome.request.team_id
@@ -233,7 +231,7 @@ def _accept(
             errors={Block.hours: t.gettext(estimate.message).format(**estimate.params)},
         )
         return
-    assignee = values.get(Block.assignee) or user_id
+    assignee = values.get(Block.assignee)
     done = apply_change(
         services,
         ack,
@@ -335,8 +333,9 @@ def _answer_doc(
         thread=lambda tt: views_card.note_in_thread(
             tt,
             author_id=user_id,
-            what=tt.gettext("{user} answered with a doc: ") + doc.url[:500],
+            what=tt.gettext("{user} answered with a doc: {doc}"),
             note=summary,
+            doc_url=doc.url,
         ),
         to_requester=lambda tt: views_card.outcome_to_requester(
             tt,

@@ -17,8 +17,10 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.intake.etas import Reason
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest, Status
+from bot.intake.service import team_moves
 from bot.intake.state import RequestRef, dump
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
@@ -26,6 +28,7 @@ from bot.intake.views_text import (
     IMPACT_AHEAD,
     IMPACT_LABELS,
     STATUS_LABELS,
+    cut,
     day,
     hours,
     label,
@@ -73,30 +76,34 @@ def headline(request: IntakeRequest) -> str:
     return f"*{ref(request.number)}* · *{safe(request.title, TITLE_SHOWN)}*"
 
 
+# The button of each team move (service.team_moves decides which moves a status allows).
+MOVE_BUTTONS: dict[str, tuple[str, Action]] = {
+    Status.accepted: (N_("Accept"), Action.accept),
+    Status.in_progress: (N_("Start work"), Action.start),
+    Status.waiting: (N_("Ask why"), Action.ask_why),
+    Status.answered_doc: (N_("Answer with a doc"), Action.answer_doc),
+    Status.self_service: (N_("Suggest self-service"), Action.self_service),
+    Status.done: (N_("Mark done"), Action.done),
+    Status.declined: (N_("Decline"), Action.decline),
+}
+
+
 def team_actions(t: Translator, request: IntakeRequest) -> Block | None:
-    """The team's buttons for the request's status (the same on the card and in App Home)."""
-    rid = request.id
-    buttons: list[ButtonElement] = []
-    if request.status in (Status.new, Status.waiting):
-        buttons.append(_button(t, N_("Accept"), Action.accept, rid, style="primary"))
-        if request.status == Status.new:
-            buttons.append(_button(t, N_("Ask why"), Action.ask_why, rid))
-        buttons += [
-            _button(t, N_("Answer with a doc"), Action.answer_doc, rid),
-            _button(t, N_("Suggest self-service"), Action.self_service, rid),
-            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
-        ]
-    elif request.status == Status.accepted:
-        buttons += [
-            _button(t, N_("Start work"), Action.start, rid, style="primary"),
-            _button(t, N_("Mark done"), Action.done, rid),
-            _button(t, N_("Decline"), Action.decline, rid, style="danger"),
-        ]
-    elif request.status == Status.in_progress:
-        buttons.append(_button(t, N_("Mark done"), Action.done, rid, style="primary"))
+    """The team's buttons for the request's status (the same on the card and in App Home):
+    the state machine's moves, the first one primary, declining in red."""
+    moves = team_moves(request.status)
+    buttons = [
+        _button(
+            t,
+            *MOVE_BUTTONS[target],
+            request.id,
+            style="danger" if target == Status.declined else "primary" if index == 0 else None,
+        )
+        for index, target in enumerate(moves)
+    ]
     if not buttons:
         return None
-    return ActionsBlock(block_id=f"intake_actions_{rid}", elements=buttons).to_dict()
+    return ActionsBlock(block_id=f"intake_actions_{request.id}", elements=buttons).to_dict()
 
 
 def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> str:
@@ -184,9 +191,21 @@ def question_to_requester(
     return text, blocks
 
 
-def note_in_thread(t: Translator, *, author_id: str | None, what: str, note: str | None) -> Message:
-    """A line in the request's thread: who did what, and what they wrote."""
-    text = what.format(user=mention(author_id))
+def note_in_thread(
+    t: Translator,
+    *,
+    author_id: str | None,
+    what: str,
+    note: str | None,
+    doc_url: str | None = None,
+) -> Message:
+    """A line in the request's thread: who did what, and what they wrote.
+
+    `what` is a translated template ({user}, and {doc} when a doc answered); user text and links
+    go in as parameters, never into the template (a URL may hold braces).
+    """
+    doc = link(doc_url, cut(doc_url, 200)) if doc_url else ""
+    text = what.format(user=mention(author_id), doc=doc)
     body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
     return text, [_section(body)]
 
@@ -278,24 +297,37 @@ def eta_news(
     t: Translator,
     request: IntakeRequest,
     *,
+    reason: str,
     previous: date | None,
     eta: date,
     ahead: dict[str, int],
     rollouts_ahead: int,
 ) -> Message:
-    """A material ETA move. Later: what comes first and why, in impact classes only."""
+    """An ETA told or moved (etas.py decides who hears what). "What comes first" only when
+    more important requests came ahead, in impact classes only."""
     values = {
         "ref": ref(request.number),
         "title": safe(request.title, TITLE_SHOWN),
         "date": day(t, eta),
         "previous": day(t, previous),
     }
-    if previous is None:
+    if previous is None or reason == Reason.first:
         text = t.gettext("Your request {ref} “{title}” is expected by {date}.").format(**values)
         return text, [_section(text)]
-    if eta < previous:
+    if reason == Reason.earlier:
         text = t.gettext(
             "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
+        ).format(**values)
+        return text, [_section(text)]
+    if reason == Reason.passed:
+        text = t.gettext(
+            "Your request {ref} “{title}” was expected by {previous} and is not done yet: it is "
+            "now expected by {date}."
+        ).format(**values)
+        return text, [_section(text)]
+    if reason == Reason.moved:
+        text = t.gettext(
+            "The ETA of your request {ref} “{title}” moved to {date} (was {previous})."
         ).format(**values)
         return text, [_section(text)]
     text = t.gettext(

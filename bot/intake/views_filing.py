@@ -26,8 +26,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Translator, translator
-from bot.intake.filing import NEED_MAX, TITLE_MAX
 from bot.intake.ids import Action, Block, Callback
+from bot.intake.inputs import LINK_MAX, NEED_MAX, TITLE_MAX
 from bot.intake.state import FilingDraft, dump
 from bot.intake.views_modal import (
     OPTION_TEXT_LIMIT,
@@ -120,7 +120,7 @@ def filing_modal(
     for block in view["blocks"]:
         text = values.get(block.get("block_id"))
         if block.get("block_id") in _TEXT_PREFILLS and text:
-            block["element"]["initial_value"] = cut(text, 3000)
+            block["element"]["initial_value"] = cut(text, block["element"]["max_length"])
     return view
 
 
@@ -169,6 +169,7 @@ def _build_filing_modal(
             initial=values.get(Block.request_title) or "",
             placeholder=t.gettext("e.g. Add a 'Lost reason' field to opportunities"),
             dispatch=True,
+            max_length=TITLE_MAX,
         ),
         text_input(
             Block.need,
@@ -177,6 +178,7 @@ def _build_filing_modal(
             multiline=True,
             placeholder=t.gettext("The need behind the request: the decision, the deal, the team"),
             dispatch=True,
+            max_length=NEED_MAX,
         ),
         *docs_blocks(t, docs),
         InputBlock(
@@ -246,6 +248,7 @@ def _build_filing_modal(
             initial=values.get(Block.link) or "",
             optional=True,
             placeholder="https://",
+            max_length=LINK_MAX,
         )
     )
     return modal(

@@ -28,10 +28,13 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.intake.configuration import ROLLOUTS_INPUT_MAX
 from bot.intake.ids import Action, Block, Callback
+from bot.intake.inputs import NUMBER_INPUT_MAX
 from bot.intake.models import IntakeRequest, IntakeSettings, Status, WhoMayFile
 from bot.intake.queue import QueuePageData
 from bot.intake.report import RunReport
+from bot.intake.service import requester_may_withdraw
 from bot.intake.state import QueuePageRef, RequestRef, dump
 from bot.intake.views_card import team_actions
 from bot.intake.views_modal import modal, text_input
@@ -49,6 +52,7 @@ from bot.intake.views_text import (
 from bot.sections import Block as BlockDict
 
 TITLE_IN_LIST = 80
+WITHDRAW_SHOWN = 5  # an actions block holds 25 elements; five keep the Home tab readable
 
 
 def _section(text: str, accessory: Any = None, block_id: str | None = None) -> BlockDict:
@@ -70,8 +74,11 @@ def request_line(t: Translator, request: IntakeRequest) -> str:
     return line
 
 
-def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockDict]:
-    """Everyone: their requests with status, ETA and reference, and a button to file one."""
+def my_requests(
+    t: Translator, requests: Sequence[IntakeRequest], *, more_open: int = 0
+) -> list[BlockDict]:
+    """Everyone: their requests with status, ETA and reference, and a button to file one;
+    open requests beyond the list are counted, never dropped silently."""
     new_button = ButtonElement(
         text=t.gettext("New request"), action_id=Action.new_request, style="primary"
     )
@@ -80,7 +87,17 @@ def my_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockD
         blocks.append(_context(t.gettext("Nothing filed yet. `/revops-request` works anywhere.")))
         return blocks
     blocks.append(_section("\n".join(request_line(t, request) for request in requests)))
-    withdrawable = [r for r in requests if r.status in (Status.new, Status.waiting)][:5]
+    if more_open:
+        blocks.append(
+            _context(
+                t.ngettext(
+                    "…and {count} more open request, filed after these.",
+                    "…and {count} more open requests, filed after these.",
+                    more_open,
+                ).format(count=more_open)
+            )
+        )
+    withdrawable = [r for r in requests if requester_may_withdraw(r.status)][:WITHDRAW_SHOWN]
     if withdrawable:
         blocks.append(
             ActionsBlock(
@@ -219,8 +236,11 @@ def settings_modal(
     usergroups: Sequence[tuple[str, str]],
     holidays: Sequence[str],
     rollouts: Sequence[str],
+    zones: Sequence[str] = ("UTC",),
+    zone: str = "UTC",
 ) -> dict[str, Any]:
-    """The admins' settings modal; `usergroups` are (id, name) from Slack."""
+    """The admins' settings modal; `usergroups` are (id, name) from Slack; `zones` to pick the
+    team's time zone from, `zone` the one proposed."""
     groups = [Option(value=gid, label=cut(name, 75)) for gid, name in usergroups[:100]]
     who = [
         Option(value=WhoMayFile.everyone, label=t.gettext("Everyone")),
@@ -281,7 +301,21 @@ def settings_modal(
         )
     else:
         blocks.append(_context(t.gettext("This workspace has no user groups: everyone may file.")))
+    zone_options = [Option(value=name, label=cut(name, 75)) for name in zones[:100]]
     blocks += [
+        InputBlock(
+            block_id=Block.tz,
+            label=t.gettext("Team time zone"),
+            hint=t.gettext(
+                "Nudges and the run report go out at 9:00 on working days in this zone; DMs "
+                "follow each person's own Slack zone."
+            ),
+            element=StaticSelectElement(
+                action_id=Block.tz,
+                options=zone_options,
+                initial_option=next((o for o in zone_options if o.value == zone), None),
+            ),
+        ),
         InputBlock(
             block_id=Block.team_lead,
             label=t.gettext("Team lead (escalations)"),
@@ -294,22 +328,26 @@ def settings_modal(
             Block.capacity,
             t.gettext("Weekly run capacity (hours)"),
             initial=str(settings.run_capacity_hours),
+            max_length=NUMBER_INPUT_MAX,
             hint=t.gettext("Hours a week for requests; the rest of the week is for projects."),
         ),
         text_input(
             Block.sla,
             t.gettext("First response within (working days)"),
             initial=str(settings.first_response_sla_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.reminder,
             t.gettext("Remind a silent requester after (working days)"),
             initial=str(settings.ask_why_reminder_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.auto_close,
             t.gettext("Close a silent request after (working days)"),
             initial=str(settings.ask_why_close_days),
+            max_length=NUMBER_INPUT_MAX,
         ),
         text_input(
             Block.holidays,
@@ -327,6 +365,7 @@ def settings_modal(
             multiline=True,
             optional=True,
             hint=t.gettext("One per line. Their requests come first; remove a line to end one."),
+            max_length=ROLLOUTS_INPUT_MAX,
         ),
     ]
     return modal(

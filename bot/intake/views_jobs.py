@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Translator
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest
+from bot.intake.service import AUTO_CLOSE_NOTE
 from bot.intake.state import RequestRef, dump
 from bot.intake.views_card import Message
 from bot.intake.views_text import STATUS_LABELS, day, label, mention, ref, safe
@@ -67,19 +68,30 @@ def sla_nudge(
     return text, blocks
 
 
-def escalation(t: Translator, request: IntakeRequest, *, idle_days: int) -> Message:
-    """The team lead: a request untouched for a week."""
-    text = t.gettext(
-        "Escalation: {ref} “{title}” has not moved for {days} working days (status: {status}, "
-        "filed by {user})."
-    ).format(
-        ref=ref(request.number),
-        title=safe(request.title, TITLE_SHOWN),
-        days=idle_days,
-        status=label(t, STATUS_LABELS, request.status),
-        user=mention(request.requester_id),
-    )
-    return text, [_section(text)]
+def escalation(
+    t: Translator, requests: Sequence[IntakeRequest], *, idle_of: dict[int, int]
+) -> Message:
+    """The team lead (or the intake channel): the requests untouched for a week, in one message."""
+    text = t.ngettext(
+        "Escalation: {count} request has not moved for a week of working days:",
+        "Escalation: {count} requests have not moved for a week of working days:",
+        len(requests),
+    ).format(count=len(requests))
+    lines = [
+        t.gettext(
+            "• *{ref}* {title} · {status} · no move for {days} working days · filed by {user}"
+        ).format(
+            ref=ref(request.number),
+            title=safe(request.title, TITLE_SHOWN),
+            status=label(t, STATUS_LABELS, request.status),
+            days=idle_of.get(request.id, 0),
+            user=mention(request.requester_id),
+        )
+        for request in requests[:LISTED]
+    ]
+    if len(requests) > LISTED:
+        lines.append(t.gettext("…and {count} more.").format(count=len(requests) - LISTED))
+    return text, [_section(text + "\n" + "\n".join(lines))]
 
 
 def ask_why_reminder(
@@ -125,7 +137,5 @@ def auto_closed(t: Translator, request: IntakeRequest, *, days: int) -> Message:
 
 
 def auto_closed_note(t: Translator, *, days: int) -> Message:
-    text = t.gettext(
-        "Closed automatically: no answer from the requester for {days} working days."
-    ).format(days=days)
+    text = t.gettext(AUTO_CLOSE_NOTE).format(days=days)
     return text, [_section(text)]

@@ -26,6 +26,13 @@ from slack_sdk.models.views import View
 
 from bot.i18n import Translator
 from bot.intake.ids import Block, Callback
+from bot.intake.inputs import (
+    HOURS_INPUT_MAX,
+    LINK_MAX,
+    NOTE_MAX,
+    SHARE_MESSAGE_MAX,
+    SUMMARY_MAX,
+)
 from bot.intake.models import IntakeRequest
 from bot.intake.state import ModalRef, dump
 from bot.intake.views_card import headline
@@ -36,6 +43,7 @@ from bot.intake.views_text import (
 )
 
 TITLE_LIMIT = 24
+TEXT_INPUT_MAX = 3000  # Slack's own limit for a plain-text input
 OPTION_TEXT_LIMIT = 75
 
 
@@ -91,10 +99,14 @@ def text_input(
     placeholder: str | None = None,
     dispatch: bool = False,
     hint: str | None = None,
+    max_length: int = TEXT_INPUT_MAX,
 ) -> InputBlock:
+    """A text input whose `max_length` is the limit its submission is checked against (Slack
+    stops the typing there; the check stays for crafted payloads)."""
     element = PlainTextInputElement(
         action_id=block,
-        initial_value=cut(initial, 3000) or None,
+        initial_value=cut(initial, max_length) or None,
+        max_length=max_length,
         multiline=multiline,
         placeholder=cut(placeholder, 150) if placeholder else None,
         dispatch_action_config=(
@@ -149,7 +161,9 @@ def note_modal(
     blocks: list[Any] = [_intro(request)]
     if context:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=context[:3000])]))
-    blocks.append(text_input(Block.note, label, multiline=True, placeholder=placeholder))
+    blocks.append(
+        text_input(Block.note, label, multiline=True, placeholder=placeholder, max_length=NOTE_MAX)
+    )
     return modal(
         t,
         title=title,
@@ -185,12 +199,14 @@ def doc_modal(
             Block.doc_url,
             t.gettext("…or paste a link"),
             optional=True,
+            max_length=LINK_MAX,
             placeholder=t.gettext("Dashboard, doc, existing report: https://…"),
         ),
         text_input(
             Block.doc_summary,
             t.gettext("In one sentence, how it answers the request"),
             multiline=True,
+            max_length=SUMMARY_MAX,
         ),
         InputBlock(
             block_id=Block.share_channel,
@@ -208,6 +224,7 @@ def doc_modal(
             t.gettext("Message for the channel"),
             optional=True,
             multiline=True,
+            max_length=SHARE_MESSAGE_MAX,
             placeholder=t.gettext("Reminder: this dashboard already answers…"),
         ),
     ]
@@ -240,6 +257,7 @@ def accept_modal(
             Block.hours,
             t.gettext("…or hours"),
             optional=True,
+            max_length=HOURS_INPUT_MAX,
             placeholder="3",
             hint=t.gettext("Hours win over the size when both are given."),
         ),

@@ -35,7 +35,7 @@ IMPACT_AHEAD: dict[str, str] = {
     Impact.blocks_deal: N_("{count} that block a deal from signing"),
     Impact.stops_team: N_("{count} that stop a team from selling, calling or onboarding"),
     Impact.slows_team: N_("{count} that slow a team down"),
-    Impact.nice_to_have: N_("{count} nice to have, waiting longer than yours"),
+    Impact.nice_to_have: N_("{count} nice to have, ranked higher by age or by who benefits"),
 }
 BENEFICIARY_LABELS: dict[str, str] = {
     Beneficiary.me: N_("Me"),

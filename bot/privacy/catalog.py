@@ -75,6 +75,7 @@ PERSONAL: tuple[Personal, ...] = (
     P("intake_requests", "link", Holds.authored, owner="requester_id"),
     P("intake_requests", "source_permalink", Holds.authored, owner="requester_id"),
     P("intake_request_events", "actor_id", Holds.user),
+    P("intake_request_events", "assignee_id", Holds.user),
     P("intake_request_events", "note", Holds.authored, owner="actor_id"),
     P("intake_docs", "created_by", Holds.user),
     P("intake_deflections", "user_id", Holds.user),
@@ -168,12 +169,13 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "digest_opt_outs": "team_id unsubscribed_at",
         "intake_settings": "team_id intake_channel_id revops_usergroup_id who_may_file "
         "filer_usergroup_ids run_capacity_hours first_response_sla_days ask_why_reminder_days "
-        "ask_why_close_days next_number updated_at",
+        "ask_why_close_days next_number updated_at tz",
         "intake_requests": "id team_id number filed_from_view impact beneficiary category "
         "wished_date rollout_id base_score filed_weekday_index status created_at touched_at "
         "first_response_at waiting_since closed_at estimate_hours card_channel_id card_ts "
-        "eta_told solved",
-        "intake_request_events": "id team_id request_id from_status to_status created_at",
+        "eta_told solved escalated_at",
+        "intake_request_events": "id team_id request_id from_status to_status created_at "
+        "estimate_hours solved",
         "intake_docs": "id team_id url url_sha256 summary keywords created_at times_used",
         "intake_deflections": "id team_id doc_id view_id created_at",
         "intake_queue_pages": "team_id page",

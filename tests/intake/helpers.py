@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ REVOPS_GROUP = "SREVOPS"
 MANAGERS_GROUP = "SMANAGERS"
 REVOPS_MEMBER = "U3"
 TEAM_LEAD = "ULEAD"
+TEAM_TZ = "Europe/Paris"
 
 
 def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> None:
@@ -45,6 +47,7 @@ def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> N
         auto_close=str(overrides.get("auto_close", 10)),
         holidays=overrides.get("holidays", ""),
         rollouts=overrides.get("rollouts", ""),
+        tz=overrides.get("tz", TEAM_TZ),
     )
     checked = configuration.check_settings(form)
     assert not checked.errors, checked.errors
@@ -60,7 +63,7 @@ def set_up_intake(bot: BotHarness, *, capacity: int = 20, **overrides: Any) -> N
             session=session,
             team_id="T1",
             channel_id=INTAKE_CHANNEL,
-            tz="Europe/Paris",
+            tz=overrides.get("tz", TEAM_TZ),
             now=datetime.now(UTC),
         )
 
@@ -248,6 +251,11 @@ def card_updates(bot: BotHarness, request: IntakeRequest) -> list[Call]:
 def thread_posts(bot: BotHarness, request: IntakeRequest) -> list[Call]:
     ts = reload(bot, request.id).card_ts
     return [c for c in bot.fake.calls("chat.postMessage", ok=True) if c.args.get("thread_ts") == ts]
+
+
+def team_today() -> date:
+    """Today in the team's zone: ETAs are counted from it."""
+    return datetime.now(ZoneInfo(TEAM_TZ)).date()
 
 
 def working_days_from_now(days: int, *, hour: int = 10) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -15,12 +16,14 @@ from tests.intake.helpers import (
     act,
     blocks_text,
     card_posts,
+    card_updates,
     file_request,
     filing_values,
     open_filing,
     reload,
     set_up_intake,
     submit,
+    thread_posts,
     wait_for_dm,
     wait_until,
 )
@@ -162,3 +165,32 @@ def test_docs_appear_while_the_requester_types(bot: BotHarness) -> None:
     (update,) = bot.fake.wait_for("views.update")
     assert DASHBOARD in blocks_text(update.args["view"]["blocks"])
     assert update.args["view_id"] == view["id"]
+
+
+def test_a_doc_url_with_braces_is_told_updated_and_shared_like_any_other(
+    bot: BotHarness,
+) -> None:
+    """A URL is data, never a template: braces in it reach Slack as they are."""
+    set_up_intake(bot)
+    bot.fake.add_channel(channel_id="CSDR", name="sdr-managers", is_member=False)
+    request = file_request(bot)
+    url = 'https://x.test/d?f={"r":1}'
+    as_json = json.dumps(url)[1:-1]  # blocks_text is JSON
+    answer = act(
+        bot,
+        Action.answer_doc,
+        Callback.answer_doc,
+        request,
+        doc_values(url=url, share_to="CSDR", message="This one exists."),
+    )
+    assert answer.status == 200 and not answer.body
+
+    wait_for_dm(bot, "U1", "already has an answer")
+    assert as_json in blocks_text(bot.fake.dms_to("U1")[-1]["blocks"])
+    (update,) = wait_until(lambda: card_updates(bot, request))
+    assert "Answered with a doc" in blocks_text(update.args["blocks"])
+    (note,) = wait_until(lambda: thread_posts(bot, request))
+    assert f"answered with a doc: <{url}|" in note.args["text"]
+    shared = wait_until(lambda: bot.fake.messages("CSDR"))
+    assert as_json in blocks_text(shared[0]["blocks"])
+    wait_until(lambda: bot.fake.home_of("U1"))

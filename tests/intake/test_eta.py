@@ -4,7 +4,6 @@ done with "did this solve it?" and reopening."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from bot.i18n import Translator, translator_for
 from bot.intake.ids import Action, Callback
@@ -24,6 +23,7 @@ from tests.intake.helpers import (
     note,
     reload,
     set_up_intake,
+    team_today,
     wait_for_dm,
     wait_until,
 )
@@ -33,8 +33,7 @@ FR = translator_for("fr-FR")  # U2's Slack locale
 
 
 def in_working_days(days: int, t: Translator = EN) -> str:
-    today = datetime.now(UTC).date()
-    return day(t, Calendar().working_day_after(today, days))
+    return day(t, Calendar().working_day_after(team_today(), days))
 
 
 def test_accepting_sets_estimate_and_assignee_and_tells_the_eta(bot: BotHarness) -> None:
@@ -51,7 +50,7 @@ def test_accepting_sets_estimate_and_assignee_and_tells_the_eta(bot: BotHarness)
         6.0,
         REVOPS_MEMBER,
     )
-    assert stored.eta_told == Calendar().working_day_after(datetime.now(UTC).date(), 2)
+    assert stored.eta_told == Calendar().working_day_after(team_today(), 2)
     card = wait_until(
         lambda: (c := card_of(bot, request)) and "ETA" in blocks_text(c["blocks"]) and c
     )
@@ -80,9 +79,7 @@ def test_more_important_work_pushes_an_eta_and_the_requester_learns_what_comes_f
     assert "What comes first: 1 that block a deal from signing." in moved
     # Never other people's private details.
     assert "Secret acquisition" not in moved and "<@U2>" not in moved
-    assert reload(bot, small.id).eta_told == Calendar().working_day_after(
-        datetime.now(UTC).date(), 5
-    )
+    assert reload(bot, small.id).eta_told == Calendar().working_day_after(team_today(), 5)
     accepted = wait_for_dm(bot, "U2", in_working_days(4, FR))
     assert "REQ-2" in accepted
 

@@ -147,3 +147,18 @@ def test_the_message_shortcut_prefills_the_text_and_keeps_the_permalink(bot: Bot
     with bot.session() as session:
         request = session.scalars(select(IntakeRequest)).one()
         assert request.source_permalink and "archives/C1/p" in request.source_permalink
+
+
+def test_every_text_input_stops_typing_where_the_validation_refuses(bot: BotHarness) -> None:
+    from bot.intake.inputs import LINK_MAX, NEED_MAX, TITLE_MAX
+
+    set_up_intake(bot)
+    view = open_filing(bot, text="Export " + "all the opportunities " * 150)
+    limits = {
+        b["block_id"]: b["element"].get("max_length")
+        for b in view["blocks"]
+        if b.get("element", {}).get("type") == "plain_text_input"
+    }
+    assert limits == {Block.request_title: TITLE_MAX, Block.need: NEED_MAX, Block.link: LINK_MAX}
+    need = next(b for b in view["blocks"] if b.get("block_id") == Block.need)
+    assert len(need["element"]["initial_value"]) <= NEED_MAX

@@ -16,8 +16,11 @@ from bot.sections import DigestReader, GazetteReader
 from tests.harness import BotHarness
 from tests.intake.helpers import (
     REVOPS_MEMBER,
+    accept_values,
+    act,
     blocks_text,
     card_of,
+    dm_texts,
     file_request,
     last_view,
     reload,
@@ -39,7 +42,7 @@ def open_home(bot: BotHarness, user: str) -> dict:
     return dict(calls[-1].response["view"])
 
 
-def bulk_file(bot: BotHarness, count: int, **changes: object) -> None:
+def bulk_file(bot: BotHarness, count: int, requester: str = "U2", **changes: object) -> None:
     now = datetime.now(UTC)
     values: dict[str, object] = {
         "title": "Backlog item",
@@ -54,7 +57,7 @@ def bulk_file(bot: BotHarness, count: int, **changes: object) -> None:
             filing.file_request(
                 session=session,
                 team_id="T1",
-                requester_id="U2",
+                requester_id=requester,
                 filing=filing.Filing(**values),  # type: ignore[arg-type]
                 view_id=f"bulk-{values['title']}-{index}",
                 source_permalink=None,
@@ -259,3 +262,40 @@ def _revops_snapshot(bot: BotHarness) -> list[str]:
     with bot.session() as session:
         settings = session.get(IntakeSettings, "T1")
         return list(settings.revops_member_ids) if settings else []
+
+
+def test_a_requester_withdraws_an_accepted_request_from_home_and_etas_behind_move_up(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot, capacity=20)
+    mine = file_request(bot, title="Not needed any more", impact="blocks_deal")
+    act(bot, Action.accept, Callback.accept, mine, accept_values(hours="8", size=None))
+    theirs = file_request(bot, user="U2", title="Behind it", impact="nice_to_have")
+    act(bot, Action.accept, Callback.accept, theirs, accept_values(hours="4", size=None))
+    wait_until(lambda: reload(bot, theirs.id).eta_told is not None)
+    told_before = reload(bot, theirs.id).eta_told
+    home = open_home(bot, "U1")
+    withdraw = next(
+        element
+        for block in home["blocks"]
+        if block.get("block_id") == "intake_my_requests"
+        for element in block["elements"]
+    )
+    assert withdraw["text"]["text"] == "Withdraw REQ-1"  # accepted, and still theirs to drop
+    bot.action(withdraw["action_id"], withdraw["value"], view=home, user_id="U1")
+    wait_until(lambda: reload(bot, mine.id).status == Status.withdrawn)
+    wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, mine)["blocks"]))
+    # The request behind it is now expected two working days earlier, and U2 hears of it.
+    wait_until(lambda: (reload(bot, theirs.id).eta_told or told_before) < told_before)
+    wait_until(lambda: len([t for t in dm_texts(bot, "U2") if "REQ-2" in t]) == 3)
+
+
+def test_a_requester_with_many_open_requests_is_told_how_many_more_there_are(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot)
+    bulk_file(bot, 12, requester="U1", title="Mine")
+    home = blocks_text(open_home(bot, "U1")["blocks"])
+    assert "REQ-1 " in home.replace("*", "") and "REQ-10 " in home.replace("*", "")
+    assert "REQ-11" not in home and "REQ-12" not in home
+    assert "…and 2 more open requests, filed after these." in home

@@ -3,21 +3,27 @@ reminders and auto-close, the weekly run report. Each goes through the ledger: o
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from bot.intake.ids import Action, Callback
 from bot.intake.models import Status
+from bot.intake.reads import history
 from tests.harness import BotHarness
 from tests.intake.helpers import (
     INTAKE_CHANNEL,
     REVOPS_GROUP,
     TEAM_LEAD,
+    TEAM_TZ,
     accept_values,
     act,
     blocks_text,
     card_of,
+    click,
     dm_texts,
     file_request,
     note,
@@ -29,12 +35,26 @@ from tests.intake.helpers import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _monday_noon_utc() -> Iterator[None]:
+    """Requests are filed on a Monday at noon UTC: the same date in Paris and New York, so the
+    local days counted below do not depend on when the suite runs."""
+    with time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=UTC), tick=True):
+        yield
+
+
 def channel_posts(bot: BotHarness) -> list[dict]:
     """Top-level messages (a card with replies carries its own ts as thread_ts)."""
     return [m for m in bot.fake.messages(INTAKE_CHANNEL) if m.get("thread_ts") in (None, m["ts"])]
 
 
-def test_sla_nudge_lists_unanswered_requests_oldest_first_once_a_day(
+def paris(moment: datetime, hour: int, minute: int = 0) -> datetime:
+    """That day at hour:minute in the team's zone (Europe/Paris, set up by set_up_intake)."""
+    local = datetime.combine(moment.date(), time(hour, minute), ZoneInfo(TEAM_TZ))
+    return local.astimezone(UTC)
+
+
+def test_sla_nudge_lists_unanswered_requests_oldest_first_once_a_day_at_the_teams_hour(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_up_intake(bot, sla=1)
@@ -46,7 +66,13 @@ def test_sla_nudge_lists_unanswered_requests_oldest_first_once_a_day(
     cards = len(channel_posts(bot))
 
     later = working_days_from_now(3)
-    assert bot.jobs_run("intake-sla-nudge", monkeypatch=monkeypatch, now=later) == 0
+    # Just after midnight UTC, and at 08:59 in Paris, the team is not at work: nothing.
+    just_after_midnight = datetime.combine(later.date(), time(0, 5), UTC)
+    for early in (just_after_midnight, paris(later, 8, 59)):
+        assert bot.jobs_run("intake-sla-nudge", monkeypatch=monkeypatch, now=early) == 0
+    assert len(channel_posts(bot)) == cards
+
+    assert bot.jobs_run("intake-sla-nudge", monkeypatch=monkeypatch, now=paris(later, 9)) == 0
     (nudge,) = channel_posts(bot)[cards:]
     text = blocks_text(nudge["blocks"])
     assert f"<!subteam^{REVOPS_GROUP}>" in nudge["text"]
@@ -56,18 +82,26 @@ def test_sla_nudge_lists_unanswered_requests_oldest_first_once_a_day(
     assert oldest.number == 1 and newest.number == 2
 
     # Fired again the same day (a second clock, an operator): nothing new.
-    assert (
-        bot.jobs_run("intake-sla-nudge", monkeypatch=monkeypatch, now=later + timedelta(hours=2))
-        == 0
-    )
+    assert bot.jobs_run("intake-sla-nudge", monkeypatch=monkeypatch, now=paris(later, 15)) == 0
     assert len(channel_posts(bot)) == cards + 1
 
 
-def test_a_request_untouched_for_a_week_is_escalated_to_the_team_lead_once(
+def test_untouched_requests_reach_the_team_lead_in_one_message_once(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    set_up_intake(bot)
-    request = file_request(bot, title="Forgotten request")
+    set_up_intake(bot, capacity=20)  # 4 h of run a working day
+    forgotten = file_request(bot, title="Forgotten request")
+    stalled = file_request(bot, title="Stalled work")
+    act(bot, Action.accept, Callback.accept, stalled, accept_values(hours="2", size=None))
+    wait_until(lambda: reload(bot, stalled.id).status == Status.accepted)
+    click(bot, Action.start, stalled)
+    wait_until(lambda: reload(bot, stalled.id).status == Status.in_progress)
+    next_up = file_request(bot, title="Next in line", impact="blocks_deal")
+    behind = file_request(bot, title="Waits its turn", impact="nice_to_have")
+    for request, hours in ((next_up, "8"), (behind, "4")):
+        act(bot, Action.accept, Callback.accept, request, accept_values(hours=hours, size=None))
+        wait_until(lambda r=request: reload(bot, r.id).status == Status.accepted)
+
     assert (
         bot.jobs_run("intake-escalation", monkeypatch=monkeypatch, now=working_days_from_now(4))
         == 0
@@ -75,11 +109,24 @@ def test_a_request_untouched_for_a_week_is_escalated_to_the_team_lead_once(
     assert dm_texts(bot, TEAM_LEAD) == []  # four working days: not yet a week
 
     week_later = working_days_from_now(5)
+    assert bot.jobs_run("intake-escalation", monkeypatch=monkeypatch, now=paris(week_later, 1)) == 0
+    assert dm_texts(bot, TEAM_LEAD) == []  # the lead's night
     for _ in range(2):
         assert bot.jobs_run("intake-escalation", monkeypatch=monkeypatch, now=week_later) == 0
-    (escalation,) = dm_texts(bot, TEAM_LEAD)
-    assert "REQ-1 “Forgotten request” has not moved for 5 working days" in escalation
-    assert reload(bot, request.id).status == Status.new
+    (escalation,) = bot.fake.dms_to(TEAM_LEAD)
+    assert "3 requests have not moved for a week" in escalation["text"]
+    listed = blocks_text(escalation["blocks"])
+    for request in (forgotten, stalled, next_up):
+        assert f"*REQ-{request.number}* {request.title}" in listed
+    assert "no move for 5 working days" in listed
+    # Accepted behind 10 h of work (more than a day of run): waiting its turn, not forgotten.
+    assert "Waits its turn" not in listed
+    assert reload(bot, forgotten.id).status == Status.new
+
+    # The next working day: nothing new to say (they were escalated, nothing moved since).
+    next_day = working_days_from_now(6)
+    assert bot.jobs_run("intake-escalation", monkeypatch=monkeypatch, now=next_day) == 0
+    assert len(bot.fake.dms_to(TEAM_LEAD)) == 1
 
 
 def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
@@ -90,9 +137,15 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
     act(bot, Action.ask_why, Callback.ask_why, request, note("Which regions?"))
     wait_until(lambda: reload(bot, request.id).status == Status.waiting)
 
+    # U1 lives in New York: 10:00 UTC is 5 in the morning there, a reminder waits for 9:00.
+    early = working_days_from_now(3, hour=10)
+    assert bot.jobs_run("intake-ask-why-reminder", monkeypatch=monkeypatch, now=early) == 0
+    assert not [text for text in dm_texts(bot, "U1") if "Reminder" in text]
     assert (
         bot.jobs_run(
-            "intake-ask-why-reminder", monkeypatch=monkeypatch, now=working_days_from_now(3)
+            "intake-ask-why-reminder",
+            monkeypatch=monkeypatch,
+            now=working_days_from_now(3, hour=15),
         )
         == 0
     )
@@ -102,7 +155,9 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
 
     assert (
         bot.jobs_run(
-            "intake-ask-why-auto-close", monkeypatch=monkeypatch, now=working_days_from_now(9)
+            "intake-ask-why-auto-close",
+            monkeypatch=monkeypatch,
+            now=working_days_from_now(9, hour=15),
         )
         == 0
     )
@@ -110,7 +165,9 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
 
     assert (
         bot.jobs_run(
-            "intake-ask-why-auto-close", monkeypatch=monkeypatch, now=working_days_from_now(10)
+            "intake-ask-why-auto-close",
+            monkeypatch=monkeypatch,
+            now=working_days_from_now(10, hour=15),
         )
         == 0
     )
@@ -118,6 +175,10 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
     assert "no answer for 10 working days" in closed
     stored = reload(bot, request.id)
     assert stored.status == Status.withdrawn and stored.closed_at is not None
+    with bot.session() as session:
+        (closing,) = [e for e in history(session=session, team_id="T1", request_id=request.id)][-1:]
+    assert closing.actor_id is None  # the bot
+    assert closing.note == "Closed automatically: no answer from the requester for 10 working days."
     wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, request)["blocks"]))
     wait_until(
         lambda: any(

@@ -8,12 +8,19 @@ import pytest
 
 from bot.errors import UserFacingError
 from bot.intake import configuration
+from bot.intake.etas import is_material
 from bot.intake.filing import Filing, estimate_hours, filing_errors, first_response_due
-from bot.intake.knowledge import keywords_of, shared_keywords
+from bot.intake.knowledge import keywords_of, offer_before_filing, shared_keywords
 from bot.intake.models import Status
 from bot.intake.priority import Calendar
-from bot.intake.queue import is_material
-from bot.intake.service import TRANSITIONS, IllegalTransition, check_transition
+from bot.intake.service import (
+    REQUESTER_MOVES,
+    TRANSITIONS,
+    IllegalTransition,
+    check_transition,
+    requester_may_withdraw,
+    team_moves,
+)
 
 TODAY = date(2026, 11, 4)
 
@@ -197,3 +204,145 @@ def test_an_eta_move_is_material_from_one_working_day() -> None:
     assert is_material(friday, monday, calendar)  # one working day later
     assert is_material(monday, friday, calendar)  # earlier counts too
     assert not is_material(friday, date(2026, 11, 8), calendar)  # to Sunday: no working day
+
+
+# ---------------------------------------------------------------- rules moved out of listeners
+
+
+def test_the_teams_buttons_are_the_state_machines_moves() -> None:
+    assert team_moves(Status.new) == [
+        Status.accepted,
+        Status.waiting,
+        Status.answered_doc,
+        Status.self_service,
+        Status.declined,
+    ]
+    assert Status.waiting not in team_moves(Status.waiting)  # asked already
+    assert team_moves(Status.accepted) == [Status.in_progress, Status.done, Status.declined]
+    assert team_moves(Status.in_progress) == [Status.done]
+    assert team_moves(Status.done) == []  # reopening is the requester's "no, not solved"
+    for status in Status:
+        for target in TRANSITIONS[status]:
+            mine = (status, target) in REQUESTER_MOVES
+            assert mine != (target in team_moves(status)), (status, target)
+
+
+@pytest.mark.parametrize(
+    ("status", "may"),
+    [
+        (Status.new, True),
+        (Status.waiting, True),
+        (Status.accepted, True),
+        (Status.in_progress, True),
+        (Status.done, False),
+        (Status.declined, False),
+    ],
+)
+def test_a_requester_withdraws_whatever_the_state_machine_lets_go(status: str, may: bool) -> None:
+    assert requester_may_withdraw(status) is may
+
+
+def test_everyone_files_unless_filing_is_restricted_to_user_groups() -> None:
+    looked_up: list[str] = []
+    groups = {"SMANAGERS": frozenset({"U9", "U8"}), "SLEADS": frozenset({"U1", "U7"})}
+
+    def members_of(group: str) -> frozenset[str]:
+        looked_up.append(group)
+        return groups[group]
+
+    assert configuration.filing_refusal(user_id="U1", groups=[], members_of=members_of) is None
+    assert looked_up == []
+    allowed = configuration.filing_refusal(
+        user_id="U1", groups=["SMANAGERS", "SLEADS"], members_of=members_of
+    )
+    assert allowed is None and looked_up == ["SMANAGERS", "SLEADS"]
+
+    looked_up.clear()
+    refused = configuration.filing_refusal(
+        user_id="U1", groups=["SLEADS", "SMANAGERS"], members_of=members_of
+    )
+    assert refused is None and looked_up == ["SLEADS"]  # found in the first group: no more
+
+
+def test_someone_outside_the_filer_groups_learns_who_files_for_them() -> None:
+    many = frozenset(f"U{n}" for n in range(10, 20))
+    refused = configuration.filing_refusal(
+        user_id="U1",
+        groups=["SMANAGERS", "SLEADS"],
+        members_of=lambda group: {"SMANAGERS": frozenset({"U3", "U2"}), "SLEADS": many}[group],
+    )
+    assert refused is not None
+    text = str(refused)
+    assert "<!subteam^SMANAGERS>, <!subteam^SLEADS>" in text
+    # Up to five people, the first group's first, each once.
+    assert "<@U2>, <@U3>, <@U10>, <@U11>, <@U12>." in text and "<@U13>" not in text
+    nobody = configuration.filing_refusal(
+        user_id="U1", groups=["SEMPTY"], members_of=lambda group: frozenset()
+    )
+    assert nobody is not None and "Ask one of them to file it for you." in str(nobody)
+
+
+def test_matching_docs_are_offered_once_before_filing() -> None:
+    assert offer_before_filing(matched=[4, 7], shown=[]) is True
+    assert offer_before_filing(matched=[4, 7], shown=[4]) is True  # a new doc matched
+    assert offer_before_filing(matched=[4, 7], shown=[7, 4]) is False  # seen: file anyway
+    assert offer_before_filing(matched=[], shown=[]) is False
+
+
+def test_the_priority_score_and_its_bound_are_service_rules() -> None:
+    from bot.intake import priority, service
+
+    assert priority.priority_score is service.priority_score
+    assert service.QUICK_WIN_TOP_DAYS == 15
+    doc = service.priority_score.__doc__ or ""
+    assert "ceil((95 − 5) / 6) = 15 working days" in doc
+    assert "AGE_POINTS_PER_WORKING_DAY" in doc and "ROLLOUT_BOOST" in doc
+
+
+def test_a_docs_keywords_keep_what_requests_repeat_and_the_latest_words() -> None:
+    from bot.intake.knowledge import KEYWORDS_KEPT, kept_keywords, keywords_in_order
+
+    assert keywords_in_order("Zebra dashboards, the pipeline and zebra") == [
+        "zebra",
+        "dashboard",
+        "pipeline",
+    ]
+    known = [f"word{n:03d}" for n in range(KEYWORDS_KEPT)]  # a full doc
+    kept = kept_keywords(known, ["zonal", "word150", "yield"])
+    assert len(kept) == KEYWORDS_KEPT
+    assert kept[:3] == ["word150", "zonal", "yield"]  # asked again first, then the new words
+    # The words pushed out are the oldest nobody repeated, not the last of the alphabet.
+    assert "word199" not in kept and "word198" not in kept and "word000" in kept
+
+
+def test_the_team_modals_inputs_carry_their_validation_limits() -> None:
+    from bot.i18n import translator_for
+    from bot.intake.ids import Block, Callback
+    from bot.intake.inputs import HOURS_INPUT_MAX, LINK_MAX, NOTE_MAX, SUMMARY_MAX
+    from bot.intake.models import IntakeRequest
+    from bot.intake.state import ModalRef
+    from bot.intake.views_modal import accept_modal, doc_modal, note_modal
+
+    t = translator_for("en-US")
+    request = IntakeRequest(id=1, number=1, title="T", need="N", status=Status.new)
+    meta = ModalRef(request_id=1)
+
+    def limits(view: dict) -> dict[str, int | None]:
+        return {
+            b["block_id"]: b["element"].get("max_length")
+            for b in view["blocks"]
+            if b.get("element", {}).get("type") == "plain_text_input"
+        }
+
+    note = note_modal(
+        t, request, callback_id=Callback.decline, title="x", label="y", submit="z", meta=meta
+    )
+    assert limits(note) == {Block.note: NOTE_MAX}
+    assert limits(doc_modal(t, request, meta=meta, docs=[])) == {
+        Block.doc_url: LINK_MAX,
+        Block.doc_summary: SUMMARY_MAX,
+        Block.share_message: 1000,
+    }
+    assert limits(accept_modal(t, request, meta=meta, assignee_id="U3")) == {
+        Block.hours: HOURS_INPUT_MAX
+    }
