@@ -11,7 +11,7 @@ from itertools import count
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.intake import queue
+from bot.intake import etas
 from bot.intake import service as intake
 from bot.intake.filing import Filing, file_request
 from bot.projects import checkins
@@ -54,7 +54,7 @@ def filed(bot: BotHarness, *, requester: str, title: str, at: datetime) -> int:
 
 def accepted(bot: BotHarness, request_id: int, *, at: datetime) -> date:
     """RevOps accepts it (4 hours) and the queue gives it an ETA; the ETA told."""
-    with bot.session() as session:
+    with bot.session() as session, etas.change(session=session, team_id="T1", now=at):
         intake.accept(
             session=session,
             team_id="T1",
@@ -65,7 +65,7 @@ def accepted(bot: BotHarness, request_id: int, *, at: datetime) -> date:
             assignee_id=REVOPS_MEMBER,
             now=at,
         )
-        queue.refresh_etas(session=session, team_id="T1", today=at.date())
+    with bot.session() as session:
         request = intake.find_request(session=session, team_id="T1", request_id=request_id)
         assert request is not None and request.eta_told is not None
         return request.eta_told

@@ -102,7 +102,7 @@ def test_erasing_a_waiting_requester_leaves_no_failed_send_for_the_admins(
 
     # The first reminder meets a Slack hiccup and waits for its retry ...
     bot.fake.fail_next("chat.postMessage", "internal_error")
-    reminder_day = working_days_from_now(3)
+    reminder_day = working_days_from_now(3, hour=15)  # 10:00 in New York, where U1 lives
     assert bot.jobs_run("intake-ask-why-reminder", monkeypatch=monkeypatch, now=reminder_day) == 0
     with bot.session() as session:
         assert session.scalars(select(Delivery.status)).all() == ["retry"]
