@@ -101,9 +101,10 @@ def open_filing_modal(
     user_id: str,
     trigger_id: str,
     text: str = "",
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], ModalInputs]:
     """Check the filer, then open the modal prefilled with `text`. The docs it matches come
-    after (show_matching_docs): the trigger id lives 3 seconds and waits for no search."""
+    after (show_matching_docs): the trigger id lives 3 seconds and waits for no search.
+    Returns the opened view and what it was built from."""
     inputs = _modal_inputs(services, team_id=team_id)
     check_may_file(services, client, team_id=team_id, user_id=user_id, groups=inputs.filer_groups)
     t = services.translator(client, team_id=team_id, user_id=user_id)
@@ -111,7 +112,12 @@ def open_filing_modal(
     view = views_filing.filing_modal(
         t, draft=FilingDraft(), values=values, rollouts=inputs.rollouts
     )
-    return dict(client.views_open(trigger_id=trigger_id, view=view)["view"])
+    return dict(client.views_open(trigger_id=trigger_id, view=view)["view"]), inputs
+
+
+def _docs_matching(services: Services, *, team_id: str, text: str) -> list[DocChoice]:
+    with session_scope(services.session_factory) as session:
+        return _choices(knowledge.matching_docs(session=session, team_id=team_id, text=text))
 
 
 def show_matching_docs(
@@ -121,24 +127,25 @@ def show_matching_docs(
     team_id: str,
     user_id: str,
     view: dict[str, Any],
+    opened_with: ModalInputs,
     text: str,
     source_permalink: str | None = None,
 ) -> None:
     """Update an open filing modal with the docs its text matches (and where it came from);
     what the requester typed meanwhile stays (same block and action ids)."""
-    inputs = _modal_inputs(services, team_id=team_id, text=text)
-    if not inputs.docs and not source_permalink:
+    docs = _docs_matching(services, team_id=team_id, text=text) if text else []
+    if not docs and not source_permalink:
         return
     draft = parse(FilingDraft, view.get("private_metadata"))
     draft.source_permalink = source_permalink or draft.source_permalink
-    draft.docs_shown = [doc.doc_id for doc in inputs.docs]
+    draft.docs_shown = [doc.doc_id for doc in docs]
     t = services.translator(client, team_id=team_id, user_id=user_id)
     updated = views_filing.filing_modal(
         t,
         draft=draft,
         values=views_filing.prefill_from_text(text),
-        rollouts=inputs.rollouts,
-        docs=inputs.docs,
+        rollouts=opened_with.rollouts,
+        docs=docs,
     )
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
@@ -165,7 +172,7 @@ def register(app: App, services: Services) -> None:
         ack()
         services.ack_gate.wait_for_answers()
         text = body.get("text") or ""
-        view = open_filing_modal(
+        view, opened_with = open_filing_modal(
             services,
             client,
             team_id=context.team_id,
@@ -180,6 +187,7 @@ def register(app: App, services: Services) -> None:
                 team_id=context.team_id,
                 user_id=context.user_id,
                 view=view,
+                opened_with=opened_with,
                 text=text,
             )
 
@@ -200,7 +208,7 @@ def register(app: App, services: Services) -> None:
         ack()
         message = body.get("message") or {}
         team_id, user_id = context.team_id, context.user_id
-        view = open_filing_modal(
+        view, opened_with = open_filing_modal(
             services,
             client,
             team_id=team_id,
@@ -222,6 +230,7 @@ def register(app: App, services: Services) -> None:
             team_id=team_id,
             user_id=user_id,
             view=view,
+            opened_with=opened_with,
             text=message.get("text") or "",
             source_permalink=permalink,
         )
