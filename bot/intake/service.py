@@ -1,6 +1,7 @@
-"""The rules of run intake: the priority score, who may triage, and the state machine.
+"""The rules of run intake: the priority score, who may triage, and every move of a request.
 
 Where the other rules of the domain live (each module is pure or session-taking, no Slack):
+- states.py        the state machine: statuses, legal moves, who makes them (re-exported here);
 - filing.py        what a valid request is, references, the first-response due date;
 - priority.py      the queue order and the ETA arithmetic on the score defined here;
 - etas.py          what requesters are told when their ETA is set or moves, the daily re-time;
@@ -11,10 +12,8 @@ Where the other rules of the domain live (each module is pure or session-taking,
 - configuration.py the workspace's intake settings (channel, groups, capacity, SLA, roll-outs);
 - report.py        the weekly run report.
 
-Statuses: new → (waiting on requester ⇄ new) → accepted → in progress → done, or answered
-with a doc / self-service / declined / withdrawn; done → accepted when the requester says it
-did not solve it. Any other move is refused with a message and changes nothing, which is also
-what makes a double click or a Slack retry harmless.
+Every move below goes through states.check_transition: a move the state machine does not
+allow is refused with a message and changes nothing (a double click, a Slack retry).
 """
 
 from __future__ import annotations
@@ -49,6 +48,17 @@ from bot.intake.reads import history as history  # re-exported: read-only lookup
 from bot.intake.reads import last_question as last_question
 from bot.intake.reads import request_for_thread as request_for_thread
 from bot.intake.reads import rollout_of as rollout_of
+from bot.intake.states import ALREADY as ALREADY  # re-exported: the state machine
+from bot.intake.states import CLOSED_STATUSES as CLOSED_STATUSES
+from bot.intake.states import FIRST_RESPONSES as FIRST_RESPONSES
+from bot.intake.states import OPEN_STATUSES as OPEN_STATUSES
+from bot.intake.states import REQUESTER_MOVES as REQUESTER_MOVES
+from bot.intake.states import TEAM_MOVE_ORDER as TEAM_MOVE_ORDER
+from bot.intake.states import TRANSITIONS as TRANSITIONS
+from bot.intake.states import IllegalTransition as IllegalTransition
+from bot.intake.states import check_transition as check_transition
+from bot.intake.states import requester_may_withdraw as requester_may_withdraw
+from bot.intake.states import team_moves as team_moves
 
 # ---------------------------------------------------------------- the priority score
 
@@ -110,100 +120,6 @@ def priority_score(*, impact: str, beneficiary: str, age_working_days: int, roll
     )
 
 
-# ---------------------------------------------------------------- the state machine
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.new: frozenset(
-        {
-            Status.waiting,
-            Status.accepted,
-            Status.answered_doc,
-            Status.self_service,
-            Status.declined,
-            Status.withdrawn,
-        }
-    ),
-    Status.waiting: frozenset(
-        {
-            Status.new,
-            Status.accepted,
-            Status.answered_doc,
-            Status.self_service,
-            Status.declined,
-            Status.withdrawn,
-        }
-    ),
-    Status.accepted: frozenset(
-        {Status.in_progress, Status.done, Status.declined, Status.withdrawn}
-    ),
-    Status.in_progress: frozenset({Status.done, Status.withdrawn}),
-    Status.done: frozenset({Status.accepted}),  # "did this solve it?" → no
-    Status.answered_doc: frozenset(),
-    Status.self_service: frozenset(),
-    Status.declined: frozenset(),
-    Status.withdrawn: frozenset(),
-}
-OPEN_STATUSES = (Status.new, Status.waiting, Status.accepted, Status.in_progress)
-CLOSED_STATUSES = (
-    Status.done,
-    Status.answered_doc,
-    Status.self_service,
-    Status.declined,
-    Status.withdrawn,
-)
-# Moves that count as the team's first response to the requester.
-FIRST_RESPONSES = frozenset(
-    {Status.waiting, Status.accepted, Status.answered_doc, Status.self_service, Status.declined}
-)
-
-# Who makes a move: the requester answers a question (waiting → new), withdraws, and reopens
-# a request that did not solve the need (done → accepted); every other move is the team's.
-REQUESTER_MOVES = frozenset(
-    {(Status.waiting, Status.new), (Status.done, Status.accepted)}
-    | {(status, Status.withdrawn) for status in Status}
-)
-# The order the team's moves are offered in (the card, the queue in App Home).
-TEAM_MOVE_ORDER = (
-    Status.accepted,
-    Status.in_progress,
-    Status.waiting,
-    Status.answered_doc,
-    Status.self_service,
-    Status.done,
-    Status.declined,
-)
-
-
-def team_moves(status: str) -> list[str]:
-    """The statuses the RevOps team may move a request to from `status`, in display order:
-    the buttons of the card and of the queue, straight from TRANSITIONS."""
-    allowed = TRANSITIONS[status]
-    return [
-        target
-        for target in TEAM_MOVE_ORDER
-        if target in allowed and (status, target) not in REQUESTER_MOVES
-    ]
-
-
-def requester_may_withdraw(status: str) -> bool:
-    """A requester may withdraw whatever TRANSITIONS lets be withdrawn (accepted and in
-    progress included: they may no longer need it)."""
-    return Status.withdrawn in TRANSITIONS[status]
-
-
-ALREADY: dict[str, str] = {
-    Status.new: N_("REQ-{number} is back with the team, untriaged: nothing was changed."),
-    Status.waiting: N_("REQ-{number} is waiting on its requester: nothing was changed."),
-    Status.accepted: N_("REQ-{number} is already accepted: nothing was changed."),
-    Status.in_progress: N_("REQ-{number} is already in progress: nothing was changed."),
-    Status.done: N_("REQ-{number} is already done: nothing was changed."),
-    Status.answered_doc: N_("REQ-{number} was already answered with a doc: nothing was changed."),
-    Status.self_service: N_(
-        "REQ-{number} was already closed as self-service: nothing was changed."
-    ),
-    Status.declined: N_("REQ-{number} was already declined: nothing was changed."),
-    Status.withdrawn: N_("REQ-{number} was already withdrawn: nothing was changed."),
-}
 NOT_FOUND = N_("This request no longer exists.")
 REVOPS_ONLY = N_(
     "Only the RevOps team can do this. An admin can add you to the RevOps user group in the "
@@ -211,20 +127,6 @@ REVOPS_ONLY = N_(
 )
 REQUESTER_ONLY = N_("Only the person who filed REQ-{number} can do this.")
 ALREADY_SOLVED = N_("REQ-{number} is already marked as solved. Thanks!")
-
-
-class IllegalTransition(UserFacingError):
-    """A move the state machine does not allow from the request's current status."""
-
-    def __init__(self, *, number: int, current: str) -> None:
-        super().__init__(ALREADY[current], number=number)
-        self.current = current
-
-
-def check_transition(*, number: int, current: str, target: str) -> None:
-    """Raise IllegalTransition unless `current → target` is a move of the state machine."""
-    if target not in TRANSITIONS[current]:
-        raise IllegalTransition(number=number, current=current)
 
 
 def is_revops_member(
