@@ -78,6 +78,7 @@ def test_a_removal_handled_before_its_add_leaves_no_reaction(bot: BotHarness) ->
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
     (post,) = wait_until(lambda: channel_posts(bot))
+    wait_until(lambda: bot.fake.calls("reactions.add"))  # the bot knows its post by now
     ts = post["ts"]
 
     removed = reaction("reaction_removed", "U2", "CWINS", ts, "eyes", "1700000009.000100")
