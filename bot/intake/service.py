@@ -181,6 +181,9 @@ def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
         select(IntakeRequest)
         .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)
         .with_for_update()
+        # Read again once locked: a copy loaded earlier in this session (the thread lookup)
+        # may predate the move another transaction just committed.
+        .execution_options(populate_existing=True)
     )
     if request is None:
         raise UserFacingError(NOT_FOUND)

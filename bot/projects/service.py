@@ -399,7 +399,8 @@ def get_project(
 ) -> Project:
     query = select(Project).where(Project.team_id == team_id, Project.id == project_id)
     if for_update:
-        query = query.with_for_update()
+        # Read again once locked, even if this session loaded the project before the lock.
+        query = query.with_for_update().execution_options(populate_existing=True)
     project = session.scalar(query)
     if project is None:
         raise ProjectRefused(N_("This project no longer exists."))

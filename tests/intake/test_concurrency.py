@@ -87,3 +87,67 @@ def test_two_moves_in_one_workspace_at_once_both_commit(
     assert reload(bot, first.id).status == Status.declined
     assert not [c for c in bot.fake.calls("response_url") if "unavailable" in str(c.args)]
     assert not [m for m in bot.fake.dms_to(REVOPS_MEMBER) if "unavailable" in m.get("text", "")]
+
+
+def test_a_second_answer_waiting_on_the_lock_sees_the_first_one_and_changes_nothing(
+    bot: BotHarness,
+) -> None:
+    """A thread reply and its Slack retry, handled at once: both read the request (waiting),
+    the second one waits for the first one's lock, and must then see the request back with the
+    team: no second move. Without a fresh read after the lock it moved it again."""
+    if bot.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises whole transactions (BEGIN IMMEDIATE): no stale read")
+    from datetime import UTC, datetime
+
+    from bot.db import session_scope
+    from bot.intake import service
+
+    set_up_intake(bot)
+    request = file_request(bot)
+    act(bot, Action.ask_why, Callback.ask_why, request, note("Who will use it?"))
+    wait_until(lambda: reload(bot, request.id).status == Status.waiting)
+    card = reload(bot, request.id)
+    factory = bot.runtime.services.session_factory
+    now = datetime.now(UTC)
+
+    def answer(session: Any) -> Any:
+        return service.answer_in_thread(
+            session=session,
+            team_id="T1",
+            channel_id=card.card_channel_id or "",
+            thread_ts=card.card_ts or "",
+            user_id="U1",
+            text="The sales managers",
+            now=now,
+        )
+
+    second_result: list[Any] = []
+    second_read = threading.Event()
+
+    def second() -> None:
+        with session_scope(factory) as session:
+            # Loaded before the first answer commits, as a parallel listener would.
+            service.request_for_thread(
+                session=session,
+                team_id="T1",
+                channel_id=card.card_channel_id or "",
+                thread_ts=card.card_ts or "",
+            )
+            second_read.set()
+            second_result.append(answer(session))
+
+    with session_scope(factory) as session:
+        assert answer(session) is not None  # holds the locks until this block commits
+        worker = threading.Thread(target=second)
+        worker.start()
+        assert second_read.wait(5)
+        worker.join(0.5)  # it is waiting on the lock
+    worker.join(5)
+
+    assert second_result == [None]
+    with session_scope(factory) as session:
+        moves = [
+            (e.from_status, e.to_status)
+            for e in service.history(session=session, team_id="T1", request_id=request.id)
+        ]
+    assert moves.count((Status.waiting, Status.new)) == 1

@@ -162,6 +162,7 @@ def _everywhere(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert answer.status in (200, 202), answer.text
     (post,) = wait_until(lambda: [m for m in bot.fake.messages("CWINS") if "Initech" in str(m)])
+    wait_until(lambda: bot.fake.calls("reactions.add"))  # the bot knows its post by now
     bot.event(reaction("reaction_added", ERIN, "CWINS", post["ts"]))
     assert eventually(lambda: "win_reactions.user_id (1)" in rows_mentioning(bot, ERIN))
 
