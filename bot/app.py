@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.listener.custom_listener import CustomListener
 from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
@@ -22,13 +22,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.errors import N_, UserFacingError
+from bot.executors import TrackedExecutor
 from bot.i18n import Translator, translator_for
 from bot.services import Services
 from bot.settings import Settings, SlackMode
+from bot.slack import middleware
 from bot.slack.client import build_client
+from bot.slack.modals import ModalNotOpened
 from bot.slack.scopes import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("bot.requests")
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -56,7 +60,7 @@ def create_app(
         "client": client,
         # Slack waits 3 s for an ack: listeners ack first, and enough threads keep acks flowing
         # while earlier listeners wait on views.open or chat.postMessage.
-        "listener_executor": ThreadPoolExecutor(
+        "listener_executor": TrackedExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="bolt-listener"
         ),
         "raise_error_for_unhandled_request": True,
@@ -65,15 +69,46 @@ def create_app(
     if settings.slack_mode is SlackMode.oauth:
         assert installation_store is not None and engine is not None
         oauth = oauth_settings(settings, installation_store, engine, on_installed=on_installed)
-        app = App(oauth_settings=oauth, **common)
+        app: App = RevopsApp(services, oauth_settings=oauth, **common)
     else:
-        app = App(**common)  # token comes from the client; Bolt checks it with auth.test
+        app = RevopsApp(services, **common)  # Bolt checks the client's token with auth.test
     app.error(_error_handler(services))
+    middleware.install(app, services)
     # The order of modules is the order their listeners are matched.
     for module in handler_modules:
         module.register(app, services)
+    services.events.register(app)  # one listener per event type, after every subscription
     guard_listeners(app, services)
     return app
+
+
+class RevopsApp(App):
+    """Bolt's App, with one line of log per Slack request and the ack gate around each one,
+    for HTTP and Socket Mode alike (both go through dispatch)."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        self.services = services
+        super().__init__(**kwargs)
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        with self.services.ack_gate.answering():
+            response = super().dispatch(req)
+        log_slack_request(req.body, req.context, response.status, started)
+        return response
+
+
+def log_slack_request(body: dict, context: dict, status: int, started: float) -> None:
+    request_logger.info(
+        "slack request",
+        extra={
+            "what": describe_request(body) if body else "unparsed",
+            "team": context.get("team_id"),
+            "user": context.get("user_id"),
+            "outcome": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
 
 
 def oauth_settings(
@@ -116,6 +151,7 @@ def _after_install(
 
 TOO_SLOW = N_("Slack gave up waiting for this window to open. Please try again.")
 EXPIRED_TRIGGER = frozenset({"expired_trigger_id", "invalid_trigger_id"})
+NOT_OPENED = N_("Slack did not open the form. Please try again.")
 TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try again in a minute.")
 
 
@@ -190,6 +226,14 @@ def handle_listener_error(
         t = _translator_or_english(services, client, context)
         text = t.gettext(error.message).format(**error.params)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
+        return None
+    if isinstance(error, ModalNotOpened):
+        # Slack failed to open the form (5xx, timeout, rate limit, trigger expired): say so
+        # where the user is, never silence.
+        logger.warning("modal not opened for %s: %s", describe_request(body), error.reason)
+        t = _translator_or_english(services, client, context)
+        text = TOO_SLOW if error.reason in EXPIRED_TRIGGER else NOT_OPENED
+        _tell_user(respond, client, {}, context, t.gettext(text), title="")
         return None
     if isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER:
         # The modal could not open in Slack's 3 seconds: say so instead of nothing.

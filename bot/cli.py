@@ -37,6 +37,10 @@ class StartupError(Exception):
     """The process cannot start; the message is the one line the operator reads."""
 
 
+# `jobs run` waits this long at most for the messages its tick owed to go out.
+OUTBOX_DRAIN_SECONDS = 30.0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -262,6 +266,8 @@ def _jobs_run(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(runtime.runner.kinds)) or "none"
         return _fail(f"unknown job kind {args.kind!r} (known: {known})", EXIT_CONFIG_ERROR)
     report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
+    # What the tick's changes owe (a card, a Home tab) goes out before the command exits.
+    runtime.wait_idle(timeout=OUTBOX_DRAIN_SECONDS)
     print(" ".join(f"{key}={value}" for key, value in report.summary().items()))
     return 0 if report.failed == 0 else EXIT_RUNTIME_ERROR
 

@@ -27,9 +27,14 @@ from bot.celebrations import webhooks as celebrations_webhooks
 from bot.db import build_engine, session_factory, session_scope
 from bot.digests import handlers as digests_handlers
 from bot.digests import jobs as digests_jobs
+from bot.executors import Idles, TrackedExecutor, wait_all_idle
 from bot.home import handlers as home_handlers
+from bot.home import messages as home_messages
 from bot.intake import handlers as intake_handlers
 from bot.intake import jobs as intake_jobs
+from bot.intake import messages as intake_messages
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.kinds import OutboxKind
 from bot.privacy import handlers as privacy_handlers
 from bot.privacy import jobs as privacy_jobs
 from bot.privacy import lifecycle
@@ -73,6 +78,12 @@ JOB_MODULES: list[ModuleType] = [
 WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks]
 
 
+def outbox_kinds(services: Services) -> list[OutboxKind]:
+    """Every kind of message a change owes, in delivery order: a card before the notes in its
+    thread, Home tabs last (they show what the rest did)."""
+    return [*intake_messages.kinds(), home_messages.HomeKind(services)]
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -80,6 +91,7 @@ class Runtime:
     services: Services
     bolt_app: App
     runner: Runner
+    outbox: Dispatcher
     _web: Flask | None = field(default=None, init=False)
 
     @property
@@ -91,13 +103,24 @@ class Runtime:
             self._web = create_web_app(
                 self.bolt_app,
                 engine=self.engine,
-                ack_gate=self.services.ack_gate,
                 webhook_routes=routes,
             )
         return self._web
 
     def scheduler(self, *, blocking: bool) -> BaseScheduler:
         return build_scheduler(self.runner, blocking=blocking)
+
+    def idle_parts(self) -> list[Idles]:
+        executor = self.bolt_app.listener_runner.listener_executor
+        parts: list[Idles] = [self.services.background, self.outbox]
+        if isinstance(executor, TrackedExecutor):
+            parts.insert(0, executor)
+        return parts
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Until listeners after their ack, background work and outbox deliveries are all done
+        (a send waiting for a retry's backoff does not count)."""
+        return wait_all_idle(self.idle_parts(), timeout)
 
 
 def job_kinds(services: Services) -> list[JobKind]:
@@ -179,13 +202,26 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         per_channel_per_second=settings.send_rate_per_channel_per_second,
         per_team_per_minute=settings.send_rate_per_minute,
     )
+    owed = outbox_kinds(services)
     runner = Runner(
         services,
         services.clients,
         Sender(Pacer(limits)),
-        job_kinds(services),
+        [*job_kinds(services), *owed],
         send_threads=settings.send_threads,
     )
+    outbox = Dispatcher(
+        runner,
+        [kind.name for kind in owed],
+        session_factory=services.session_factory,
+        threads=settings.send_threads,
+    )
+    outbox.watch(services.session_factory)
     return Runtime(
-        settings=settings, engine=engine, services=services, bolt_app=bolt_app, runner=runner
+        settings=settings,
+        engine=engine,
+        services=services,
+        bolt_app=bolt_app,
+        runner=runner,
+        outbox=outbox,
     )

@@ -63,6 +63,10 @@ class GunicornServer(BaseApplication):
 
     def _post_worker_init(self, worker: Any) -> None:
         settings = self.runtime.settings
+        try:  # messages owed by a process that died are delivered from here too
+            self.runtime.outbox.sweep()
+        except Exception:
+            logger.exception("outbox sweep at start-up failed; the clock will pick them up")
         if self.with_scheduler:
             scheduler = self.runtime.scheduler(blocking=False)
             scheduler.start()

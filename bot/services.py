@@ -5,12 +5,12 @@ Built once by the app factory and handed to every domain's `register()`; nothing
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.executors import TrackedExecutor
 from bot.i18n import Translator, translator_for
 from bot.privacy.pseudonyms import key_of
 from bot.sections import Sections
@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.slack.ack_gate import AckGate
 from bot.slack.client import TeamClients
 from bot.slack.directory import UserDirectory
+from bot.slack.events import EventSubscribers
 from bot.slack.usergroups import UsergroupMembers
 
 
@@ -28,12 +29,14 @@ class Services:
     clients: TeamClients
     directory: UserDirectory = field(init=False)
     sections: Sections = field(default_factory=Sections)
+    # Slack events, fanned out to every domain that subscribes (bot/slack/events.py).
+    events: EventSubscribers = field(default_factory=EventSubscribers)
     usergroups: UsergroupMembers = field(default_factory=UsergroupMembers)
     # Counts Slack requests still awaiting their ack (see bot/slack/ack_gate.py).
     ack_gate: AckGate = field(default_factory=AckGate)
     # Work that must not hold up an HTTP answer (a webhook's Slack posts): submit it here.
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="background")
+    background: TrackedExecutor = field(
+        default_factory=lambda: TrackedExecutor(max_workers=4, thread_name_prefix="background")
     )
 
     def __post_init__(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
@@ -12,9 +11,8 @@ from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_bolt_reques
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import INSTALL_PATH, REDIRECT_PATH, describe_request
+from bot.app import INSTALL_PATH, REDIRECT_PATH
 from bot.db.migrations import current_heads, expected_heads
-from bot.slack.ack_gate import AckGate
 
 logger = logging.getLogger("bot.requests")
 
@@ -26,21 +24,16 @@ def create_web_app(
     bolt_app: App,
     *,
     engine: Engine,
-    ack_gate: AckGate | None = None,
     webhook_routes: list[WebhookRoutes] | None = None,
 ) -> Flask:
     web = Flask("revops-bot")
     oauth_handler = SlackRequestHandler(bolt_app)
-    gate = ack_gate or AckGate()
 
     @web.post("/slack/events")
     def slack_events() -> Response:
-        started = time.perf_counter()
-        bolt_request = to_bolt_request(request)
-        with gate.answering():
-            bolt_response = bolt_app.dispatch(bolt_request)
-        log_slack_request(bolt_request.body, bolt_request.context, bolt_response.status, started)
-        return to_flask_response(bolt_response)
+        # Logging and the ack gate happen in the Bolt app's dispatch (bot/app.py), for HTTP
+        # and Socket Mode alike.
+        return to_flask_response(bolt_app.dispatch(to_bolt_request(request)))
 
     if bolt_app.oauth_flow is not None:
 
@@ -78,16 +71,3 @@ def readiness_problem(engine: Engine) -> str | None:
         have = ", ".join(sorted(current)) or "none"
         return f"migrations not at head (database at {have}; run `revops-bot db upgrade`)"
     return None
-
-
-def log_slack_request(body: dict, context: dict, status: int, started: float) -> None:
-    logger.info(
-        "slack request",
-        extra={
-            "what": describe_request(body) if body else "unparsed",
-            "team": context.get("team_id"),
-            "user": context.get("user_id"),
-            "outcome": status,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        },
-    )

@@ -87,7 +87,11 @@ class LoopbackServer:
     def __init__(self, wsgi_app: Any) -> None:
         self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever polls for shutdown every 0.5 s by default: every test's teardown
+        # would wait that long.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -105,8 +109,18 @@ class BotHarness:
 
     def close(self) -> None:
         self.server.stop()
+        self.runtime.wait_idle(timeout=10)
+        self.runtime.outbox.close()
         self.runtime.bolt_app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
         self.runtime.engine.dispose()
+
+    def idle(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has nothing left to do: listeners after their ack, background
+        work, and the outbox's deliveries (a send waiting for its retry does not count)."""
+        if not self.runtime.wait_idle(timeout):
+            raise AssertionError(
+                f"the bot is still busy after {timeout}s: {self.runtime.outbox.state()}"
+            )
 
     # ------------------------------------------------------------ HTTP
 

@@ -264,7 +264,15 @@ def register(app: App, services: Services) -> None:
     app.action(WinAction.open_settings)(on_open_settings)
     app.view(WinCallback.settings)(on_settings_submitted)
     app.action(WinAction.check_channel)(on_check_channel)
-    app.event("reaction_added")(on_reaction)
-    app.event("reaction_removed")(on_reaction)
-    app.event("member_joined_channel")(on_member_joined)
+    for reaction in ("reaction_added", "reaction_removed"):
+        services.events.on(
+            reaction,
+            lambda event, context, client, body: on_reaction(event, context),
+            name="celebrations reactions",
+        )
+    services.events.on(
+        "member_joined_channel",
+        lambda event, context, client, body: on_member_joined(event, context),
+        name="celebrations channel",
+    )
     register_sections(services)

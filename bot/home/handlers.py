@@ -1,4 +1,9 @@
-"""Listeners of the Home tab frame; domains plug their sections in through HomeRegistry."""
+"""Listeners of the Home tab frame; domains plug their sections in through HomeRegistry.
+
+A Home tab is an outbox object (bot/home/messages.py): opening it, or any change someone sees
+there, owes a publish of the latest state; publishes of one tab coalesce and never go back to
+an older state.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.home import views
-from bot.i18n import translator_for
-from bot.sections import HomeViewer
+from bot.home.effects import owe_homes
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -23,21 +27,18 @@ def register(app: App, services: Services) -> None:
         order=1000, name="welcome", section=lambda viewer: views.welcome_section(viewer.t)
     )
 
-    def on_home_opened(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        if event.get("tab") != "home":
+    def on_home_opened(
+        event: dict[str, Any], context: BoltContext, client: WebClient, body: dict[str, Any]
+    ) -> None:
+        if event.get("tab") != "home" or not context.team_id or not event.get("user"):
             return
         publish_home(services, client, team_id=context.team_id, user_id=event["user"])
 
-    app.event("app_home_opened")(on_home_opened)
+    services.events.on("app_home_opened", on_home_opened, name="home")
 
 
 def publish_home(services: Services, client: WebClient, *, team_id: str, user_id: str) -> None:
-    """Render and publish one user's Home tab; domains call this after a change the user sees."""
-    member = services.directory.member(client, team_id=team_id, user_id=user_id)
-    t = translator_for(member.locale)
+    """Owe one user's Home tab a publish of the latest state, in a transaction of its own
+    (flows owe it in theirs: bot/home/effects.py)."""
     with session_scope(services.session_factory) as session:
-        viewer = HomeViewer(
-            session=session, team_id=team_id, member=member, t=t, now=datetime.now(UTC)
-        )
-        sections = [blocks for _, blocks in services.sections.home.render(viewer)]
-    client.views_publish(user_id=user_id, view=views.home_view(t, sections))
+        owe_homes(session=session, team_id=team_id, user_ids=[user_id], now=datetime.now(UTC))

@@ -13,15 +13,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.errors import N_
-from bot.home.handlers import publish_home
-from bot.i18n import translator_for
-from bot.intake import configuration, etas, notify, queue, report, views_home, views_modal
+from bot.intake import configuration, flows, views_home, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import QueuePageRef, parse
 from bot.privacy import powers
 from bot.services import Services
 from bot.slack.channels import channel_access, join
-from bot.slack.forms import submitted_values
+from bot.slack.middleware import Caller, Form
+from bot.slack.modals import open_modal
 from bot.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -52,151 +51,142 @@ def _usergroups(client: WebClient) -> list[tuple[str, str]]:
     ]
 
 
-def register(app: App, services: Services) -> None:
-    def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        powers.require_admin_of(services, client, context, "open intake settings")
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        t = translator_for(member.locale)
-        title = t.gettext("Intake settings")
-        # Open at once (the trigger id lives 3 s), then fill in what Slack must tell us.
-        opened = client.views_open(
-            trigger_id=body["trigger_id"],
-            view=views_modal.notice_modal(t, title=title, text=t.gettext(views_home.LOADING)),
-        )["view"]
-        groups = _usergroups(client)
-        with session_scope(services.session_factory) as session:
-            settings = configuration.settings_of(session=session, team_id=context.team_id)
-            workspace = session.get(Workspace, context.team_id)
-            holidays = list(workspace.holidays or []) if workspace else []
-            rollouts = [
-                r.name
-                for r in configuration.active_rollouts(session=session, team_id=context.team_id)
-            ]
-            zones, zone = configuration.zones_to_pick(
-                session=session, team_id=context.team_id, admin_tz=member.tz
+def on_open_settings(
+    ack: Ack,
+    body: dict[str, Any],
+    context: Any,
+    caller: Caller,
+    services: Services,
+    client: WebClient,
+) -> None:
+    ack()
+    powers.require_admin_of(services, client, context, "open intake settings")
+    t = caller.t
+    title = t.gettext("Intake settings")
+    # Open at once (the trigger id lives 3 s), then fill in what Slack must tell us.
+    opened = open_modal(
+        client,
+        trigger_id=body["trigger_id"],
+        view=views_modal.notice_modal(t, title=title, text=t.gettext(views_home.LOADING)),
+    )
+    groups = _usergroups(client)
+    with session_scope(services.session_factory) as session:
+        settings = configuration.settings_of(session=session, team_id=caller.team_id)
+        workspace = session.get(Workspace, caller.team_id)
+        holidays = list(workspace.holidays or []) if workspace else []
+        rollouts = [
+            r.name for r in configuration.active_rollouts(session=session, team_id=caller.team_id)
+        ]
+        zones, zone = configuration.zones_to_pick(
+            session=session, team_id=caller.team_id, admin_tz=caller.member.tz
+        )
+    client.views_update(
+        view_id=opened["id"],
+        view=views_home.settings_modal(
+            t,
+            settings,
+            usergroups=groups,
+            holidays=holidays,
+            rollouts=rollouts,
+            zones=zones,
+            zone=zone,
+        ),
+    )
+
+
+def on_settings_submit(
+    ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient
+) -> None:
+    team_id, user_id = caller.team_id, caller.user_id
+    values = form.values
+    t = caller.t
+    if not powers.check_admin(
+        services, client, team_id=team_id, user_id=user_id, action="intake settings"
+    ):
+        ack(response_action="errors", errors={Block.channel: t.gettext(ADMINS_ONLY)})
+        return
+    checked = configuration.check_settings(
+        configuration.SettingsForm(
+            intake_channel_id=values.get(Block.channel),
+            revops_usergroup_id=values.get(Block.revops_group),
+            who_may_file=values.get(Block.who_may_file),
+            filer_usergroup_ids=values.get(Block.filer_groups) or [],
+            team_lead_id=values.get(Block.team_lead),
+            capacity=values.get(Block.capacity) or "",
+            sla=values.get(Block.sla) or "",
+            reminder=values.get(Block.reminder) or "",
+            auto_close=values.get(Block.auto_close) or "",
+            holidays=values.get(Block.holidays) or "",
+            rollouts=values.get(Block.rollouts) or "",
+            tz=values.get(Block.tz),
+        )
+    )
+    errors: dict[str, str] = {
+        FIELD_BLOCKS[name]: t.gettext(message).format(**params)
+        for name, (message, params) in checked.errors.items()
+    }
+    channel = values.get(Block.channel)
+    if channel and not errors:
+        access = channel_access(client, channel)
+        if access.can_join:
+            join(client, channel)
+        elif not access.can_post:
+            errors[Block.channel] = t.gettext(
+                "Invite the bot to this private channel first (/invite), or pick another one."
             )
-        client.views_update(
-            view_id=opened["id"],
-            view=views_home.settings_modal(
-                t,
-                settings,
-                usergroups=groups,
-                holidays=holidays,
-                rollouts=rollouts,
-                zones=zones,
-                zone=zone,
+    if errors or not channel:
+        ack(response_action="errors", errors=errors)
+        return
+    group = values.get(Block.revops_group)
+    members: frozenset[str] = frozenset()
+    for watched in [group, *(values.get(Block.filer_groups) or [])]:
+        if watched:
+            services.usergroups.forget(team_id=team_id, usergroup_id=watched)
+    if group:
+        members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
+    flows.save_settings(
+        services.session_factory,
+        caller.actor,
+        checked=checked,
+        revops_member_ids=members,
+        report_tz=caller.member.tz or "UTC",
+        now=datetime.now(UTC),
+    )
+    ack()
+
+
+def on_queue_page(ack: Ack, action: dict[str, Any], caller: Caller, services: Services) -> None:
+    ack()
+    wanted = parse(QueuePageRef, action.get("value"))
+    flows.set_queue_page(
+        services.session_factory, caller.actor, page=wanted.page, now=datetime.now(UTC)
+    )
+
+
+def register(app: App, services: Services) -> None:
+    def watches(event: dict[str, Any], context: Any) -> bool:
+        return flows.watches_group(
+            services.session_factory,
+            team_id=context.team_id,
+            usergroup_id=str(event.get("subteam_id", "")),
+        )
+
+    def on_group_changed(event: dict[str, Any], context: Any, client: WebClient, _: Any) -> None:
+        """Someone joined or left the RevOps or filers group: see it at once, not in 5 min."""
+        group = str(event["subteam_id"])
+        services.usergroups.forget(team_id=context.team_id, usergroup_id=group)
+        flows.revops_group_changed(
+            services.session_factory,
+            team_id=context.team_id,
+            usergroup_id=group,
+            members=lambda: services.usergroups.members(
+                client, team_id=context.team_id, usergroup_id=group
             ),
         )
-
-    def on_settings_submit(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-        team_id, user_id = context.team_id, context.user_id
-        values = submitted_values(body["view"])
-        member = services.directory.member(client, team_id=team_id, user_id=user_id)
-        t = translator_for(member.locale)
-        if not powers.check_admin(
-            services, client, team_id=team_id, user_id=user_id, action="intake settings"
-        ):
-            ack(response_action="errors", errors={Block.channel: t.gettext(ADMINS_ONLY)})
-            return
-        checked = configuration.check_settings(
-            configuration.SettingsForm(
-                intake_channel_id=values.get(Block.channel),
-                revops_usergroup_id=values.get(Block.revops_group),
-                who_may_file=values.get(Block.who_may_file),
-                filer_usergroup_ids=values.get(Block.filer_groups) or [],
-                team_lead_id=values.get(Block.team_lead),
-                capacity=values.get(Block.capacity) or "",
-                sla=values.get(Block.sla) or "",
-                reminder=values.get(Block.reminder) or "",
-                auto_close=values.get(Block.auto_close) or "",
-                holidays=values.get(Block.holidays) or "",
-                rollouts=values.get(Block.rollouts) or "",
-                tz=values.get(Block.tz),
-            )
-        )
-        errors: dict[str, str] = {
-            FIELD_BLOCKS[name]: t.gettext(message).format(**params)
-            for name, (message, params) in checked.errors.items()
-        }
-        channel = values.get(Block.channel)
-        if channel and not errors:
-            access = channel_access(client, channel)
-            if access.can_join:
-                join(client, channel)
-            elif not access.can_post:
-                errors[Block.channel] = t.gettext(
-                    "Invite the bot to this private channel first (/invite), or pick another one."
-                )
-        if errors or not channel:
-            ack(response_action="errors", errors=errors)
-            return
-        group = values.get(Block.revops_group)
-        members: frozenset[str] = frozenset()
-        for watched in [group, *(values.get(Block.filer_groups) or [])]:
-            if watched:
-                services.usergroups.forget(team_id=team_id, usergroup_id=watched)
-        if group:
-            members = services.usergroups.members(client, team_id=team_id, usergroup_id=group)
-        ack()
-        now = datetime.now(UTC)
-        with (
-            session_scope(services.session_factory) as session,
-            etas.change(session=session, team_id=team_id, now=now) as moved,
-        ):
-            saved = configuration.save_settings(
-                session=session,
-                team_id=team_id,
-                checked=checked,
-                revops_member_ids=members,
-                now=now,
-            )
-            report.schedule_run_report(
-                session=session,
-                team_id=team_id,
-                channel_id=channel,
-                tz=saved.tz or member.tz,
-                now=now,
-            )
-        notify.tell_eta_news(services, client, team_id=team_id, news=moved.news)
-        notify.publish_homes(services, client, team_id=team_id, user_ids=[user_id])
-
-    def on_queue_page(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        wanted = parse(QueuePageRef, action.get("value"))
-        with session_scope(services.session_factory) as session:
-            queue.set_page(
-                session=session,
-                team_id=context.team_id,
-                user_id=context.user_id,
-                page=wanted.page,
-            )
-        publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
-
-    def watches(event: dict[str, Any], context: Any) -> bool:
-        with session_scope(services.session_factory) as session:
-            return configuration.is_watched_group(
-                session=session, team_id=context.team_id, usergroup_id=event.get("subteam_id", "")
-            )
-
-    def on_group_changed(event: dict[str, Any], context: Any, client: WebClient) -> None:
-        """Someone joined or left the RevOps or filers group: see it at once, not in 5 min."""
-        group = event["subteam_id"]
-        services.usergroups.forget(team_id=context.team_id, usergroup_id=group)
-        with session_scope(services.session_factory) as session:
-            revops_group = configuration.settings_of(
-                session=session, team_id=context.team_id
-            ).revops_usergroup_id
-        if group == revops_group:
-            members = services.usergroups.members(
-                client, team_id=context.team_id, usergroup_id=group
-            )
-            with session_scope(services.session_factory) as session:
-                configuration.set_revops_members(
-                    session=session, team_id=context.team_id, member_ids=members
-                )
 
     app.action(Action.open_settings)(on_open_settings)
     app.view(Callback.settings)(on_settings_submit)
     app.action(PAGE_ACTIONS)(on_queue_page)
-    app.event("subteam_members_changed", matchers=[watches])(on_group_changed)
+    services.events.on(
+        "subteam_members_changed", on_group_changed, name="intake groups", accepts=watches
+    )

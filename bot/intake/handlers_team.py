@@ -1,8 +1,9 @@
 """The RevOps team's actions on a request, from its card or from the queue in App Home.
 
 A button checks the move against the state machine before opening its modal (a stale button
-gets a clear message and no modal); the submission applies the move in one short transaction,
-answers the modal (errors, or close), then tells everyone concerned.
+gets a clear message and no modal); the submission runs the move's flow (the move, the ETAs it
+shifts and every message it owes, in one transaction) and answers the modal: errors on its
+fields, or closed.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.i18n import Translator
-from bot.intake import etas, knowledge, notify, service, views_card, views_modal
-from bot.intake.ids import Action, Callback
+from bot.intake import filing, flows, views_modal
+from bot.intake.filing import InvalidInput
+from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.state import ModalRef, RequestRef, parse
-from bot.intake.team_submissions import SUBMISSIONS, after_move
 from bot.intake.views_modal import DocChoice
 from bot.services import Services
-from bot.slack.forms import submitted_values
+from bot.slack.channels import channel_access, join
+from bot.slack.middleware import Caller, Form
+from bot.slack.modals import open_modal
 
 TARGETS = {
     Action.ask_why: Status.waiting,
@@ -92,94 +94,201 @@ def _modal_for(
     )
 
 
-def register(app: App, services: Services) -> None:
-    def on_button(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any, client: WebClient
+def on_button(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    caller: Caller,
+    services: Services,
+    client: WebClient,
+) -> None:
+    ack()
+    clicked = parse(RequestRef, action.get("value"))
+    opening = flows.team_button(
+        services.session_factory,
+        caller.actor,
+        request_id=clicked.request_id,
+        target=TARGETS[action["action_id"]],
+    )
+    docs = [DocChoice(doc.id, doc.url, doc.summary) for doc in opening.docs]
+    view = _modal_for(
+        action["action_id"],
+        caller.t,
+        opening.request,
+        ModalRef(request_id=opening.request.id),
+        actor_id=caller.user_id,
+        docs=docs,
+    )
+    open_modal(client, trigger_id=body["trigger_id"], view=view)
+
+
+def on_start(ack: Ack, action: dict[str, Any], caller: Caller, services: Services) -> None:
+    ack()
+    clicked = parse(RequestRef, action.get("value"))
+    flows.start_work(
+        services.session_factory, caller.actor, request_id=clicked.request_id, now=datetime.now(UTC)
+    )
+
+
+# ---------------------------------------------------------------- submissions
+
+Submit = Callable[[Services, Caller, Form, ModalRef, WebClient], None]
+
+
+def _answer(
+    ack: Ack,
+    t: Translator,
+    run: Callable[[], object],
+    *,
+    first_block: str,
+    fields: dict[str, str] | None = None,
+) -> None:
+    """Run the flow; a refusal is shown on the modal's fields (nothing stored), else close."""
+    try:
+        run()
+    except InvalidInput as error:
+        ack(
+            response_action="errors",
+            errors={
+                (fields or {}).get(name, first_block): t.gettext(e.message).format(**e.params)
+                for name, e in error.errors.items()
+            },
+        )
+        return
+    except UserFacingError as error:
+        ack(
+            response_action="errors",
+            errors={first_block: t.gettext(error.message).format(**error.params)},
+        )
+        return
+    ack()
+
+
+def on_ask_why(ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient) -> None:
+    meta = form.meta(ModalRef, parse)
+    _answer(
+        ack,
+        caller.t,
+        lambda: flows.ask_why(
+            services.session_factory,
+            caller.actor,
+            request_id=meta.request_id,
+            question=form.values.get(Block.note) or "",
+            now=datetime.now(UTC),
+        ),
+        first_block=Block.note,
+    )
+
+
+def closing(how: str) -> Callable[..., None]:
+    """Self-service, decline, done: one note and a move."""
+
+    def on_close(
+        ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient
     ) -> None:
-        ack()
-        team_id, user_id = context.team_id, context.user_id
-        clicked = parse(RequestRef, action.get("value"))
-        target = TARGETS[action["action_id"]]
-        if not notify.actor_is_revops(services, client, team_id=team_id, user_id=user_id):
-            raise UserFacingError(service.REVOPS_ONLY)
-        with session_scope(services.session_factory) as session:
-            request = service.find_request(
-                session=session, team_id=team_id, request_id=clicked.request_id
-            )
-            if request is None:
-                raise UserFacingError(service.NOT_FOUND)
-            service.check_transition(number=request.number, current=request.status, target=target)
-            docs = (
-                [
-                    DocChoice(doc.id, doc.url, doc.summary)
-                    for doc in knowledge.docs_for_picker(session=session, team_id=team_id)
-                ]
-                if target == Status.answered_doc
-                else []
-            )
-        t = services.translator(client, team_id=team_id, user_id=user_id)
-        meta = ModalRef(request_id=request.id)
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=_modal_for(action["action_id"], t, request, meta, actor_id=user_id, docs=docs),
-        )
-
-    def on_start(ack: Ack, action: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        team_id, user_id = context.team_id, context.user_id
-        clicked = parse(RequestRef, action.get("value"))
-        revops = notify.actor_is_revops(services, client, team_id=team_id, user_id=user_id)
-        now = datetime.now(UTC)
-        with (
-            session_scope(services.session_factory) as session,
-            etas.change(session=session, team_id=team_id, now=now) as moved,
-        ):
-            outcome = service.start_work(
-                session=session,
-                team_id=team_id,
-                request_id=clicked.request_id,
-                actor_id=user_id,
-                actor_is_revops=revops,
-                now=now,
-            )
-        after_move(
-            services,
-            client,
-            outcome=outcome,
-            actor_id=user_id,
-            news=moved.news,
-            to_requester=lambda t: views_card.outcome_to_requester(
-                t,
-                outcome.request,
-                headline_text=t.gettext("Work started on your request {ref} “{title}”."),
-                note=None,
+        meta = form.meta(ModalRef, parse)
+        _answer(
+            ack,
+            caller.t,
+            lambda: flows.close(
+                services.session_factory,
+                caller.actor,
+                how=how,
+                request_id=meta.request_id,
+                note=form.values.get(Block.note) or "",
+                now=datetime.now(UTC),
             ),
+            first_block=Block.note,
         )
 
-    def submission(kind: Callback) -> Callable[..., None]:
-        def on_submit(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-            view = body["view"]
-            team_id, user_id = context.team_id, context.user_id
-            meta = parse(ModalRef, view.get("private_metadata"))
-            values = submitted_values(view)
-            t = services.translator(client, team_id=team_id, user_id=user_id)
-            revops = notify.actor_is_revops(services, client, team_id=team_id, user_id=user_id)
-            SUBMISSIONS[kind](
-                services,
-                client,
-                ack,
-                t,
-                meta=meta,
-                values=values,
-                team_id=team_id,
-                user_id=user_id,
-                revops=revops,
+    return on_close
+
+
+def on_accept(ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient) -> None:
+    meta = form.meta(ModalRef, parse)
+    values = form.values
+    estimate = filing.estimate_hours(
+        size=values.get(Block.size), hours=values.get(Block.hours) or ""
+    )
+    if isinstance(estimate, filing.FieldError):
+        ack(
+            response_action="errors",
+            errors={Block.hours: caller.t.gettext(estimate.message).format(**estimate.params)},
+        )
+        return
+    _answer(
+        ack,
+        caller.t,
+        lambda: flows.accept(
+            services.session_factory,
+            caller.actor,
+            request_id=meta.request_id,
+            estimate=estimate,
+            assignee_id=values.get(Block.assignee),
+            now=datetime.now(UTC),
+        ),
+        first_block=Block.assignee,
+    )
+
+
+def on_answer_doc(
+    ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient
+) -> None:
+    meta = form.meta(ModalRef, parse)
+    values = form.values
+    picked = values.get(Block.doc_pick)
+    share_to = values.get(Block.share_channel)
+    if share_to:
+        access = channel_access(client, share_to)
+        if access.can_join:
+            join(client, share_to)
+        elif not access.can_post:
+            ack(
+                response_action="errors",
+                errors={
+                    Block.share_channel: caller.t.gettext(
+                        "Invite the bot to this private channel first (/invite), or pick "
+                        "another one."
+                    )
+                },
             )
+            return
+    _answer(
+        ack,
+        caller.t,
+        lambda: flows.answer_with_doc(
+            services.session_factory,
+            caller.actor,
+            request_id=meta.request_id,
+            url=values.get(Block.doc_url) or "",
+            doc_id=int(picked) if picked and str(picked).isdigit() else None,
+            summary=values.get(Block.doc_summary) or "",
+            share_to=share_to,
+            share_message=values.get(Block.share_message) or "",
+            now=datetime.now(UTC),
+        ),
+        first_block=Block.doc_summary,
+        fields={
+            "doc_url": Block.doc_url,
+            "doc_summary": Block.doc_summary,
+            "note": Block.doc_summary,
+        },
+    )
 
-        return on_submit
 
+SUBMISSIONS: dict[Callback, Callable[..., None]] = {
+    Callback.ask_why: on_ask_why,
+    Callback.answer_doc: on_answer_doc,
+    Callback.accept: on_accept,
+    Callback.self_service: closing("self_service"),
+    Callback.decline: closing("decline"),
+    Callback.done: closing("done"),
+}
+
+
+def register(app: App, services: Services) -> None:
     for action_id in TARGETS:
         app.action(action_id)(on_button)
     app.action(Action.start)(on_start)
-    for callback in SUBMISSIONS:
-        app.view(callback)(submission(callback))
+    for callback, listener in SUBMISSIONS.items():
+        app.view(callback)(listener)

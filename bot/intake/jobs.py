@@ -23,12 +23,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
-from bot.db import session_scope
 from bot.intake import (
     configuration,
     due,
+    effects,
     etas,
-    notify,
     queue,
     report,
     service,
@@ -246,6 +245,16 @@ class AskWhyAutoClose(JobKind):
                 )
                 if closed is None:
                     continue
+                # The thread, the card and the Home tabs follow in this same transaction.
+                effects.owe_move(
+                    session=ctx.session,
+                    request=closed.request,
+                    event_id=closed.event.id,
+                    actor_id=None,
+                    channel_id=settings.intake_channel_id,
+                    now=ctx.now,
+                    note=effects.Note(service.AUTO_CLOSE_NOTE, None, days=days),
+                )
                 items.append(
                     DueItem(
                         team_id=settings.team_id,
@@ -268,30 +277,6 @@ class AskWhyAutoClose(JobKind):
         built = views_jobs.auto_closed(t, request, days=settings.ask_why_close_days)
         return [_message(delivery.recipient, built)]
 
-    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
-        # The card changes outside this ledger transaction, in the background: no Slack call
-        # while a database transaction is open.
-        self.services.background.submit(
-            _show_auto_close, self.services, delivery.team_id, int(delivery.subject)
-        )
-
-
-def _show_auto_close(services: Services, team_id: str, request_id: int) -> None:
-    client = services.clients.for_team(team_id)
-    with session_scope(services.session_factory) as session:
-        request = service.find_request(session=session, team_id=team_id, request_id=request_id)
-        days = configuration.settings_of(session=session, team_id=team_id).ask_why_close_days
-    if request is None:
-        return
-    notify.in_thread(
-        services,
-        client,
-        team_id=team_id,
-        request=request,
-        build=lambda t: views_jobs.auto_closed_note(t, days=days),
-    )
-    notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
-
 
 class EtaRetime(JobKind):
     name = "intake-eta-retime"
@@ -306,9 +291,17 @@ class EtaRetime(JobKind):
             calendar = configuration.calendar_of(session=ctx.session, team_id=settings.team_id)
             if due.at_working_hour(ctx.now, tz=due.team_tz(settings), calendar=calendar) is None:
                 continue
-            for news in etas.retime_passed(
-                session=ctx.session, team_id=settings.team_id, now=ctx.now
-            ):
+            retimed = etas.retime_passed(session=ctx.session, team_id=settings.team_id, now=ctx.now)
+            # The cards and Home tabs show the new dates; the DMs are this kind's own sends.
+            effects.owe_eta_news(
+                session=ctx.session,
+                team_id=settings.team_id,
+                news=retimed,
+                channel_id=settings.intake_channel_id,
+                now=ctx.now,
+                told_otherwise=[news.request.id for news in retimed],
+            )
+            for news in retimed:
                 assert news.previous is not None
                 request = news.request
                 items.append(
@@ -340,18 +333,6 @@ class EtaRetime(JobKind):
             rollouts_ahead=0,
         )
         return [_message(delivery.recipient, built)]
-
-    def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
-        request_id = int(delivery.subject.partition(":")[0])
-        self.services.background.submit(
-            _show_new_eta, self.services, delivery.team_id, request_id, delivery.recipient
-        )
-
-
-def _show_new_eta(services: Services, team_id: str, request_id: int, requester_id: str) -> None:
-    client = services.clients.for_team(team_id)
-    notify.refresh_card(services, client, team_id=team_id, request_id=request_id)
-    notify.publish_homes(services, client, team_id=team_id, user_ids=[requester_id])
 
 
 class RunReport(ScheduledKind):

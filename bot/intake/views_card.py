@@ -160,16 +160,43 @@ def card(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> 
 # ---------------------------------------------------------------- to the requester
 
 
-def receipt(t: Translator, request: IntakeRequest, *, due: date, channel_id: str | None) -> Message:
+def receipt(
+    t: Translator,
+    request: IntakeRequest,
+    *,
+    due: date,
+    channel_id: str | None,
+    eta: date | None = None,
+) -> Message:
+    """What the requester is promised: the first answer by `due`, the ETA (or when it will come),
+    where to follow it; and, before the team chose its intake channel, that it will see the
+    request then."""
+    values = {
+        "ref": ref(request.number),
+        "title": safe(request.title, TITLE_SHOWN),
+        "date": day(t, due),
+        "eta": day(t, eta),
+    }
     text = t.gettext(
         "We got your request {ref} “{title}”. The RevOps team will answer by {date} at the latest."
-    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), date=day(t, due))
-    where = (
-        t.gettext("Follow it in <#{channel}> or in the bot's Home tab.").format(channel=channel_id)
-        if channel_id
-        else t.gettext("Follow it in the bot's Home tab.")
-    )
-    return text, [_section(text), _context(where)]
+    ).format(**values)
+    if eta is not None:
+        when = t.gettext("It is expected by {eta}.").format(**values)
+    else:
+        when = t.gettext(
+            "Your ETA will follow once the team accepts it, at the latest by {date}."
+        ).format(**values)
+    if channel_id:
+        where = t.gettext("Follow it in <#{channel}> or in the bot's Home tab.").format(
+            channel=channel_id
+        )
+    else:
+        where = t.gettext(
+            "The RevOps team is still setting the bot up: your request is stored, and it "
+            "reaches their intake channel as soon as they choose one. Follow it in the bot's "
+            "Home tab."
+        )
+    return f"{text} {when}", [_section(f"{text}\n{when}"), _context(where)]
 
 
 def question_to_requester(

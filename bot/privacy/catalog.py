@@ -118,7 +118,7 @@ MENTIONS: dict[str, tuple[str, ...]] = {
     "project_kpis": ("name", "unit"),
     "project_kpi_pushes": ("response",),
     "wins": ("title", "message", "problem", "source_ref"),
-    "deliveries": ("error",),
+    "deliveries": ("error", "payload"),
     "privacy_audit": ("details",),
 }
 
@@ -153,7 +153,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "schedules": "id team_id kind frequency weekday hour minute tz tz_follows_recipient "
         "paused next_run_at updated_at",
         "deliveries": "id team_id kind period status due_at attempts next_attempt_at claimed_by "
-        "claimed_at parts_sent ts error finished_at created_at",
+        "claimed_at parts_sent ts error finished_at created_at version payload",
         "privacy_audit": "id team_id action details at",
         "privacy_settings": "team_id retention_months uninstall_grace_days admin_usergroup_id",
         "privacy_erased_members": "team_id pseudonym erased_at",

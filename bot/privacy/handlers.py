@@ -171,7 +171,12 @@ def _register_tools(app: App, services: Services) -> None:
     app.view(PrivacyView.export)(export)
     app.view(PrivacyView.erase)(erase)
     app.view(PrivacyView.settings)(save_settings)
-    app.event("subteam_members_changed", matchers=[is_admin_group])(on_admin_group_changed)
+    services.events.on(
+        "subteam_members_changed",
+        lambda event, context, client, body: on_admin_group_changed(context, client),
+        name="privacy admin group",
+        accepts=is_admin_group,
+    )
 
 
 def _whole(value: Any, low: int, high: int) -> int | None:

@@ -62,8 +62,16 @@ def register(app: App, services: Services) -> None:
             _forget_installation(app, context)
 
     app.middleware(_back_when_slack_writes(services, installed))
-    app.event("app_uninstalled")(on_app_uninstalled)
-    app.event("tokens_revoked")(on_tokens_revoked)
+    services.events.on(
+        "app_uninstalled",
+        lambda event, context, client, body: on_app_uninstalled(body, context),
+        name="privacy uninstall",
+    )
+    services.events.on(
+        "tokens_revoked",
+        lambda event, context, client, body: on_tokens_revoked(body, event, context),
+        name="privacy tokens revoked",
+    )
 
 
 def _event_time(body: dict[str, Any]) -> datetime | None:

@@ -6,6 +6,7 @@ crash recovery, so a kind only answers "who is due?" and "what do we say?".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,10 +15,20 @@ from sqlalchemy.orm import Session
 from bot.i18n import Translator, translator_for
 from bot.scheduling import service
 from bot.scheduling.models import Delivery
-from bot.scheduling.service import DueItem
+from bot.scheduling.service import RETRY_BASE, RETRY_CAP, DueItem
 from bot.services import Services
-from bot.slack.sender import OutgoingMessage, PostedMessage
+from bot.slack.sender import Outgoing, PostedMessage
 from bot.workspaces.models import Member, Workspace
+
+
+class NotReady(Exception):
+    """Raised by render(): this send depends on another not shown in Slack yet (a thread note
+    before its card). The row waits `delay` seconds, without counting an attempt."""
+
+    def __init__(self, reason: str, *, delay: float = 2.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
 
 
 @dataclass(frozen=True)
@@ -43,8 +54,13 @@ class JobKind:
     # How late a send may still go out after its due time (process down, queue backed up).
     grace: timedelta = timedelta(hours=12)
     max_attempts: int = 5
+    retry_base: timedelta = RETRY_BASE
+    retry_cap: timedelta = RETRY_CAP
     # A silent kind does its work in render() and posts nothing (a purge): done, not skipped.
     silent: bool = False
+    # One row per object (a card, a Home tab) whose `version` moves with its state: a send
+    # made for an older version is followed by another (bot/outbox).
+    versioned: bool = False
 
     def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
         """Slack-side work before planning (e.g. refresh the member list). No transaction is
@@ -53,9 +69,18 @@ class JobKind:
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         raise NotImplementedError
 
-    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+    def before_render(self, services: Services, delivery: Delivery) -> None:
+        """Slack-side reads a send needs (a member's profile) with no transaction open, so
+        that render() reads only the database; a failure counts as a failed attempt."""
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> Sequence[Outgoing]:
         """The message(s) for one ledger row; an empty list means nothing to say (skipped)."""
         raise NotImplementedError
+
+    def resendable(self, delivery: Delivery) -> bool:
+        """Whether sending this row again shows nothing twice (an edit, a Home tab): then an
+        interrupted send is simply sent again, without reading Slack's history first."""
+        return False
 
     def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
         """Hook after every part went out, e.g. to remember a card's ts to update it later."""

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, utcnow
@@ -53,12 +54,19 @@ class DeliveryStatus(StrEnum):
 
 
 class Delivery(Base):
-    """The ledger: one row per (workspace, kind, recipient, period), claimed before any send."""
+    """The ledger: one row per (workspace, kind, recipient, period), claimed before any send.
+
+    Scheduled sends and the outbox share it. An outbox row is written in the transaction of the
+    change that owes it: a one-off message carries what it says in `payload`; an object Slack
+    shows (a card, a Home tab) is one row per object whose `version` moves with each change,
+    rendered from the current state when it is sent (bot/outbox).
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("team_id", "kind", "recipient", "period"),
         Index("ix_deliveries_work", "kind", "status", "next_attempt_at"),
+        Index("ix_deliveries_subject", "team_id", "kind", "subject"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -81,6 +89,11 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What a one-off outbox message says (render parameters, JSON); None for scheduled sends.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # An object's state changes since the row was created; a send done for an older version
+    # than the row's sends again (the latest state wins).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def key(self) -> str:

@@ -12,10 +12,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -23,11 +23,18 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.scheduling import service
-from bot.scheduling.kinds import JobContext, JobKind
+from bot.scheduling.kinds import JobContext, JobKind, NotReady
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.services import Services
 from bot.slack.client import TeamClients
-from bot.slack.sender import DELIVERY_EVENT_TYPE, PostedMessage, Sender
+from bot.slack.sender import (
+    DELIVERY_EVENT_TYPE,
+    HomeTab,
+    MessageEdit,
+    Outgoing,
+    PostedMessage,
+    Sender,
+)
 
 logger = logging.getLogger("bot.jobs")
 
@@ -64,6 +71,7 @@ class TickReport:
     failed: int = 0
     nothing_to_say: int = 0
     recovered: int = 0
+    deferred: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, outcome: str) -> None:
@@ -81,6 +89,7 @@ class TickReport:
                 "failed",
                 "nothing_to_say",
                 "recovered",
+                "deferred",
             )
         }
 
@@ -141,6 +150,18 @@ class Runner:
             )
         return report
 
+    def deliver_now(self, kind_names: Sequence[str], *, team_id: str) -> TickReport:
+        """Deliver what these kinds owe one workspace, now, in this thread (the outbox's
+        dispatcher after a commit): recover dead claims, then send every due row in order."""
+        now = datetime.now(UTC)
+        report = TickReport(kind=",".join(kind_names))
+        for name in kind_names:
+            kind = self.kinds[name]
+            self._recover(kind, now=now, team_id=team_id, report=report)
+            while self._deliver_next(kind, now=now, team_id=team_id, report=report):
+                pass
+        return report
+
     # ------------------------------------------------------------ plan
 
     def _plan(
@@ -172,7 +193,10 @@ class Runner:
         with session_scope(self.services.session_factory) as session:
             stale = service.stale_claims(session=session, kind=kind.name, now=now, team_id=team_id)
             for delivery in stale:
-                parts_found, first_ts, _ = self._parts_in_slack(delivery)
+                if kind.resendable(delivery):  # sending it again shows nothing twice
+                    parts_found, first_ts = delivery.parts_sent, None
+                else:
+                    parts_found, first_ts, _ = self._parts_in_slack(delivery)
                 service.release_claim(
                     session=session,
                     delivery_id=delivery.id,
@@ -270,11 +294,12 @@ class Runner:
             if delivery is None:
                 return False
         try:
-            if service.outcome_unknown(delivery.error):
+            if service.outcome_unknown(delivery.error) and not kind.resendable(delivery):
                 self._resume_after_silence(delivery)
+            kind.before_render(self.services, delivery)
             with session_scope(factory) as session:
                 blocked = service.blocked_reason(session=session, delivery=delivery)
-                messages = []
+                messages: Sequence[Outgoing] = []
                 if blocked is None:
                     context = JobContext(session=session, now=now, services=self.services)
                     messages = kind.render(context, _reloaded(session, delivery))
@@ -295,13 +320,27 @@ class Runner:
                 return True
             posted = self._post_parts(delivery, messages)
             with session_scope(factory) as session:
-                service.mark_sent(session=session, delivery_id=delivery.id, now=now)
+                service.mark_sent(
+                    session=session,
+                    delivery_id=delivery.id,
+                    now=now,
+                    version=delivery.version if kind.versioned else None,
+                )
                 kind.on_sent(
                     JobContext(session=session, now=now, services=self.services),
                     _reloaded(session, delivery),
                     posted,
                 )
             report.count("sent")
+        except NotReady as wait:
+            with session_scope(factory) as session:
+                service.defer(
+                    session=session,
+                    delivery_id=delivery.id,
+                    until=now + timedelta(seconds=wait.delay),
+                    reason=wait.reason,
+                )
+            report.count("deferred")
         except (SlackClientError, LookupError, OSError) as error:
             self._record_failure(kind, delivery, error, now=now, report=report)
         except Exception as error:  # a bug in a kind must not leave its row claimed forever
@@ -309,22 +348,15 @@ class Runner:
             self._record_failure(kind, delivery, error, now=now, report=report)
         return True
 
-    def _post_parts(self, delivery: Delivery, messages: list[Any]) -> list[PostedMessage]:
+    def _post_parts(self, delivery: Delivery, messages: Sequence[Outgoing]) -> list[PostedMessage]:
         client = self.clients.for_team(delivery.team_id)
         posted: list[PostedMessage] = []
         first_ts = delivery.ts
         for part, message in enumerate(messages):
             if part < delivery.parts_sent:
                 continue  # already in Slack before a crash
-            result = self.sender.post(
-                client,
-                team_id=delivery.team_id,
-                message=message,
-                ledger_key=delivery.key,
-                part=part,
-                thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
-            )
-            first_ts = first_ts or result.ts
+            result = self._send_one(client, delivery, message, part=part, first_ts=first_ts)
+            first_ts = first_ts or result.ts or None
             posted.append(result)
             with session_scope(self.services.session_factory) as session:
                 service.record_part_sent(
@@ -332,9 +364,32 @@ class Runner:
                     delivery_id=delivery.id,
                     parts_sent=part + 1,
                     channel=result.channel,
-                    ts=result.ts,
+                    ts=result.ts or None,
                 )
         return posted
+
+    def _send_one(
+        self,
+        client: WebClient,
+        delivery: Delivery,
+        message: Outgoing,
+        *,
+        part: int,
+        first_ts: str | None,
+    ) -> PostedMessage:
+        if isinstance(message, HomeTab):
+            self.sender.publish(client, team_id=delivery.team_id, home=message)
+            return PostedMessage(channel=message.user_id, ts="")
+        if isinstance(message, MessageEdit):
+            return self.sender.update(client, team_id=delivery.team_id, edit=message)
+        return self.sender.post(
+            client,
+            team_id=delivery.team_id,
+            message=message,
+            ledger_key=delivery.key,
+            part=part,
+            thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
+        )
 
     def _record_failure(
         self,
@@ -360,6 +415,8 @@ class Runner:
                 error=reason,
                 now=now,
                 max_attempts=attempts_allowed,
+                retry_base=kind.retry_base,
+                retry_cap=kind.retry_cap,
             )
         if status is DeliveryStatus.failed:
             report.count("failed")

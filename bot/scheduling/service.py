@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import insert_or_ignore
+from bot.db import insert_or_ignore, rows_affected
 from bot.privacy.pseudonyms import is_pseudonym
 from bot.scheduling.cadence import (
     Cadence,
@@ -348,7 +348,7 @@ def pending_count(*, session: Session, kind: str, now: datetime, team_id: str | 
 
 
 def record_part_sent(
-    *, session: Session, delivery_id: int, parts_sent: int, channel: str, ts: str
+    *, session: Session, delivery_id: int, parts_sent: int, channel: str, ts: str | None
 ) -> None:
     """A multi-part send advances part by part, so a crash resumes after the last part sent."""
     session.execute(
@@ -358,11 +358,55 @@ def record_part_sent(
     )
 
 
-def mark_sent(*, session: Session, delivery_id: int, now: datetime) -> None:
+def mark_sent(
+    *, session: Session, delivery_id: int, now: datetime, version: int | None = None
+) -> bool:
+    """The send is done. For an object (a card, a Home tab) sent at `version`: when its state
+    moved on meanwhile (a newer version), the row goes back to pending, to be rendered and
+    sent again from the newer state; the last send always shows the latest state. Returns
+    whether the row is finished."""
+    if version is None:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+        )
+        return True
+    done = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.version <= version)
+        .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+    )
+    if rows_affected(done):
+        return True
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+        .values(
+            status=DeliveryStatus.pending,
+            next_attempt_at=now,
+            attempts=0,
+            parts_sent=0,
+            error=None,
+            claimed_by=None,
+        )
+    )
+    return False
+
+
+def defer(*, session: Session, delivery_id: int, until: datetime, reason: str) -> None:
+    """Not sendable yet (a thread note whose card Slack has not shown yet): back to the queue
+    until `until`, and the attempt the claim counted is given back."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            status=DeliveryStatus.pending,
+            next_attempt_at=until,
+            attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0),
+            claimed_by=None,
+            error=reason,
+        )
     )
 
 
@@ -384,13 +428,23 @@ def outcome_unknown(error: str | None) -> bool:
     return bool(error and error.startswith(UNKNOWN_OUTCOME))
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: 30 s, 1 min, 2 min, ... capped at 30 min."""
-    return min(RETRY_BASE * (2 ** max(attempts - 1, 0)), RETRY_CAP)
+def retry_delay(
+    attempts: int, *, base: timedelta = RETRY_BASE, cap: timedelta = RETRY_CAP
+) -> timedelta:
+    """Exponential backoff: 30 s, 1 min, 2 min, ... capped at 30 min (scheduled sends; the
+    outbox's interactive messages start at 2 s and cap at a minute)."""
+    return min(base * (2 ** min(max(attempts - 1, 0), 32)), cap)
 
 
 def mark_attempt_failed(
-    *, session: Session, delivery: Delivery, error: str, now: datetime, max_attempts: int
+    *,
+    session: Session,
+    delivery: Delivery,
+    error: str,
+    now: datetime,
+    max_attempts: int,
+    retry_base: timedelta = RETRY_BASE,
+    retry_cap: timedelta = RETRY_CAP,
 ) -> DeliveryStatus:
     """A failed send is retried with backoff; after `max_attempts` it is failed for good."""
     if delivery.attempts >= max_attempts:
@@ -401,7 +455,7 @@ def mark_attempt_failed(
         values = {
             "status": status,
             "error": error,
-            "next_attempt_at": now + retry_delay(delivery.attempts),
+            "next_attempt_at": now + retry_delay(delivery.attempts, base=retry_base, cap=retry_cap),
         }
     session.execute(update(Delivery).where(Delivery.id == delivery.id).values(**values))
     return status

@@ -25,13 +25,16 @@ class RateLimits:
     per_team_per_minute: float = 300.0
     # Slack tolerates short bursts; the bucket starts full with this many sends.
     team_burst: int = 20
+    # A few posts at once in one channel (a card, the note under it, a shared doc): Slack's
+    # one-per-second-per-channel rule grants "generous burst behavior".
+    channel_burst: int = 3
 
     def floor_seconds(self, messages: int, channels: int) -> float:
         """The least time `messages` posts spread over `channels` can take under these limits."""
         team_rate = self.per_team_per_minute / 60.0
         by_team = max(messages - self.team_burst, 0) / team_rate
         per_channel = -(-messages // max(channels, 1))  # ceil
-        by_channel = max(per_channel - 1, 0) / self.per_channel_per_second
+        by_channel = max(per_channel - self.channel_burst, 0) / self.per_channel_per_second
         return max(by_team, by_channel)
 
 
@@ -39,20 +42,26 @@ class RateLimits:
 class _Bucket:
     tokens: float
     updated: float
+    rate: float  # tokens per second
+
+    def wait(self) -> float:
+        """Seconds until a token is there (0: one is there now)."""
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
 @dataclass
 class Pacer:
-    """Token bucket per workspace plus a minimum interval per channel; thread-safe."""
+    """Token buckets per workspace and per channel; thread-safe. A send with no channel (an
+    edit, a Home tab) counts against the workspace's budget only."""
 
     limits: RateLimits = field(default_factory=RateLimits)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _teams: dict[str, _Bucket] = field(default_factory=dict)
-    _channels: dict[tuple[str, str], float] = field(default_factory=dict)
+    _channels: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
 
-    def wait(self, team_id: str, channel: str) -> None:
+    def wait(self, team_id: str, channel: str | None = None) -> None:
         while True:
             with self._lock:
                 delay = self._try_take(team_id, channel)
@@ -60,26 +69,46 @@ class Pacer:
                 return
             self.sleep(delay)
 
-    def _try_take(self, team_id: str, channel: str) -> float:
+    def _try_take(self, team_id: str, channel: str | None) -> float:
         now = self.clock()
-        rate = self.limits.per_team_per_minute / 60.0
-        bucket = self._teams.setdefault(team_id, _Bucket(float(self.limits.team_burst), now))
-        bucket.tokens = min(
-            float(self.limits.team_burst), bucket.tokens + (now - bucket.updated) * rate
+        limits = self.limits
+        team = self._refill(
+            self._teams, team_id, now, limits.team_burst, limits.per_team_per_minute / 60.0
         )
-        bucket.updated = now
-        channel_ready = self._channels.get((team_id, channel), 0.0)
-        wait = max((1 - bucket.tokens) / rate if bucket.tokens < 1 else 0.0, channel_ready - now)
+        wait = team.wait()
+        lane = None
+        if channel is not None:
+            lane = self._refill(
+                self._channels,
+                (team_id, channel),
+                now,
+                limits.channel_burst,
+                limits.per_channel_per_second,
+            )
+            wait = max(wait, lane.wait())
         if wait > 0:
             return wait
-        bucket.tokens -= 1
-        self._channels[(team_id, channel)] = now + 1.0 / self.limits.per_channel_per_second
+        team.tokens -= 1
+        if lane is not None:
+            lane.tokens -= 1
         if len(self._channels) > 10_000:
-            self._forget_idle_channels(now)
+            self._forget_idle_channels()
         return 0.0
 
-    def _forget_idle_channels(self, now: float) -> None:
-        self._channels = {key: ready for key, ready in self._channels.items() if ready > now}
+    @staticmethod
+    def _refill(
+        buckets: dict[Any, _Bucket], key: Any, now: float, burst: int, rate: float
+    ) -> _Bucket:
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = _Bucket(float(burst), now, rate)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        return bucket
+
+    def _forget_idle_channels(self) -> None:
+        burst = float(self.limits.channel_burst)
+        self._channels = {key: b for key, b in self._channels.items() if b.tokens < burst}
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,30 @@ class OutgoingMessage:
     blocks: list[dict[str, Any]] | None = None
     # Later parts of a long report go in the thread of the first part.
     in_thread_of_first: bool = False
+    # A reply under a known message (a note under a request's card).
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    """An existing message shown anew (chat.update): a card that follows its object's state.
+    Sending it twice shows the same thing, so an uncertain outcome is simply sent again."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class HomeTab:
+    """A user's App Home, published whole (views.publish): idempotent as an edit."""
+
+    user_id: str
+    view: dict[str, Any]
+
+
+Outgoing = OutgoingMessage | MessageEdit | HomeTab
 
 
 @dataclass(frozen=True)
@@ -122,7 +175,7 @@ class Sender:
             channel=message.channel,
             text=message.text,
             blocks=message.blocks,
-            thread_ts=thread_ts,
+            thread_ts=thread_ts or message.thread_ts,
             metadata={
                 "event_type": DELIVERY_EVENT_TYPE,
                 "event_payload": {"key": ledger_key, "part": part},
@@ -130,3 +183,16 @@ class Sender:
             unfurl_links=False,
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
+
+    def update(self, client: WebClient, *, team_id: str, edit: MessageEdit) -> PostedMessage:
+        """Show an existing message anew, paced like a post in its channel."""
+        self.pacer.wait(team_id)  # chat.update has no per-channel rule
+        response = client.chat_update(
+            channel=edit.channel, ts=edit.ts, text=edit.text, blocks=edit.blocks
+        )
+        return PostedMessage(channel=response["channel"], ts=response["ts"])
+
+    def publish(self, client: WebClient, *, team_id: str, home: HomeTab) -> None:
+        """Publish a Home tab, paced against the workspace's budget."""
+        self.pacer.wait(team_id)
+        client.views_publish(user_id=home.user_id, view=home.view)

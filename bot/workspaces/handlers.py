@@ -54,7 +54,11 @@ def register(app: App, services: Services) -> None:
             trigger_id=body["trigger_id"], view=views.webhook_token_modal(t, token=token)
         )
 
-    app.event("user_change")(on_user_change)
+    services.events.on(
+        "user_change",
+        lambda event, context, client, body: on_user_change(event=event, context=context),
+        name="member directory",
+    )
     app.action(WorkspaceAction.issue_webhook_token)(issue_webhook_token)
     services.sections.home.add(order=950, name="webhook-token", section=webhook_token_section)
 

@@ -146,7 +146,7 @@ def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> 
         {**view, "private_metadata": shown.json["view"]["private_metadata"]},
         values,
     )
-    assert "Working" in blocks_text(again.json["view"]["blocks"])
+    assert "is filed" in blocks_text(again.json["view"]["blocks"])
     wait_until(lambda: card_posts(bot))
 
 

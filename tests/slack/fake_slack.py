@@ -214,6 +214,7 @@ class FakeSlack(WebApiMethods):
         self._rate_limits: dict[str, _RateLimit] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._held: set[str] = set()
+        self._outages: dict[str, tuple[float, str, str]] = {}  # method → (until, mode, error)
         self._answers_to_lose: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._ts_micros = 1_700_000_000_000_000
@@ -422,6 +423,38 @@ class FakeSlack(WebApiMethods):
                     per_channel_per_second, per_team_per_minute, burst
                 )
 
+    def outage(
+        self,
+        methods: list[str] | tuple[str, ...],
+        seconds: float,
+        *,
+        mode: str = "5xx",
+        error: str = "service_unavailable",
+    ) -> None:
+        """Slack misbehaving for `seconds` on these methods, as it sometimes does:
+        - "5xx": HTTP 500, nothing done;
+        - "error": HTTP 200 with ok=false and a retryable `error`, nothing done;
+        - "hang": no answer until the outage ends, then the connection drops, nothing done;
+        - "lost": done, but the answer never comes (the connection drops).
+        Calls refused by an outage are recorded like any other (ok=False)."""
+        until = time.monotonic() + seconds
+        with self._cond:
+            for method in methods:
+                self._outages[method] = (until, mode, error)
+
+    def end_outage(self) -> None:
+        with self._cond:
+            self._outages.clear()
+            self._cond.notify_all()
+
+    def _outage_of(self, method: str) -> tuple[float, str, str] | None:
+        with self._cond:
+            outage = self._outages.get(method)
+            if outage is not None and outage[0] <= time.monotonic():
+                del self._outages[method]
+                return None
+            return outage
+
     def lose_answer_next(self, method: str, times: int = 1) -> None:
         """Carry out the next call(s) of `method`, then drop the connection unanswered: the
         caller cannot tell whether Slack did it (a timeout or a reset after the fact)."""
@@ -546,16 +579,51 @@ class FakeSlack(WebApiMethods):
             return
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
-        self._wait_while_held(url.path[5:])
+        method = url.path[5:]
+        self._wait_while_held(method)
+        outage = self._outage_of(method)
+        if outage is not None and outage[1] != "lost":
+            self._refuse_in_outage(req, method, query=url.query, body=body, outage=outage)
+            return
         try:
-            status, headers, payload = self._call(url.path[5:], url.query, body, req.headers)
+            status, headers, payload = self._call(method, url.query, body, req.headers)
         except Exception:  # a bug in the fake: fail loudly, not silently
             traceback.print_exc()
             status, headers, payload = 500, {}, {"ok": False, "error": "fake_slack_bug"}
-        if self._take_lost_answer(url.path[5:]):
+        if outage is not None or self._take_lost_answer(method):
             req.close_connection = True  # done, but the caller never hears of it
             return
         req.reply(status, payload, headers)
+
+    def _refuse_in_outage(
+        self,
+        req: _Handler,
+        method: str,
+        *,
+        query: str,
+        body: bytes,
+        outage: tuple[float, str, str],
+    ) -> None:
+        until, mode, error = outage
+        try:
+            args = _parse_args(query, body, req.headers.get("Content-Type", ""))
+        except SlackError:
+            args = {}
+        args.pop("token", None)
+        label = {"5xx": "http_500", "hang": "no_answer"}.get(mode, error)
+        with self._cond:
+            self._calls.append(Call(method, args, None, False, label, time.time(), None))
+            self._cond.notify_all()
+        if mode == "hang":
+            with self._cond:
+                while time.monotonic() < until and method in self._outages:
+                    self._cond.wait(min(until - time.monotonic(), 0.05))
+            req.close_connection = True
+            return
+        if mode == "5xx":
+            req.reply(500, {"ok": False, "error": "internal_error"})
+            return
+        req.reply(200, {"ok": False, "error": error})
 
     def _call(
         self, method: str, query: str, body: bytes, http_headers: Any

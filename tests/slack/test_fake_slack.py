@@ -266,6 +266,32 @@ def test_duplicate_block_id_rejected(client: WebClient) -> None:
     assert "duplicate block_id: same" in body["response_metadata"]["messages"][0]
 
 
+def test_duplicate_action_id_in_one_block_rejected_across_blocks_accepted(
+    client: WebClient,
+) -> None:
+    """Slack wants an action_id unique within its block (two "Celebrate" buttons of one
+    project update in one actions block are refused); across blocks (a queue of requests,
+    each with its Accept button) it is accepted."""
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Celebrate"}}
+    one_block = [
+        {
+            "type": "actions",
+            "elements": [
+                {**button, "action_id": "celebrate", "value": "1"},
+                {**button, "action_id": "celebrate", "value": "2"},
+            ],
+        }
+    ]
+    body = api_error(client.chat_postMessage, channel="C1", text="x", blocks=one_block)
+    assert body["error"] == "invalid_blocks"
+    assert "duplicate action_id: celebrate" in body["response_metadata"]["messages"][0]
+    two_blocks = [
+        {"type": "actions", "elements": [{**button, "action_id": "celebrate", "value": "1"}]},
+        {"type": "actions", "elements": [{**button, "action_id": "celebrate", "value": "2"}]},
+    ]
+    assert client.chat_postMessage(channel="C1", text="x", blocks=two_blocks)["ok"]
+
+
 def test_message_text_and_metadata_checks(client: WebClient) -> None:
     assert (
         api_error(client.api_call, "chat.postMessage", json={"channel": "C1"})["error"] == "no_text"
