@@ -3,6 +3,11 @@
 Delivery runs in a few sender threads that each claim one ledger row at a time, so a process
 killed mid-run leaves at most one uncertain row per thread; recovery reconciles those with the
 recipient's Slack history, where every post carries its ledger key in message metadata.
+
+Two clocks: the tick's `now` decides what is due (a test or `jobs run --now` injects it);
+claims and their lease run on the wall clock (`clock`), counted from each claim, and a sender
+keeps its claim while it waits (bot/scheduling/lease.py), so the other clock's recovery only
+ever takes back the rows of a process that is gone.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,6 +30,7 @@ from sqlalchemy.orm import Session
 from bot.db import session_scope
 from bot.scheduling import service
 from bot.scheduling.kinds import JobContext, JobKind
+from bot.scheduling.lease import ClaimLost, Lease, wall_clock
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.services import Services
 from bot.slack.client import TeamClients
@@ -64,6 +71,8 @@ class TickReport:
     failed: int = 0
     nothing_to_say: int = 0
     recovered: int = 0
+    # Claims that ran out while this clock waited and were taken back by another: not posted.
+    lost: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, outcome: str) -> None:
@@ -81,6 +90,7 @@ class TickReport:
                 "failed",
                 "nothing_to_say",
                 "recovered",
+                "lost",
             )
         }
 
@@ -101,13 +111,23 @@ class Runner:
         kinds: list[JobKind],
         *,
         send_threads: int = 4,
+        worker: str | None = None,
+        lease: timedelta | None = None,
+        clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         self.services = services
         self.clients = clients
         self.sender = sender
         self.kinds = {kind.name: kind for kind in kinds}
         self.send_threads = send_threads
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        # The claim lease (default service.CLAIM_LEASE) and the wall clock it runs on.
+        self.lease = lease
+        self.clock = clock
+
+    @property
+    def lease_length(self) -> timedelta:
+        return self.lease or service.CLAIM_LEASE
 
     def tick(
         self,
@@ -170,7 +190,13 @@ class Runner:
         self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
     ) -> None:
         with session_scope(self.services.session_factory) as session:
-            stale = service.stale_claims(session=session, kind=kind.name, now=now, team_id=team_id)
+            stale = service.stale_claims(
+                session=session,
+                kind=kind.name,
+                now=self.clock(),  # leases run on the wall clock, whatever the tick's `now`
+                team_id=team_id,
+                lease=self.lease_length,
+            )
             for delivery in stale:
                 parts_found, first_ts, _ = self._parts_in_slack(delivery)
                 service.release_claim(
@@ -263,12 +289,27 @@ class Runner:
         self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
     ) -> bool:
         factory = self.services.session_factory
+        claimed_at = self.clock()
         with session_scope(factory) as session:
             delivery = service.claim_next(
-                session=session, kind=kind.name, now=now, worker=self.worker, team_id=team_id
+                session=session,
+                kind=kind.name,
+                now=now,
+                worker=self.worker,
+                team_id=team_id,
+                claimed_at=claimed_at,
             )
             if delivery is None:
                 return False
+        lease = Lease(
+            session_factory=factory,
+            delivery_id=delivery.id,
+            worker=self.worker,
+            attempts=delivery.attempts,
+            renewed_at=claimed_at,
+            length=self.lease_length,
+            clock=self.clock,
+        )
         try:
             if service.outcome_unknown(delivery.error):
                 self._resume_after_silence(delivery)
@@ -293,7 +334,7 @@ class Runner:
                     )
                 report.count("nothing_to_say")
                 return True
-            posted = self._post_parts(delivery, messages)
+            posted = self._post_parts(delivery, messages, lease)
             with session_scope(factory) as session:
                 service.mark_sent(session=session, delivery_id=delivery.id, now=now)
                 kind.on_sent(
@@ -302,6 +343,14 @@ class Runner:
                     posted,
                 )
             report.count("sent")
+        except ClaimLost:
+            # Another clock took the row back while this one waited: it is theirs to send, and
+            # nothing is written to it from here.
+            report.count("lost")
+            logger.warning(
+                "claim lost while waiting; the row is left to the clock that took it",
+                extra={"what": kind.name, "key": delivery.key},
+            )
         except (SlackClientError, LookupError, OSError) as error:
             self._record_failure(kind, delivery, error, now=now, report=report)
         except Exception as error:  # a bug in a kind must not leave its row claimed forever
@@ -309,7 +358,9 @@ class Runner:
             self._record_failure(kind, delivery, error, now=now, report=report)
         return True
 
-    def _post_parts(self, delivery: Delivery, messages: list[Any]) -> list[PostedMessage]:
+    def _post_parts(
+        self, delivery: Delivery, messages: list[Any], lease: Lease | None = None
+    ) -> list[PostedMessage]:
         client = self.clients.for_team(delivery.team_id)
         posted: list[PostedMessage] = []
         first_ts = delivery.ts
@@ -323,6 +374,7 @@ class Runner:
                 ledger_key=delivery.key,
                 part=part,
                 thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
+                hold=lease,
             )
             first_ts = first_ts or result.ts
             posted.append(result)

@@ -61,9 +61,9 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 def clock(bot: BotHarness, name: str, limits: RateLimits = GENEROUS) -> Runner:
     """A clock process of its own: its own worker name, pacer and sender thread."""
     services = bot.runtime.services
-    runner = Runner(services, services.clients, Sender(Pacer(limits)), [Note()], send_threads=1)
-    runner.worker = name
-    return runner
+    return Runner(
+        services, services.clients, Sender(Pacer(limits)), [Note()], send_threads=1, worker=name
+    )
 
 
 def due_notes(bot: BotHarness, *recipients: str) -> None:
@@ -112,7 +112,6 @@ def tick_while_running(other: Runner, running: Future[TickReport]) -> list[TickR
     return reports
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: the lease counts from the tick")
 def test_a_row_claimed_late_in_a_long_tick_and_waiting_out_a_429_is_posted_once(
     bot: BotHarness, short_lease: None, pool: ThreadPoolExecutor
 ) -> None:
@@ -140,7 +139,6 @@ def test_a_row_claimed_late_in_a_long_tick_and_waiting_out_a_429_is_posted_once(
     assert row_of(bot, "U2").status == DeliveryStatus.sent
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: a send that waits keeps its lease")
 def test_a_sender_waiting_on_its_pacing_keeps_its_claim(
     bot: BotHarness, short_lease: None, pool: ThreadPoolExecutor
 ) -> None:
@@ -158,7 +156,6 @@ def test_a_sender_waiting_on_its_pacing_keeps_its_claim(
     assert sum(report.recovered for report in reports_b) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: a sender that lost its claim still posts")
 def test_a_sender_whose_claim_was_taken_while_it_waited_does_not_post(
     bot: BotHarness, short_lease: None, pool: ThreadPoolExecutor
 ) -> None:
@@ -179,8 +176,9 @@ def test_a_sender_whose_claim_was_taken_while_it_waited_does_not_post(
             )
         )
 
-    tick_a.result(timeout=30)
+    report_a = tick_a.result(timeout=30)
 
     assert posts_to(bot, "U2") == 0  # clock A gave up the post: the row is clock B's now
+    assert (report_a.lost, report_a.sent, report_a.retrying) == (1, 0, 0)
     row = row_of(bot, "U2")
     assert (row.status, row.claimed_by, row.attempts) == (DeliveryStatus.sending, "clock-b", 2)
