@@ -45,6 +45,10 @@ class JobKind:
     max_attempts: int = 5
     # A silent kind does its work in render() and posts nothing (a purge): done, not skipped.
     silent: bool = False
+    # Schedule-driven kinds plan a slot in batches of this many schedules, each advanced and
+    # entered in the ledger in a transaction of its own: the rows of a batch can be sent, by
+    # any clock, while the next is planned. None: one planning transaction per tick.
+    plan_batch: int | None = None
 
     def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
         """Slack-side work before planning (e.g. refresh the member list). No transaction is
@@ -70,7 +74,13 @@ class JobKind:
 
 
 class ScheduledKind(JobKind):
-    """A kind driven by rows of the `schedules` table (a cadence per recipient or subject)."""
+    """A kind driven by rows of the `schedules` table (a cadence per recipient or subject).
+
+    Its plan takes up to `plan_batch` due schedules (the runner plans again while batches come
+    back full); an operator's forced run, which moves no schedule, plans in one go.
+    """
+
+    plan_batch = service.PLAN_BATCH
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         return service.plan_schedules(
@@ -80,4 +90,5 @@ class ScheduledKind(JobKind):
             grace=self.grace,
             team_id=team_id,
             forced=forced,
+            limit=self.plan_batch if self.plan_batch and not forced else service.PLAN_LIMIT,
         )

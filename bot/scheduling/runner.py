@@ -166,12 +166,26 @@ class Runner:
     def _plan(
         self, kind: JobKind, *, now: datetime, team_id: str | None, forced: bool, report: TickReport
     ) -> None:
-        with session_scope(self.services.session_factory) as session:
-            context = JobContext(session=session, now=now, services=self.services)
-            items = kind.plan(context, team_id=team_id, forced=forced)
-            created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
-        report.planned = created
-        report.skipped = sum(1 for item in items if item.skip_reason)
+        """Enter due work in the ledger. A batched kind plans batch after batch, each committed
+        before the next: its rows can be sent at once, by this clock or another, and another
+        clock planning the same slot takes the batches this one does not hold."""
+        batch = kind.plan_batch if kind.plan_batch and not forced else None
+        for _ in range(service.PLAN_LIMIT // batch if batch else 1):
+            with session_scope(self.services.session_factory) as session:
+                context = JobContext(session=session, now=now, services=self.services)
+                items = kind.plan(context, team_id=team_id, forced=forced)
+                created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
+            self._planned(kind, items, created, report)
+            # A batch of fewer schedules than asked was the last (or the rest are another's).
+            if batch is None or len({(item.team_id, item.subject) for item in items}) < batch:
+                return
+
+    @staticmethod
+    def _planned(
+        kind: JobKind, items: list[service.DueItem], created: int, report: TickReport
+    ) -> None:
+        report.planned += created
+        report.skipped += sum(1 for item in items if item.skip_reason)
         for item in items:
             if item.skip_reason:
                 logger.info(

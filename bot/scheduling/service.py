@@ -34,6 +34,10 @@ from bot.workspaces.models import Member, Workspace
 
 # Missed occurrences older than the latest are recorded as skipped, up to this many per tick.
 MAX_MISSED_RECORDED = 12
+# Schedules planned per tick and kind, at most; planned (locked, advanced, entered in the
+# ledger, committed) this many at a time, so that two clocks share a slot's work at once.
+PLAN_LIMIT = 5000
+PLAN_BATCH = 50
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
 # A claim older than this with no outcome belongs to a process that died mid-send. Counted on
@@ -199,7 +203,7 @@ def plan_schedules(
     grace: timedelta,
     team_id: str | None = None,
     forced: bool = False,
-    limit: int = 5000,
+    limit: int = PLAN_LIMIT,
 ) -> list[DueItem]:
     """Due items of a schedule-driven kind, advancing each schedule past `now`.
 
@@ -210,6 +214,8 @@ def plan_schedules(
       schedule of the kind, without moving schedules; the ledger stops a second send.
     - A workspace that uninstalled the app plans nothing; when it is back, its schedules catch
       up as after any downtime (the latest occurrence within `grace`, nothing older).
+    - At most `limit` schedules, the earliest due first; those another planner holds are
+      skipped (PostgreSQL: SKIP LOCKED), so two clocks plan disjoint batches side by side.
     """
     uninstalled = select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))
     query = select(Schedule).where(
