@@ -133,6 +133,8 @@ def test_a_row_claimed_late_in_a_long_tick_and_waiting_out_a_429_is_posted_once(
 
     report_a = tick_a.result()
     assert (posts_to(bot, "U1"), posts_to(bot, "U2")) == (1, 1)
+    refused, posted = [c for c in bot.fake.calls("chat.postMessage") if c.args["channel"] == "U2"]
+    assert posted.at - refused.at >= 3  # Retry-After was honoured
     assert len(bot.fake.dms_to("U2")) == 1
     assert sum(report.recovered for report in reports_b) == 0
     assert report_a.sent == 2 and sum(report.sent for report in reports_b) == 0
