@@ -61,6 +61,10 @@ class JobKind:
     # One row per object (a card, a Home tab) whose `version` moves with its state: a send
     # made for an older version is followed by another (bot/outbox).
     versioned: bool = False
+    # Schedule-driven kinds plan a slot in batches of this many schedules, each advanced and
+    # entered in the ledger in a transaction of its own: the rows of a batch can be sent, by
+    # any clock, while the next is planned. None: one planning transaction per tick.
+    plan_batch: int | None = None
 
     def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
         """Slack-side work before planning (e.g. refresh the member list). No transaction is
@@ -95,7 +99,13 @@ class JobKind:
 
 
 class ScheduledKind(JobKind):
-    """A kind driven by rows of the `schedules` table (a cadence per recipient or subject)."""
+    """A kind driven by rows of the `schedules` table (a cadence per recipient or subject).
+
+    Its plan takes up to `plan_batch` due schedules (the runner plans again while batches come
+    back full); an operator's forced run, which moves no schedule, plans in one go.
+    """
+
+    plan_batch = service.PLAN_BATCH
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         return service.plan_schedules(
@@ -105,4 +115,5 @@ class ScheduledKind(JobKind):
             grace=self.grace,
             team_id=team_id,
             forced=forced,
+            limit=self.plan_batch if self.plan_batch and not forced else service.PLAN_LIMIT,
         )

@@ -82,6 +82,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Wall-clock time of the claim or its last renewal: the claim lease counts from it.
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -3,6 +3,11 @@
 Delivery runs in a few sender threads that each claim one ledger row at a time, so a process
 killed mid-run leaves at most one uncertain row per thread; recovery reconciles those with the
 recipient's Slack history, where every post carries its ledger key in message metadata.
+
+Two clocks: the tick's `now` decides what is due (a test or `jobs run --now` injects it);
+claims and their lease run on the wall clock (`clock`), counted from each claim, and a sender
+keeps its claim while it waits (bot/scheduling/lease.py), so the other clock's recovery only
+ever takes back the rows of a process that is gone.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.db import session_scope
 from bot.scheduling import service
 from bot.scheduling.kinds import JobContext, JobKind, NotReady
+from bot.scheduling.lease import ClaimLost, Lease, wall_clock
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.services import Services
 from bot.slack.client import TeamClients
@@ -72,6 +78,8 @@ class TickReport:
     nothing_to_say: int = 0
     recovered: int = 0
     deferred: int = 0
+    # Claims that ran out while this clock waited and were taken back by another: not posted.
+    lost: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, outcome: str) -> None:
@@ -90,6 +98,7 @@ class TickReport:
                 "nothing_to_say",
                 "recovered",
                 "deferred",
+                "lost",
             )
         }
 
@@ -110,13 +119,23 @@ class Runner:
         kinds: list[JobKind],
         *,
         send_threads: int = 4,
+        worker: str | None = None,
+        lease: timedelta | None = None,
+        clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         self.services = services
         self.clients = clients
         self.sender = sender
         self.kinds = {kind.name: kind for kind in kinds}
         self.send_threads = send_threads
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        # The claim lease (default service.CLAIM_LEASE) and the wall clock it runs on.
+        self.lease = lease
+        self.clock = clock
+
+    @property
+    def lease_length(self) -> timedelta:
+        return self.lease or service.CLAIM_LEASE
 
     def tick(
         self,
@@ -167,12 +186,26 @@ class Runner:
     def _plan(
         self, kind: JobKind, *, now: datetime, team_id: str | None, forced: bool, report: TickReport
     ) -> None:
-        with session_scope(self.services.session_factory) as session:
-            context = JobContext(session=session, now=now, services=self.services)
-            items = kind.plan(context, team_id=team_id, forced=forced)
-            created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
-        report.planned = created
-        report.skipped = sum(1 for item in items if item.skip_reason)
+        """Enter due work in the ledger. A batched kind plans batch after batch, each committed
+        before the next: its rows can be sent at once, by this clock or another, and another
+        clock planning the same slot takes the batches this one does not hold."""
+        batch = kind.plan_batch if kind.plan_batch and not forced else None
+        for _ in range(service.PLAN_LIMIT // batch if batch else 1):
+            with session_scope(self.services.session_factory) as session:
+                context = JobContext(session=session, now=now, services=self.services)
+                items = kind.plan(context, team_id=team_id, forced=forced)
+                created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
+            self._planned(kind, items, created, report)
+            # A batch of fewer schedules than asked was the last (or the rest are another's).
+            if batch is None or len({(item.team_id, item.subject) for item in items}) < batch:
+                return
+
+    @staticmethod
+    def _planned(
+        kind: JobKind, items: list[service.DueItem], created: int, report: TickReport
+    ) -> None:
+        report.planned += created
+        report.skipped += sum(1 for item in items if item.skip_reason)
         for item in items:
             if item.skip_reason:
                 logger.info(
@@ -191,7 +224,13 @@ class Runner:
         self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
     ) -> None:
         with session_scope(self.services.session_factory) as session:
-            stale = service.stale_claims(session=session, kind=kind.name, now=now, team_id=team_id)
+            stale = service.stale_claims(
+                session=session,
+                kind=kind.name,
+                now=self.clock(),  # leases run on the wall clock, whatever the tick's `now`
+                team_id=team_id,
+                lease=self.lease_length,
+            )
             for delivery in stale:
                 if kind.resendable(delivery):  # sending it again shows nothing twice
                     parts_found, first_ts = delivery.parts_sent, None
@@ -287,12 +326,27 @@ class Runner:
         self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
     ) -> bool:
         factory = self.services.session_factory
+        claimed_at = self.clock()
         with session_scope(factory) as session:
             delivery = service.claim_next(
-                session=session, kind=kind.name, now=now, worker=self.worker, team_id=team_id
+                session=session,
+                kind=kind.name,
+                now=now,
+                worker=self.worker,
+                team_id=team_id,
+                claimed_at=claimed_at,
             )
             if delivery is None:
                 return False
+        lease = Lease(
+            session_factory=factory,
+            delivery_id=delivery.id,
+            worker=self.worker,
+            attempts=delivery.attempts,
+            renewed_at=claimed_at,
+            length=self.lease_length,
+            clock=self.clock,
+        )
         try:
             if service.outcome_unknown(delivery.error) and not kind.resendable(delivery):
                 self._resume_after_silence(delivery)
@@ -318,7 +372,7 @@ class Runner:
                     )
                 report.count("nothing_to_say")
                 return True
-            posted = self._post_parts(delivery, messages)
+            posted = self._post_parts(delivery, messages, lease)
             with session_scope(factory) as session:
                 service.mark_sent(
                     session=session,
@@ -341,6 +395,14 @@ class Runner:
                     reason=wait.reason,
                 )
             report.count("deferred")
+        except ClaimLost:
+            # Another clock took the row back while this one waited: it is theirs to send, and
+            # nothing is written to it from here.
+            report.count("lost")
+            logger.warning(
+                "claim lost while waiting; the row is left to the clock that took it",
+                extra={"what": kind.name, "key": delivery.key},
+            )
         except (SlackClientError, LookupError, OSError) as error:
             self._record_failure(kind, delivery, error, now=now, report=report)
         except Exception as error:  # a bug in a kind must not leave its row claimed forever
@@ -348,14 +410,18 @@ class Runner:
             self._record_failure(kind, delivery, error, now=now, report=report)
         return True
 
-    def _post_parts(self, delivery: Delivery, messages: Sequence[Outgoing]) -> list[PostedMessage]:
+    def _post_parts(
+        self, delivery: Delivery, messages: Sequence[Outgoing], lease: Lease | None = None
+    ) -> list[PostedMessage]:
         client = self.clients.for_team(delivery.team_id)
         posted: list[PostedMessage] = []
         first_ts = delivery.ts
         for part, message in enumerate(messages):
             if part < delivery.parts_sent:
                 continue  # already in Slack before a crash
-            result = self._send_one(client, delivery, message, part=part, first_ts=first_ts)
+            result = self._send_one(
+                client, delivery, message, part=part, first_ts=first_ts, lease=lease
+            )
             first_ts = first_ts or result.ts or None
             posted.append(result)
             with session_scope(self.services.session_factory) as session:
@@ -376,12 +442,13 @@ class Runner:
         *,
         part: int,
         first_ts: str | None,
+        lease: Lease | None,
     ) -> PostedMessage:
         if isinstance(message, HomeTab):
-            self.sender.publish(client, team_id=delivery.team_id, home=message)
+            self.sender.publish(client, team_id=delivery.team_id, home=message, hold=lease)
             return PostedMessage(channel=message.user_id, ts="")
         if isinstance(message, MessageEdit):
-            return self.sender.update(client, team_id=delivery.team_id, edit=message)
+            return self.sender.update(client, team_id=delivery.team_id, edit=message, hold=lease)
         return self.sender.post(
             client,
             team_id=delivery.team_id,
@@ -389,6 +456,7 @@ class Runner:
             ledger_key=delivery.key,
             part=part,
             thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
+            hold=lease,
         )
 
     def _record_failure(

@@ -5,6 +5,9 @@ Exactly-once rests on two things, both here:
   plans it (a job fired twice, two clocks, an operator's `jobs run`);
 - the claim: a row moves pending → sending in one conditional write before the Slack call, so
   one worker at most owns it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE).
+  A claim is a lease of CLAIM_LEASE on the wall clock, counted from the claim (never from the
+  tick's `now`, which only decides what is due) and renewed by a sender that waits; a claim
+  older than that is a dead process's, and recovery may take the row back.
 """
 
 from __future__ import annotations
@@ -31,9 +34,15 @@ from bot.workspaces.models import Member, Workspace
 
 # Missed occurrences older than the latest are recorded as skipped, up to this many per tick.
 MAX_MISSED_RECORDED = 12
+# Schedules planned per tick and kind, at most; planned (locked, advanced, entered in the
+# ledger, committed) this many at a time, so that two clocks share a slot's work at once.
+PLAN_LIMIT = 5000
+PLAN_BATCH = 50
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
-# A claim older than this with no outcome belongs to a process that died mid-send.
+# A claim older than this with no outcome belongs to a process that died mid-send. Counted on
+# the wall clock from the claim or its last renewal: a live sender that waits (pacing, a 429's
+# Retry-After) renews it before it would run out (bot/scheduling/lease.py).
 CLAIM_LEASE = timedelta(minutes=2)
 
 
@@ -194,7 +203,7 @@ def plan_schedules(
     grace: timedelta,
     team_id: str | None = None,
     forced: bool = False,
-    limit: int = 5000,
+    limit: int = PLAN_LIMIT,
 ) -> list[DueItem]:
     """Due items of a schedule-driven kind, advancing each schedule past `now`.
 
@@ -205,6 +214,8 @@ def plan_schedules(
       schedule of the kind, without moving schedules; the ledger stops a second send.
     - A workspace that uninstalled the app plans nothing; when it is back, its schedules catch
       up as after any downtime (the latest occurrence within `grace`, nothing older).
+    - At most `limit` schedules, the earliest due first; those another planner holds are
+      skipped (PostgreSQL: SKIP LOCKED), so two clocks plan disjoint batches side by side.
     """
     uninstalled = select(Workspace.team_id).where(Workspace.uninstalled_at.is_not(None))
     query = select(Schedule).where(
@@ -323,12 +334,23 @@ def _work_query(kind: str, now: datetime, team_id: str | None) -> Select[Any]:
 
 
 def claim_next(
-    *, session: Session, kind: str, now: datetime, worker: str, team_id: str | None = None
+    *,
+    session: Session,
+    kind: str,
+    now: datetime,
+    worker: str,
+    team_id: str | None = None,
+    claimed_at: datetime | None = None,
 ) -> Delivery | None:
     """Take the oldest due ledger row for this worker, or None when there is no work left.
 
     Call inside a write transaction (`session_scope(...)`): on PostgreSQL the row is
     locked and skipped by other workers; on SQLite the write lock serialises claims.
+
+    `now` decides what is due (a tick's time, injectable); the lease starts at `claimed_at`,
+    the wall-clock time of this claim (default `now`): a row claimed late in a long tick must
+    not look stale to another clock the moment it is claimed. Each claim counts an attempt, so
+    (worker, attempts) names this claim and no later one (`renew_claim`).
     """
     query = _work_query(kind, now, team_id).order_by(Delivery.id).limit(1)
     delivery: Delivery | None = session.scalar(query.with_for_update(skip_locked=True))
@@ -336,10 +358,29 @@ def claim_next(
         return None
     delivery.status = DeliveryStatus.sending
     delivery.claimed_by = worker
-    delivery.claimed_at = now
+    delivery.claimed_at = claimed_at or now
     delivery.attempts += 1
     session.flush()
     return delivery
+
+
+def renew_claim(
+    *, session: Session, delivery_id: int, worker: str, attempts: int, now: datetime
+) -> bool:
+    """Restart a claim's lease at `now` (wall clock); False when the claim is no longer this
+    worker's: recovered by another clock after it ran out (back to pending, or claimed again,
+    which counted another attempt), or finished. A sender told False must not post."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == DeliveryStatus.sending,
+            Delivery.claimed_by == worker,
+            Delivery.attempts == attempts,
+        )
+        .values(claimed_at=now)
+    )
+    return rows_affected(result) == 1
 
 
 def pending_count(*, session: Session, kind: str, now: datetime, team_id: str | None) -> int:
@@ -462,13 +503,22 @@ def mark_attempt_failed(
 
 
 def stale_claims(
-    *, session: Session, kind: str, now: datetime, team_id: str | None = None
+    *,
+    session: Session,
+    kind: str,
+    now: datetime,
+    team_id: str | None = None,
+    lease: timedelta | None = None,
 ) -> list[Delivery]:
-    """Rows left in `sending` by a process that died: the only sends whose outcome is unknown."""
+    """Rows left in `sending` by a process that died: the only sends whose outcome is unknown.
+
+    A claim is stale when neither made nor renewed within `lease` (default CLAIM_LEASE)
+    before `now`, the wall clock (claims and renewals are stamped with it, not a tick's time).
+    """
     query = select(Delivery).where(
         Delivery.kind == kind,
         Delivery.status == DeliveryStatus.sending,
-        Delivery.claimed_at < now - CLAIM_LEASE,
+        Delivery.claimed_at < now - (lease or CLAIM_LEASE),
     )
     if team_id is not None:
         query = query.where(Delivery.team_id == team_id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import threading
+import time
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -11,6 +14,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.settings import Settings
@@ -53,14 +59,52 @@ def without_retries(client: WebClient, *, timeout: int = QUICK_TIMEOUT_SECONDS) 
     return _derived(client, timeout=timeout, retry_handlers=[])
 
 
-def posting_once(client: WebClient) -> WebClient:
+class RateLimitWaiter(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits Retry-After plus up to a second of jitter, then retries)
+    that waits through `sleep`: a ledger post keeps its claim alive while it waits, and gives
+    up (the exception `sleep` raises ends the call, nothing posted) if the claim was lost."""
+
+    def __init__(self, *, max_retry_count: int, sleep: Callable[[float], None]) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("a 429 retry with no response")
+        state.next_attempt_requested = True
+        self.sleep(retry_after_seconds(response) + random.random())
+        state.increment_current_attempt()
+
+
+def retry_after_seconds(response: HttpResponse) -> int:
+    """A 429's Retry-After in seconds (1 when Slack gives none), as slack_sdk reads it."""
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return max(int(values[0]), 0)
+            except ValueError:
+                break
+    return 1
+
+
+def posting_once(client: WebClient, *, sleep: Callable[[float], None] | None = None) -> WebClient:
     """The same client for a post the delivery ledger tracks: it retries only a 429 (Slack
-    refused the call, nothing was posted). A reset connection, a timeout or a 5xx may have
-    posted it; the ledger retries those itself, after reading Slack's history for the post."""
+    refused the call, nothing was posted), waiting out Retry-After through `sleep` (the
+    ledger's: it keeps the claim of the post alive). A reset connection, a timeout or a 5xx
+    may have posted it; the ledger retries those itself, after reading Slack's history."""
     return _derived(
         client,
         timeout=client.timeout,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+        retry_handlers=[
+            RateLimitWaiter(max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep or time.sleep)
+        ],
     )
 
 

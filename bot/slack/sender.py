@@ -2,8 +2,9 @@
 
 Slack allows chat.postMessage about once per second per channel and a few hundred per minute
 per workspace. The pacer keeps under both before Slack has to say 429; when Slack does, the
-client's RateLimitErrorRetryHandler sleeps for Retry-After in this (scheduler) thread, never in
-a Bolt listener thread.
+client's rate-limit handler sleeps for Retry-After in this (scheduler) thread, never in a Bolt
+listener thread. A ledger post holds a claim on its row while it waits: both waits go through
+the post's `Hold`, which keeps the claim alive or ends the post if the claim was lost.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
@@ -61,13 +62,21 @@ class Pacer:
     _teams: dict[str, _Bucket] = field(default_factory=dict)
     _channels: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
 
-    def wait(self, team_id: str, channel: str | None = None) -> None:
+    def wait(
+        self,
+        team_id: str,
+        channel: str | None = None,
+        *,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """Return when a send may go (to `channel`, or counted against the workspace only);
+        wait through `sleep` (default the pacer's)."""
         while True:
             with self._lock:
                 delay = self._try_take(team_id, channel)
             if delay <= 0:
                 return
-            self.sleep(delay)
+            (sleep or self.sleep)(delay)
 
     def _try_take(self, team_id: str, channel: str | None) -> float:
         now = self.clock()
@@ -155,6 +164,19 @@ class PostedMessage:
 DELIVERY_EVENT_TYPE = "revops_delivery"
 
 
+class Hold(Protocol):
+    """What a post holds while it waits (a delivery ledger claim), e.g. the ledger's `Lease`.
+
+    Both methods raise when the hold was lost meanwhile: the post must not be made.
+    """
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, keeping the hold."""
+
+    def keep(self) -> None:
+        """Just before the Slack call: make sure the hold outlasts it."""
+
+
 class Sender:
     def __init__(self, pacer: Pacer) -> None:
         self.pacer = pacer
@@ -168,10 +190,18 @@ class Sender:
         ledger_key: str,
         part: int,
         thread_ts: str | None = None,
+        hold: Hold | None = None,
     ) -> PostedMessage:
-        """Post one message, paced, tagged with its ledger key so a crash can be reconciled."""
-        self.pacer.wait(team_id, message.channel)
-        response = posting_once(client).chat_postMessage(
+        """Post one message, paced, tagged with its ledger key so a crash can be reconciled.
+
+        With `hold` (the claim on the ledger row), every wait (the pacing, a 429's Retry-After)
+        keeps the claim, and a lost claim ends the post before it is made.
+        """
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, message.channel, sleep=sleep)
+        if hold is not None:
+            hold.keep()
+        response = posting_once(client, sleep=sleep).chat_postMessage(
             channel=message.channel,
             text=message.text,
             blocks=message.blocks,
@@ -184,15 +214,24 @@ class Sender:
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
 
-    def update(self, client: WebClient, *, team_id: str, edit: MessageEdit) -> PostedMessage:
-        """Show an existing message anew, paced like a post in its channel."""
-        self.pacer.wait(team_id)  # chat.update has no per-channel rule
+    def update(
+        self, client: WebClient, *, team_id: str, edit: MessageEdit, hold: Hold | None = None
+    ) -> PostedMessage:
+        """Show an existing message anew, paced against the workspace's budget (chat.update
+        has no per-channel rule); the claim is kept while waiting, as for a post."""
+        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        if hold is not None:
+            hold.keep()
         response = client.chat_update(
             channel=edit.channel, ts=edit.ts, text=edit.text, blocks=edit.blocks
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
 
-    def publish(self, client: WebClient, *, team_id: str, home: HomeTab) -> None:
+    def publish(
+        self, client: WebClient, *, team_id: str, home: HomeTab, hold: Hold | None = None
+    ) -> None:
         """Publish a Home tab, paced against the workspace's budget."""
-        self.pacer.wait(team_id)
+        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        if hold is not None:
+            hold.keep()
         client.views_publish(user_id=home.user_id, view=home.view)

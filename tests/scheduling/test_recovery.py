@@ -15,11 +15,12 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy import select, update
 
 from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.scheduling.service import CLAIM_LEASE
 from bot.sections import Block, DigestReader
 from tests.harness import BotHarness
 
 MONDAY_NOON = datetime(2026, 11, 30, 12, tzinfo=UTC)  # past 09:00 in Paris and London
-AFTER_THE_LEASE = MONDAY_NOON + timedelta(minutes=3)
+LATER = MONDAY_NOON + timedelta(minutes=3)  # a later tick (claims run on the wall clock)
 
 
 @pytest.fixture
@@ -31,7 +32,8 @@ def everyone_has_news(bot: BotHarness) -> None:
 
 
 def interrupted(bot: BotHarness, recipient: str) -> None:
-    """Put a sent digest back as a crash leaves it: claimed, the Slack call's outcome unknown."""
+    """Put a sent digest back as a crash leaves it: claimed, the Slack call's outcome unknown,
+    by a process that died longer ago than the lease (claims run on the wall clock)."""
     with bot.session() as session:
         session.execute(
             update(Delivery)
@@ -39,7 +41,7 @@ def interrupted(bot: BotHarness, recipient: str) -> None:
             .values(
                 status=DeliveryStatus.sending,
                 claimed_by="dead-host:4242",
-                claimed_at=MONDAY_NOON,
+                claimed_at=datetime.now(UTC) - CLAIM_LEASE - timedelta(minutes=1),
                 parts_sent=0,
                 finished_at=None,
             )
@@ -63,7 +65,7 @@ def test_a_post_slack_already_has_is_found_by_its_ledger_key_and_not_sent_again(
     interrupted(bot, "U1")  # the post reached Slack; the process died before marking it sent
     bot.fake.reset_calls()
 
-    report = runner.tick("weekly-digest", now=AFTER_THE_LEASE, team_id="T1")
+    report = runner.tick("weekly-digest", now=LATER, team_id="T1")
 
     assert report.summary()["recovered"] == 1
     (history,) = bot.fake.calls("conversations.history", ok=True)
@@ -82,8 +84,8 @@ def test_a_post_that_never_reached_slack_is_sent_once_on_recovery(
     bot.fake.workspaces["T1"].messages["DU2"].clear()  # the crash came before Slack got it
     bot.fake.reset_calls()
 
-    report = runner.tick("weekly-digest", now=AFTER_THE_LEASE, team_id="T1")
-    runner.tick("weekly-digest", now=AFTER_THE_LEASE + timedelta(minutes=1), team_id="T1")
+    report = runner.tick("weekly-digest", now=LATER, team_id="T1")
+    runner.tick("weekly-digest", now=LATER + timedelta(minutes=1), team_id="T1")
 
     assert report.summary()["recovered"] == 1
     assert [call.args["channel"] for call in bot.fake.calls("chat.postMessage", ok=True)] == ["U2"]
@@ -100,7 +102,7 @@ def test_when_slack_history_cannot_be_read_the_post_is_made_again_rather_than_dr
     interrupted(bot, "U1")
     bot.fake.fail_next("conversations.history", error="internal_error")
 
-    runner.tick("weekly-digest", now=AFTER_THE_LEASE, team_id="T1")
+    runner.tick("weekly-digest", now=LATER, team_id="T1")
 
     assert len(bot.fake.dms_to("U1")) == 2  # the documented at-least-once case, never zero
     assert status_of(bot, "U1") == DeliveryStatus.sent

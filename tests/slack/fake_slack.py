@@ -83,6 +83,14 @@ class _Bucket:
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
+@dataclass(frozen=True)
+class _Fault:
+    error: str
+    status: int
+    retry_after: int
+    channel: str | None
+
+
 @dataclass
 class _RateLimit:
     per_channel_per_second: float | None
@@ -210,7 +218,7 @@ class FakeSlack(WebApiMethods):
         self._triggers: dict[str, float] = {}
         self._used_triggers: set[str] = set()
         self._used_codes: set[str] = set()
-        self._faults: dict[str, deque[tuple[str, int]]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._held: set[str] = set()
@@ -402,10 +410,21 @@ class FakeSlack(WebApiMethods):
 
     # --- faults and limits --------------------------------------------------------------
     def fail_next(
-        self, method: str, error: str = "internal_error", status: int = 200, times: int = 1
+        self,
+        method: str,
+        error: str = "internal_error",
+        status: int = 200,
+        times: int = 1,
+        *,
+        retry_after: int = 1,
+        channel: str | None = None,
     ) -> None:
+        """Fail the next call(s) of `method` with `error`; status 429 answers with
+        `Retry-After: retry_after`. With `channel`, only calls to that channel fail (other
+        calls go through and leave the fault waiting for one)."""
         with self._cond:
-            self._faults.setdefault(method, deque()).extend([(error, status)] * times)
+            fault = _Fault(error, status, retry_after, channel)
+            self._faults.setdefault(method, deque()).extend([fault] * times)
 
     def set_rate_limit(
         self,
@@ -648,7 +667,7 @@ class FakeSlack(WebApiMethods):
                 team_id = ws.team_id if ws else None
                 if parse_error is not None:
                     raise parse_error
-                self._inject_fault(method)
+                self._inject_fault(method, args)
                 self._check_rate_limit(method, team_id, args)
                 missing = [name for name in spec["required"] if args.get(name) in (None, "")]
                 if missing:
@@ -689,13 +708,14 @@ class FakeSlack(WebApiMethods):
             raise SlackError("invalid_auth")
         return self.workspaces[team_id]
 
-    def _inject_fault(self, method: str) -> None:
-        faults = self._faults.get(method)
-        if faults:
-            error, status = faults.popleft()
-            raise SlackError(
-                error, status=status, headers={"Retry-After": "1"} if status == 429 else None
-            )
+    def _inject_fault(self, method: str, args: dict[str, Any]) -> None:
+        faults = self._faults.get(method) or deque()
+        channel = args.get("channel") or args.get("channel_id")
+        fault = next((f for f in faults if f.channel in (None, channel)), None)
+        if fault is not None:
+            faults.remove(fault)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else None
+            raise SlackError(fault.error, status=fault.status, headers=headers)
 
     def _check_rate_limit(self, method: str, team_id: str | None, args: dict[str, Any]) -> None:
         limit = self._rate_limits.get(method)

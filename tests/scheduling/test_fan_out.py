@@ -1,0 +1,133 @@
+"""Two clocks share a large fan-out from its first minute (issue 19, part 2).
+
+At a slot where hundreds of schedules fall due, both clocks tick at once. The planning of one
+must not keep the other idle: on PostgreSQL the due schedules a planner holds are skipped by
+the other (`SKIP LOCKED`), and the delivery rows it plans are invisible until it commits; had
+it planned the whole slot in one transaction, the other clock would find nothing to plan and
+nothing to send, and sit the slot out until its next tick, a minute later.
+
+    TEST_DATABASE_URL=postgresql+psycopg://root@127.0.0.1:5432/test \\
+        python -m pytest tests/scheduling/test_fan_out.py -s
+
+prints the figures: when each clock made its first post, and how many posts each made.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.scheduling import service
+from bot.scheduling.cadence import Cadence, Frequency
+from bot.scheduling.kinds import JobContext, ScheduledKind
+from bot.scheduling.models import Delivery, Schedule
+from bot.scheduling.runner import Runner, TickReport
+from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
+from bot.workspaces.service import ensure_workspace
+from tests.harness import BotHarness
+
+KIND = "test-ping"
+FAN_OUT = 240
+# Slack's limit on chat.postMessage per workspace, and each clock's pacing (as operators set
+# SEND_RATE_PER_MINUTE to Slack's limit): 40 posts a second, so that the test takes seconds.
+PER_MINUTE = 2400
+CLOCKS = ("clock-a", "clock-b")
+FAST = RateLimits(per_channel_per_second=100, per_team_per_minute=100_000)
+
+
+class Ping(ScheduledKind):
+    """A one-line DM per due schedule: the cheapest scheduled kind."""
+
+    name = KIND
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        return [OutgoingMessage(channel=delivery.recipient, text="ping")]
+
+
+def schedules_due_a_minute_ago(bot: BotHarness, recipients: list[str]) -> None:
+    slot = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    cadence = Cadence(Frequency.weekly, hour=slot.hour, minute=slot.minute, weekday=slot.weekday())
+    with bot.session() as session:
+        ensure_workspace(session=session, team_id="T1")
+        for recipient in recipients:
+            service.save_schedule(
+                session=session,
+                team_id="T1",
+                kind=KIND,
+                subject=recipient,
+                recipient=recipient,
+                cadence=cadence,
+                now=slot - timedelta(seconds=1),
+            )
+
+
+def test_two_clocks_both_send_from_the_first_minute_of_a_large_fan_out(bot: BotHarness) -> None:
+    recipients = [f"UF{n:04d}" for n in range(FAN_OUT)]
+    schedules_due_a_minute_ago(bot, recipients)
+    bot.fake.set_rate_limit("chat.postMessage", per_team_per_minute=PER_MINUTE, burst=20)
+    services = bot.runtime.services
+    clocks = [
+        Runner(
+            services,
+            services.clients,
+            Sender(Pacer(RateLimits(per_channel_per_second=1, per_team_per_minute=PER_MINUTE))),
+            [Ping()],
+            send_threads=2,
+            worker=name,
+        )
+        for name in CLOCKS
+    ]
+    together = threading.Barrier(len(clocks))
+    started = 0.0
+
+    def first_tick(clock: Runner) -> TickReport:
+        nonlocal started
+        together.wait()
+        started = started or time.time()
+        return clock.tick(KIND)
+
+    with ThreadPoolExecutor(max_workers=len(clocks)) as pool:
+        reports = dict(zip(CLOCKS, pool.map(first_tick, clocks), strict=True))
+    took = time.time() - started
+
+    posts = bot.fake.calls("chat.postMessage", ok=True)
+    assert Counter(call.args["channel"] for call in posts) == Counter(recipients)
+    with bot.session() as session:
+        sender_of = dict(session.execute(select(Delivery.recipient, Delivery.claimed_by)).all())
+    firsts = {name: float("inf") for name in CLOCKS}
+    for call in posts:
+        clock = sender_of[call.args["channel"]]
+        firsts[clock] = min(firsts[clock], call.at - started)
+    figures = ", ".join(
+        f"{name} planned {reports[name].planned}, sent {reports[name].sent}, "
+        f"first post at +{firsts[name]:.2f} s"
+        for name in CLOCKS
+    )
+    print(
+        f"\n{FAN_OUT} due at once, {PER_MINUTE}/min: {figures}; all sent in {took:.1f} s "
+        f"({bot.fake.ratelimited_count} answered 429: the clocks' pacing is not shared)"
+    )
+    for name in CLOCKS:
+        # A clock that sat the slot out would send nothing until its next tick, a minute later.
+        assert reports[name].sent >= FAN_OUT // 5, figures
+        assert firsts[name] < 5, figures
+
+
+def test_one_clock_plans_a_slot_of_several_batches_in_one_tick(bot: BotHarness) -> None:
+    recipients = [f"UF{n:04d}" for n in range(2 * service.PLAN_BATCH + 7)]
+    schedules_due_a_minute_ago(bot, recipients)
+    services = bot.runtime.services
+    clock = Runner(services, services.clients, Sender(Pacer(FAST)), [Ping()], send_threads=2)
+
+    report = clock.tick(KIND)
+
+    assert (report.planned, report.sent) == (len(recipients), len(recipients))
+    with bot.session() as session:
+        schedules = session.scalars(select(Schedule).where(Schedule.kind == KIND)).all()
+    assert all(schedule.next_run_at > datetime.now(UTC) for schedule in schedules)
+    assert clock.tick(KIND).planned == 0
