@@ -203,6 +203,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         per_team_per_minute=settings.send_rate_per_minute,
     )
     owed = outbox_kinds(services)
+    services.owed_kinds = [kind.name for kind in owed]
     runner = Runner(
         services,
         services.clients,

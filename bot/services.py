@@ -29,6 +29,8 @@ class Services:
     clients: TeamClients
     directory: UserDirectory = field(init=False)
     sections: Sections = field(default_factory=Sections)
+    # The outbox's kinds (set by the runtime): what admins see waiting in App Home.
+    owed_kinds: list[str] = field(default_factory=list)
     # Slack events, fanned out to every domain that subscribes (bot/slack/events.py).
     events: EventSubscribers = field(default_factory=EventSubscribers)
     usergroups: UsergroupMembers = field(default_factory=UsergroupMembers)

@@ -61,8 +61,12 @@ class RequestCard(OutboxKind):
     def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
         """Remember where the card is, whether this send posted it or a lost answer's check
         found it in the channel's history."""
-        channel, ts = (posted[0].channel, posted[0].ts) if posted else (delivery.channel, None)
-        ts = ts or delivery.ts
+        channel: str | None
+        ts: str | None
+        if posted:
+            channel, ts = posted[0].channel, posted[0].ts
+        else:  # found in the channel's history after a crash or a lost answer
+            channel, ts = delivery.channel or delivery.recipient, delivery.ts
         request = _request(ctx, delivery, delivery.subject)
         if request is None or not channel or not ts:
             return

@@ -53,6 +53,7 @@ class Dispatcher:
         self._running: set[str] = set()
         self._timers: list[tuple[float, str]] = []  # (monotonic due time, team)
         self._timer_of: dict[str, float] = {}  # each team's earliest timer (others are stale)
+        self._to_recover: set[str] = set()  # teams whose next pass takes back dead claims
         self._pid: int | None = None
         self._closed = False
 
@@ -85,6 +86,8 @@ class Dispatcher:
         """Every workspace with messages still owed (a process starting up)."""
         with session_scope(self.session_factory) as session:
             teams = service.teams_owed(session=session, kinds=self.kinds)
+        with self._cond:
+            self._to_recover.update(teams)
         self.kick((team, kind) for team in teams for kind in self.kinds)
 
     @property
@@ -140,8 +143,10 @@ class Dispatcher:
                     team_id = self._next_team()
                 kinds = self._wanted.pop(team_id)
                 self._running.add(team_id)
+                recover = team_id in self._to_recover
+                self._to_recover.discard(team_id)
             try:
-                retry_in = self._deliver(team_id, kinds)
+                retry_in = self._deliver(team_id, kinds, recover=recover)
             finally:
                 with self._cond:
                     self._running.discard(team_id)
@@ -149,11 +154,12 @@ class Dispatcher:
                         self._set_timer(team_id, time.monotonic() + retry_in)
                     self._cond.notify_all()
 
-    def _deliver(self, team_id: str, kinds: set[str]) -> float | None:
-        """One pass over a workspace's owed messages; seconds until the next is due, if any."""
+    def _deliver(self, team_id: str, kinds: set[str], *, recover: bool) -> float | None:
+        """One pass over a workspace's owed messages; seconds until the next is due, if any.
+        Claims of dead processes are taken back at start-up (`sweep`) and by the clock."""
         ordered = [kind for kind in self.kinds if kind in kinds]
         try:
-            self.runner.deliver_now(ordered, team_id=team_id)
+            self.runner.deliver_now(ordered, team_id=team_id, recover=recover)
             with session_scope(self.session_factory) as session:
                 due = service.next_due(session=session, team_id=team_id, kinds=self.kinds)
         except Exception:

@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -169,19 +170,35 @@ def teams_owed(*, session: Session, kinds: list[str]) -> list[str]:
     )
 
 
-def overdue(
+@dataclass(frozen=True)
+class Waiting:
+    """Messages owed for a while that Slack has not taken yet."""
+
+    count: int
+    since: datetime | None  # when the oldest was owed
+    last_error: str | None  # Slack's last answer to one of them
+
+
+def waiting(
     *, session: Session, team_id: str, kinds: list[str], now: datetime, older_than: timedelta
-) -> tuple[int, datetime | None]:
-    """Messages owed for longer than `older_than` and still not delivered: how many, and since
-    when the oldest waits (admins see them in App Home)."""
+) -> Waiting:
+    """Messages owed for longer than `older_than` and still not delivered (admins see them in
+    App Home): how many, since when the oldest waits, and why the last try failed."""
+    owed = (
+        Delivery.team_id == team_id,
+        Delivery.kind.in_(kinds),
+        Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry, DeliveryStatus.sending]),
+        Delivery.due_at < now - older_than,
+    )
     count, oldest = session.execute(
-        select(func.count(), func.min(Delivery.due_at)).where(
-            Delivery.team_id == team_id,
-            Delivery.kind.in_(kinds),
-            Delivery.status.in_(
-                [DeliveryStatus.pending, DeliveryStatus.retry, DeliveryStatus.sending]
-            ),
-            Delivery.due_at < now - older_than,
-        )
+        select(func.count(), func.min(Delivery.due_at)).where(*owed)
     ).one()
-    return int(count or 0), oldest
+    last_error = None
+    if count:
+        last_error = session.scalar(
+            select(Delivery.error)
+            .where(*owed, Delivery.error.is_not(None))
+            .order_by(Delivery.next_attempt_at.desc())
+            .limit(1)
+        )
+    return Waiting(int(count or 0), oldest, last_error)

@@ -13,8 +13,6 @@ ever takes back the rows of a process that is gone.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +29,7 @@ from bot.scheduling import service
 from bot.scheduling.kinds import JobContext, JobKind, NotReady
 from bot.scheduling.lease import ClaimLost, Lease, wall_clock
 from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.scheduling.workers import is_dead, this_worker
 from bot.services import Services
 from bot.slack.client import TeamClients
 from bot.slack.sender import (
@@ -128,7 +127,7 @@ class Runner:
         self.sender = sender
         self.kinds = {kind.name: kind for kind in kinds}
         self.send_threads = send_threads
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker or this_worker()
         # The claim lease (default service.CLAIM_LEASE) and the wall clock it runs on.
         self.lease = lease
         self.clock = clock
@@ -169,14 +168,18 @@ class Runner:
             )
         return report
 
-    def deliver_now(self, kind_names: Sequence[str], *, team_id: str) -> TickReport:
+    def deliver_now(
+        self, kind_names: Sequence[str], *, team_id: str, recover: bool = False
+    ) -> TickReport:
         """Deliver what these kinds owe one workspace, now, in this thread (the outbox's
-        dispatcher after a commit): recover dead claims, then send every due row in order."""
+        dispatcher after a commit): send every due row in order; with `recover` (a process
+        starting), first take back the claims of dead processes."""
         now = datetime.now(UTC)
         report = TickReport(kind=",".join(kind_names))
         for name in kind_names:
             kind = self.kinds[name]
-            self._recover(kind, now=now, team_id=team_id, report=report)
+            if recover:
+                self._recover(kind, now=now, team_id=team_id, report=report)
             while self._deliver_next(kind, now=now, team_id=team_id, report=report):
                 pass
         return report
@@ -224,12 +227,18 @@ class Runner:
         self, kind: JobKind, *, now: datetime, team_id: str | None, report: TickReport
     ) -> None:
         with session_scope(self.services.session_factory) as session:
+            dead = [
+                worker
+                for worker in service.claimers(session=session, kind=kind.name, team_id=team_id)
+                if is_dead(worker)
+            ]
             stale = service.stale_claims(
                 session=session,
                 kind=kind.name,
                 now=self.clock(),  # leases run on the wall clock, whatever the tick's `now`
                 team_id=team_id,
                 lease=self.lease_length,
+                dead_workers=dead,
             )
             for delivery in stale:
                 if kind.resendable(delivery):  # sending it again shows nothing twice

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_or_ignore, rows_affected
@@ -509,20 +509,35 @@ def stale_claims(
     now: datetime,
     team_id: str | None = None,
     lease: timedelta | None = None,
+    dead_workers: Sequence[str] = (),
 ) -> list[Delivery]:
     """Rows left in `sending` by a process that died: the only sends whose outcome is unknown.
 
     A claim is stale when neither made nor renewed within `lease` (default CLAIM_LEASE)
-    before `now`, the wall clock (claims and renewals are stamped with it, not a tick's time).
+    before `now`, the wall clock (claims and renewals are stamped with it, not a tick's time),
+    or at once when its worker is known to be dead (a process of this host that is gone).
     """
+    expired = Delivery.claimed_at < now - (lease or CLAIM_LEASE)
     query = select(Delivery).where(
         Delivery.kind == kind,
         Delivery.status == DeliveryStatus.sending,
-        Delivery.claimed_at < now - (lease or CLAIM_LEASE),
+        or_(expired, Delivery.claimed_by.in_(dead_workers)) if dead_workers else expired,
     )
     if team_id is not None:
         query = query.where(Delivery.team_id == team_id)
     return list(session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def claimers(*, session: Session, kind: str, team_id: str | None = None) -> list[str]:
+    """Who holds claims of this kind now (to tell the dead among them)."""
+    query = select(Delivery.claimed_by).where(
+        Delivery.kind == kind,
+        Delivery.status == DeliveryStatus.sending,
+        Delivery.claimed_by.is_not(None),
+    )
+    if team_id is not None:
+        query = query.where(Delivery.team_id == team_id)
+    return [worker for worker in session.scalars(query.distinct()) if worker]
 
 
 def release_claim(*, session: Session, delivery_id: int, parts_sent: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -174,3 +175,20 @@ def test_a_card_slack_posted_without_answering_is_posted_once_and_its_ts_kept(
         request = session.scalars(select(IntakeRequest)).one()
     assert request.card_ts == cards_of(bot, 1)[0]["ts"]
     assert len([text for text in dm_texts(bot, "U1") if "REQ-1" in text]) == 1
+
+
+def test_admins_see_messages_that_wait_for_slack_for_over_a_minute(bot: BotHarness) -> None:
+    set_up_intake(bot)
+    bot.fake.outage(["chat.postMessage"], 30, mode="error", error="service_unavailable")
+    assert file_during_outage(bot, user="U1", title="Pipeline by region").status == 200
+    bot.idle()
+    # Owed two minutes ago (as if the outage had lasted that long), still not taken by Slack.
+    with bot.session() as session:
+        for row in session.scalars(select(Delivery).where(Delivery.kind == "intake-card")):
+            row.due_at = row.due_at - timedelta(minutes=2)
+    bot.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
+    bot.idle()
+    home = blocks_text(bot.fake.home_of("UADMIN")["blocks"])
+    assert "1 message waits for Slack" in home
+    assert "service_unavailable" in home
+    bot.fake.end_outage()

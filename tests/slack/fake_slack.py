@@ -222,6 +222,8 @@ class FakeSlack(WebApiMethods):
         self._rate_limits: dict[str, _RateLimit] = {}
         self._pending_uploads: dict[str, dict[str, Any]] = {}
         self._held: set[str] = set()
+        self._dropping: set[str] = set()
+        self._holding: dict[str, int] = {}
         self._outages: dict[str, tuple[float, str, str]] = {}  # method → (until, mode, error)
         self._answers_to_lose: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -487,23 +489,42 @@ class FakeSlack(WebApiMethods):
                 self._answers_to_lose[method] = left - 1
             return bool(left)
 
-    def hold(self, method: str) -> None:
+    def hold(self, method: str, *, then: str = "do") -> None:
         """Keep calls of `method` waiting, unanswered, until `release`: a test can line up
-        callers (two processes racing) before any of them gets an answer."""
+        callers (two processes racing) before any of them gets an answer. `then="drop"`:
+        on release the held calls are dropped undone (the caller died before Slack got it)."""
         with self._cond:
             self._held.add(method)
+            if then == "drop":
+                self._dropping.add(method)
+            self._holding[method] = self._holding.get(method, 0)
 
     def release(self, method: str) -> None:
         with self._cond:
             self._held.discard(method)
             self._cond.notify_all()
 
-    def _wait_while_held(self, method: str) -> None:
+    def held_count(self, method: str) -> int:
+        """How many calls of `method` wait in a hold now."""
+        with self._cond:
+            return self._holding.get(method, 0)
+
+    def _wait_while_held(self, method: str) -> bool:
+        """Wait out a hold; False when the held call is to be dropped undone."""
         with self._cond:
             if method not in self._held:
-                return
-            while method in self._held:
-                self._cond.wait(0.05)
+                return True
+            self._holding[method] = self._holding.get(method, 0) + 1
+            self._cond.notify_all()
+            try:
+                while method in self._held:
+                    self._cond.wait(0.05)
+            finally:
+                self._holding[method] -= 1
+            drop = method in self._dropping
+            if self._holding[method] == 0:
+                self._dropping.discard(method)  # every held call has its fate
+            return not drop
 
     # --- inspection ---------------------------------------------------------------------
     def calls(self, method: str | None = None, ok: bool | None = None) -> list[Call]:
@@ -599,7 +620,9 @@ class FakeSlack(WebApiMethods):
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
         method = url.path[5:]
-        self._wait_while_held(method)
+        if not self._wait_while_held(method):
+            req.close_connection = True  # never reached "Slack": nothing done, no answer
+            return
         outage = self._outage_of(method)
         if outage is not None and outage[1] != "lost":
             self._refuse_in_outage(req, method, query=url.query, body=body, outage=outage)
