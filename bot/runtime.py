@@ -117,6 +117,11 @@ class Runtime:
             parts.insert(0, executor)
         return parts
 
+    def close(self) -> None:
+        """Stop delivering and close the database connections (a CLI command, a test)."""
+        self.outbox.close()
+        self.engine.dispose()
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Until listeners after their ack, background work and outbox deliveries are all done
         (a send waiting for a retry's backoff does not count)."""

@@ -110,9 +110,8 @@ class BotHarness:
     def close(self) -> None:
         self.server.stop()
         self.runtime.wait_idle(timeout=10)
-        self.runtime.outbox.close()
         self.runtime.bolt_app.listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
-        self.runtime.engine.dispose()
+        self.runtime.close()
 
     def idle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has nothing left to do: listeners after their ack, background
