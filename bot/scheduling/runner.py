@@ -382,12 +382,18 @@ class Runner:
                 report.count("nothing_to_say")
                 return True
             posted = self._post_parts(delivery, messages, lease)
+            last = (
+                service.LastPart(len(messages), posted[-1].channel, posted[-1].ts or None)
+                if posted
+                else None
+            )
             with session_scope(factory) as session:
                 service.mark_sent(
                     session=session,
                     delivery_id=delivery.id,
                     now=now,
                     version=delivery.version if kind.versioned else None,
+                    last=last,
                 )
                 kind.on_sent(
                     JobContext(session=session, now=now, services=self.services),
@@ -433,6 +439,8 @@ class Runner:
             )
             first_ts = first_ts or result.ts or None
             posted.append(result)
+            if part == len(messages) - 1:
+                break  # the last part is recorded with the row's end (mark_sent)
             with session_scope(self.services.session_factory) as session:
                 service.record_part_sent(
                     session=session,

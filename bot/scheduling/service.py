@@ -399,39 +399,55 @@ def record_part_sent(
     )
 
 
+@dataclass(frozen=True)
+class LastPart:
+    """The last part's answer, recorded with the row's end (one write, not two)."""
+
+    parts_sent: int
+    channel: str
+    ts: str | None
+
+
 def mark_sent(
-    *, session: Session, delivery_id: int, now: datetime, version: int | None = None
+    *,
+    session: Session,
+    delivery_id: int,
+    now: datetime,
+    version: int | None = None,
+    last: LastPart | None = None,
 ) -> bool:
     """The send is done. For an object (a card, a Home tab) sent at `version`: when its state
     moved on meanwhile (a newer version), the row goes back to pending, to be rendered and
     sent again from the newer state; the last send always shows the latest state. Returns
     whether the row is finished."""
-    if version is None:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+    values: dict[str, Any] = {"status": DeliveryStatus.sent, "finished_at": now, "error": None}
+    if last is not None:
+        values.update(
+            parts_sent=last.parts_sent,
+            channel=last.channel,
+            ts=func.coalesce(Delivery.ts, last.ts),
         )
+    if version is None:
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
         return True
     done = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.version <= version)
-        .values(status=DeliveryStatus.sent, finished_at=now, error=None)
+        .values(**values)
     )
     if rows_affected(done):
         return True
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            status=DeliveryStatus.pending,
-            next_attempt_at=now,
-            attempts=0,
-            parts_sent=0,
-            error=None,
-            claimed_by=None,
-        )
-    )
+    again: dict[str, Any] = {
+        "status": DeliveryStatus.pending,
+        "next_attempt_at": now,
+        "attempts": 0,
+        "parts_sent": 0,
+        "error": None,
+        "claimed_by": None,
+    }
+    if last is not None:  # where the object is now shown (a card's first post)
+        again.update(channel=last.channel, ts=func.coalesce(Delivery.ts, last.ts))
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**again))
     return False
 
 
