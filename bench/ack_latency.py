@@ -1,4 +1,5 @@
-"""Ack latency of `/revops-request`: revops-bot against a bare Bolt app, same server, same run.
+"""Ack and modal-open latency of `/revops-request`: revops-bot against a bare Bolt app, same
+server, same run.
 
     python bench/ack_latency.py [--requests 400] [--concurrency 8] [--rounds 4]
 
@@ -7,6 +8,9 @@ talking to the fake Slack Web API on loopback. Each round sends the same number 
 slash commands to each app (order alternated), 8 at a time, and records the time to the HTTP
 answer (the ack). Two passes: the fake answering at once, then in 50 ms like Slack's API, where
 a bare sync Bolt app's 5-thread listener pool queues acks behind views.open calls.
+
+What a person feels is the modal appearing: "modal open" is the time from sending the command to
+the fake Slack receiving its views.open (matched by trigger id), printed next to the ack.
 """
 
 from __future__ import annotations
@@ -86,11 +90,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: int) -> list[float]:
+Sample = tuple[float, float, str]  # (sent at, ack seconds, trigger id)
+
+
+def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: int) -> list[Sample]:
     """Sustained load: `concurrency` clients, each sending its next command as soon as the
     previous one is acked (a closed loop that keeps the server busy all the time)."""
 
-    def one(i: int) -> float:
+    def one(i: int) -> Sample:
         return send_command(url, fake, signer, i)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -99,16 +106,16 @@ def fire(url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: in
 
 def fire_bursts(
     url: str, fake: FakeSlack, signer: SlackSigner, n: int, concurrency: int, latency: float
-) -> list[float]:
+) -> list[Sample]:
     """Bursts: `concurrency` people send the command at the same moment; the next burst comes
     once the modals of this one are open (how a team meeting, not a load test, looks)."""
-    samples: list[float] = []
+    samples: list[Sample] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for start in range(0, n, concurrency):
             before = len(fake.calls("views.open"))
             barrier = threading.Barrier(concurrency)
 
-            def one(i: int, barrier: threading.Barrier = barrier) -> float:
+            def one(i: int, barrier: threading.Barrier = barrier) -> Sample:
                 barrier.wait()
                 return send_command(url, fake, signer, i)
 
@@ -122,18 +129,31 @@ def fire_bursts(
     return samples
 
 
-def send_command(url: str, fake: FakeSlack, signer: SlackSigner, i: int) -> float:
+def send_command(url: str, fake: FakeSlack, signer: SlackSigner, i: int) -> Sample:
+    trigger = fake.new_trigger_id()
     body, content_type = slash_command(
-        "/revops-request",
-        f"Pipeline report {i}",
-        user_id="U1",
-        trigger_id=fake.new_trigger_id(),
+        "/revops-request", f"Pipeline report {i}", user_id="U1", trigger_id=trigger
     )
     headers = signer.headers(body, content_type=content_type)
+    sent = time.time()
     result = http("POST", url + "/slack/events", body.encode(), headers)
     if result.status != 200:
         raise SystemExit(f"{url} answered {result.status}: {result.text[:200]}")
-    return result.elapsed
+    return sent, result.elapsed, trigger
+
+
+def modal_open_times(fake: FakeSlack, samples: list[Sample]) -> list[float]:
+    """Command sent → its views.open received by the fake, for each command whose modal opened."""
+    received = {
+        call.args.get("trigger_id"): call.received
+        for call in fake.calls("views.open")
+        if call.received is not None
+    }
+    return [
+        received[trigger] - sent
+        for sent, _, trigger in samples
+        if received.get(trigger) is not None
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -157,6 +177,8 @@ def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[st
         }
         database = workdir / f"bench-{int(latency * 1000)}.db"
         bot_env = {**base_env, "DATABASE_URL": f"sqlite:///{database}"}
+        if args.bot_src:  # another checkout of the bot (e.g. the revision before a change)
+            bot_env["PYTHONPATH"] = str(Path(args.bot_src).resolve())
         subprocess.run(
             [sys.executable, "-m", "bot.cli", "db", "upgrade"],
             env=bot_env,
@@ -203,7 +225,7 @@ def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[st
             fire(url, fake, signer, 40, args.concurrency)
         time.sleep(1.0 + latency * 20)  # the warm-up's last modals
         fake.reset_calls()
-        samples: dict[str, dict[str, list[float]]] = {}
+        samples: dict[str, dict[str, list[Sample]]] = {}
         per_round = args.requests // args.rounds
         for mode in args.modes.split(","):
             samples[mode] = {name: [] for name in targets}
@@ -223,11 +245,20 @@ def run_pass(latency: float, args: argparse.Namespace, workdir: Path) -> dict[st
         for call in fake.calls("views.open"):
             app = "bare Bolt" if call.args["view"].get("callback_id") == "bare_request" else "bot"
             opened[f"{app} {'ok' if call.ok else call.error}"] += 1
-    return {"samples": samples, "opened": opened}
+        modal_open = {
+            mode: {name: modal_open_times(fake, got) for name, got in by_app.items()}
+            for mode, by_app in samples.items()
+        }
+    acks = {
+        mode: {name: [ack for _, ack, _ in got] for name, got in by_app.items()}
+        for mode, by_app in samples.items()
+    }
+    return {"samples": acks, "modal_open": modal_open, "opened": opened}
 
 
 def report(latency: float, result: dict[str, object], args: argparse.Namespace) -> None:
     by_mode: dict[str, dict[str, list[float]]] = result["samples"]  # type: ignore[assignment]
+    opened_in: dict[str, dict[str, list[float]]] = result["modal_open"]  # type: ignore[assignment]
     for mode, samples in by_mode.items():
         print(
             f"\n== {mode}: fake Slack Web API latency {latency * 1000:.0f} ms, "
@@ -246,6 +277,18 @@ def report(latency: float, result: dict[str, object], args: argparse.Namespace) 
             f"ratio bot/bare: p50 {statistics.median(bot) / statistics.median(bare):.2f}, "
             f"p99 {percentile(bot, 0.99) / percentile(bare, 0.99):.2f}"
         )
+        print(f"modal open (command sent → views.open at Slack): {'p50 ms':>8} {'p99 ms':>8}")
+        for name, values in opened_in[mode].items():
+            if values:
+                p50, p99 = percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
+                print(f"  {name:<12} {p50:8.1f} {p99:8.1f}  ({len(values)} opened)")
+        bot_open, bare_open = opened_in[mode]["revops-bot"], opened_in[mode]["bare Bolt"]
+        if bot_open and bare_open:
+            print(
+                f"modal open ratio bot/bare: p50 "
+                f"{statistics.median(bot_open) / statistics.median(bare_open):.2f}, "
+                f"p99 {percentile(bot_open, 0.99) / percentile(bare_open, 0.99):.2f}"
+            )
     print(f"modals opened, both modes (views.open as the fake judged it): {dict(result['opened'])}")
 
 
@@ -256,6 +299,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--latencies", default="0,0.05", help="fake API latencies, seconds")
     parser.add_argument("--modes", default="bursts,sustained", help="bursts and/or sustained")
+    parser.add_argument(
+        "--bot-src", help="run the bot from this checkout (a before/after comparison)"
+    )
     args = parser.parse_args()
     # This process holds the fake Slack, which keeps every call it sees: its own garbage
     # collector would pause the clients now and then and bill the pause to the app under test.

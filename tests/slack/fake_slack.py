@@ -65,6 +65,9 @@ class Call:
     error: str | None
     at: float
     response: dict[str, Any] | None = None
+    # When the request reached the fake (time.time()), before its simulated latency: what a
+    # benchmark measures as "the modal appearing" for views.open.
+    received: float | None = None
 
 
 class _Bucket:
@@ -600,6 +603,7 @@ class FakeSlack(WebApiMethods):
 
     # --- HTTP ---------------------------------------------------------------------------
     def _serve(self, req: _Handler) -> None:
+        received = time.time()
         url = urlsplit(req.path)
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length) if length else b""
@@ -628,7 +632,9 @@ class FakeSlack(WebApiMethods):
             self._refuse_in_outage(req, method, query=url.query, body=body, outage=outage)
             return
         try:
-            status, headers, payload = self._call(method, url.query, body, req.headers)
+            status, headers, payload = self._call(
+                method, url.query, body, req.headers, received=received
+            )
         except Exception:  # a bug in the fake: fail loudly, not silently
             traceback.print_exc()
             status, headers, payload = 500, {}, {"ok": False, "error": "fake_slack_bug"}
@@ -668,7 +674,7 @@ class FakeSlack(WebApiMethods):
         req.reply(200, {"ok": False, "error": error})
 
     def _call(
-        self, method: str, query: str, body: bytes, http_headers: Any
+        self, method: str, query: str, body: bytes, http_headers: Any, received: float | None = None
     ) -> tuple[int, dict[str, str], Any]:
         args: dict[str, Any] = {}
         parse_error: SlackError | None = None
@@ -711,7 +717,7 @@ class FakeSlack(WebApiMethods):
                 if exc.messages:
                     payload["response_metadata"] = {"messages": exc.messages}
             self._calls.append(
-                Call(method, args, team_id, error is None, error, time.time(), payload)
+                Call(method, args, team_id, error is None, error, time.time(), payload, received)
             )
             self._cond.notify_all()
         return status, headers, payload
