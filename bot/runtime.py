@@ -43,6 +43,7 @@ from bot.projects import handlers as projects_handlers
 from bot.projects import jobs as projects_jobs
 from bot.projects import webhooks as projects_webhooks
 from bot.scheduling import handlers as scheduling_handlers
+from bot.scheduling.budget import SharedBudget
 from bot.scheduling.clock import build_scheduler
 from bot.scheduling.kinds import JobKind
 from bot.scheduling.runner import Runner
@@ -212,7 +213,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runner = Runner(
         services,
         services.clients,
-        Sender(Pacer(limits)),
+        Sender(Pacer(limits, shared=SharedBudget(services.session_factory, limits).reserve)),
         [*job_kinds(services), *owed],
         send_threads=settings.send_threads,
     )

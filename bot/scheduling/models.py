@@ -4,7 +4,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, utcnow
@@ -100,3 +110,19 @@ class Delivery(Base):
     def key(self) -> str:
         """The ledger key as tagged on the Slack message (metadata) for crash recovery."""
         return f"{self.team_id}/{self.kind}/{self.recipient}/{self.period}"
+
+
+class SendBudget(Base):
+    """Slack's rate limits, shared by every process that sends (web workers, clocks): one row
+    per workspace ("team") and per channel ("channel:C…"), holding the theoretical arrival
+    time of the next send (GCRA, seconds since the epoch). A send reserves its slot with one
+    UPDATE; two clocks together stay within what one is allowed (bot/scheduling/budget.py).
+    Never a user id: a DM counts against the workspace's lane only."""
+
+    __tablename__ = "send_budgets"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    lane: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float, default=0.0)

@@ -58,6 +58,9 @@ class Pacer:
     limits: RateLimits = field(default_factory=RateLimits)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    # A budget shared by every sending process (bot/scheduling/budget.py): reserves a send and
+    # returns the seconds to wait. Without it, this process paces alone.
+    shared: Callable[[str, str | None], float] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _teams: dict[str, _Bucket] = field(default_factory=dict)
     _channels: dict[tuple[str, str], _Bucket] = field(default_factory=dict)
@@ -71,6 +74,11 @@ class Pacer:
     ) -> None:
         """Return when a send may go (to `channel`, or counted against the workspace only);
         wait through `sleep` (default the pacer's)."""
+        if self.shared is not None:
+            delay = self.shared(team_id, channel)
+            if delay > 0:
+                (sleep or self.sleep)(delay)
+            return
         while True:
             with self._lock:
                 delay = self._try_take(team_id, channel)
