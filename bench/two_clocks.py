@@ -5,12 +5,12 @@
 
 The operator's run of issue 19: a scratch PostgreSQL database on that server with N members, the
 weekly digest due now for D of them and a win this week for them to read about; the fake Slack
-refuses more than --per-minute chat.postMessage a minute (429 + Retry-After) and the clocks
-pace at that rate (SEND_RATE_PER_MINUTE), one budget for both (send_budgets). Both clock
-processes start at once, so their ticks meet at the slot. Prints, for each clock, when it made its first post and how
-many posts it made in the first minute; with --until-done, waits for every digest and counts
-duplicates (must be 0) and Slack's 429s (0 once the pacing is shared; 215 in the first recorded
-run, when each clock paced alone).
+refuses more than --per-minute chat.postMessage a minute (429 + Retry-After) and the clocks pace
+at that rate (SEND_RATE_PER_MINUTE), one budget for both (send_budgets). Both clock processes
+start at once, so their ticks meet at the slot. Prints, for each clock, when it made its first
+post and how many posts it made in the first minute; with --until-done, waits for every digest
+and counts duplicates (must be 0) and Slack's 429s (0 once the pacing is shared; 215 in the
+first recorded run, when each clock paced alone).
 """
 
 from __future__ import annotations
