@@ -268,6 +268,12 @@ def already_celebrated(t: Translator) -> tuple[str, str]:
     )
 
 
+WAITS_FOR_CHANNEL = N_(
+    "Your win is saved. It will be posted as soon as an admin picks a celebration channel "
+    "in the bot's Home tab."
+)
+
+
 def channel_problem_dm(t: Translator, channel_id: str) -> str:
     return t.gettext(
         ":warning: I cannot post celebrations in <#{channel}>: I am not a member. "
