@@ -28,6 +28,7 @@ from bot.celebrations import webhooks as celebrations_webhooks
 from bot.db import build_engine, session_factory, session_scope
 from bot.digests import handlers as digests_handlers
 from bot.digests import jobs as digests_jobs
+from bot.digests import messages as digests_messages
 from bot.executors import Idles, TrackedExecutor, wait_all_idle
 from bot.home import handlers as home_handlers
 from bot.home import messages as home_messages
@@ -85,6 +86,7 @@ def outbox_kinds(services: Services) -> list[OutboxKind]:
     return [
         *intake_messages.kinds(),
         *celebrations_messages.kinds(),
+        *digests_messages.kinds(),
         home_messages.HomeKind(services),
     ]
 
