@@ -365,8 +365,8 @@ def _channel_checked(
 def channel_checked(
     factory: Factory, actor: Actor | None, *, team_id: str, seen: ChannelSeen | None, now: datetime
 ) -> None:
-    """ "Check again", or the bot invited into the celebration channel: see `_channel_checked`;
-    the admin who clicked sees the outcome in their Home tab."""
+    """An admin clicked "Check again", or invited the bot into the celebration channel: see
+    `_channel_checked`; the admin who clicked sees the outcome in their Home tab."""
     with session_scope(factory) as session:
         settings = service.settings_of(session=session, team_id=team_id)
         if seen is None or settings.channel_id == seen.channel_id:

@@ -248,7 +248,8 @@ def on_settings_submitted(
 def on_check_channel(
     ack: Ack, context: BoltContext, caller: Caller, services: Services, client: WebClient
 ) -> None:
-    """ "Check again": the channel as Slack shows it now (a read, Slack, then the flow)."""
+    """An admin's "Check again": the channel as Slack shows it now (a read, Slack, then the
+    flow)."""
     ack()
     powers.require_admin_of(services, client, context, "check the celebration channel")
     channel_id = flows.celebration_channel(services.session_factory, team_id=caller.team_id)

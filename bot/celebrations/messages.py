@@ -116,8 +116,8 @@ class CelebrationMessage(OutboxKind):
         t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
         text = None
         if what == effects.WAITS_FOR_CHANNEL and win is not None:
-            # Posted meanwhile (a channel was set before this DM could go): nothing to say.
-            if win.post_state != PostState.posted:
+            # Queued meanwhile (a channel was set before this DM could go): nothing to say.
+            if win.post_state == PostState.ready:
                 text = t.gettext(views.WAITS_FOR_CHANNEL)
         elif what == effects.UNKNOWN_EMAIL and win is not None:
             email = str(payload.get("email") or "")

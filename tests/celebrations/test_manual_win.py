@@ -152,6 +152,26 @@ def test_a_win_waits_for_a_celebration_channel_then_is_posted_when_an_admin_pick
     assert len(bot.fake.dms_to("U1")) == 1  # told once that it waited
 
 
+def test_a_waiting_note_delayed_past_the_channels_choice_is_not_sent(bot: BotHarness) -> None:
+    """Owed messages are written when they are sent: a note that the win waits for a channel,
+    held up by an outage until an admin picked one, has nothing left to say."""
+    view = open_modal(bot)
+    bot.fake.outage(["chat.postMessage"], 3, mode="error")
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN")
+    bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.ok, timeout=20)
+    bot.idle()
+    assert len(channel_posts(bot)) == 1
+    assert bot.fake.dms_to("U1") == []
+    with bot.session() as session:
+        (note,) = session.scalars(
+            select(Delivery).where(
+                Delivery.kind == "celebrations-message", Delivery.recipient == "U1"
+            )
+        )
+        assert (note.payload["what"], note.status) == ("waits_for_channel", "skipped")
+
+
 def test_ready_wins_no_change_queued_are_posted_by_the_clock(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
