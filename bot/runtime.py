@@ -23,10 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import create_app
 from bot.celebrations import handlers as celebrations_handlers
 from bot.celebrations import jobs as celebrations_jobs
+from bot.celebrations import messages as celebrations_messages
 from bot.celebrations import webhooks as celebrations_webhooks
 from bot.db import build_engine, session_factory, session_scope
 from bot.digests import handlers as digests_handlers
 from bot.digests import jobs as digests_jobs
+from bot.digests import messages as digests_messages
 from bot.executors import Idles, TrackedExecutor, wait_all_idle
 from bot.home import handlers as home_handlers
 from bot.home import messages as home_messages
@@ -82,7 +84,12 @@ WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks]
 def outbox_kinds(services: Services) -> list[OutboxKind]:
     """Every kind of message a change owes, in delivery order: a card before the notes in its
     thread, Home tabs last (they show what the rest did)."""
-    return [*intake_messages.kinds(), home_messages.HomeKind(services)]
+    return [
+        *intake_messages.kinds(),
+        *celebrations_messages.kinds(),
+        *digests_messages.kinds(),
+        home_messages.HomeKind(services),
+    ]
 
 
 @dataclass

@@ -1,41 +1,46 @@
-"""Bolt listeners of celebrations: ack fast, parse, call the service, render views, send.
+"""Bolt listeners of celebrations: ack, parse, call a flow (bot/celebrations/flows.py), render
+the answer. A win, its card, the note to its author, the settings and the posts of the wins
+that waited are stored in one transaction; the outbox delivers the Slack messages after it.
+
+What Slack must be asked about the celebration channel (can the bot post there? a public one
+is joined) is asked here, after the ack and outside any transaction, and handed to the flow.
 
 Also the contract other domains call: `open_win_modal(...)` (e.g. projects' "Celebrate it").
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.app import notice_modal
-from bot.celebrations import service, views, views_settings
+from bot.celebrations import flows, service, views, views_settings
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBlock, WinCallback
-from bot.celebrations.models import CelebrationSettings, WinKind
-from bot.celebrations.posting import WinPoster
+from bot.celebrations.models import WinKind
 from bot.celebrations.prefill import WinPrefill
-from bot.celebrations.rules import format_rates, parse_win_form
+from bot.celebrations.rules import parse_win_form
 from bot.celebrations.schemas import WinDraft
 from bot.celebrations.sections import register_sections
-from bot.db import session_scope
 from bot.errors import N_, UserFacingError
-from bot.home.handlers import publish_home
 from bot.i18n import translator_for
 from bot.privacy import powers
 from bot.services import Services
-from bot.slack.forms import submitted_values
+from bot.slack.channels import channel_access, join
+from bot.slack.middleware import Caller, Form
+from bot.slack.modals import open_modal
+
+logger = logging.getLogger(__name__)
 
 ADMINS_ONLY = N_("Only workspace admins can change the celebration settings.")
 STALE_MODAL = N_("This form is out of date: open it again with /revops-win.")
-WAITS_FOR_CHANNEL = N_(
-    "Your win is saved. It will be posted as soon as an admin picks a celebration channel "
-    "in the bot's Home tab."
-)
 
 WIN_FIELDS = {
     "winners": WinBlock.winners,
@@ -63,201 +68,250 @@ def open_win_modal(
     prefill: WinPrefill,
 ) -> None:
     """Open the /revops-win modal filled from `prefill`. A win whose `source_ref` was already
-    celebrated gets a short notice instead: it is posted once, however often it is offered."""
+    celebrated gets a short notice instead: it is posted once, however often it is offered.
+    Slack not opening it raises ModalNotOpened (the error path tells the user)."""
     member = services.directory.member(client, team_id=team_id, user_id=user_id)
     t = translator_for(member.locale)
-    with session_scope(services.session_factory) as session:
-        done = bool(prefill.source_ref) and (
-            service.find_win(session=session, team_id=team_id, source_ref=prefill.source_ref)
-            is not None
+    modal = flows.win_modal(
+        services.session_factory, team_id=team_id, source_ref=prefill.source_ref
+    )
+    if modal.already_celebrated:
+        view = notice_modal(*views.already_celebrated(t))
+    else:
+        draft = WinDraft(draft_id=uuid.uuid4().hex, source_ref=prefill.source_ref)
+        view = views.win_modal(t, draft=draft, prefill=prefill, currency=modal.currency)
+    open_modal(client, trigger_id=trigger_id, view=view)
+
+
+def _draft(model: type[WinDraft], raw: str | None) -> WinDraft:
+    try:
+        return model.load(raw or "")
+    except ValidationError:
+        raise UserFacingError(STALE_MODAL) from None
+
+
+def look_at_channel(client: WebClient, channel_id: str | None) -> flows.ChannelSeen | None:
+    """Can the bot post in the channel? A public one it is not in is joined first (an admin
+    chose it, or asked to check it). None when there is no channel or Slack did not say."""
+    if not channel_id:
+        return None
+    try:
+        access = channel_access(client, channel_id)
+        if not access.can_post and access.can_join:
+            join(client, channel_id)
+            access = channel_access(client, channel_id)
+    except (SlackClientError, OSError) as error:
+        logger.warning("could not look at the celebration channel %s: %s", channel_id, error)
+        return None
+    return flows.ChannelSeen(channel_id, exists=access.exists, is_member=access.is_member)
+
+
+# ---------------------------------------------------------------- listeners: wins
+
+
+def on_command(
+    ack: Ack, body: dict[str, Any], caller: Caller, services: Services, client: WebClient
+) -> None:
+    ack()
+    services.ack_gate.wait_for_answers()
+    open_win_modal(
+        services,
+        client,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        trigger_id=body["trigger_id"],
+        prefill=WinPrefill(kind=WinKind.deal_signed, title=(body.get("text") or "").strip()),
+    )
+
+
+def on_new_win(
+    ack: Ack, body: dict[str, Any], caller: Caller, services: Services, client: WebClient
+) -> None:
+    ack()
+    open_win_modal(
+        services,
+        client,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        trigger_id=body["trigger_id"],
+        prefill=WinPrefill(kind=WinKind.deal_signed),
+    )
+
+
+def on_win_submitted(ack: Ack, caller: Caller, form: Form, services: Services) -> None:
+    """Check the form (field errors in the ack), then record the win with its card owed, and
+    close the modal; a win offered by another domain and celebrated meanwhile gets a notice."""
+    try:
+        draft = form.meta(WinDraft, _draft)
+    except UserFacingError:
+        ack()
+        raise
+    values = form.values
+    parsed, errors = parse_win_form(
+        winners=values.get(WinAction.winners),
+        kind=values.get(WinAction.kind),
+        title=values.get(WinAction.win_title) or "",
+        amount=values.get(WinAction.amount) or "",
+        currency=values.get(WinAction.currency) or "",
+        message=values.get(WinAction.message) or "",
+        locale=caller.member.locale,
+    )
+    if parsed is None:
+        t = caller.t
+        ack(
+            response_action="errors",
+            errors={WIN_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
         )
-        currency = service.settings_of(session=session, team_id=team_id).base_currency
-    if done:
-        client.views_open(trigger_id=trigger_id, view=notice_modal(*views.already_celebrated(t)))
         return
-    draft = WinDraft(draft_id=uuid.uuid4().hex, source_ref=prefill.source_ref)
-    client.views_open(
-        trigger_id=trigger_id,
-        view=views.win_modal(t, draft=draft, prefill=prefill, currency=currency),
+    recorded = flows.record_win(
+        services.session_factory,
+        caller.actor,
+        draft_id=draft.draft_id,
+        offered_ref=draft.source_ref,
+        form=parsed,
+        now=datetime.now(UTC),
+    )
+    if recorded.already_celebrated:
+        ack(response_action="update", view=notice_modal(*views.already_celebrated(caller.t)))
+        return
+    ack()
+
+
+# ---------------------------------------------------------------- listeners: settings
+
+
+def on_open_settings(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    caller: Caller,
+    services: Services,
+    client: WebClient,
+) -> None:
+    ack()
+    powers.require_admin_of(services, client, context, "open celebrations settings")
+    shown = flows.settings_shown(
+        services.session_factory, team_id=caller.team_id, admin_tz=caller.member.tz or "UTC"
+    )
+    form = views_settings.SettingsForm(**dataclasses.asdict(shown))
+    open_modal(
+        client,
+        trigger_id=body["trigger_id"],
+        view=views_settings.settings_modal(caller.t, form),
+    )
+
+
+def on_settings_submitted(
+    ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient
+) -> None:
+    """Field errors in the ack; then (the admin checked after the ack) the channel is looked
+    at in Slack and the settings saved with what they owe."""
+    # Parsing is pure and fast; Slack is asked (for the admin's language) only when a field
+    # error must go back in the ack, and the member was cached when the modal was opened.
+    values = form.values
+    change, errors = service.parse_settings_form(
+        channel_id=values.get(SettingsAction.channel),
+        weekday=values.get(SettingsAction.weekday),
+        hour=values.get(SettingsAction.hour),
+        tz=values.get(SettingsAction.tz) or "",
+        top_performers="on" in (values.get(SettingsAction.top_performers) or []),
+        won_stages=values.get(SettingsAction.won_stages) or "",
+        portal_id=values.get(SettingsAction.portal_id) or "",
+        base_currency=values.get(SettingsAction.base_currency) or "",
+        exchange_rates=values.get(SettingsAction.exchange_rates) or "",
+    )
+    if change is None:
+        t = caller.t
+        ack(
+            response_action="errors",
+            errors={SETTINGS_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
+        )
+        return
+    ack()
+    if not powers.check_admin(
+        services,
+        client,
+        team_id=caller.team_id,
+        user_id=caller.user_id,
+        action="celebrations settings",
+    ):
+        raise UserFacingError(ADMINS_ONLY)
+    flows.save_settings(
+        services.session_factory,
+        caller.actor,
+        change=change,
+        seen=look_at_channel(client, change.channel_id),
+        now=datetime.now(UTC),
+    )
+
+
+def on_check_channel(
+    ack: Ack, context: BoltContext, caller: Caller, services: Services, client: WebClient
+) -> None:
+    """An admin's "Check again": the channel as Slack shows it now (a read, Slack, then the
+    flow)."""
+    ack()
+    powers.require_admin_of(services, client, context, "check the celebration channel")
+    channel_id = flows.celebration_channel(services.session_factory, team_id=caller.team_id)
+    flows.channel_checked(
+        services.session_factory,
+        caller.actor,
+        team_id=caller.team_id,
+        seen=look_at_channel(client, channel_id),
+        now=datetime.now(UTC),
+    )
+
+
+# ---------------------------------------------------------------- events
+
+
+def on_reaction(
+    event: dict[str, Any], context: BoltContext, client: WebClient, body: dict[str, Any]
+) -> None:
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not context.team_id:
+        return  # a reaction on a file: never a win post
+    services: Services = context["services"]
+    flows.record_reaction(
+        services.session_factory,
+        team_id=context.team_id,
+        channel_id=item.get("channel", ""),
+        ts=item.get("ts", ""),
+        user_id=event.get("user", ""),
+        name=event.get("reaction", ""),
+        added=event.get("type") == "reaction_added",
+        event_ts=str(event.get("event_ts") or ""),
+        bot_user_id=context.bot_user_id,
+    )
+
+
+def on_member_joined(
+    event: dict[str, Any], context: BoltContext, client: WebClient, body: dict[str, Any]
+) -> None:
+    """The bot itself was invited into the celebration channel: what waited is posted, with
+    nobody clicking "Check again"."""
+    if not context.team_id:
+        return
+    services: Services = context["services"]
+    channel_id = event.get("channel", "")
+    if not flows.is_celebration_channel_join(
+        services.session_factory,
+        team_id=context.team_id,
+        channel_id=channel_id,
+        user_id=event.get("user", ""),
+        bot_user_id=context.bot_user_id,
+    ):
+        return
+    flows.channel_checked(
+        services.session_factory,
+        None,
+        team_id=context.team_id,
+        seen=look_at_channel(client, channel_id),
+        now=datetime.now(UTC),
     )
 
 
 def register(app: App, services: Services) -> None:
-    poster = WinPoster(services)
-
-    def on_command(ack: Ack, command: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        prefill = WinPrefill(kind=WinKind.deal_signed, title=command.get("text", "").strip())
-        open_win_modal(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            trigger_id=command["trigger_id"],
-            prefill=prefill,
-        )
-
-    def on_new_win(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        open_win_modal(
-            services,
-            client,
-            team_id=context.team_id,
-            user_id=context.user_id,
-            trigger_id=body["trigger_id"],
-            prefill=WinPrefill(kind=WinKind.deal_signed),
-        )
-
-    def on_win_submitted(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
-        team_id, user_id = context.team_id, context.user_id
-        member = services.directory.member(client, team_id=team_id, user_id=user_id)
-        t = translator_for(member.locale)
-        try:
-            draft = WinDraft.load(view.get("private_metadata") or "")
-        except ValidationError:
-            ack()
-            raise UserFacingError(STALE_MODAL) from None
-        values = submitted_values(view)
-        form, errors = parse_win_form(
-            winners=values.get(WinAction.winners),
-            kind=values.get(WinAction.kind),
-            title=values.get(WinAction.win_title) or "",
-            amount=values.get(WinAction.amount) or "",
-            currency=values.get(WinAction.currency) or "",
-            message=values.get(WinAction.message) or "",
-            locale=member.locale,
-        )
-        if form is None:
-            ack(
-                response_action="errors",
-                errors={WIN_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
-            )
-            return
-        with session_scope(services.session_factory) as session:
-            celebrated = service.offered_win_celebrated(
-                session=session, team_id=team_id, offered_ref=draft.source_ref
-            )
-        if celebrated:
-            ack(response_action="update", view=notice_modal(*views.already_celebrated(t)))
-            return
-        ack()
-        with session_scope(services.session_factory) as session:
-            recorded = service.record_manual_win(
-                session=session,
-                team_id=team_id,
-                draft_id=draft.draft_id,
-                offered_ref=draft.source_ref,
-                form=form,
-                author_id=user_id,
-                now=datetime.now(UTC),
-            )
-        if not recorded.created:
-            return
-        services.background.submit(poster.run, team_id)
-        if recorded.tell_author_it_waits:
-            client.chat_postMessage(channel=user_id, text=t.gettext(WAITS_FOR_CHANNEL))
-
-    def on_open_settings(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-        ack()
-        powers.require_admin_of(services, client, context, "open celebrations settings")
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        with session_scope(services.session_factory) as session:
-            settings = service.settings_of(session=session, team_id=context.team_id)
-            stored = session.get(CelebrationSettings, context.team_id) is not None
-            form = views_settings.SettingsForm(
-                channel_id=settings.channel_id,
-                weekday=settings.gazette_weekday,
-                hour=settings.gazette_hour,
-                tz=settings.gazette_tz if stored else (member.tz or "UTC"),
-                top_performers=settings.top_performers,
-                won_stages=", ".join(settings.won_stages or service.DEFAULT_WON_STAGES),
-                portal_id=settings.hubspot_portal_id or "",
-                base_currency=settings.base_currency or "",
-                exchange_rates=format_rates(settings.exchange_rates or {}),
-            )
-        client.views_open(
-            trigger_id=body["trigger_id"],
-            view=views_settings.settings_modal(translator_for(member.locale), form),
-        )
-
-    def on_settings_submitted(
-        ack: Ack, view: dict[str, Any], context: Any, client: WebClient
-    ) -> None:
-        # Parsing is pure and fast; Slack is asked (for the admin's language) only when a field
-        # error must go back in the ack, and the member was cached when the modal was opened.
-        team_id, user_id = context.team_id, context.user_id
-        values = submitted_values(view)
-        change, errors = service.parse_settings_form(
-            channel_id=values.get(SettingsAction.channel),
-            weekday=values.get(SettingsAction.weekday),
-            hour=values.get(SettingsAction.hour),
-            tz=values.get(SettingsAction.tz) or "",
-            top_performers="on" in (values.get(SettingsAction.top_performers) or []),
-            won_stages=values.get(SettingsAction.won_stages) or "",
-            portal_id=values.get(SettingsAction.portal_id) or "",
-            base_currency=values.get(SettingsAction.base_currency) or "",
-            exchange_rates=values.get(SettingsAction.exchange_rates) or "",
-        )
-        if change is None:
-            t = services.translator(client, team_id=team_id, user_id=user_id)
-            ack(
-                response_action="errors",
-                errors={SETTINGS_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
-            )
-            return
-        ack()
-        if not powers.check_admin(
-            services, client, team_id=team_id, user_id=user_id, action="celebrations settings"
-        ):
-            raise UserFacingError(ADMINS_ONLY)
-        with session_scope(services.session_factory) as session:
-            service.save_settings(
-                session=session,
-                team_id=team_id,
-                change=change,
-                updated_by=user_id,
-                now=datetime.now(UTC),
-            )
-        poster.check_channel(team_id, admin_asked=True)
-        services.background.submit(poster.run, team_id)  # wins that waited for a channel
-        publish_home(services, client, team_id=team_id, user_id=user_id)
-
-    def on_check_channel(ack: Ack, context: Any, client: WebClient) -> None:
-        ack()
-        powers.require_admin_of(services, client, context, "check the celebration channel")
-        if poster.check_channel(context.team_id, admin_asked=True):
-            services.background.submit(poster.run, context.team_id)
-        publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
-
-    def on_reaction(event: dict[str, Any], context: Any) -> None:
-        item = event.get("item") or {}
-        if item.get("type") != "message":
-            return  # a reaction on a file: never a win post
-        with session_scope(services.session_factory) as session:
-            service.record_reaction(
-                session=session,
-                team_id=context.team_id,
-                channel_id=item.get("channel", ""),
-                ts=item.get("ts", ""),
-                user_id=event.get("user", ""),
-                name=event.get("reaction", ""),
-                added=event.get("type") == "reaction_added",
-                event_ts=str(event.get("event_ts") or ""),
-                bot_user_id=context.bot_user_id,
-            )
-
-    def on_member_joined(event: dict[str, Any], context: Any) -> None:
-        with session_scope(services.session_factory) as session:
-            joined = service.is_celebration_channel_join(
-                session=session,
-                team_id=context.team_id,
-                channel_id=event.get("channel", ""),
-                user_id=event.get("user", ""),
-                bot_user_id=context.bot_user_id,
-            )
-        if joined and poster.check_channel(context.team_id, admin_asked=True):
-            services.background.submit(poster.run, context.team_id)
-
     app.command("/revops-win")(on_command)
     app.action(WinAction.new_win)(on_new_win)
     app.view(WinCallback.modal)(on_win_submitted)
@@ -265,14 +319,6 @@ def register(app: App, services: Services) -> None:
     app.view(WinCallback.settings)(on_settings_submitted)
     app.action(WinAction.check_channel)(on_check_channel)
     for reaction in ("reaction_added", "reaction_removed"):
-        services.events.on(
-            reaction,
-            lambda event, context, client, body: on_reaction(event, context),
-            name="celebrations reactions",
-        )
-    services.events.on(
-        "member_joined_channel",
-        lambda event, context, client, body: on_member_joined(event, context),
-        name="celebrations channel",
-    )
+        services.events.on(reaction, on_reaction, name="celebrations reactions")
+    services.events.on("member_joined_channel", on_member_joined, name="celebrations channel")
     register_sections(services)

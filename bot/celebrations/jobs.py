@@ -1,8 +1,9 @@
 """Scheduled work of celebrations, all through the delivery ledger.
 
-- `celebrations-win-post`: a card per win (see posting.py), data-driven.
 - `celebrations-gazette`: weekly, one workspace-level schedule row saved with the settings.
 - `celebrations-top-performers`: the first working day of each month, same row shape.
+
+(Win cards are outbox messages: see messages.py.)
 
 Channel posts speak the workspace's default language (`JobContext.translator` without a user):
 a channel has many readers, and the workspace chose one language for them.
@@ -13,7 +14,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.celebrations import report_views, service
-from bot.celebrations.posting import WinPostKind
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
 from bot.sections import GazetteReader
@@ -84,4 +84,4 @@ class TopPerformersKind(ScheduledKind):
 
 
 def kinds(services: Services) -> list[JobKind]:
-    return [WinPostKind(), GazetteKind(), TopPerformersKind()]
+    return [GazetteKind(), TopPerformersKind()]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.celebrations.models import CelebrationSettings, EmailLookup, Win, WinReaction
 from bot.db import insert_or_ignore
+from bot.scheduling.service import dm_refusal
 from bot.workspaces.models import Member
 from bot.workspaces.service import ensure_workspace
 
@@ -84,6 +85,15 @@ def admin_ids(*, session: Session, team_id: str) -> list[str]:
     return admins
 
 
+def admin_to_tell(*, session: Session, team_id: str) -> str | None:
+    """The one admin a celebration problem is told to (see `admin_ids`), in their own DMs:
+    not an erased settings author (a pseudonym names nobody) nor one who left Slack."""
+    for admin in admin_ids(session=session, team_id=team_id):
+        if dm_refusal(session=session, team_id=team_id, user_id=admin) is None:
+            return admin
+    return None
+
+
 # ---------------------------------------------------------------- the channel's health
 
 
@@ -98,6 +108,17 @@ def channel_problem(*, exists: bool, is_member: bool) -> str | None:
     if exists and is_member:
         return None
     return NOT_IN_CHANNEL if exists else CHANNEL_NOT_FOUND
+
+
+def refused_post_problem(error: str) -> str | None:
+    """What Slack's refusal of a win post says about the celebration channel: the bot is not
+    in it ("not_in_channel"), or cannot see it any more (gone, archived, private). Other
+    failures say nothing about the channel."""
+    if error == NOT_IN_CHANNEL:
+        return NOT_IN_CHANNEL
+    if error in {CHANNEL_NOT_FOUND, "is_archived"}:
+        return CHANNEL_NOT_FOUND
+    return None
 
 
 def record_channel_state(

@@ -140,10 +140,10 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
         reactions = t.ngettext("{count} reaction", "{count} reactions", standing.count).format(
             count=standing.count
         )
-        winners = f" ({who(win.winners)})" if win.winners else ""
+        winners = f" ({who(t, win.winners)})" if win.winners else ""
         return f"{medal} *{escape(title_of(t, win.title))}*{winners} — {reactions}"
     assert standing.winner is not None
-    person = who([standing.winner])
+    person = who(t, [standing.winner])
     citation = _citation(t, ranking, standing)
     if ranking.category == "support":
         helped = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)

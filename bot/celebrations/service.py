@@ -38,6 +38,7 @@ from bot.celebrations.configuration import (
 )
 from bot.celebrations.lookups import (
     admin_ids,
+    admin_to_tell,
     cached_email_user,
     channel_problem,
     claim_unknown_email_notice,
@@ -45,6 +46,7 @@ from bot.celebrations.lookups import (
     is_newer_event,
     record_channel_state,
     record_reaction,
+    refused_post_problem,
     remember_email_user,
 )
 from bot.celebrations.models import (
@@ -77,7 +79,6 @@ from bot.celebrations.rules import (
 from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.scheduling.cadence import local_days_window
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.service import DueItem
 from bot.workspaces.service import ensure_workspace
 
 __all__ = [  # re-exported rules (see the module docstring)
@@ -86,6 +87,7 @@ __all__ = [  # re-exported rules (see the module docstring)
     "TOP_PERFORMERS_KIND",
     "WORKSPACE_SUBJECT",
     "admin_ids",
+    "admin_to_tell",
     "cached_email_user",
     "channel_problem",
     "claim_unknown_email_notice",
@@ -102,6 +104,7 @@ __all__ = [  # re-exported rules (see the module docstring)
     "recent_wins",
     "record_channel_state",
     "record_reaction",
+    "refused_post_problem",
     "remember_email_user",
     "save_settings",
     "settings_of",
@@ -444,12 +447,17 @@ def preparation_failed(
 # ---------------------------------------------------------------- posting wins
 
 
-def queue_ready_wins(
-    *, session: Session, now: datetime, team_id: str | None = None
-) -> list[DueItem]:
-    """Ready wins of workspaces that have a celebration channel enter the delivery ledger,
-    keyed by the win (period "win-<id>"), so a win is posted once even if the channel changes.
-    Wins of a workspace without a channel wait (admins see it in App Home)."""
+def queue_win(*, win: Win, channel_id: str) -> None:
+    """A ready win enters the delivery ledger for the celebration channel (its card is owed
+    there once, keyed by the win: a later change of channel does not post it twice)."""
+    win.post_state = PostState.queued
+    win.channel_id = channel_id
+
+
+def queue_ready_wins(*, session: Session, team_id: str | None = None) -> list[Win]:
+    """Ready wins of workspaces that have a celebration channel are queued for it (oldest
+    first). Wins of a workspace without a channel wait (admins see it in App Home); a win
+    queued at the same moment by another process is skipped, not queued twice."""
     query = (
         select(Win, CelebrationSettings.channel_id)
         .join(CelebrationSettings, CelebrationSettings.team_id == Win.team_id)
@@ -460,21 +468,12 @@ def queue_ready_wins(
     )
     if team_id is not None:
         query = query.where(Win.team_id == team_id)
-    items = []
+    queued = []
     for win, channel_id in session.execute(query):
-        win.post_state = PostState.queued
-        win.channel_id = channel_id
-        items.append(
-            DueItem(
-                team_id=win.team_id,
-                recipient=str(channel_id),
-                period=f"win-{win.id}",
-                subject=str(win.id),
-                due_at=now,
-            )
-        )
+        queue_win(win=win, channel_id=str(channel_id))
+        queued.append(win)
     session.flush()
-    return items
+    return queued
 
 
 def mark_win_posted(*, session: Session, win_id: int, channel: str, ts: str, now: datetime) -> None:
@@ -486,12 +485,12 @@ def mark_win_posted(*, session: Session, win_id: int, channel: str, ts: str, now
     )
 
 
-def requeue_failed_posts(*, session: Session, team_id: str, channel_id: str, now: datetime) -> int:
+def failed_posts_to_retry(*, session: Session, team_id: str, channel_id: str) -> list[Delivery]:
     """Once an admin fixed the channel (the bot is in it, or another channel was chosen), win
     posts that failed for good are tried again: no win is lost to a setup mistake.
 
-    A failed post to this channel goes back to pending in the ledger; one to an old channel is
-    closed as skipped and its win queued again for the current channel.
+    Returns the failed posts to this channel, to be owed again. One to an old channel is closed
+    as skipped and its win made ready again, to be queued for the current channel.
     """
     failed = session.scalars(
         select(Delivery).where(
@@ -500,23 +499,20 @@ def requeue_failed_posts(*, session: Session, team_id: str, channel_id: str, now
             Delivery.status == DeliveryStatus.failed,
         )
     ).all()
+    again = []
     for delivery in failed:
         if delivery.recipient == channel_id:
-            delivery.status = DeliveryStatus.pending
-            delivery.attempts = 0
-            delivery.next_attempt_at = now
-            delivery.error = None
-            delivery.finished_at = None
-        else:
-            delivery.status = DeliveryStatus.skipped
-            delivery.error = "the celebration channel changed; posted in the new one"
-            session.execute(
-                update(Win)
-                .where(Win.id == int(delivery.subject), Win.post_state == PostState.queued)
-                .values(post_state=PostState.ready)
-            )
+            again.append(delivery)
+            continue
+        delivery.status = DeliveryStatus.skipped
+        delivery.error = "the celebration channel changed; posted in the new one"
+        session.execute(
+            update(Win)
+            .where(Win.id == int(delivery.subject), Win.post_state == PostState.queued)
+            .values(post_state=PostState.ready)
+        )
     session.flush()
-    return len(failed)
+    return again
 
 
 def waiting_wins(*, session: Session, team_id: str) -> int:

@@ -37,8 +37,11 @@ from bot.celebrations.ranking import WinFact, Winner
 from bot.celebrations.schemas import WinDraft
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.privacy.pseudonyms import is_pseudonym
 from bot.sections import Block
 
+# How an erased member (their id now a pseudonym) is named wherever people are named.
+FORMER_MEMBER = N_("a former member")
 SECTION_TEXT_LIMIT = 2900  # Slack allows 3,000; keep room for the ellipsis
 KIND_LABELS: dict[str, str] = {
     WinKind.deal_signed: N_("Deal signed"),
@@ -82,9 +85,17 @@ def amounts(totals: dict[str, Decimal], t: Translator) -> str:
     return " · ".join(money(amount, currency, t) for currency, amount in totals.items())
 
 
-def who(winners: tuple[Winner, ...] | list[Winner]) -> str:
-    """Slack users as mentions, people Slack does not know as their name in plain text."""
-    return ", ".join(f"<@{w.user_id}>" if w.user_id else escape(w.name) for w in winners)
+def person(t: Translator, user_id: str) -> str:
+    """A Slack user as a mention. An erased member's id is a pseudonym that names nobody
+    (Slack would show an unknown user): they are "a former member"."""
+    return t.gettext(FORMER_MEMBER) if is_pseudonym(user_id) else f"<@{user_id}>"
+
+
+def who(t: Translator, winners: tuple[Winner, ...] | list[Winner]) -> str:
+    """Slack users as mentions (erased ones as "a former member"), people Slack does not
+    know as their name in plain text: the one way every card, report and digest names
+    winners."""
+    return ", ".join(person(t, w.user_id) if w.user_id else escape(w.name) for w in winners)
 
 
 def kind_label(t: Translator, kind: str) -> str:
@@ -102,7 +113,7 @@ def win_line(t: Translator, win: WinFact) -> str:
     if win.amount is not None and win.currency:
         parts.append(money(win.amount, win.currency, t))
     if win.winners:
-        parts.append(who(win.winners))
+        parts.append(who(t, win.winners))
     return "• " + " — ".join(parts)
 
 
@@ -203,7 +214,7 @@ def win_card(t: Translator, card: WinCard) -> tuple[str, list[Block]]:
     if card.amount is not None and card.currency:
         headline += f" · *{money(card.amount, card.currency, t)}*"
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=cut(headline)))]
-    winners = who(card.winners)
+    winners = who(t, card.winners)
     if winners:
         cheer = t.gettext("Congratulations {winners}!").format(winners=winners)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(cheer))))
@@ -224,7 +235,9 @@ def _origin(t: Translator, card: WinCard) -> str:
     if card.source == WinSource.webhook:
         return t.gettext("Reported by an integration")
     if card.created_by:
-        return t.gettext("Celebrated by <@{user}> with /revops-win").format(user=card.created_by)
+        return t.gettext("Celebrated by {user} with /revops-win").format(
+            user=person(t, card.created_by)
+        )
     return t.gettext("Celebrated with /revops-win")
 
 
@@ -253,6 +266,12 @@ def already_celebrated(t: Translator) -> tuple[str, str]:
     return t.gettext("Celebrate a win")[:24], t.gettext(
         "This win was already celebrated: it is posted once."
     )
+
+
+WAITS_FOR_CHANNEL = N_(
+    "Your win is saved. It will be posted as soon as an admin picks a celebration channel "
+    "in the bot's Home tab."
+)
 
 
 def channel_problem_dm(t: Translator, channel_id: str) -> str:

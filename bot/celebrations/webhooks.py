@@ -1,23 +1,22 @@
 """Inbound webhooks of celebrations: HubSpot deal stages and wins from any other tool.
 
-Both answer fast (HubSpot retries an answer slower than 5 s): verify, store, answer 2xx, then
-`WinPoster.run` posts from `services.background` through the delivery ledger.
+Both answer fast (HubSpot retries an answer slower than 5 s): verify, then store through a flow
+(bot/celebrations/flows.py), answer 2xx. A win whose winners are all Slack users owes its card
+in the transaction that stores it; one that needs details (a HubSpot deal, winners known by
+e-mail) is prepared off the request's thread (`services.background`, preparation.py), and its
+card is owed in the transaction that makes it ready. The outbox posts the cards.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
 
-from bot.celebrations import service
+from bot.celebrations import flows, preparation
 from bot.celebrations.hubspot import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -25,9 +24,7 @@ from bot.celebrations.hubspot import (
     public_uri,
     verify_v3,
 )
-from bot.celebrations.posting import WinPoster
-from bot.celebrations.schemas import HubSpotEvent, WinIn
-from bot.db import session_scope
+from bot.celebrations.schemas import WinIn
 from bot.services import Services
 from bot.web import WebhookRoutes
 from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
@@ -39,8 +36,6 @@ MAX_EVENTS = 1000  # HubSpot sends at most 100 per request; more is not HubSpot
 
 
 def routes(services: Services) -> WebhookRoutes:
-    poster = WinPoster(services)
-
     def hubspot_webhook() -> tuple[Response, int]:
         secret = services.settings.hubspot_client_secret
         if secret is None:
@@ -67,10 +62,12 @@ def routes(services: Services) -> WebhookRoutes:
             return json_error(400, "body is not JSON")
         if not isinstance(events, list):
             return json_error(400, "expected a JSON array of events")
-        outcome = receive_hubspot_events(services, events[:MAX_EVENTS])
-        for team_id in sorted(outcome.teams):
-            services.background.submit(poster.run, team_id)
-        return jsonify(outcome.summary()), 200
+        batch = flows.receive_hubspot_events(
+            services.session_factory, events[:MAX_EVENTS], now=datetime.now(UTC)
+        )
+        for team_id in sorted(batch.teams):
+            services.background.submit(preparation.prepare_wins, services, team_id)
+        return jsonify(batch.summary()), 200
 
     def wins_webhook() -> tuple[Response, int]:
         team_id = bearer_team_id(services, request)
@@ -86,16 +83,14 @@ def routes(services: Services) -> WebhookRoutes:
             win_in = WinIn.model_validate(payload)
         except ValidationError as error:
             return invalid_body(error)
-        new = service.webhook_win(win_in)
-        with session_scope(services.session_factory) as session:
-            win, created = service.record_win(
-                session=session, team_id=team_id, new=new, now=datetime.now(UTC)
-            )
-            win_id = win.id
-        if not created:
-            return jsonify(status="duplicate", win_id=win_id), 200
-        services.background.submit(poster.run, team_id)
-        return jsonify(status="accepted", win_id=win_id), 202
+        recorded = flows.record_webhook_win(
+            services.session_factory, team_id=team_id, win_in=win_in, now=datetime.now(UTC)
+        )
+        if not recorded.created:
+            return jsonify(status="duplicate", win_id=recorded.win_id), 200
+        if recorded.to_prepare:
+            services.background.submit(preparation.prepare_wins, services, team_id)
+        return jsonify(status="accepted", win_id=recorded.win_id), 202
 
     def add(web: Flask) -> None:
         web.add_url_rule(
@@ -109,61 +104,3 @@ def routes(services: Services) -> WebhookRoutes:
         )
 
     return add
-
-
-@dataclass
-class BatchOutcome:
-    received: int = 0
-    new_wins: int = 0
-    duplicates: int = 0
-    ignored: int = 0
-    invalid: list[dict[str, Any]] = field(default_factory=list)
-    teams: set[str] = field(default_factory=set)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "new_wins": self.new_wins,
-            "duplicates": self.duplicates,
-            "ignored": self.ignored,
-            "invalid": self.invalid,
-        }
-
-
-def receive_hubspot_events(services: Services, events: list[Any]) -> BatchOutcome:
-    """Store a win per deal that reached a won stage. Each event stands alone: a malformed one
-    is reported in the answer and skipped, the others are processed; a deal already celebrated
-    is a duplicate, however often HubSpot delivers it (eventIds are not unique)."""
-    outcome = BatchOutcome(received=len(events))
-    now = datetime.now(UTC)
-    with session_scope(services.session_factory) as session:
-        for index, raw in enumerate(events):
-            try:
-                event = HubSpotEvent.model_validate(raw)
-            except ValidationError as error:
-                problem = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc']) or '(event)'}: {e['msg']}"
-                    for e in error.errors()
-                )
-                outcome.invalid.append({"index": index, "problem": problem})
-                continue
-            try:
-                with session.begin_nested():
-                    _receive(session, event, now, outcome)
-            except (IntegrityError, DataError) as error:
-                logger.warning("hubspot event %s not stored: %s", event.event_id, error.orig)
-                outcome.invalid.append({"index": index, "problem": "could not be stored"})
-    return outcome
-
-
-def _receive(session: Session, event: HubSpotEvent, now: datetime, outcome: BatchOutcome) -> None:
-    result, team_id = service.record_hubspot_event(session=session, event=event, now=now)
-    if result is service.HubSpotOutcome.new_win and team_id is not None:
-        outcome.new_wins += 1
-        outcome.teams.add(team_id)
-    elif result is service.HubSpotOutcome.duplicate:
-        outcome.duplicates += 1
-    else:
-        if result is service.HubSpotOutcome.unknown_portal:
-            logger.warning("hubspot portal %s maps to no workspace: event ignored", event.portal_id)
-        outcome.ignored += 1

@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -60,12 +61,19 @@ class Dispatcher:
     # ------------------------------------------------------------ entry points
 
     def watch(self, factory: sessionmaker[Session]) -> None:
-        """Deliver what every committed transaction of this factory owes."""
+        """Deliver what every committed transaction of this factory owes.
+
+        The listeners hold the dispatcher weakly: SQLAlchemy keeps them in a registry keyed
+        (weakly) by the factory's Session class, and a listener holding the dispatcher would
+        hold that class through the factory: nothing of the runtime, its engine and its pooled
+        connections would ever be freed (each `jobs run` left its connections open)."""
+        dispatcher = weakref.ref(self)
 
         def committed(session: Session) -> None:
             owed = session.info.pop(service.OWED, None)
-            if owed:
-                self.kick(owed)
+            alive = dispatcher()
+            if owed and alive is not None:
+                alive.kick(owed)
 
         def rolled_back(session: Session) -> None:
             session.info.pop(service.OWED, None)

@@ -3,6 +3,7 @@
 Rules:
 - a one-off message is entered once under its key (a Slack retry of the same change, a second
   submission of the same modal owe nothing more);
+- a one-off message that failed for good may be owed again once its cause is fixed;
 - an object's row is created once and its `version` bumped by every later change; a row that
   is done (sent, skipped, failed) becomes pending again, a row waiting for a retry keeps its
   backoff (a Slack outage is not hammered), a row being sent is sent again once done;
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_or_ignore, rows_affected
 from bot.scheduling.models import Delivery, DeliveryStatus
+from bot.scheduling.service import outcome_unknown
 from bot.workspaces.service import ensure_workspace
 
 # session.info key: the (team, kind) pairs this transaction owes messages for.
@@ -84,6 +86,22 @@ def owe_message(
     if created:
         _note(session, team_id, kind)
     return bool(created)
+
+
+def owe_again(*, session: Session, delivery: Delivery, now: datetime) -> None:
+    """A one-off message that failed for good is owed again, from its first attempt (what
+    made it fail was fixed: the bot was invited into its channel). What it knows of Slack
+    stays: parts already posted are not posted twice, an uncertain post is looked for first."""
+    if delivery.status != DeliveryStatus.failed:
+        return
+    now = _due(now)
+    delivery.status = DeliveryStatus.pending
+    delivery.attempts = 0
+    delivery.due_at = delivery.next_attempt_at = now  # owed since now
+    delivery.finished_at = None
+    if not outcome_unknown(delivery.error):
+        delivery.error = None
+    _note(session, delivery.team_id, delivery.kind)
 
 
 def owe_refresh(

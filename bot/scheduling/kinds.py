@@ -89,6 +89,12 @@ class JobKind:
     def on_sent(self, ctx: JobContext, delivery: Delivery, posted: list[PostedMessage]) -> None:
         """Hook after every part went out, e.g. to remember a card's ts to update it later."""
 
+    def on_failed(self, ctx: JobContext, delivery: Delivery, reason: str) -> None:
+        """Hook when a row fails for good (an error no retry cures, or no attempt left), in the
+        transaction that records it: e.g. record what the error says about the recipient, and
+        owe whoever must fix it a message (`reason` is Slack's error code, or why the outcome
+        is unknown)."""
+
     def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
         """(team, next run, active schedules) for `jobs list`, from the `schedules` table;
         kinds whose due work comes from their own data (reminders, nudges) have none."""

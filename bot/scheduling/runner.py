@@ -38,6 +38,7 @@ from bot.slack.sender import (
     MessageEdit,
     Outgoing,
     PostedMessage,
+    Reaction,
     Sender,
 )
 
@@ -466,6 +467,8 @@ class Runner:
             return PostedMessage(channel=message.user_id, ts="")
         if isinstance(message, MessageEdit):
             return self.sender.update(client, team_id=delivery.team_id, edit=message, hold=lease)
+        if isinstance(message, Reaction):
+            return self.sender.react(client, team_id=delivery.team_id, reaction=message, hold=lease)
         return self.sender.post(
             client,
             team_id=delivery.team_id,
@@ -475,6 +478,18 @@ class Runner:
             thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
             hold=lease,
         )
+
+    def _on_failed(
+        self, kind: JobKind, session: Session, delivery: Delivery, reason: str, *, now: datetime
+    ) -> None:
+        """The kind's hook, in the transaction that fails the row; a hook that fails is
+        logged and undone, the failure itself is still recorded."""
+        try:
+            with session.begin_nested():
+                context = JobContext(session=session, now=now, services=self.services)
+                kind.on_failed(context, _reloaded(session, delivery), reason)
+        except Exception:
+            logger.exception("on_failed of %s raised for %s", kind.name, delivery.key)
 
     def _record_failure(
         self,
@@ -503,6 +518,8 @@ class Runner:
                 retry_base=kind.retry_base,
                 retry_cap=kind.retry_cap,
             )
+            if status is DeliveryStatus.failed:
+                self._on_failed(kind, session, delivery, reason, now=now)
         if status is DeliveryStatus.failed:
             report.count("failed")
             logger.error(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.client import posting_once
 
@@ -160,7 +161,17 @@ class HomeTab:
     view: dict[str, Any]
 
 
-Outgoing = OutgoingMessage | MessageEdit | HomeTab
+@dataclass(frozen=True)
+class Reaction:
+    """An emoji the bot adds under an existing message (reactions.add). Adding it twice shows
+    it once (Slack answers `already_reacted`), so an uncertain outcome is simply sent again."""
+
+    channel: str
+    ts: str
+    name: str
+
+
+Outgoing = OutgoingMessage | MessageEdit | HomeTab | Reaction
 
 
 @dataclass(frozen=True)
@@ -234,6 +245,23 @@ class Sender:
             channel=edit.channel, ts=edit.ts, text=edit.text, blocks=edit.blocks
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
+
+    def react(
+        self, client: WebClient, *, team_id: str, reaction: Reaction, hold: Hold | None = None
+    ) -> PostedMessage:
+        """Add the bot's reaction to a message, paced against the workspace's budget; one
+        already there is done."""
+        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        if hold is not None:
+            hold.keep()
+        try:
+            client.reactions_add(
+                channel=reaction.channel, timestamp=reaction.ts, name=reaction.name
+            )
+        except SlackApiError as error:
+            if error.response.get("error") != "already_reacted":
+                raise
+        return PostedMessage(channel=reaction.channel, ts=reaction.ts)
 
     def publish(
         self, client: WebClient, *, team_id: str, home: HomeTab, hold: Hold | None = None

@@ -1,4 +1,4 @@
-"""Test data for celebrations: settings, wins, and waiting for what the bot posts."""
+"""Test data for celebrations: settings, wins, and reading what the bot posted."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from bot.celebrations import service
+from bot.celebrations.ids import SettingsAction, SettingsBlock
 from bot.celebrations.models import PostState, Win, WinReaction, WinSource
 from bot.celebrations.rules import SettingsChange
 from tests.celebrations.conftest import WINS_CHANNEL
 from tests.harness import BotHarness
+from tests.slack.signing import state_value
 
 
 def configure(
@@ -101,12 +103,6 @@ def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
         time.sleep(0.05)
 
 
-def settle(bot: BotHarness, seconds: float = 0.4) -> None:
-    """Let background work that should do nothing have its chance to do something."""
-    time.sleep(seconds)
-    bot.runtime.services.background.submit(lambda: None).result(timeout=5)
-
-
 def channel_posts(bot: BotHarness, channel: str = WINS_CHANNEL) -> list[dict[str, Any]]:
     return [m for m in bot.fake.messages(channel) if m.get("bot_id")]
 
@@ -127,3 +123,34 @@ def block_text(message: dict[str, Any]) -> str:
 
     walk(message.get("blocks") or [])
     return "\n".join(parts)
+
+
+def home(bot: BotHarness, user: str) -> dict[str, Any]:
+    """The person's Home tab as the bot publishes it when they open it."""
+    bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    bot.idle()
+    view = bot.fake.home_of(user)
+    assert view is not None
+    return view
+
+
+def settings_values(channel: str, **changes: str) -> dict[str, dict[str, Any]]:
+    """What the celebrations settings modal submits."""
+    values = {
+        SettingsBlock.channel: {
+            SettingsAction.channel: state_value("conversations_select", channel)
+        },
+        SettingsBlock.weekday: {SettingsAction.weekday: state_value("static_select", "0")},
+        SettingsBlock.hour: {SettingsAction.hour: state_value("static_select", "9")},
+        SettingsBlock.tz: {SettingsAction.tz: changes.get("tz", "Europe/Paris")},
+        SettingsBlock.top_performers: {
+            SettingsAction.top_performers: state_value("checkboxes", ["on"])
+        },
+        SettingsBlock.won_stages: {SettingsAction.won_stages: "closedwon, contractsigned"},
+        SettingsBlock.portal_id: {SettingsAction.portal_id: changes.get("portal", "")},
+        SettingsBlock.base_currency: {SettingsAction.base_currency: changes.get("base", "EUR")},
+        SettingsBlock.exchange_rates: {
+            SettingsAction.exchange_rates: changes.get("rates", "USD=0.92, GBP=1.17")
+        },
+    }
+    return values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -14,12 +15,11 @@ from tests.celebrations.helpers import (
     block_text,
     channel_posts,
     configure,
-    settle,
-    wait_until,
+    home,
+    settings_values,
     wins,
 )
 from tests.celebrations.hubspot_signing import batch, deal_stage_event, signed_headers
-from tests.celebrations.test_settings_and_home import home, settings_values
 from tests.harness import BotHarness, HttpResult, http
 
 PATH = "/webhooks/hubspot"
@@ -55,7 +55,8 @@ def test_a_deal_moved_to_closed_won_is_posted_with_its_owner(
 
     assert answer.status == 200 and answer.json["new_wins"] == 1
     assert time.perf_counter() - started < 2  # HubSpot gives up after 5 s
-    (post,) = wait_until(lambda: channel_posts(bot))
+    bot.idle()  # prepared off the request's thread, then posted
+    (post,) = channel_posts(bot)
     card = block_text(post)
     assert "ACME — 3 years" in card and "€12,500.00" in card and "<@U1>" in card
     assert "Closed-won in HubSpot" in card
@@ -77,7 +78,7 @@ def test_a_retried_or_repeated_event_never_posts_twice(
     acme(fake_hubspot)
     first = deal_stage_event(101, event_id=555)
     assert deliver(bot, batch(first)).json["new_wins"] == 1
-    wait_until(lambda: channel_posts(bot))
+    bot.idle()
 
     retried = deliver(bot, batch({**first, "attemptNumber": 1}))  # HubSpot's retry
     again = deliver(bot, batch(deal_stage_event(101)))  # the deal moved back and forth
@@ -85,7 +86,7 @@ def test_a_retried_or_repeated_event_never_posts_twice(
 
     assert [r.status for r in (retried, again, same_batch_twice)] == [200, 200, 200]
     assert retried.json["duplicates"] == 1 and same_batch_twice.json["duplicates"] == 2
-    settle(bot)
+    bot.idle()
     assert len(channel_posts(bot)) == 1 and len(wins(bot)) == 1
     assert len(fake_hubspot.calls("/crm/v3/objects/deals/")) == 1
 
@@ -110,7 +111,7 @@ def test_a_bad_signature_gets_401_and_nothing_happens(
     )
 
     assert [r.status for r in (wrong_secret, other_uri, tampered, unsigned)] == [401] * 4
-    settle(bot)
+    bot.idle()
     assert wins(bot) == [] and fake_hubspot.requests == [] and channel_posts(bot) == []
 
 
@@ -127,7 +128,7 @@ def test_an_old_timestamp_gets_401_even_when_correctly_signed(
     future = deliver(bot, body, timestamp_ms=in_the_future)
 
     assert (old.status, future.status) == (401, 401)
-    settle(bot)
+    bot.idle()
     assert wins(bot) == [] and fake_hubspot.requests == []
 
 
@@ -150,11 +151,13 @@ def test_a_batch_with_bad_events_still_processes_the_others(
     assert answer.status == 200
     assert answer.json["new_wins"] == 3 and answer.json["ignored"] == 1
     assert [bad["index"] for bad in answer.json["invalid"]] == [0]
-    posts = wait_until(lambda: len(channel_posts(bot)) == 2 and channel_posts(bot))
+    bot.idle()
+    posts = channel_posts(bot)
     texts = " ".join(block_text(post) for post in posts)
+    assert len(posts) == 2
     assert "ACME — 3 years" in texts and "Globex expansion" in texts and "$900.00" in texts
     expected = {"101": "posted", "404404": "failed", "103": "posted"}
-    assert wait_until(lambda: {w.hubspot_deal_id: w.post_state for w in wins(bot)} == expected)
+    assert {w.hubspot_deal_id: w.post_state for w in wins(bot)} == expected
 
 
 def test_the_public_url_behind_a_proxy_is_what_is_signed(
@@ -181,13 +184,14 @@ def test_an_unknown_owner_email_posts_the_name_and_tells_an_admin_once(
     fake_hubspot.add_deal("202", name="Umbrella", amount="7000", currency="GBP", owner_id="9")
 
     deliver(bot, batch(deal_stage_event(201)))
-    wait_until(lambda: channel_posts(bot))
+    bot.idle()
     deliver(bot, batch(deal_stage_event(202)))
-    posts = wait_until(lambda: len(channel_posts(bot)) == 2 and channel_posts(bot))
+    bot.idle()
+    posts = channel_posts(bot)
 
+    assert len(posts) == 2
     assert all("Zoé Nobody" in block_text(post) for post in posts)
     assert all("<@" not in block_text(post).split("Congratulations")[1][:20] for post in posts)
-    settle(bot)
     (notice,) = bot.fake.dms_to("UADMIN")
     assert "zoe@partner.example" in notice["text"] and "Initech" in notice["text"]
 
@@ -200,13 +204,14 @@ def test_a_crm_outage_is_retried_later_not_lost(
     fake_hubspot.fail_next("/crm/v3/objects/deals/101", status=503, times=4)  # beyond the retries
 
     assert deliver(bot, batch(deal_stage_event(101))).status == 200
-    (win,) = wait_until(lambda: [w for w in wins(bot) if w.prepare_after and w.problem])
-    assert win.post_state == "preparing" and channel_posts(bot) == []
+    bot.idle()
+    (win,) = wins(bot)
+    assert win.post_state == "preparing" and win.problem and channel_posts(bot) == []
 
     # When the retry is due, the clock's tick (here an operator's `jobs run`) posts it.
     later = win.prepare_after
     assert bot.jobs_run("celebrations-win-post", monkeypatch=monkeypatch, now=later) == 0
-    (post,) = wait_until(lambda: channel_posts(bot))
+    (post,) = channel_posts(bot)
     assert "ACME — 3 years" in block_text(post)
 
 
@@ -218,7 +223,8 @@ def test_the_won_stages_an_admin_sets_are_the_ones_that_post(
     values = settings_values("CWINS")
     values[SettingsBlock.won_stages] = {SettingsAction.won_stages: "contractsigned"}
     assert bot.submit(WinCallback.settings, values, user_id="UADMIN").status == 200
-    wait_until(lambda: "gazette every" in block_text(bot.fake.home_of("UADMIN") or {}))
+    bot.idle()
+    assert "gazette every" in block_text(bot.fake.home_of("UADMIN") or {})
     acme(fake_hubspot, "101")
     fake_hubspot.add_deal("102", name="Initech — pilot", amount="900", currency="EUR", owner_id="7")
 
@@ -227,8 +233,23 @@ def test_the_won_stages_an_admin_sets_are_the_ones_that_post(
 
     assert (default_stage.json["new_wins"], default_stage.json["ignored"]) == (0, 1)
     assert custom_stage.json["new_wins"] == 1
-    (post,) = wait_until(lambda: channel_posts(bot))
+    bot.idle()
+    (post,) = channel_posts(bot)
     assert "Initech — pilot" in block_text(post)
-    settle(bot)
-    assert len(channel_posts(bot)) == 1 and len(wins(bot)) == 1
+    assert len(wins(bot)) == 1
     assert fake_hubspot.calls("/crm/v3/objects/deals/101") == []
+
+
+def test_ten_redeliveries_at_once_post_one_card(bot: BotHarness, fake_hubspot: FakeHubSpot) -> None:
+    """HubSpot redelivers a batch it thinks timed out, ten times at once: one win, one deal
+    fetched, one card."""
+    configure(bot)
+    acme(fake_hubspot)
+    body = batch(deal_stage_event(101, event_id=777))
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: deliver(bot, body), range(10)))
+    bot.idle()
+    assert [a.status for a in answers] == [200] * 10
+    assert sorted(a.json["new_wins"] for a in answers) == [0] * 9 + [1]
+    assert len(channel_posts(bot)) == 1 and len(wins(bot)) == 1
+    assert len(fake_hubspot.calls("/crm/v3/objects/deals/")) == 1

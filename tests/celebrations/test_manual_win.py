@@ -6,16 +6,17 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.celebrations.handlers import open_win_modal
 from bot.celebrations.ids import WinAction, WinBlock, WinCallback
 from bot.celebrations.prefill import WinPrefill
+from bot.scheduling.models import Delivery
 from tests.celebrations.helpers import (
     block_text,
     channel_posts,
     configure,
-    settle,
-    wait_until,
+    settings_values,
     wins,
 )
 from tests.harness import BotHarness
@@ -42,9 +43,9 @@ def form(
 
 
 def open_modal(bot: BotHarness, text: str = "", user: str = "U1") -> dict[str, Any]:
-    before = len(bot.fake.calls("views.open"))
     assert bot.command("/revops-win", text, user=user).status == 200
-    return bot.fake.wait_for("views.open", count=before + 1)[-1].args["view"]
+    bot.idle()
+    return bot.fake.calls("views.open")[-1].args["view"]
 
 
 def test_a_win_is_posted_in_the_channel_with_winners_amount_and_a_reaction(
@@ -63,15 +64,14 @@ def test_a_win_is_posted_in_the_channel_with_winners_amount_and_a_reaction(
     )
 
     assert answer.status == 200 and not answer.body  # the modal closes
-    (call,) = bot.fake.wait_for(
-        "chat.postMessage", predicate=lambda c: c.args["channel"] == "CWINS"
-    )
+    bot.idle()
+    (call,) = bot.fake.calls("chat.postMessage")
+    assert call.args["channel"] == "CWINS"
     card = block_text(call.args)
     assert "ACME signs for 3 years" in card
     assert "<@U1>" in card and "<@U2>" in card
     assert "€12,500.00" in card and "Three years, wow." in card
     assert "Celebrated by <@U1>" in card
-    bot.fake.wait_for("reactions.add")
     (post,) = channel_posts(bot)
     assert [r["name"] for r in post["reactions"]] == ["tada"]
     (win,) = wins(bot)
@@ -90,8 +90,7 @@ def test_submitting_the_same_modal_twice_posts_once(bot: BotHarness) -> None:
         bot.submit(
             WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"]
         )
-    wait_until(lambda: channel_posts(bot))
-    settle(bot)
+    bot.idle()
     assert len(channel_posts(bot)) == 1
     assert len(wins(bot)) == 1
 
@@ -115,7 +114,7 @@ def test_bad_amounts_and_currencies_are_field_errors_and_store_nothing(bot: BotH
         errors = answer.json["errors"]
         assert answer.json["response_action"] == "errors" and list(errors) == [block]
         assert words in errors[block]
-    settle(bot)
+    bot.idle()
     assert wins(bot) == [] and channel_posts(bot) == []
 
 
@@ -133,19 +132,105 @@ def test_field_errors_speak_the_users_language(bot: BotHarness) -> None:
     assert "Devise inconnue" in answer.json["errors"][WinBlock.currency]
 
 
-def test_a_win_waits_for_a_celebration_channel_then_is_posted(
-    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+def test_a_win_waits_for_a_celebration_channel_then_is_posted_when_an_admin_picks_one(
+    bot: BotHarness,
 ) -> None:
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
-    settle(bot)
+    bot.idle()
     assert channel_posts(bot) == [] and wins(bot)[0].post_state == "ready"
     (note,) = bot.fake.dms_to("U1")
     assert "as soon as an admin picks a celebration channel" in note["text"]
+
+    # The settings' save owes the cards of the wins that waited: no tick needed.
+    assert (
+        bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN").status == 200
+    )
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert "ACME signs for 3 years" in block_text(post)
+    assert len(bot.fake.dms_to("U1")) == 1  # told once that it waited
+
+
+def test_a_waiting_note_delayed_past_the_channels_choice_is_not_sent(bot: BotHarness) -> None:
+    """Owed messages are written when they are sent: a note that the win waits for a channel,
+    held up by an outage until an admin picked one, has nothing left to say."""
+    view = open_modal(bot)
+    bot.fake.outage(["chat.postMessage"], 3, mode="error")
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN")
+    bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.ok, timeout=20)
+    bot.idle()
+    assert len(channel_posts(bot)) == 1
+    assert bot.fake.dms_to("U1") == []
+    with bot.session() as session:
+        (note,) = session.scalars(
+            select(Delivery).where(
+                Delivery.kind == "celebrations-message", Delivery.recipient == "U1"
+            )
+        )
+        assert (note.payload["what"], note.status) == ("waits_for_channel", "skipped")
+
+
+def test_ready_wins_no_change_queued_are_posted_by_the_clock(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Wins left ready with a channel set and no card owed (recorded before the outbox, or
+    settings written outside the modal): the clock's tick queues and posts them, once."""
+    view = open_modal(bot)
+    bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
+    configure(bot)  # stored directly: no flow, so no card owed
+    bot.idle()
+    assert channel_posts(bot) == []
+    for _ in range(2):
+        assert bot.jobs_run("celebrations-win-post", monkeypatch=monkeypatch) == 0
+    assert len(channel_posts(bot)) == 1
+    assert wins(bot)[0].post_state == "posted"
+
+
+def test_a_card_owed_when_its_process_died_is_posted_by_the_clock(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The win and its card commit together: a process that dies right after the commit,
+    before it delivers, loses nothing; another process's clock posts the card."""
     configure(bot)
-    # The clock's tick (here an operator's `jobs run`) posts what waited.
+    monkeypatch.setattr(bot.runtime.outbox, "kick", lambda owed: None)  # delivers nothing
+    view = open_modal(bot)
+    answer = bot.submit(
+        WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"]
+    )
+    assert answer.status == 200 and not answer.body
+    bot.idle()
+    assert channel_posts(bot) == []
+    with bot.session() as session:
+        (owed,) = session.scalars(
+            select(Delivery).where(Delivery.kind == "celebrations-win-post")
+        ).all()
+        assert (owed.status, owed.recipient) == ("pending", "CWINS")
+
     assert bot.jobs_run("celebrations-win-post", monkeypatch=monkeypatch) == 0
-    assert len(wait_until(lambda: channel_posts(bot))) == 1
+    (post,) = channel_posts(bot)
+    assert [r["name"] for r in post["reactions"]] == ["tada"]  # owed by the post, sent too
+
+
+@pytest.mark.parametrize("mode", ["5xx", "lost"])
+def test_a_slack_outage_delays_the_card_and_posts_it_once(bot: BotHarness, mode: str) -> None:
+    """Slack down (or answering nothing) when a win is celebrated: the modal closes at once,
+    the card goes out after the outage, once, with its reaction."""
+    configure(bot)
+    view = open_modal(bot)
+    bot.fake.outage(["chat.postMessage"], 3, mode=mode)
+    answer = bot.submit(
+        WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"]
+    )
+    assert answer.status == 200 and not answer.body
+    # Retried after 2 s, 4 s...: the first try after the outage posts (or finds) the card.
+    bot.fake.wait_for("reactions.add", timeout=20)
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert [r["name"] for r in post["reactions"]] == ["tada"]
+    (win,) = wins(bot)
+    assert (win.post_state, win.ts) == ("posted", post["ts"])
 
 
 def test_a_prefilled_win_from_another_domain_is_celebrated_once(bot: BotHarness) -> None:
@@ -178,8 +263,7 @@ def test_a_prefilled_win_from_another_domain_is_celebrated_once(bot: BotHarness)
             form(winners=["U2"], kind="project_first_result", title=prefill.title),
             private_metadata=view["private_metadata"],
         )
-    wait_until(lambda: channel_posts(bot))
-    settle(bot)
+    bot.idle()
     assert len(channel_posts(bot)) == 1
 
     # Offered a third time, the modal says it was already celebrated.

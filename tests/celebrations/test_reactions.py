@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.celebrations.ids import WinCallback
 from bot.celebrations.models import WinReaction
-from tests.celebrations.helpers import block_text, channel_posts, configure, settle, wait_until
+from tests.celebrations.helpers import block_text, channel_posts, configure
 from tests.celebrations.test_manual_win import form, open_modal
 from tests.harness import BotHarness
 
@@ -53,8 +53,8 @@ def test_reactions_are_counted_once_and_the_bots_own_is_not(bot: BotHarness) -> 
     configure(bot)
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
-    (post,) = wait_until(lambda: channel_posts(bot))
-    wait_until(lambda: bot.fake.calls("reactions.add"))
+    bot.idle()  # the card is posted and the bot knows where
+    (post,) = channel_posts(bot)
     ts = post["ts"]
 
     bot.event(reaction("reaction_added", "U2", "CWINS", ts), event_id="Ev1")
@@ -62,13 +62,15 @@ def test_reactions_are_counted_once_and_the_bots_own_is_not(bot: BotHarness) -> 
     bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts, "fire"), event_id="Ev2")
     bot.event(reaction("reaction_added", "UBOT1", "CWINS", ts, "tada"), event_id="Ev3")
     bot.event(reaction("reaction_added", "U2", "C1", "1700000000.000100"), event_id="Ev4")
-    assert wait_until(lambda: count(bot) == 2)
+    bot.idle()
+    assert count(bot) == 2
 
     bot.event(
         reaction("reaction_removed", "UADMIN", "CWINS", ts, "fire", "1700000002.000100"),
         event_id="Ev5",
     )
-    assert wait_until(lambda: count(bot) == 1)
+    bot.idle()
+    assert count(bot) == 1
 
 
 def test_a_removal_handled_before_its_add_leaves_no_reaction(bot: BotHarness) -> None:
@@ -77,17 +79,18 @@ def test_a_removal_handled_before_its_add_leaves_no_reaction(bot: BotHarness) ->
     configure(bot)
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
-    (post,) = wait_until(lambda: channel_posts(bot))
-    wait_until(lambda: bot.fake.calls("reactions.add"))  # the bot knows its post by now
+    bot.idle()  # the card is posted and the bot knows where
+    (post,) = channel_posts(bot)
     ts = post["ts"]
 
     removed = reaction("reaction_removed", "U2", "CWINS", ts, "eyes", "1700000009.000100")
     bot.event(removed, event_id="Ev2")
-    assert wait_until(lambda: events_handled(bot) == 1)
+    bot.idle()
+    assert events_handled(bot) == 1
     bot.event(reaction("reaction_added", "U2", "CWINS", ts, "eyes", "1700000008.000100"))
     bot.event(reaction("reaction_added", "U3", "CWINS", ts, "eyes", "1700000010.000100"))
-    assert wait_until(lambda: events_handled(bot) == 2)
-    settle(bot)  # the late add has had its chance to count
+    bot.idle()  # the late add has had its chance to count
+    assert events_handled(bot) == 2
     assert count(bot) == 1  # U3's; U2 took theirs back
     with bot.session() as session:
         (still,) = session.scalars(select(WinReaction).where(WinReaction.present.is_(True)))
@@ -105,25 +108,27 @@ def test_reactions_on_win_posts_decide_the_months_best_cases(
             form(winners=["U1"], title=title),
             private_metadata=view["private_metadata"],
         )
-    posts = wait_until(lambda: len(channel_posts(bot)) == 2 and channel_posts(bot))
+    bot.idle()
+    posts = channel_posts(bot)
     ts = {("ACME" if "ACME" in block_text(p) else "Globex"): p["ts"] for p in posts}
-    wait_until(lambda: len(bot.fake.calls("reactions.add")) == 2)
 
     bot.event(reaction("reaction_added", "U2", "CWINS", ts["ACME"]))
     bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts["ACME"], "fire"))
     bot.event(reaction("reaction_added", "U2", "CWINS", ts["Globex"]))
     bot.event(reaction("reaction_added", "UBOT1", "CWINS", ts["Globex"], "tada"))  # no vote
     bot.event(reaction("reaction_added", "UADMIN", "CWINS", ts["Globex"], "eyes"))
-    assert wait_until(lambda: count(bot) == 4)  # events run in parallel: let the add land first
+    bot.idle()  # events run in parallel: the add lands before its removal is sent
+    assert count(bot) == 4
     bot.event(reaction("reaction_removed", "UADMIN", "CWINS", ts["Globex"], "eyes"))
-    assert wait_until(lambda: count(bot) == 3)
+    bot.idle()
+    assert count(bot) == 3
 
     # The first day of next month (Paris, the workspace's zone), the month's best cases.
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).date()
     first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     now = datetime.combine(first, time(16), ZoneInfo("Europe/Paris"))
     bot.jobs_run("celebrations-top-performers", monkeypatch=monkeypatch, now=now)
-    board = wait_until(lambda: [p for p in channel_posts(bot) if "Top performers" in block_text(p)])
+    board = [p for p in channel_posts(bot) if "Top performers" in block_text(p)]
     best = block_text(board[0]).split("Best cases of the month")[1]
     assert ":first_place_medal: *ACME signs for 3 years* (<@U1>) — 2 reactions" in best
     assert ":second_place_medal: *Globex renews* (<@U1>) — 1 reaction" in best

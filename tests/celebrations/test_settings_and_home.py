@@ -3,49 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 from sqlalchemy import select
 
-from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinCallback
+from bot.celebrations.ids import SettingsBlock, WinAction, WinCallback
 from bot.celebrations.models import CelebrationSettings
 from bot.scheduling.models import Schedule
 from bot.slack.scopes import BOT_SCOPES
-from tests.celebrations.helpers import block_text, channel_posts, configure, settle, wait_until
+from tests.celebrations.helpers import (
+    block_text,
+    channel_posts,
+    configure,
+    home,
+    settings_values,
+)
 from tests.celebrations.test_manual_win import form, open_modal
 from tests.harness import BotHarness
-from tests.slack.signing import state_value
-
-
-def home(bot: BotHarness, user: str) -> dict[str, Any]:
-    count = len(bot.fake.calls("views.publish"))
-    bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
-    bot.fake.wait_for("views.publish", count=count + 1)
-    view = bot.fake.home_of(user)
-    assert view is not None
-    return view
-
-
-def settings_values(channel: str, **changes: str) -> dict[str, dict[str, Any]]:
-    values = {
-        SettingsBlock.channel: {
-            SettingsAction.channel: state_value("conversations_select", channel)
-        },
-        SettingsBlock.weekday: {SettingsAction.weekday: state_value("static_select", "0")},
-        SettingsBlock.hour: {SettingsAction.hour: state_value("static_select", "9")},
-        SettingsBlock.tz: {SettingsAction.tz: changes.get("tz", "Europe/Paris")},
-        SettingsBlock.top_performers: {
-            SettingsAction.top_performers: state_value("checkboxes", ["on"])
-        },
-        SettingsBlock.won_stages: {SettingsAction.won_stages: "closedwon, contractsigned"},
-        SettingsBlock.portal_id: {SettingsAction.portal_id: changes.get("portal", "")},
-        SettingsBlock.base_currency: {SettingsAction.base_currency: changes.get("base", "EUR")},
-        SettingsBlock.exchange_rates: {
-            SettingsAction.exchange_rates: changes.get("rates", "USD=0.92, GBP=1.17")
-        },
-    }
-    return values
 
 
 def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> None:
@@ -55,7 +29,8 @@ def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> Non
     assert "Recent wins" in block_text(home(bot, "U1"))
 
     bot.action(WinAction.open_settings, view=view, user_id="UADMIN")
-    modal = bot.fake.wait_for("views.open")[0].args["view"]
+    bot.idle()
+    modal = bot.fake.calls("views.open")[0].args["view"]
     assert modal["callback_id"] == WinCallback.settings
     tz_input = next(b for b in modal["blocks"] if b["block_id"] == SettingsBlock.tz)
     assert tz_input["element"]["initial_value"] == "Europe/London"  # the admin's own zone
@@ -74,8 +49,8 @@ def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> Non
 
     good = bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN")
     assert good.status == 200 and not good.body
-    home_text = lambda: block_text(bot.fake.home_of("UADMIN") or {})  # noqa: E731
-    assert wait_until(lambda: "gazette every Monday at 09:00" in home_text())
+    bot.idle()  # the save owes the admin's Home tab
+    assert "gazette every Monday at 09:00" in block_text(bot.fake.home_of("UADMIN") or {})
     with bot.session() as session:
         settings = session.get(CelebrationSettings, "T1")
         assert settings is not None
@@ -93,7 +68,8 @@ def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> Non
 def test_a_non_admin_cannot_open_the_settings(bot: BotHarness) -> None:
     view = home(bot, "U1")
     bot.action(WinAction.open_settings, view=view, user_id="U1")
-    (notice,) = bot.fake.wait_for("views.open")
+    bot.idle()
+    (notice,) = bot.fake.calls("views.open")
     assert "Only workspace admins" in block_text(notice.args["view"])
 
 
@@ -101,10 +77,11 @@ def test_a_public_channel_is_joined_when_an_admin_picks_it(bot: BotHarness) -> N
     bot.fake.add_channel(channel_id="CPUB", name="celebrations", is_member=False)
     home(bot, "UADMIN")
     bot.submit(WinCallback.settings, settings_values("CPUB"), user_id="UADMIN")
-    (join,) = bot.fake.wait_for("conversations.join")
+    bot.idle()
+    (join,) = bot.fake.calls("conversations.join")
     assert join.args["channel"] == "CPUB"
-    settle(bot)
     assert bot.fake.dms_to("UADMIN") == []
+    assert "not in <#CPUB>" not in block_text(bot.fake.home_of("UADMIN") or {})
 
 
 def test_a_channel_the_bot_is_not_in_is_reported_in_home_and_by_dm_once(
@@ -114,17 +91,17 @@ def test_a_channel_the_bot_is_not_in_is_reported_in_home_and_by_dm_once(
     home(bot, "UADMIN")
     for _ in range(2):
         bot.submit(WinCallback.settings, settings_values("CPRIV"), user_id="UADMIN")
-    wait_until(lambda: "not in <#CPRIV>" in block_text(bot.fake.home_of("UADMIN") or {}))
-    wait_until(lambda: bot.fake.dms_to("UADMIN"))
-    settle(bot)
+        bot.idle()
+    assert "not in <#CPRIV>" in block_text(bot.fake.home_of("UADMIN") or {})
     (dm,) = bot.fake.dms_to("UADMIN")
     assert "<#CPRIV>" in dm["text"] and "/invite @revops-bot" in dm["text"]
 
     # A win meanwhile cannot be posted: Home says it waits.
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
-    bot.fake.wait_for("chat.postMessage", predicate=lambda c: c.error == "not_in_channel")
-    settle(bot)
+    bot.idle()
+    (refused,) = bot.fake.calls("chat.postMessage", ok=False)
+    assert refused.args["channel"] == "CPRIV" and refused.error == "not_in_channel"
     assert len(bot.fake.dms_to("UADMIN")) == 1  # still told once
     assert "1 win is waiting to be posted." in block_text(home(bot, "UADMIN"))
 
@@ -136,8 +113,9 @@ def test_once_the_bot_is_invited_what_waited_is_posted_without_clicking(bot: Bot
     configure(bot, channel="CPRIV")
     view = open_modal(bot)
     bot.submit(WinCallback.modal, form(winners=["U1"]), private_metadata=view["private_metadata"])
-    wait_until(lambda: bot.fake.dms_to("UADMIN"))
-    assert "soon as I join" in bot.fake.dms_to("UADMIN")[0]["text"]
+    bot.idle()  # Slack refuses the card: not_in_channel says what is wrong with the channel
+    (dm,) = bot.fake.dms_to("UADMIN")
+    assert "soon as I join" in dm["text"]
     assert "1 win is waiting to be posted." in block_text(home(bot, "UADMIN"))
 
     # An admin types /invite @revops-bot in the channel: Slack sends member_joined_channel.
@@ -152,7 +130,8 @@ def test_once_the_bot_is_invited_what_waited_is_posted_without_clicking(bot: Bot
         "event_ts": "1700000100.000100",
     }
     assert bot.event(joined).status == 200
-    (post,) = wait_until(lambda: channel_posts(bot, "CPRIV"))
+    bot.idle()
+    (post,) = channel_posts(bot, "CPRIV")
     assert "ACME signs" in block_text(post)
     home_text = block_text(home(bot, "UADMIN"))
     assert "not in <#CPRIV>" not in home_text and "waiting to be posted" not in home_text
@@ -166,7 +145,8 @@ def test_once_the_bot_is_invited_what_waited_is_posted_without_clicking(bot: Bot
         form(winners=["U2"], title="Second deal"),
         private_metadata=view["private_metadata"],
     )
-    assert wait_until(lambda: len(bot.fake.dms_to("UADMIN")) == 2)
+    bot.idle()
+    assert len(bot.fake.dms_to("UADMIN")) == 2
     assert "<#CPRIV>" in bot.fake.dms_to("UADMIN")[1]["text"]
 
 
@@ -178,8 +158,8 @@ def test_recent_wins_show_on_everyones_home(bot: BotHarness) -> None:
         form(winners=["U2"], title="Big renewal", amount="900", currency="GBP"),
         private_metadata=view["private_metadata"],
     )
-    wait_until(lambda: channel_posts(bot))
-    wait_until(lambda: "Big renewal" in block_text(home(bot, "U1")))
+    bot.idle()
+    assert channel_posts(bot)
     text = block_text(home(bot, "U1"))
     assert "Big renewal* — £900.00 — <@U2>" in text
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.privacy.lifecycle import privacy_settings
 from bot.privacy.models import AuditEntry
 from bot.workspaces.models import Member
-from tests.celebrations.test_settings_and_home import settings_values
+from tests.celebrations.helpers import settings_values
 from tests.harness import BotHarness
 from tests.slack.signing import state_value
 
