@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
-from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_bolt_request, to_flask_response
+from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_flask_response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH, describe_request
 from bot.db.migrations import current_heads, expected_heads
+from bot.http_limits import Refused, SlackGate, limit_bodies, log_refusal
 from bot.slack.ack_gate import AckGate
 
 logger = logging.getLogger("bot.requests")
@@ -30,13 +31,19 @@ def create_web_app(
     webhook_routes: list[WebhookRoutes] | None = None,
 ) -> Flask:
     web = Flask("revops-bot")
+    limit_bodies(web)
     oauth_handler = SlackRequestHandler(bolt_app)
     gate = ack_gate or AckGate()
+    slack_gate = SlackGate(bolt_app)
 
     @web.post("/slack/events")
-    def slack_events() -> Response:
+    def slack_events() -> Response | tuple[Response, int]:
         started = time.perf_counter()
-        bolt_request = to_bolt_request(request)
+        try:
+            bolt_request = slack_gate.admit(request)
+        except Refused as refused:
+            log_refusal(request, refused.status, refused.reason, message="slack request")
+            return jsonify(error=refused.reason), refused.status
         with gate.answering():
             bolt_response = bolt_app.dispatch(bolt_request)
         log_slack_request(bolt_request.body, bolt_request.context, bolt_response.status, started)

@@ -6,7 +6,6 @@ Both answer fast (HubSpot retries an answer slower than 5 s): verify, store, ans
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,13 +27,13 @@ from bot.celebrations.hubspot import (
 from bot.celebrations.posting import WinPoster
 from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.db import session_scope
+from bot.http_limits import UnreadableJson, load_json
 from bot.services import Services
 from bot.web import WebhookRoutes
-from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
+from bot.webhooks import bearer_team_id, invalid_body, json_body, json_error, unauthorized
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
 MAX_EVENTS = 1000  # HubSpot sends at most 100 per request; more is not HubSpot
 
 
@@ -45,8 +44,6 @@ def routes(services: Services) -> WebhookRoutes:
         secret = services.settings.hubspot_client_secret
         if secret is None:
             return json_error(401, "HUBSPOT_CLIENT_SECRET is not set: signatures cannot be checked")
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return json_error(413, "body too large")
         body = request.get_data(cache=True, as_text=True)
         try:
             verify_v3(
@@ -62,9 +59,9 @@ def routes(services: Services) -> WebhookRoutes:
             logger.warning("hubspot webhook rejected: %s", rejected)
             return json_error(401, "invalid HubSpot signature")
         try:
-            events = json.loads(body)
-        except ValueError:
-            return json_error(400, "body is not JSON")
+            events = load_json(body)
+        except UnreadableJson as error:
+            return json_error(400, "body is not JSON", problem=str(error))
         if not isinstance(events, list):
             return json_error(400, "expected a JSON array of events")
         outcome = receive_hubspot_events(services, events[:MAX_EVENTS])
@@ -76,11 +73,10 @@ def routes(services: Services) -> WebhookRoutes:
         team_id = bearer_team_id(services, request)
         if team_id is None:
             return unauthorized()
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return json_error(413, "body too large")
-        payload = request.get_json(silent=True)
-        if payload is None:
-            fields = [{"field": "(body)", "problem": "not a JSON object"}]
+        try:
+            payload = json_body(request)
+        except UnreadableJson as error:
+            fields = [{"field": "(body)", "problem": f"not a JSON object: {error}"}]
             return json_error(400, "invalid request body", fields=fields)
         try:
             win_in = WinIn.model_validate(payload)

@@ -24,10 +24,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
+from bot.http_limits import UnreadableJson
 from bot.projects.kpi_values import PushAnswer, PushedValue, record_kpi_push
 from bot.services import Services
 from bot.web import WebhookRoutes
-from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
+from bot.webhooks import bearer_team_id, invalid_body, json_body, json_error, unauthorized
 
 MAX_KEY = 200
 MAX_VALUES = 500
@@ -78,7 +79,12 @@ def receive_kpis(services: Services, incoming: Request) -> tuple[Response, int]:
             f"an Idempotency-Key header of 1 to {MAX_KEY} characters is required "
             "(one per push; a retry reuses it)",
         )
-    payload = incoming.get_json(silent=True)
+    try:
+        payload = json_body(incoming)
+    except UnreadableJson as error:
+        return json_error(
+            400, 'the body must be a JSON object: {"values": [...]}', problem=str(error)
+        )
     if not isinstance(payload, dict):
         return json_error(400, 'the body must be a JSON object: {"values": [...]}')
     try:
