@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -246,6 +246,24 @@ def test_deeply_nested_json_is_400_with_a_reason(
         assert "nested" in json.dumps(answer.json)
     assert bot.row_counts() == before
     assert_quiet(logs)
+
+
+def test_a_kpi_reading_from_the_far_future_is_refused_naming_the_field(bot: BotHarness) -> None:
+    a_project(bot)
+    token = a_token(bot)
+    for index, when in enumerate(
+        ["9999-12-31T00:00:00Z", (datetime.now(UTC) + timedelta(days=2)).isoformat()]
+    ):
+        answer = post_kpis(bot, json.dumps(kpi_push(when)).encode(), token, key=f"future-{index}")
+        assert answer.status == 400, answer.text
+        assert [item["field"] for item in answer.json["fields"]] == ["values.0.measured_at"]
+        assert "future" in answer.json["fields"][0]["problem"]
+    assert kpi_rows(bot) == {"project_kpi_pushes": 0, "project_kpi_values": 0}
+
+    # A clock a few hours ahead of ours is not the future.
+    soon = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    answer = post_kpis(bot, json.dumps(kpi_push(soon)).encode(), token, key="soon")
+    assert answer.status == 200, answer.text
 
 
 def test_the_limit_is_exact_for_declared_and_streamed_bodies() -> None:
