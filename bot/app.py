@@ -26,6 +26,7 @@ from bot.i18n import Translator, translator_for
 from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.client import build_client
+from bot.slack.payloads import PAYLOAD_ERRORS, log_unreadable
 from bot.slack.scopes import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
@@ -180,8 +181,8 @@ def handle_listener_error(
     respond: Any,
     client: WebClient,
 ) -> BoltResponse | None:
-    """The one error path: a refusal is told to the user, an outage apologised for, a bug
-    logged; an unknown request is acked."""
+    """The one error path: a refusal is told to the user, an outage apologised for, a payload
+    that could not be read acked in one log line, a bug logged; an unknown request is acked."""
     if isinstance(error, BoltUnhandledRequestError):
         # An unknown command or a stale action from an old app version: ack, never 500.
         logger.info("unhandled slack request", extra={"what": describe_request(body)})
@@ -190,7 +191,7 @@ def handle_listener_error(
         t = _translator_or_english(services, client, context)
         text = t.gettext(error.message).format(**error.params)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
-        return None
+        return BoltResponse(status=200, body="")  # raised before the ack: the user is told
     if isinstance(error, SlackApiError) and error.response.get("error") in EXPIRED_TRIGGER:
         # The modal could not open in Slack's 3 seconds: say so instead of nothing.
         logger.warning("modal not opened in time for %s", describe_request(body))
@@ -203,6 +204,10 @@ def handle_listener_error(
         text = t.gettext(TEMPORARILY_UNAVAILABLE)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
         return None
+    if isinstance(error, PAYLOAD_ERRORS):
+        # A payload of a shape this code did not expect (a Slack change, or a bug here).
+        log_unreadable(describe_request(body), error)
+        return BoltResponse(status=200, body="")
     logger.exception("error while handling %s", describe_request(body), exc_info=error)
     return None
 
@@ -256,6 +261,13 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
 
 def describe_request(body: dict[str, Any]) -> str:
     """A short description of a Slack request for logs: command, action, view or event."""
+    try:
+        return _describe(body)[:200]
+    except PAYLOAD_ERRORS:  # whatever its shape, a log line must not fail
+        return "unreadable"
+
+
+def _describe(body: dict[str, Any]) -> str:
     if "command" in body:
         return f"command:{body['command']}"
     kind = body.get("type", "")

@@ -6,8 +6,9 @@
   than the limit, see `limit_bodies`).
 - Slack's request headers are checked before anything parses a body: a timestamp that is not
   a plain number, a missing signature, a signature that does not match (the check Bolt makes,
-  made earlier) are refused with 401; only then is the body parsed, and what cannot be read
-  as a Slack payload (not JSON, not an object, nested too deeply) is refused with 400.
+  made earlier) are refused with 401; only then is the body parsed, and what Slack signed but
+  cannot be read as a Slack payload (not JSON, not an object, nested too deeply, a shape Bolt
+  cannot take apart) is acked with one log line and goes no further.
 - JSON is read with a depth limit, so that no nesting reaches Python's recursion limit.
 - Each refusal is one short log line: method, path, size and reason; never the body.
 """
@@ -23,6 +24,7 @@ from flask import Flask, Request, Response, jsonify, request
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.flask.handler import to_bolt_request
 from slack_bolt.middleware.request_verification import RequestVerification
+from slack_bolt.request import payload_utils
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -39,10 +41,29 @@ MAX_JSON_DEPTH = 64
 # Unix seconds as Slack sends them: digits only; 12 of them reach past the year 30,000.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _READ_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+# What Bolt takes out of every payload to build each listener's (and middleware's, and error
+# handler's) arguments: a payload these fail on could never reach our code, not even the error
+# handler, so it is acked at the door instead of failing inside Bolt with a 500.
+_BOLT_ARGUMENTS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
 
 
 class Refused(Exception):
-    """A request answered with a 4xx; `reason` is what the log line and the answer say."""
+    """A request refused before any route handles it; `reason` is what the log line says.
+
+    A 4xx for what does not come from where it should (or is too large); 200 for a request
+    Slack signed that this code cannot read: acked, because Slack retries and counts every
+    other answer as a failed delivery, and disables the event subscriptions of an app whose
+    deliveries fail too often. The log line is what tells us.
+    """
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -176,21 +197,25 @@ class SlackGate:
         self._verifier = _bolt_verifier(bolt_app)
 
     def admit(self, incoming: Request) -> BoltRequest:
-        """The request for Bolt, or Refused (401 unsigned, 400 unreadable)."""
+        """The request for Bolt, or Refused (401 not from Slack, 200 from Slack but unreadable)."""
         if self._verifier is not None:
             self._check_signature(incoming)
         try:
             incoming.get_data().decode("utf-8")  # Bolt would read it with replacement characters
         except UnicodeDecodeError:
-            raise Refused(400, "unreadable Slack payload (not UTF-8)") from None
+            raise Refused(200, "unreadable Slack payload (not UTF-8)") from None
         try:
             bolt_request = to_bolt_request(incoming)
+            body = bolt_request.body
+            if not isinstance(body, dict):
+                raise TypeError("not a JSON object")
+            if nested_deeper_than(body, MAX_JSON_DEPTH):
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            for take_apart in _BOLT_ARGUMENTS:
+                take_apart(body)
         except _READ_ERRORS as error:
-            raise Refused(400, f"unreadable Slack payload ({_first_line(error)})") from None
-        if not isinstance(bolt_request.body, dict):
-            raise Refused(400, "unreadable Slack payload (not a JSON object)")
-        if nested_deeper_than(bolt_request.body, MAX_JSON_DEPTH):
-            raise Refused(400, f"Slack payload nested deeper than {MAX_JSON_DEPTH} levels")
+            reason = f"unreadable Slack payload ({type(error).__name__}: {_first_line(error)})"
+            raise Refused(200, reason) from None
         return bolt_request
 
     def _check_signature(self, incoming: Request) -> None:

@@ -43,6 +43,8 @@ def create_web_app(
             bolt_request = slack_gate.admit(request)
         except Refused as refused:
             log_refusal(request, refused.status, refused.reason, message="slack request")
+            if refused.status == 200:
+                return Response(status=200)  # signed by Slack: acked (see Refused)
             return jsonify(error=refused.reason), refused.status
         with gate.answering():
             bolt_response = bolt_app.dispatch(bolt_request)
