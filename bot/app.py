@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.client import build_client
 from bot.slack.payloads import PAYLOAD_ERRORS, log_unreadable
+from bot.slack.pinning import pin_to_token_team
 from bot.slack.scopes import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def create_app(
     else:
         app = App(**common)  # token comes from the client; Bolt checks it with auth.test
     app.error(_error_handler(services))
+    pin_to_token_team(app, services)  # token mode: another workspace's requests go no further
     # The order of modules is the order their listeners are matched.
     for module in handler_modules:
         module.register(app, services)
