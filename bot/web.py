@@ -9,11 +9,10 @@ from collections.abc import Callable
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_flask_response
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH, describe_request
-from bot.db.migrations import current_heads, expected_heads
+from bot.health import Readiness
 from bot.http_limits import Refused, SlackGate, limit_bodies, log_refusal
 from bot.slack.ack_gate import AckGate
 
@@ -62,9 +61,11 @@ def create_web_app(
     def healthz() -> Response:
         return jsonify(status="ok")
 
+    readiness = Readiness(engine)
+
     @web.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        reason = readiness_problem(engine)
+        reason = readiness.problem()
         if reason is None:
             return jsonify(status="ready"), 200
         return jsonify(status="unavailable", reason=reason), 503
@@ -72,21 +73,6 @@ def create_web_app(
     for add_routes in webhook_routes or []:
         add_routes(web)
     return web
-
-
-def readiness_problem(engine: Engine) -> str | None:
-    """None when the database answers and its schema is at the migrations' head."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        current = current_heads(engine)
-    except SQLAlchemyError as exc:
-        return f"database unreachable: {type(getattr(exc, 'orig', None) or exc).__name__}"
-    expected = expected_heads()
-    if current != expected:
-        have = ", ".join(sorted(current)) or "none"
-        return f"migrations not at head (database at {have}; run `revops-bot db upgrade`)"
-    return None
 
 
 def log_slack_request(body: dict, context: dict, status: int, started: float) -> None:
