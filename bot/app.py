@@ -26,6 +26,7 @@ from bot.i18n import Translator, translator_for
 from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.client import build_client
+from bot.slack.input_limits import check_text_lengths
 from bot.slack.payloads import PAYLOAD_ERRORS, log_unreadable
 from bot.slack.pinning import pin_to_token_team
 from bot.slack.scopes import BOT_SCOPES
@@ -72,6 +73,7 @@ def create_app(
         app = App(**common)  # token comes from the client; Bolt checks it with auth.test
     app.error(_error_handler(services))
     pin_to_token_team(app, services)  # token mode: another workspace's requests go no further
+    check_text_lengths(app, services)  # modal text over its declared max_length: field errors
     # The order of modules is the order their listeners are matched.
     for module in handler_modules:
         module.register(app, services)

@@ -19,7 +19,7 @@ from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBl
 from bot.celebrations.models import CelebrationSettings, WinKind
 from bot.celebrations.posting import WinPoster
 from bot.celebrations.prefill import WinPrefill
-from bot.celebrations.rules import format_rates, parse_win_form
+from bot.celebrations.rules import WIN_TEXT_LIMITS, format_rates, parse_win_form
 from bot.celebrations.schemas import WinDraft
 from bot.celebrations.sections import register_sections
 from bot.db import session_scope
@@ -43,6 +43,7 @@ WIN_FIELDS = {
     "title": WinBlock.win_title,
     "amount": WinBlock.amount,
     "currency": WinBlock.currency,
+    "message": WinBlock.message,
 }
 SETTINGS_FIELDS = {
     "tz": SettingsBlock.tz,
@@ -130,7 +131,10 @@ def register(app: App, services: Services) -> None:
         if form is None:
             ack(
                 response_action="errors",
-                errors={WIN_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
+                errors={
+                    WIN_FIELDS[field]: t.gettext(msg).format(max=WIN_TEXT_LIMITS.get(field))
+                    for field, msg in errors.items()
+                },
             )
             return
         with session_scope(services.session_factory) as session:
