@@ -27,7 +27,7 @@ from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.client import build_client
 from bot.slack.input_limits import check_text_lengths
-from bot.slack.payloads import PAYLOAD_ERRORS, log_unreadable
+from bot.slack.payloads import PAYLOAD_ERRORS, log_slack_refusal, log_unreadable
 from bot.slack.pinning import pin_to_token_team
 from bot.slack.scopes import BOT_SCOPES
 
@@ -185,8 +185,9 @@ def handle_listener_error(
     respond: Any,
     client: WebClient,
 ) -> BoltResponse | None:
-    """The one error path: a refusal is told to the user, an outage apologised for, a payload
-    that could not be read acked in one log line, a bug logged; an unknown request is acked."""
+    """The one error path: a refusal is told to the user, an outage apologised for, a call
+    Slack refused or a payload that could not be read acked in one log line, a bug logged; an
+    unknown request is acked."""
     if isinstance(error, BoltUnhandledRequestError):
         # An unknown command or a stale action from an old app version: ack, never 500.
         logger.info("unhandled slack request", extra={"what": describe_request(body)})
@@ -208,6 +209,10 @@ def handle_listener_error(
         text = t.gettext(TEMPORARILY_UNAVAILABLE)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
         return None
+    if isinstance(error, SlackApiError):
+        # Slack refused a call (an unknown user, a missing scope...): one line says which.
+        log_slack_refusal(describe_request(body), error)
+        return BoltResponse(status=200, body="")
     if isinstance(error, PAYLOAD_ERRORS):
         # A payload of a shape this code did not expect (a Slack change, or a bug here).
         log_unreadable(describe_request(body), error)
@@ -250,8 +255,10 @@ def _tell_user(
                 pass  # the trigger was already used or expired: fall back to a DM
         if context.user_id:
             client.chat_postMessage(channel=context.user_id, text=text)
-    except Exception:
-        logger.warning("could not tell the user about an error", exc_info=True)
+    except Exception as error:  # a response_url that is no URL, Slack down: one line
+        logger.warning(
+            "could not tell the user about an error: %s: %s", type(error).__name__, error
+        )
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@
   made earlier) are refused with 401; only then is the body parsed, and what Slack signed but
   cannot be read as a Slack payload (not JSON, not an object, nested too deeply, a shape Bolt
   cannot take apart) is acked with one log line and goes no further.
-- JSON is read with a depth limit, so that no nesting reaches Python's recursion limit.
+- JSON is read with a depth limit, so that no nesting reaches Python's recursion limit, and
+  without text a database cannot store (NUL, unpaired surrogates).
 - Each refusal is one short log line: method, path, size and reason; never the body.
 """
 
@@ -149,32 +150,53 @@ def _size(incoming: Request) -> int | None:
 
 
 def load_json(data: str | bytes) -> Any:
-    """Parse JSON no deeper than MAX_JSON_DEPTH; UnreadableJson says why it cannot be read."""
+    """Parse JSON that can be stored as it is: no deeper than MAX_JSON_DEPTH, no text that a
+    database cannot hold. UnreadableJson says what is wrong."""
     try:
         value = json.loads(data)
     except RecursionError:
         raise UnreadableJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as error:  # JSONDecodeError, and bytes that are not UTF-8
         raise UnreadableJson(f"not JSON ({_first_line(error)})") from None
-    if nested_deeper_than(value, MAX_JSON_DEPTH):
-        raise UnreadableJson(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    problem = json_problem(value)
+    if problem:
+        raise UnreadableJson(problem)
     return value
 
 
-def nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether lists and objects nest more than `limit` levels (iterative: no recursion)."""
+def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> str | None:
+    """What makes a parsed JSON value unfit to go further, or None: lists and objects nested
+    more than `max_depth` levels (code that walks them would reach Python's recursion limit), or
+    text with a NUL character or an unpaired surrogate (\\u0000 and \\ud800 are valid JSON,
+    but PostgreSQL cannot store the first, and no database can encode the second). Iterative."""
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
+        if isinstance(item, str):
+            if not _storable(item):
+                return "text with a NUL character or an unpaired surrogate"
+            continue
+        if isinstance(item, dict):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
         for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > limit:
-                    return True
-                pending.append((child, depth + 1))
-    return False
+            if isinstance(child, dict | list) and depth + 1 > max_depth:
+                return f"JSON nested deeper than {max_depth} levels"
+            pending.append((child, depth + 1))
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _first_line(error: Exception) -> str:
@@ -198,19 +220,20 @@ class SlackGate:
 
     def admit(self, incoming: Request) -> BoltRequest:
         """The request for Bolt, or Refused (401 not from Slack, 200 from Slack but unreadable)."""
+        try:
+            incoming.get_data().decode("utf-8")  # slack_sdk's verifier would raise on it
+        except UnicodeDecodeError:
+            raise Refused(401, "body is not UTF-8 text: not a Slack request") from None
         if self._verifier is not None:
             self._check_signature(incoming)
-        try:
-            incoming.get_data().decode("utf-8")  # Bolt would read it with replacement characters
-        except UnicodeDecodeError:
-            raise Refused(200, "unreadable Slack payload (not UTF-8)") from None
         try:
             bolt_request = to_bolt_request(incoming)
             body = bolt_request.body
             if not isinstance(body, dict):
                 raise TypeError("not a JSON object")
-            if nested_deeper_than(body, MAX_JSON_DEPTH):
-                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            problem = json_problem(body)
+            if problem:
+                raise ValueError(problem)
             for take_apart in _BOLT_ARGUMENTS:
                 take_apart(body)
         except _READ_ERRORS as error:

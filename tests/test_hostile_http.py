@@ -284,3 +284,23 @@ def test_the_limit_is_exact_for_declared_and_streamed_bodies() -> None:
                     assert answer.status == 413
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("poison", ["\\u0000", "\\ud800"])
+def test_text_no_database_can_store_is_400_not_500(
+    bot: BotHarness, logs: pytest.LogCaptureFixture, poison: str
+) -> None:
+    """Valid JSON escapes, but PostgreSQL cannot hold NUL and nothing encodes a lone surrogate."""
+    token = a_token(bot)
+    body = json.dumps(a_win()).replace("Globex adds seats", f"Globex{poison}adds seats")
+    before = bot.row_counts()
+    answer = http(
+        "POST",
+        bot.server.url + "/webhooks/wins",
+        body.encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    assert answer.status == 400, answer.text
+    assert "NUL character or an unpaired surrogate" in json.dumps(answer.json)
+    assert bot.row_counts() == before
+    assert_quiet(logs)

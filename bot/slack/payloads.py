@@ -1,4 +1,5 @@
-"""Slack payloads this code could not read: acked, and said in one log line.
+"""Slack payloads this code could not read, and Web API calls Slack refused: each said in one
+log line (what, why, where in this code), and the request acked.
 
 Slack signs every request, so a payload of an unexpected shape means Slack changed something
 or this code has a bug. Either way Slack gets its ack (it retries, and counts as a failed
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
+from slack_sdk.errors import SlackApiError
 
 logger = logging.getLogger("bot.app")
 
@@ -49,6 +51,22 @@ def log_unreadable(what: str, error: BaseException) -> None:
         },
     )
     logger.debug("unreadable slack payload (traceback)", exc_info=error)
+
+
+def log_slack_refusal(what: str, error: SlackApiError) -> None:
+    """One line for a Web API call Slack refused (an unknown user, a missing scope, a bug in
+    blocks...): which call, Slack's error code, the line of this code that made it."""
+    response = error.response
+    logger.error(
+        "slack refused a call",
+        extra={
+            "what": what,
+            "method": str(getattr(response, "api_url", "") or "").rsplit("/", 1)[-1] or "?",
+            "error": (response.get("error") if response is not None else None) or "?",
+            "where": raised_at(error),
+        },
+    )
+    logger.debug("slack refused a call (traceback)", exc_info=error)
 
 
 def raised_at(error: BaseException) -> str:
