@@ -24,8 +24,10 @@ from typing import Any
 from flask import Flask, Request, Response, jsonify, request
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.flask.handler import to_bolt_request
+from slack_bolt.context import BoltContext
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import payload_utils
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -228,17 +230,12 @@ class SlackGate:
             self._check_signature(incoming)
         try:
             bolt_request = to_bolt_request(incoming)
-            body = bolt_request.body
-            if not isinstance(body, dict):
-                raise TypeError("not a JSON object")
-            problem = json_problem(body)
-            if problem:
-                raise ValueError(problem)
-            for take_apart in _BOLT_ARGUMENTS:
-                take_apart(body)
         except _READ_ERRORS as error:
             reason = f"unreadable Slack payload ({type(error).__name__}: {_first_line(error)})"
             raise Refused(200, reason) from None
+        problem = slack_payload_problem(bolt_request.body)
+        if problem:
+            raise Refused(200, f"unreadable Slack payload ({problem})")
         return bolt_request
 
     def _check_signature(self, incoming: Request) -> None:
@@ -251,6 +248,24 @@ class SlackGate:
             raise Refused(401, "missing X-Slack-Signature")
         if not self._verifier.is_valid(incoming.get_data(), timestamp, signature):
             raise Refused(401, "invalid signature, or timestamp outside Slack's 5 minutes")
+
+
+def slack_payload_problem(body: Any) -> str | None:
+    """What keeps a parsed Slack payload from going into Bolt, or None: not an object, a JSON
+    problem (json_problem), or a shape Bolt's own context and argument builders fail on.
+    Shared by the HTTP route and Socket Mode (whose payloads come parsed)."""
+    if not isinstance(body, dict):
+        return "not a JSON object"
+    problem = json_problem(body)
+    if problem:
+        return problem
+    try:
+        build_context(BoltContext({}), body)
+        for take_apart in _BOLT_ARGUMENTS:
+            take_apart(body)
+    except _READ_ERRORS as error:
+        return f"{type(error).__name__}: {_first_line(error)}"
+    return None
 
 
 def _bolt_verifier(bolt_app: App) -> SignatureVerifier | None:
