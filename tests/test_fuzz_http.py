@@ -32,8 +32,8 @@ from tests.harness import BotHarness, HttpResult, bot_environment, http
 from tests.slack import signing
 from tests.slack.fake_slack import FakeSlack
 
-# Per test: a fixed budget of a few seconds, the same examples every run. FUZZ_EXAMPLES=2000
-# searches further (and differently: FUZZ_SEED picks another derandomized sequence) by hand.
+# Per test: a fixed budget of a few seconds, the same examples every run (CI sets nothing).
+# FUZZ_EXAMPLES=2000 searches further, by hand.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 LONGEST_LOG_LINE = 4096
 FUZZ = settings(
