@@ -29,6 +29,7 @@ from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import payload_utils
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 logger = logging.getLogger("bot.requests")
@@ -99,6 +100,19 @@ def limit_bodies(web: Flask, *, max_bytes: int = MAX_BODY_BYTES) -> None:
         log_refusal(request, 413, f"body over {max_bytes} bytes")
         _discard_the_rest(request)
         return jsonify(error="body too large", limit_bytes=max_bytes), 413
+
+
+def answer_database_outages(web: Flask) -> None:
+    """A route that cannot reach the database answers 503 (try again later) in one log line,
+    instead of Flask's 500 and a traceback: a webhook's sender retries a 503."""
+
+    @web.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[Response, int]:
+        cause = getattr(error, "orig", None) or error
+        log_refusal(request, 503, f"database unavailable: {type(cause).__name__}")
+        answer = jsonify(error="database unavailable, try again in a minute")
+        answer.headers["Retry-After"] = "60"
+        return answer, 503
 
 
 def _discard_the_rest(incoming: Request) -> None:

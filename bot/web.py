@@ -13,7 +13,13 @@ from sqlalchemy import Engine
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH, describe_request
 from bot.health import Readiness
-from bot.http_limits import Refused, SlackGate, limit_bodies, log_refusal
+from bot.http_limits import (
+    Refused,
+    SlackGate,
+    answer_database_outages,
+    limit_bodies,
+    log_refusal,
+)
 from bot.slack.ack_gate import AckGate
 
 logger = logging.getLogger("bot.requests")
@@ -31,6 +37,7 @@ def create_web_app(
 ) -> Flask:
     web = Flask("revops-bot")
     limit_bodies(web)
+    answer_database_outages(web)
     oauth_handler = SlackRequestHandler(bolt_app)
     gate = ack_gate or AckGate()
     slack_gate = SlackGate(bolt_app)

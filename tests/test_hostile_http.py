@@ -16,10 +16,20 @@ import pytest
 from flask import Flask, request
 
 from bot.http_limits import MAX_BODY_BYTES, limit_bodies
+from bot.runtime import build_runtime
+from bot.settings import Settings, load_settings
 from bot.workspaces.service import issue_webhook_token
-from tests.harness import BotHarness, HttpResult, LoopbackServer, http, http_chunked
+from tests.harness import (
+    BotHarness,
+    HttpResult,
+    LoopbackServer,
+    bot_environment,
+    http,
+    http_chunked,
+)
 from tests.projects.helpers import PROJECT_CHANNEL, create_project
 from tests.slack import signing
+from tests.slack.fake_slack import FakeSlack
 
 LONGEST_LOG_LINE = 4096
 
@@ -304,3 +314,22 @@ def test_text_no_database_can_store_is_400_not_500(
     assert "NUL character or an unpaired surrogate" in json.dumps(answer.json)
     assert bot.row_counts() == before
     assert_quiet(logs)
+
+
+def test_webhooks_answer_503_in_one_line_while_the_database_is_down(
+    fake_slack: FakeSlack, logs: pytest.LogCaptureFixture
+) -> None:
+    environment = bot_environment(fake_slack, "postgresql+psycopg://revops:pw@127.0.0.1:1/revops")
+    harness = BotHarness(
+        build_runtime(load_settings(Settings, **environment)), fake_slack, environment
+    )
+    try:
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer rvb_anything"}
+        for path in ("/webhooks/wins", "/webhooks/kpis"):
+            answer = http("POST", harness.server.url + path, json.dumps(a_win()).encode(), headers)
+            assert answer.status == 503, (path, answer.status)
+            assert answer.headers["retry-after"] == "60"
+        assert_quiet(logs)
+        assert [r.outcome for r in refusals(logs)] == [503, 503]  # type: ignore[attr-defined]
+    finally:
+        harness.close()
