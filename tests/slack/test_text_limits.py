@@ -138,3 +138,26 @@ def test_every_domain_refuses_text_over_the_declared_limit(bot: BotHarness) -> N
         assert set(body["errors"]) == limited, domain
         for block_id in limited:
             assert body["errors"][block_id].startswith("Keep it under"), (domain, block_id)
+
+
+def test_a_crafted_project_without_its_blocks_is_checked_by_the_domain_too(
+    bot: BotHarness,
+) -> None:
+    from tests.projects.helpers import ack_errors, open_create_modal, project_values, text
+    from tests.projects.helpers import submit as submit_project
+
+    bot.fake.add_channel(channel_id=PROJECT_CHANNEL, name="cpq-rollout")
+    view = open_create_modal(bot)
+    values = project_values(
+        **{
+            "kpis.0.name": text("k" * 200),
+            "kpis.0.unit": text("u" * 40),
+            "milestones.0.name": text("m" * 300),
+        }
+    )
+    errors = ack_errors(submit_project(bot, view, values))  # no blocks: only the domain checks
+    assert errors == {
+        "kpis.0.name": "Keep it under 80 characters.",
+        "kpis.0.unit": "Keep it under 20 characters.",
+        "milestones.0.name": "Keep it under 120 characters.",
+    }
