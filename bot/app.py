@@ -28,7 +28,10 @@ from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack import middleware
 from bot.slack.client import build_client
+from bot.slack.input_limits import check_text_lengths
 from bot.slack.modals import ModalNotOpened
+from bot.slack.payloads import PAYLOAD_ERRORS, log_slack_refusal, log_unreadable
+from bot.slack.pinning import pin_to_token_team
 from bot.slack.scopes import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
@@ -73,7 +76,9 @@ def create_app(
     else:
         app = RevopsApp(services, **common)  # Bolt checks the client's token with auth.test
     app.error(_error_handler(services))
-    middleware.install(app, services)
+    pin_to_token_team(app, services)  # token mode: another workspace's requests go no further
+    check_text_lengths(app, services)  # modal text over its declared max_length: field errors
+    middleware.install(app, services)  # services, caller and form in every listener's context
     # The order of modules is the order their listeners are matched.
     for module in handler_modules:
         module.register(app, services)
@@ -216,8 +221,9 @@ def handle_listener_error(
     respond: Any,
     client: WebClient,
 ) -> BoltResponse | None:
-    """The one error path: a refusal is told to the user, an outage apologised for, a bug
-    logged; an unknown request is acked."""
+    """The one error path: a refusal is told to the user, an outage apologised for, a call
+    Slack refused or a payload that could not be read acked in one log line, a bug logged; an
+    unknown request is acked."""
     if isinstance(error, BoltUnhandledRequestError):
         # An unknown command or a stale action from an old app version: ack, never 500.
         logger.info("unhandled slack request", extra={"what": describe_request(body)})
@@ -226,7 +232,7 @@ def handle_listener_error(
         t = _translator_or_english(services, client, context)
         text = t.gettext(error.message).format(**error.params)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
-        return None
+        return BoltResponse(status=200, body="")  # raised before the ack: the user is told
     if isinstance(error, ModalNotOpened):
         # Slack failed to open the form (5xx, timeout, rate limit, trigger expired): say so
         # where the user is, never silence.
@@ -247,6 +253,14 @@ def handle_listener_error(
         text = t.gettext(TEMPORARILY_UNAVAILABLE)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
         return None
+    if isinstance(error, SlackApiError):
+        # Slack refused a call (an unknown user, a missing scope...): one line says which.
+        log_slack_refusal(describe_request(body), error)
+        return BoltResponse(status=200, body="")
+    if isinstance(error, PAYLOAD_ERRORS):
+        # A payload of a shape this code did not expect (a Slack change, or a bug here).
+        log_unreadable(describe_request(body), error)
+        return BoltResponse(status=200, body="")
     logger.exception("error while handling %s", describe_request(body), exc_info=error)
     return None
 
@@ -285,8 +299,10 @@ def _tell_user(
                 pass  # the trigger was already used or expired: fall back to a DM
         if context.user_id:
             client.chat_postMessage(channel=context.user_id, text=text)
-    except Exception:
-        logger.warning("could not tell the user about an error", exc_info=True)
+    except Exception as error:  # a response_url that is no URL, Slack down: one line
+        logger.warning(
+            "could not tell the user about an error: %s: %s", type(error).__name__, error
+        )
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
@@ -300,6 +316,13 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
 
 def describe_request(body: dict[str, Any]) -> str:
     """A short description of a Slack request for logs: command, action, view or event."""
+    try:
+        return _describe(body)[:200]
+    except PAYLOAD_ERRORS:  # whatever its shape, a log line must not fail
+        return "unreadable"
+
+
+def _describe(body: dict[str, Any]) -> str:
     if "command" in body:
         return f"command:{body['command']}"
     kind = body.get("type", "")

@@ -6,26 +6,37 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackClientError
-from sqlalchemy import Engine, text
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.db import build_engine
 from bot.db.migrations import current_heads, expected_heads, upgrade
 from bot.logs import configure_logging
-from bot.settings import DatabaseSettings, Settings, SettingsError, load_settings
+from bot.settings import (
+    DatabaseSettings,
+    LogLevel,
+    Settings,
+    SettingsError,
+    SlackMode,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.scheduling.kinds import JobKind
 
 logger = logging.getLogger("bot.cli")
 
@@ -41,7 +52,14 @@ class StartupError(Exception):
 OUTBOX_DRAIN_SECONDS = 30.0
 
 
+class UsageError(Exception):
+    """The command names something that does not exist (exit 2); the message says what does."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command. Whatever goes wrong ends as one line on stderr and a non-zero exit:
+    2 for a configuration or usage mistake, 1 for what is unreachable or failed. With --debug
+    (or LOG_LEVEL=DEBUG) the traceback follows the line, for whoever wants it."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -51,13 +69,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except SettingsError as error:
         return _fail(str(error), EXIT_CONFIG_ERROR)
+    except UsageError as error:
+        return _fail(str(error), EXIT_CONFIG_ERROR)
     except StartupError as error:
-        return _fail(str(error), EXIT_RUNTIME_ERROR)
+        return _fail(str(error), EXIT_RUNTIME_ERROR, debug=_debug(args))
+    except SQLAlchemyError as error:
+        where = _loaded(args, DatabaseSettings)
+        url = where.safe_database_url if where else "DATABASE_URL"
+        message = f"database error at {url}: {_reason(error)}"
+        return _fail(message, EXIT_RUNTIME_ERROR, debug=_debug(args))
+    except (SlackClientError, OSError) as error:
+        message = f"Slack unreachable at {_slack_url(args)}: {_reason(error)}"
+        return _fail(message, EXIT_RUNTIME_ERROR, debug=_debug(args))
+    except Exception as error:
+        hint = "" if _debug(args) else " (run with --debug for the traceback)"
+        message = f"unexpected error: {type(error).__name__}: {_reason(error)}{hint}"
+        return _fail(message, EXIT_RUNTIME_ERROR, debug=_debug(args))
 
 
-def _fail(message: str, status: int) -> int:
+def _fail(message: str, status: int, *, debug: bool = False) -> int:
     print(f"revops-bot: {message}", file=sys.stderr)
+    if debug and sys.exc_info()[0] is not None:
+        traceback.print_exc()
     return status
+
+
+def _debug(args: argparse.Namespace) -> bool:
+    """--debug, or LOG_LEVEL=DEBUG (from the settings when they loaded, else the environment)."""
+    if getattr(args, "debug", False):
+        return True
+    settings = _loaded(args, DatabaseSettings)
+    level = settings.log_level.value if settings else os.environ.get("LOG_LEVEL", "")
+    return level.upper() == LogLevel.debug.value
+
+
+SettingsT = TypeVar("SettingsT", bound=DatabaseSettings)
+
+
+def _loaded(args: argparse.Namespace, kind: type[SettingsT]) -> SettingsT | None:
+    settings = getattr(args, "settings", None)
+    return settings if isinstance(settings, kind) else None
+
+
+def _slack_url(args: argparse.Namespace) -> str:
+    settings = _loaded(args, Settings)
+    return str(settings.slack_api_url) if settings else "SLACK_API_URL"
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of what went wrong, without the SQL or the wrapped exception's repr."""
+    cause: Any = getattr(error, "orig", None) or getattr(error, "reason", None) or error
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return text[:300]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="revops-bot", description="A Slack bot for Revenue Operations teams."
     )
     parser.add_argument("--version", action="version", version=f"revops-bot {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    commands = _Commands(parser.add_subparsers(title="commands", metavar="COMMAND"))
 
     serve = commands.add_parser(
         "serve", help="run the HTTP app (and the scheduler, unless --no-scheduler)"
@@ -81,12 +145,16 @@ def _parser() -> argparse.ArgumentParser:
     clock.set_defaults(run=_clock)
 
     db = commands.add_parser("db", help="database commands")
-    db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND", required=True)
+    db_commands = _Commands(
+        db.add_subparsers(title="db commands", metavar="DB_COMMAND", required=True)
+    )
     db_upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the latest")
     db_upgrade.set_defaults(run=_db_upgrade)
 
     jobs = commands.add_parser("jobs", help="scheduled sends: list them, run one now")
-    job_commands = jobs.add_subparsers(title="jobs commands", metavar="JOBS_COMMAND", required=True)
+    job_commands = _Commands(
+        jobs.add_subparsers(title="jobs commands", metavar="JOBS_COMMAND", required=True)
+    )
     jobs_list = job_commands.add_parser("list", help="every kind with its next run per workspace")
     jobs_list.set_defaults(run=_jobs_list)
     jobs_run = job_commands.add_parser(
@@ -104,8 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     jobs_run.set_defaults(run=_jobs_run)
 
     privacy = commands.add_parser("privacy", help="right of access and right to erasure")
-    privacy_commands = privacy.add_subparsers(
-        title="privacy commands", metavar="PRIVACY_COMMAND", required=True
+    privacy_commands = _Commands(
+        privacy.add_subparsers(title="privacy commands", metavar="PRIVACY_COMMAND", required=True)
     )
     export = privacy_commands.add_parser(
         "export", help="every row that names a user, as one JSON document"
@@ -126,6 +194,27 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_privacy_export)
     erase.set_defaults(run=_privacy_erase)
     return parser
+
+
+DEBUG_HELP = "on an error, print the traceback too (as LOG_LEVEL=DEBUG does)"
+
+
+class _Commands:
+    """Subcommands that all accept --debug, before or after their own arguments."""
+
+    def __init__(self, subparsers: Any) -> None:
+        self._subparsers = subparsers
+        self._debug = argparse.ArgumentParser(add_help=False)
+        # SUPPRESS: a subcommand must not reset a --debug given before its name.
+        self._debug.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = self._subparsers.add_parser(
+            name, parents=[self._debug], **kwargs
+        )
+        return parser
 
 
 def _os_user() -> str:
@@ -151,10 +240,23 @@ def _instant(value: str) -> datetime:
 # ---------------------------------------------------------------- shared start-up
 
 
-def _settings() -> Settings:
+def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(Settings)
-    configure_logging(settings.log_format)
+    args.settings = settings
+    _configure_logging(args, settings)
     return settings
+
+
+def _database_settings(args: argparse.Namespace) -> DatabaseSettings:
+    settings = load_settings(DatabaseSettings)
+    args.settings = settings
+    _configure_logging(args, settings)
+    return settings
+
+
+def _configure_logging(args: argparse.Namespace, settings: DatabaseSettings) -> None:
+    level = LogLevel.debug if getattr(args, "debug", False) else settings.log_level
+    configure_logging(settings.log_format, level.number)
 
 
 def _engine(settings: DatabaseSettings) -> Engine:
@@ -163,10 +265,9 @@ def _engine(settings: DatabaseSettings) -> Engine:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise StartupError(
-            f"database unreachable at {settings.safe_database_url}: {reason}"
-        ) from None
+            f"database unreachable at {settings.safe_database_url}: {_reason(error)}"
+        ) from error
     return engine
 
 
@@ -176,14 +277,53 @@ def _warn_if_not_migrated(engine: Engine) -> None:
 
 
 def _runtime(settings: Settings, engine: Engine) -> Runtime:
+    """The whole bot; in token mode Bolt checks the token with auth.test on the way."""
     from bot.runtime import build_runtime
 
     try:
         return build_runtime(settings, engine=engine)
-    except (BoltError, SlackClientError) as error:
+    except (BoltError, SlackApiError) as error:
         raise StartupError(
             f"Slack refused the credentials at {settings.slack_api_url}: {error}"
-        ) from None
+        ) from error
+    except (SlackClientError, OSError) as error:
+        raise StartupError(
+            f"Slack unreachable at {settings.slack_api_url}: {_reason(error)}"
+        ) from error
+
+
+def _check_slack(settings: Settings) -> None:
+    """Slack answers, and takes the bot token when there is one (auth.test; api.test without)."""
+    from bot.slack.client import build_client
+
+    try:
+        if settings.slack_mode is SlackMode.oauth:
+            WebClient(base_url=str(settings.slack_api_url), timeout=10).api_test()
+        else:
+            build_client(settings).auth_test()
+    except SlackApiError as error:
+        problem = error.response.get("error") if error.response is not None else error
+        raise StartupError(
+            f"Slack refused the credentials at {settings.slack_api_url}: {problem}"
+        ) from error
+    except (SlackClientError, OSError) as error:
+        raise StartupError(
+            f"Slack unreachable at {settings.slack_api_url}: {_reason(error)}"
+        ) from error
+
+
+def _job_kinds(settings: Settings, engine: Engine) -> dict[str, JobKind]:
+    """Every kind the clock ticks (scheduled sends and the outbox's), without Slack: what
+    `jobs list` shows and `jobs run` accepts."""
+    from bot.db import session_factory
+    from bot.runtime import job_kinds, outbox_kinds
+    from bot.services import Services
+    from bot.slack.client import TeamClients
+
+    services = Services(
+        settings=settings, session_factory=session_factory(engine), clients=TeamClients(settings)
+    )
+    return {kind.name: kind for kind in [*job_kinds(services), *outbox_kinds(services)]}
 
 
 def _confirm_installed(runtime: Runtime) -> None:
@@ -198,7 +338,7 @@ def _confirm_installed(runtime: Runtime) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from bot.server import GunicornServer
 
-    settings = _settings()
+    settings = _settings(args)
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
@@ -216,7 +356,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _clock(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _settings(args)
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
@@ -234,8 +374,7 @@ def _clock(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    settings = load_settings(DatabaseSettings)
-    configure_logging(settings.log_format)
+    settings = _database_settings(args)
     engine = _engine(settings)
     engine.dispose()
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # each step applied
@@ -245,10 +384,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _jobs_list(args: argparse.Namespace) -> int:
-    settings = _settings()
-    runtime = _runtime(settings, _engine(settings))
-    with runtime.services.session_factory() as session:
-        for name, kind in sorted(runtime.runner.kinds.items()):
+    """A database read: it works while Slack (or the network to it) is down."""
+    from bot.db import session_factory
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    kinds = _job_kinds(settings, engine)
+    with session_factory(engine)() as session:
+        for name, kind in sorted(kinds.items()):
             print(f"{name}  (ticks every {kind.tick_seconds}s, grace {kind.grace})")
             runs = kind.next_runs(session)
             if not runs:
@@ -260,11 +403,14 @@ def _jobs_list(args: argparse.Namespace) -> int:
 
 
 def _jobs_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    runtime = _runtime(settings, _engine(settings))
-    if args.kind not in runtime.runner.kinds:
-        known = ", ".join(sorted(runtime.runner.kinds)) or "none"
-        return _fail(f"unknown job kind {args.kind!r} (known: {known})", EXIT_CONFIG_ERROR)
+    settings = _settings(args)
+    engine = _engine(settings)
+    known = _job_kinds(settings, engine)
+    if args.kind not in known:  # refused before any Slack call
+        names = ", ".join(sorted(known)) or "none"
+        raise UsageError(f"unknown job kind {args.kind!r} (known: {names})")
+    _check_slack(settings)
+    runtime = _runtime(settings, engine)
     try:
         report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
         # What the tick's changes owe (a card, a Home tab) goes out before the command exits.
@@ -280,11 +426,11 @@ def _privacy_export(args: argparse.Namespace) -> int:
     from bot.privacy import lifecycle
     from bot.privacy import service as privacy
 
-    settings = load_settings(DatabaseSettings)
-    configure_logging(settings.log_format)
+    settings = _database_settings(args)
     engine = _engine(settings)
     now = datetime.now(UTC)
     with session_scope(session_factory(engine)) as session:
+        _require_known_workspace(session, args.team)
         document = privacy.export_user(
             session=session, team_id=args.team, user_id=args.user, now=now
         )
@@ -302,6 +448,8 @@ def _privacy_export(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
+    if not document["tables"]:
+        print(f"revops-bot: {document['note']}", file=sys.stderr)
     return 0
 
 
@@ -310,9 +458,10 @@ def _privacy_erase(args: argparse.Namespace) -> int:
     from bot.privacy import service as privacy
     from bot.privacy.pseudonyms import NO_SECRET_KEY_WARNING, key_of
 
-    settings = load_settings(DatabaseSettings)
-    configure_logging(settings.log_format)
+    settings = _database_settings(args)
     engine = _engine(settings)
+    with session_scope(session_factory(engine)) as session:
+        _require_known_workspace(session, args.team)
     secret = key_of(settings.secret_key)
     if secret is None:
         print(f"revops-bot: warning: {NO_SECRET_KEY_WARNING}", file=sys.stderr)
@@ -329,7 +478,24 @@ def _privacy_erase(args: argparse.Namespace) -> int:
     print(f"{args.user} is now {alias}: {sum(counts.values())} fields changed")
     for field, count in sorted(counts.items()):
         print(f"    {field}: {count}")
+    if not sum(counts.values()):
+        print(
+            f"    nothing named {args.user} in workspace {args.team}: "
+            "already erased, never seen, or a typo"
+        )
     return 0
+
+
+def _require_known_workspace(session: Any, team_id: str) -> None:
+    """A team the bot never saw is a typo, not a person with no data: refuse it (exit 2), before
+    anything is written (an audit row would need the workspace)."""
+    from bot.workspaces.models import Workspace
+
+    if session.get(Workspace, team_id) is not None:
+        return
+    known = list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id).limit(21)))
+    listed = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+    raise UsageError(f"unknown workspace {team_id} (known: {listed or 'none'})")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,28 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+MAX_MESSAGE_CHARS = 2000
+
+
+class CapLongMessages(logging.Filter):
+    """No message longer than MAX_MESSAGE_CHARS, whoever logs it: a library that logs what it
+    was sent (Bolt logs the whole body of a request that fails its signature check) must not
+    write a line of megabytes. Bolt's line about a refused request loses its body altogether:
+    the HTTP app's own line already says what was refused and why (bot/http_limits.py)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.name == "slack_bolt.RequestVerification" and ", body: " in message:
+            kept, body = message.split(", body: ", 1)
+            record.msg = f"{kept}, body of {len(body.removesuffix(')'))} characters not logged)"
+            record.args = None
+        elif len(message) > MAX_MESSAGE_CHARS:
+            dropped = len(message) - MAX_MESSAGE_CHARS
+            record.msg = f"{message[:MAX_MESSAGE_CHARS]}… [{dropped} more characters not logged]"
+            record.args = None
+        return True
+
+
 class DropKnownNoise(logging.Filter):
     """Bolt warns at every start that SLACK_BOT_TOKEN is unused when a client is given: the
     client we give carries that token (and our base URL and retry policy)."""
@@ -66,6 +88,7 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     else:
         handler.setFormatter(KeyValueFormatter(TEXT_FORMAT))
     handler.addFilter(RedactSecrets())
+    handler.addFilter(CapLongMessages())
     handler.addFilter(DropKnownNoise())
     root = logging.getLogger()
     root.handlers[:] = [handler]

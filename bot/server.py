@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from bot.settings import SlackMode
@@ -65,8 +66,11 @@ class GunicornServer(BaseApplication):
         settings = self.runtime.settings
         try:  # messages owed by a process that died are delivered from here too
             self.runtime.outbox.sweep()
-        except Exception:
-            logger.exception("outbox sweep at start-up failed; the clock will pick them up")
+        except SQLAlchemyError as error:  # not migrated yet, or unreachable: /readyz says so
+            logger.warning(
+                "outbox not swept at start-up (%s); the clock picks up what is owed",
+                type(getattr(error, "orig", None) or error).__name__,
+            )
         if self.with_scheduler:
             scheduler = self.runtime.scheduler(blocking=False)
             scheduler.start()

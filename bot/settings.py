@@ -5,6 +5,7 @@ The variable names are a contract with operators (see DESIGN.md, "Fixed names"):
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +18,21 @@ from sqlalchemy.exc import ArgumentError
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class LogLevel(StrEnum):
+    debug = "DEBUG"
+    info = "INFO"
+    warning = "WARNING"
+    error = "ERROR"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.__members__.get(value.lower()) if isinstance(value, str) else None
+
+    @property
+    def number(self) -> int:
+        return int(logging.getLevelName(self.value))
 
 
 class SlackMode(StrEnum):
@@ -38,6 +54,7 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///revops-bot.db", alias="DATABASE_URL")
     log_format: LogFormat = Field(default=LogFormat.text, alias="LOG_FORMAT")
+    log_level: LogLevel = Field(default=LogLevel.info, alias="LOG_LEVEL")
     secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
 
     @field_validator("database_url")
@@ -149,6 +166,7 @@ def load_settings(kind: type[SettingsT], **overrides: Any) -> SettingsT:
 _SHOWABLE_INPUTS = {
     "PORT",
     "LOG_FORMAT",
+    "LOG_LEVEL",
     "SLACK_API_URL",
     "HUBSPOT_API_URL",
     "WEB_CONCURRENCY",

@@ -7,12 +7,18 @@ from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
-from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_bolt_request, to_flask_response
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from slack_bolt.adapter.flask.handler import SlackRequestHandler, to_flask_response
+from sqlalchemy import Engine
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH
-from bot.db.migrations import current_heads, expected_heads
+from bot.health import Readiness
+from bot.http_limits import (
+    Refused,
+    SlackGate,
+    answer_database_outages,
+    limit_bodies,
+    log_refusal,
+)
 
 logger = logging.getLogger("bot.requests")
 
@@ -27,13 +33,23 @@ def create_web_app(
     webhook_routes: list[WebhookRoutes] | None = None,
 ) -> Flask:
     web = Flask("revops-bot")
+    limit_bodies(web)
+    answer_database_outages(web)
     oauth_handler = SlackRequestHandler(bolt_app)
+    slack_gate = SlackGate(bolt_app)
 
     @web.post("/slack/events")
-    def slack_events() -> Response:
-        # Logging and the ack gate happen in the Bolt app's dispatch (bot/app.py), for HTTP
-        # and Socket Mode alike.
-        return to_flask_response(bolt_app.dispatch(to_bolt_request(request)))
+    def slack_events() -> Response | tuple[Response, int]:
+        try:
+            bolt_request = slack_gate.admit(request)
+        except Refused as refused:
+            log_refusal(request, refused.status, refused.reason, message="slack request")
+            if refused.status == 200:
+                return Response(status=200)  # signed by Slack: acked (see Refused)
+            return jsonify(error=refused.reason), refused.status
+        # The request log and the ack gate live in the Bolt app's dispatch (bot/app.py), for
+        # HTTP and Socket Mode alike.
+        return to_flask_response(bolt_app.dispatch(bolt_request))
 
     if bolt_app.oauth_flow is not None:
 
@@ -46,9 +62,11 @@ def create_web_app(
     def healthz() -> Response:
         return jsonify(status="ok")
 
+    readiness = Readiness(engine)
+
     @web.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        reason = readiness_problem(engine)
+        reason = readiness.problem()
         if reason is None:
             return jsonify(status="ready"), 200
         return jsonify(status="unavailable", reason=reason), 503
@@ -56,18 +74,3 @@ def create_web_app(
     for add_routes in webhook_routes or []:
         add_routes(web)
     return web
-
-
-def readiness_problem(engine: Engine) -> str | None:
-    """None when the database answers and its schema is at the migrations' head."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        current = current_heads(engine)
-    except SQLAlchemyError as exc:
-        return f"database unreachable: {type(getattr(exc, 'orig', None) or exc).__name__}"
-    expected = expected_heads()
-    if current != expected:
-        have = ", ".join(sorted(current)) or "none"
-        return f"migrations not at head (database at {have}; run `revops-bot db upgrade`)"
-    return None

@@ -1,4 +1,5 @@
-"""What every inbound webhook shares: bearer-token auth per workspace and JSON error replies."""
+"""What every inbound webhook shares: bearer-token auth per workspace, the JSON body read
+safely, and JSON error replies. (The body limit is the HTTP app's: see bot/http_limits.py.)"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Request, Response, jsonify
 from pydantic import ValidationError
 
 from bot.db import session_scope
+from bot.http_limits import UnreadableJson, load_json
 from bot.services import Services
 from bot.workspaces.service import team_for_webhook_token
 
@@ -20,6 +22,14 @@ def bearer_team_id(services: Services, request: Request) -> str | None:
         return None
     with session_scope(services.session_factory) as session:
         return team_for_webhook_token(session=session, token=token.strip())
+
+
+def json_body(request: Request) -> Any:
+    """The body parsed as JSON; UnreadableJson (a ValueError) says why it cannot be: not sent
+    as application/json, not JSON, or nested too deeply."""
+    if not request.is_json:
+        raise UnreadableJson("not sent as application/json")
+    return load_json(request.get_data(cache=True))
 
 
 def json_error(status: int, message: str, **details: Any) -> tuple[Response, int]:

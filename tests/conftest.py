@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     reason = databases.postgres_unavailable_reason()
     backend = "PostgreSQL (TEST_DATABASE_URL)" if reason is None else f"SQLite ({reason})"
     return f"revops-bot test database: {backend}"
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A command run in-process (`bot.cli.main`) points the root logger at the sys.stderr of
+    its test: put the root logger back, so that no later test logs to a closed capture."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

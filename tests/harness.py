@@ -6,23 +6,28 @@ requests built by tests/slack/signing.py; the bot talks to FakeSlack through SLA
 
 from __future__ import annotations
 
+import http.client as http_client
 import json
 import logging
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from bot.cli import main as cli_main
 from bot.db import session_scope
+from bot.db.all_models import Base
 from bot.runtime import Runtime
 from tests.slack import signing
 from tests.slack.fake_slack import FakeSlack
@@ -73,12 +78,44 @@ def http(
     return HttpResult(status, content, response_headers, time.perf_counter() - started)
 
 
+def http_chunked(
+    url: str, chunks: Iterable[bytes], headers: dict[str, str] | None = None
+) -> HttpResult:
+    """POST with `Transfer-Encoding: chunked` (no Content-Length), as streaming clients send."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = http_client.HTTPConnection(parsed.hostname or "", parsed.port, timeout=30)
+    started = time.perf_counter()
+    try:
+        connection.request(
+            "POST", parsed.path, body=iter(chunks), headers=headers or {}, encode_chunked=True
+        )
+        response = connection.getresponse()
+        content = response.read()
+        return HttpResult(
+            response.status, content, _lower_keys(response.headers), time.perf_counter() - started
+        )
+    finally:
+        connection.close()
+
+
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def _lower_keys(headers: Any) -> dict[str, str]:
     """Header names lower-cased: servers spell them as they like."""
     return {name.lower(): value for name, value in headers.items()}
+
+
+def drain(executor: ThreadPoolExecutor, timeout: float) -> None:
+    """Return once every task submitted to `executor` before the call has finished.
+
+    One task per worker, each waiting for all the others: they can only all run at once when
+    no earlier task still holds a worker (the queue is first in, first out)."""
+    workers = executor._max_workers  # private, but fixed at construction
+    barrier = threading.Barrier(workers)
+    waits = [executor.submit(barrier.wait, timeout) for _ in range(workers)]
+    for waiting in waits:
+        waiting.result(timeout=timeout)
 
 
 class LoopbackServer:
@@ -202,6 +239,21 @@ class BotHarness:
     def session(self) -> Iterator[Session]:
         with session_scope(self.runtime.services.session_factory) as session:
             yield session
+
+    def quiesce(self, timeout: float = 10.0) -> None:
+        """Return once no listener and no background task is running or waiting to run."""
+        listeners = self.runtime.bolt_app.listener_runner.listener_executor  # type: ignore[attr-defined]
+        for _ in range(2):  # a listener may hand work to the background, and back
+            for executor in (listeners, self.runtime.services.background):
+                drain(executor, timeout)
+
+    def row_counts(self) -> dict[str, int]:
+        """How many rows each table holds: a refused request must leave every count as it was."""
+        with self.session() as session:
+            return {
+                name: session.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in sorted(Base.metadata.tables.items())
+            }
 
     def cli(self, *args: str, monkeypatch: Any) -> int:
         """Run `revops-bot ARGS` in-process with this bot's environment."""

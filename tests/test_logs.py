@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.logs import RedactSecrets, configure_logging
+from bot.logs import CapLongMessages, RedactSecrets, configure_logging
 from bot.settings import LogFormat
 from tests.harness import SIGNING_SECRET, BotHarness
 
@@ -59,3 +59,22 @@ def test_each_slack_request_logs_one_line_without_secrets(
     assert lines[0].user == "U2" and isinstance(lines[0].ms, float)  # type: ignore[attr-defined]
     text = "\n".join(record.getMessage() + str(vars(record)) for record in caplog.records)
     assert "xoxb-test" not in text and SIGNING_SECRET not in text
+
+
+def test_a_long_message_is_cut_and_bolt_never_logs_a_refused_body() -> None:
+    long = logging.makeLogRecord({"name": "somewhere", "msg": "x" * 10_000_000})
+    CapLongMessages().filter(long)
+    assert len(long.getMessage()) < 2100 and long.getMessage().endswith("not logged]")
+
+    refused = logging.makeLogRecord(
+        {
+            "name": "slack_bolt.RequestVerification",
+            "msg": "Invalid request signature detected (signature: v0=1, timestamp: 1, body: %s)",
+            "args": ("payload=" + "x" * 5000,),
+        }
+    )
+    CapLongMessages().filter(refused)
+    assert refused.getMessage() == (
+        "Invalid request signature detected (signature: v0=1, timestamp: 1, "
+        "body of 5008 characters not logged)"
+    )

@@ -26,7 +26,7 @@ from bot.celebrations import flows, service, views, views_settings
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBlock, WinCallback
 from bot.celebrations.models import WinKind
 from bot.celebrations.prefill import WinPrefill
-from bot.celebrations.rules import parse_win_form
+from bot.celebrations.rules import WIN_TEXT_LIMITS, parse_win_form
 from bot.celebrations.schemas import WinDraft
 from bot.celebrations.sections import register_sections
 from bot.errors import N_, UserFacingError
@@ -48,6 +48,7 @@ WIN_FIELDS = {
     "title": WinBlock.win_title,
     "amount": WinBlock.amount,
     "currency": WinBlock.currency,
+    "message": WinBlock.message,
 }
 SETTINGS_FIELDS = {
     "tz": SettingsBlock.tz,
@@ -160,7 +161,10 @@ def on_win_submitted(ack: Ack, caller: Caller, form: Form, services: Services) -
         t = caller.t
         ack(
             response_action="errors",
-            errors={WIN_FIELDS[field]: t.gettext(msg) for field, msg in errors.items()},
+            errors={
+                WIN_FIELDS[field]: t.gettext(msg).format(max=WIN_TEXT_LIMITS.get(field))
+                for field, msg in errors.items()
+            },
         )
         return
     recorded = flows.record_win(

@@ -38,6 +38,10 @@ BAD_RATES = N_("Write one rate per currency, e.g. USD=0.92, GBP=1.17.")
 RATES_NEED_BASE = N_("Exchange rates need a base currency.")
 TITLE_NEEDED = N_("Give the win a title.")
 WINNERS_NEEDED = N_("Pick at least one winner.")
+TOO_LONG = N_("Keep it under {max} characters.")
+
+# The win modal's inputs declare these as their max_length; a submission is checked against them.
+WIN_TEXT_LIMITS = {"title": 150, "amount": 30, "currency": 3, "message": 2000}
 
 
 class AmountProblem(ValueError):
@@ -263,7 +267,8 @@ def parse_win_form(
     locale: str | None,
 ) -> tuple[WinForm | None, dict[str, str]]:
     """Check the win modal: an amount is a non-negative number in the user's locale and needs
-    an ISO 4217 currency; a currency alone is ignored. Returns the form or {field: msgid}."""
+    an ISO 4217 currency; a currency alone is ignored; no text is longer than its input allows
+    (WIN_TEXT_LIMITS, formatted into TOO_LONG as `max`). Returns the form or {field: msgid}."""
     errors: dict[str, str] = {}
     parsed_amount: Decimal | None = None
     code: str | None = None
@@ -283,6 +288,10 @@ def parse_win_form(
         errors["title"] = TITLE_NEEDED
     if not winners:
         errors["winners"] = WINNERS_NEEDED
+    typed = {"title": title, "amount": amount, "currency": currency, "message": message}
+    for name, text in typed.items():
+        if len(text.strip()) > WIN_TEXT_LIMITS[name]:
+            errors[name] = TOO_LONG
     if errors:
         return None, errors
     return (

@@ -34,6 +34,7 @@ from bot.celebrations.ids import (
 from bot.celebrations.models import WinKind, WinSource
 from bot.celebrations.prefill import WinPrefill
 from bot.celebrations.ranking import WinFact, Winner
+from bot.celebrations.rules import WIN_TEXT_LIMITS
 from bot.celebrations.schemas import WinDraft
 from bot.errors import N_
 from bot.i18n import Translator
@@ -154,8 +155,8 @@ def win_modal(
                 label=t.gettext("Title"),
                 element=PlainTextInputElement(
                     action_id=WinAction.win_title,
-                    initial_value=prefill.title[:150] or None,
-                    max_length=150,
+                    initial_value=prefill.title[: WIN_TEXT_LIMITS["title"]] or None,
+                    max_length=WIN_TEXT_LIMITS["title"],
                     placeholder=t.gettext("e.g. ACME signs for 3 years"),
                 ),
             ),
@@ -164,7 +165,9 @@ def win_modal(
                 label=t.gettext("Amount"),
                 optional=True,
                 element=PlainTextInputElement(
-                    action_id=WinAction.amount, max_length=30, placeholder="12,500"
+                    action_id=WinAction.amount,
+                    max_length=WIN_TEXT_LIMITS["amount"],
+                    placeholder="12,500",
                 ),
             ),
             InputBlock(
@@ -173,7 +176,9 @@ def win_modal(
                 optional=True,
                 hint=t.gettext("ISO 4217 code, e.g. EUR, USD, GBP"),
                 element=PlainTextInputElement(
-                    action_id=WinAction.currency, initial_value=currency or None, max_length=3
+                    action_id=WinAction.currency,
+                    initial_value=currency or None,
+                    max_length=WIN_TEXT_LIMITS["currency"],
                 ),
             ),
             InputBlock(
@@ -183,8 +188,8 @@ def win_modal(
                 element=PlainTextInputElement(
                     action_id=WinAction.message,
                     multiline=True,
-                    max_length=2000,
-                    initial_value=prefill.message[:2000] or None,
+                    max_length=WIN_TEXT_LIMITS["message"],
+                    initial_value=prefill.message[: WIN_TEXT_LIMITS["message"]] or None,
                 ),
             ),
         ],

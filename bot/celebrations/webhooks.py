@@ -9,7 +9,6 @@ card is owed in the transaction that makes it ready. The outbox posts the cards.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 
@@ -25,13 +24,13 @@ from bot.celebrations.hubspot import (
     verify_v3,
 )
 from bot.celebrations.schemas import WinIn
+from bot.http_limits import UnreadableJson, load_json
 from bot.services import Services
 from bot.web import WebhookRoutes
-from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
+from bot.webhooks import bearer_team_id, invalid_body, json_body, json_error, unauthorized
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_000_000
 MAX_EVENTS = 1000  # HubSpot sends at most 100 per request; more is not HubSpot
 
 
@@ -40,8 +39,6 @@ def routes(services: Services) -> WebhookRoutes:
         secret = services.settings.hubspot_client_secret
         if secret is None:
             return json_error(401, "HUBSPOT_CLIENT_SECRET is not set: signatures cannot be checked")
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return json_error(413, "body too large")
         body = request.get_data(cache=True, as_text=True)
         try:
             verify_v3(
@@ -57,9 +54,9 @@ def routes(services: Services) -> WebhookRoutes:
             logger.warning("hubspot webhook rejected: %s", rejected)
             return json_error(401, "invalid HubSpot signature")
         try:
-            events = json.loads(body)
-        except ValueError:
-            return json_error(400, "body is not JSON")
+            events = load_json(body)
+        except UnreadableJson as error:
+            return json_error(400, "body is not JSON", problem=str(error))
         if not isinstance(events, list):
             return json_error(400, "expected a JSON array of events")
         batch = flows.receive_hubspot_events(
@@ -73,11 +70,10 @@ def routes(services: Services) -> WebhookRoutes:
         team_id = bearer_team_id(services, request)
         if team_id is None:
             return unauthorized()
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return json_error(413, "body too large")
-        payload = request.get_json(silent=True)
-        if payload is None:
-            fields = [{"field": "(body)", "problem": "not a JSON object"}]
+        try:
+            payload = json_body(request)
+        except UnreadableJson as error:
+            fields = [{"field": "(body)", "problem": f"not a JSON object: {error}"}]
             return json_error(400, "invalid request body", fields=fields)
         try:
             win_in = WinIn.model_validate(payload)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from bot.errors import N_, UserFacingError
+from bot.rowid import RowId
 
 STALE = N_("This button is out of date. Open the request again from the intake channel.")
 
@@ -17,24 +18,24 @@ STALE = N_("This button is out of date. Open the request again from the intake c
 class RequestRef(BaseModel):
     """A button about one request: on its card, in the queue in App Home, in a DM."""
 
-    request_id: int
+    request_id: RowId
 
 
 class ModalRef(BaseModel):
     """A challenge or work modal: which request it acts on."""
 
-    request_id: int
+    request_id: RowId
 
 
 class FilingDraft(BaseModel):
     """The filing modal: where it was opened from, and which docs it already showed."""
 
     source_permalink: str | None = None
-    docs_shown: list[int] = []
+    docs_shown: list[RowId] = []
 
 
 class QueuePageRef(BaseModel):
-    page: int
+    page: int = Field(ge=0, le=1_000_000)
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

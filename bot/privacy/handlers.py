@@ -31,6 +31,7 @@ from bot.workspaces.service import is_admin
 logger = logging.getLogger(__name__)
 
 CONFIRM_ERASE = N_("Tick the box to confirm: erasure cannot be undone.")
+PICK_A_MEMBER = N_("Pick the member whose data this is.")
 OUT_OF_RANGE = N_("Enter a whole number between {low} and {high}.")
 
 
@@ -38,6 +39,12 @@ def register(app: App, services: Services) -> None:
     handlers_lifecycle.register(app, services)
     _register_tools(app, services)
     services.sections.home.add(order=970, name="privacy", section=_home_section(services))
+
+
+def _picked_member(values: dict[str, Any]) -> str | None:
+    """The member picked in the export or erase modal (a users_select), if any."""
+    picked = values.get(PrivacyBlock.user)
+    return picked if isinstance(picked, str) and picked else None
 
 
 def _register_tools(app: App, services: Services) -> None:
@@ -70,8 +77,15 @@ def _register_tools(app: App, services: Services) -> None:
             usergroups=groups,
         )
 
+    def no_member_picked(ack: Ack, context: Any, client: WebClient) -> None:
+        t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
+        ack(response_action="errors", errors={PrivacyBlock.user: t.gettext(PICK_A_MEMBER)})
+
     def export(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
-        user_id = submitted_values(view)[PrivacyBlock.user]
+        user_id = _picked_member(submitted_values(view))
+        if user_id is None:
+            no_member_picked(ack, context, client)
+            return
         ack()
         team_id, admin = context.team_id, context.user_id
         powers.require_admin(services, client, team_id=team_id, user_id=admin, action="export data")
@@ -103,12 +117,16 @@ def _register_tools(app: App, services: Services) -> None:
 
     def erase(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
         values = submitted_values(view)
+        user_id = _picked_member(values)
+        if user_id is None:
+            no_member_picked(ack, context, client)
+            return
         if "yes" not in (values.get(PrivacyBlock.confirm) or []):
             t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
             ack(response_action="errors", errors={PrivacyBlock.confirm: t.gettext(CONFIRM_ERASE)})
             return
         ack()
-        team_id, admin, user_id = context.team_id, context.user_id, values[PrivacyBlock.user]
+        team_id, admin = context.team_id, context.user_id
         powers.require_admin(services, client, team_id=team_id, user_id=admin, action="erase data")
         secret = key_of(services.settings.secret_key)
         with session_scope(services.session_factory) as session:

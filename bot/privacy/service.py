@@ -138,7 +138,7 @@ def _names_user(table: Table, row: dict[str, Any], needles: Needles) -> bool:
 
 def export_user(*, session: Session, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
     """Every row that names the user, table by table (the documented export schema), without
-    credentials."""
+    credentials; when no row does, a `note` says so."""
     needles = Needles(user_id, user_emails(session=session, team_id=team_id, user_id=user_id))
     tables: dict[str, list[dict[str, Any]]] = {}
     for name in tables_with_personal_data():
@@ -158,13 +158,20 @@ def export_user(*, session: Session, team_id: str, user_id: str, now: datetime) 
         ]
         if found:
             tables[name] = found
-    return {
+    document: dict[str, Any] = {
         "schema": EXPORT_SCHEMA,
         "team_id": team_id,
         "user_id": user_id,
         "exported_at": now.isoformat(),
         "tables": tables,
     }
+    if not tables:
+        # Said plainly: an empty export is as likely a typo in the id as "we hold nothing".
+        document["note"] = (
+            f"no row of workspace {team_id} names {user_id}: the bot never saw this user, "
+            "their data was erased, or the id is mistyped"
+        )
+    return document
 
 
 def export_row_count(document: dict[str, Any]) -> int:

@@ -26,7 +26,13 @@ from bot.projects import state
 from bot.projects.ids import ProjectAction, ProjectView
 from bot.projects.modals import channel_inputs, input_block, modal, option, text_input
 from bot.projects.texts import PHASES, WEEKDAYS, Blocks, actions, button, section
-from bot.projects.validation import EVERY_WORKING_DAY, MAX_OBJECTIVE
+from bot.projects.validation import (
+    EVERY_WORKING_DAY,
+    MAX_KPI_NAME,
+    MAX_KPI_UNIT,
+    MAX_MILESTONE_NAME,
+    MAX_OBJECTIVE,
+)
 
 # The modal grows one KPI (6 inputs) or milestone (4 inputs) at a time; these caps keep it
 # under Slack's 100 blocks.
@@ -140,13 +146,13 @@ def kpi_inputs(t: Translator, prefix: str, ordinal: int) -> Blocks:
         input_block(
             f"{prefix}.name",
             f"{label}: " + t.gettext("name"),
-            text_input(f"{prefix}.name", max_length=80),
+            text_input(f"{prefix}.name", max_length=MAX_KPI_NAME),
             optional=True,
         ),
         input_block(
             f"{prefix}.unit",
             f"{label}: " + t.gettext("unit (%, deals, days…)"),
-            text_input(f"{prefix}.unit", max_length=20),
+            text_input(f"{prefix}.unit", max_length=MAX_KPI_UNIT),
             optional=True,
         ),
         input_block(
@@ -185,7 +191,7 @@ def milestone_inputs(t: Translator, prefix: str, ordinal: int) -> Blocks:
         input_block(
             f"{prefix}.name",
             f"{label}: " + t.gettext("name"),
-            text_input(f"{prefix}.name", max_length=120),
+            text_input(f"{prefix}.name", max_length=MAX_MILESTONE_NAME),
             optional=True,
         ),
         input_block(

@@ -384,8 +384,13 @@ class Listeners:
             self.services.background.submit(
                 self.follow_group, client, team_id=team_id, usergroup_id=event["subteam_id"]
             )
-        elif team_id and event.get("type") == "user_change" and (event.get("user") or {}).get("tz"):
-            user = event["user"]
+        elif (
+            team_id
+            and event.get("type") == "user_change"
+            and isinstance(user := event.get("user"), dict)
+            and user.get("id")
+            and user.get("tz")
+        ):
             self.services.background.submit(
                 self.follow_owner_tz, team_id=team_id, user_id=user["id"], tz=user["tz"]
             )

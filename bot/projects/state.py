@@ -12,7 +12,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import N_, UserFacingError
-from bot.projects.validation import StatusAction
+from bot.projects.validation import MAX_KPIS, MAX_MILESTONES, StatusAction
+from bot.rowid import RowId
 
 STALE = N_("This button is out of date. Run `/revops-project` again.")
 
@@ -22,43 +23,45 @@ class _State(BaseModel):
 
 
 class ProjectRef(_State):
-    p: int  # project id
+    p: RowId  # project id
 
 
 class CheckinRef(_State):
-    p: int
-    c: int | None = None  # the check-in the update answers
+    p: RowId
+    c: RowId | None = None  # the check-in the update answers
 
 
 class CelebrateRef(_State):
-    p: int
-    line: int  # the roll-out line that went live
+    p: RowId
+    line: RowId  # the roll-out line that went live
 
 
 class MilestoneRef(_State):
-    m: int
+    m: RowId
 
 
 class ListPage(_State):
-    offset: int = Field(ge=0)
+    offset: int = Field(ge=0, le=1_000_000)
 
 
 class CreateMeta(_State):
-    kpis: int = Field(default=1, ge=1)
-    milestones: int = Field(default=1, ge=1)
+    # Rows the modal shows (it adds a few at most): a forged count cannot make a submission
+    # read thousands of rows.
+    kpis: int = Field(default=1, ge=1, le=MAX_KPIS + 1)
+    milestones: int = Field(default=1, ge=1, le=MAX_MILESTONES + 1)
 
 
 class UpdateMeta(_State):
-    p: int
-    c: int | None = None
+    p: RowId
+    c: RowId | None = None
     nonce: str = Field(max_length=40)
-    kpis: list[int] = Field(default_factory=list)
-    lines: list[int] = Field(default_factory=list)
-    milestones: list[int] = Field(default_factory=list)
+    kpis: list[RowId] = Field(default_factory=list)
+    lines: list[RowId] = Field(default_factory=list)
+    milestones: list[RowId] = Field(default_factory=list)
 
 
 class StatusMeta(_State):
-    p: int
+    p: RowId
     action: StatusAction
 
 

@@ -28,6 +28,11 @@ MAX_KPIS = 10
 MAX_MILESTONES = 20
 MAX_ROLLOUT_LINES = 30
 MAX_REMIND_DAYS = 30
+# What the create modal's inputs declare as max_length (and the columns hold).
+MAX_KPI_NAME = 80
+MAX_KPI_UNIT = 20
+MAX_MILESTONE_NAME = 120
+TOO_LONG = N_("Keep it under {limit} characters.")
 DEFAULT_REMIND_DAYS = 3
 EVERY_WORKING_DAY = "daily"
 
@@ -177,9 +182,13 @@ def validate_kpis(
         where = f"{prefix}.{index}"
         if not kpi.name:
             problems[f"{where}.name"] = Problem(N_("Give this KPI a name."))
+        elif len(kpi.name) > MAX_KPI_NAME:
+            problems[f"{where}.name"] = Problem(TOO_LONG, {"limit": MAX_KPI_NAME})
         elif name_key(kpi.name) in seen:
             problems[f"{where}.name"] = Problem(N_("Two KPIs cannot share a name."))
         seen.add(name_key(kpi.name))
+        if len(kpi.unit) > MAX_KPI_UNIT:
+            problems[f"{where}.unit"] = Problem(TOO_LONG, {"limit": MAX_KPI_UNIT})
         baseline, target = parse_number(kpi.baseline), parse_number(kpi.target)
         if baseline is None:
             problems[f"{where}.baseline"] = Problem(N_("The baseline must be a number."))
@@ -217,6 +226,8 @@ def validate_milestones(
         where = f"{prefix}.{index}"
         if not milestone.name:
             problems[f"{where}.name"] = Problem(N_("Give this milestone a name."))
+        elif len(milestone.name) > MAX_MILESTONE_NAME:
+            problems[f"{where}.name"] = Problem(TOO_LONG, {"limit": MAX_MILESTONE_NAME})
         if milestone.due_date is None:
             problems[f"{where}.due_date"] = Problem(N_("Pick the milestone's date."))
         elif start_date and milestone.due_date < start_date:

@@ -6,7 +6,8 @@
     {"values": [{"project": "CPQ roll-out", "kpi": "Win rate", "value": 27.5,
                  "measured_at": "2026-11-23T08:00:00Z"}]}
 
-A project is named by `project` (its name, any case) or `project_id`. The push is all or
+A project is named by `project` (its name, any case) or `project_id`; `measured_at` (default:
+now) may not be more than a day ahead of the bot's clock. The push is all or
 nothing: 401 without a valid token, 400 listing each bad field, 200 with what was recorded. A
 replay of the same Idempotency-Key returns the first answer (header `Idempotent-Replayed: true`)
 and changes nothing; the same key with a different body gets 422.
@@ -16,21 +17,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, jsonify, request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
+from bot.http_limits import UnreadableJson
 from bot.projects.kpi_values import PushAnswer, PushedValue, record_kpi_push
 from bot.services import Services
 from bot.web import WebhookRoutes
-from bot.webhooks import bearer_team_id, invalid_body, json_error, unauthorized
+from bot.webhooks import bearer_team_id, invalid_body, json_body, json_error, unauthorized
 
 MAX_KEY = 200
 MAX_VALUES = 500
+# A reading is taken, not planned: a clock a few hours off is tolerated, a date to come is not
+# (it would stay "the latest reading" until that date).
+MAX_AHEAD = timedelta(days=1)
 
 
 class PushedKpiValue(BaseModel):
@@ -41,6 +54,19 @@ class PushedKpiValue(BaseModel):
     kpi: str = Field(min_length=1, max_length=80)
     value: float = Field(allow_inf_nan=False)
     measured_at: AwareDatetime | None = None
+
+    @field_validator("measured_at")
+    @classmethod
+    def not_in_the_future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time
+            raise ValueError("out of the range of dates") from None
+        if value > datetime.now(UTC) + MAX_AHEAD:
+            raise ValueError("more than a day in the future: send when the value was measured")
+        return value
 
     @model_validator(mode="after")
     def names_one_project(self) -> PushedKpiValue:
@@ -78,7 +104,12 @@ def receive_kpis(services: Services, incoming: Request) -> tuple[Response, int]:
             f"an Idempotency-Key header of 1 to {MAX_KEY} characters is required "
             "(one per push; a retry reuses it)",
         )
-    payload = incoming.get_json(silent=True)
+    try:
+        payload = json_body(incoming)
+    except UnreadableJson as error:
+        return json_error(
+            400, 'the body must be a JSON object: {"values": [...]}', problem=str(error)
+        )
     if not isinstance(payload, dict):
         return json_error(400, 'the body must be a JSON object: {"values": [...]}')
     try:

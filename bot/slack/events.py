@@ -17,6 +17,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.payloads import PAYLOAD_ERRORS, log_slack_refusal, log_unreadable
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,10 @@ class EventSubscribers:
                 try:
                     if subscriber.accepts is None or subscriber.accepts(event, context):
                         subscriber.handle(event, context, client, body)
+                except PAYLOAD_ERRORS as error:  # an event of a shape this code did not expect
+                    log_unreadable(f"event:{event_type} ({subscriber.name})", error)
+                except SlackApiError as error:  # Slack refused a call the subscriber made
+                    log_slack_refusal(f"event:{event_type} ({subscriber.name})", error)
                 except Exception:  # one domain's failure must not hide the event from another
                     logger.exception("%s failed on %s", subscriber.name, event_type)
 

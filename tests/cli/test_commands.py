@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, HttpResult, http
+from bot.http_limits import MAX_BODY_BYTES
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, HttpResult, http, http_chunked
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.signing import SlackSigner, event_callback, slash_command
+from tests.slack.signing import FORM, SlackSigner, event_callback, slash_command
 
 REVOPS_BOT = Path(sys.executable).with_name("revops-bot")
 
@@ -209,3 +211,39 @@ def test_serve_answers_slack_checks_signatures_and_reports_readiness(
     assert any('"outcome": 401' in line for line in request_lines), output
     assert any('"what": "event:app_home_opened"' in line for line in request_lines), output
     assert "xoxb-test" not in output and SIGNING_SECRET not in output
+
+
+def test_serve_refuses_big_bodies_and_unsigned_requests_in_short_log_lines(
+    served: tuple[str, FakeSlack, dict[str, str], subprocess.Popen[str]],
+) -> None:
+    """Under gunicorn, as in production: one body limit (declared or chunked), 401 for what is
+    not signed, and every log line short (Bolt would log a refused body whole)."""
+    url, _fake, _env, process = served
+    limit = MAX_BODY_BYTES
+    unsigned = b"payload=" + b"x" * (limit - 1000)
+    assert http("POST", url + "/slack/events", unsigned, {"Content-Type": FORM}).status == 401
+    bad_timestamp = {"Content-Type": FORM, "X-Slack-Request-Timestamp": "9" * 400}
+    assert http("POST", url + "/slack/events", b"a=1", bad_timestamp).status == 401
+
+    big = b"x" * (10 * 1024 * 1024)
+    assert (
+        http("POST", url + "/webhooks/kpis", big, {"Content-Type": "application/json"}).status
+        == 413
+    )
+    chunks = (big[start : start + 65536] for start in range(0, len(big), 65536))
+    streamed = http_chunked(url + "/webhooks/wins", chunks, {"Content-Type": "application/json"})
+    assert streamed.status == 413
+    assert http("GET", url + "/healthz").status == 200  # the workers are still serving
+
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=15)
+    assert "Traceback" not in output, output[-3000:]
+    longest = max(len(line) for line in output.splitlines())
+    assert longest < 4096, f"a log line of {longest} characters"
+    refused = [json.loads(line) for line in output.splitlines() if '"outcome": 4' in line]
+    assert [(line["path"], line["outcome"]) for line in refused] == [
+        ("/slack/events", 401),
+        ("/slack/events", 401),
+        ("/webhooks/kpis", 413),
+        ("/webhooks/wins", 413),
+    ], output[-3000:]

@@ -457,8 +457,9 @@ class SlackSigner:
     def __init__(self, signing_secret: str) -> None:
         self.signing_secret = signing_secret
 
-    def signature(self, body: str, timestamp: int) -> str:
-        base = f"v0:{timestamp}:{body}".encode()
+    def signature(self, body: str | bytes, timestamp: int) -> str:
+        raw = body if isinstance(body, bytes) else body.encode()
+        base = f"v0:{timestamp}:".encode() + raw
         return "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
     def headers(
