@@ -41,6 +41,7 @@ from bot.privacy import lifecycle
 from bot.privacy.secrets import EncryptedInstallationStore, TokenCipher, fernet_for
 from bot.projects import handlers as projects_handlers
 from bot.projects import jobs as projects_jobs
+from bot.projects import messages as projects_messages
 from bot.projects import webhooks as projects_webhooks
 from bot.scheduling import handlers as scheduling_handlers
 from bot.scheduling.clock import build_scheduler
@@ -81,7 +82,11 @@ WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks]
 def outbox_kinds(services: Services) -> list[OutboxKind]:
     """Every kind of message a change owes, in delivery order: a card before the notes in its
     thread, Home tabs last (they show what the rest did)."""
-    return [*intake_messages.kinds(), home_messages.HomeKind(services)]
+    return [
+        *intake_messages.kinds(),
+        *projects_messages.kinds(),
+        home_messages.HomeKind(services),
+    ]
 
 
 @dataclass

@@ -18,6 +18,7 @@ from tests.harness import BotHarness
 from tests.projects.helpers import (
     TUESDAY,
     all_text,
+    called,
     click,
     create_project,
     fire_checkin,
@@ -87,8 +88,8 @@ def test_celebrate_posts_the_win_in_the_celebration_channel_once(
     )
     assert answer.status == 200 and not answer.body  # the modal closes
 
-    (post,) = bot.fake.wait_for(
-        "chat.postMessage", predicate=lambda call: call.args["channel"] == WINS_CHANNEL
+    (post,) = called(
+        bot, "chat.postMessage", predicate=lambda call: call.args["channel"] == WINS_CHANNEL
     )
     shown = all_text(post.args["blocks"])
     assert "France is live on CPQ roll-out" in shown and "<@U1>" in shown
@@ -114,7 +115,7 @@ def test_only_the_team_celebrates_and_only_a_line_that_is_live(
     opened = len(bot.fake.calls("views.open"))
 
     click(bot, update, ProjectAction.celebrate, user="U3")  # not in the project
-    (refusal,) = bot.fake.wait_for("response_url")
+    (refusal,) = called(bot, "response_url")
     assert (
         refusal.args["text"]
         == "Only the owner and the members of “CPQ roll-out” celebrate its successes."
@@ -125,7 +126,7 @@ def test_only_the_team_celebrates_and_only_a_line_that_is_live(
         assert france is not None
         france.status = "piloting"  # set back meanwhile
     click(bot, update, ProjectAction.celebrate)
-    refusal = bot.fake.wait_for("response_url", count=2)[-1]
+    refusal = called(bot, "response_url", count=2)[-1]
     assert refusal.args["text"] == "France is not live any more: there is nothing to celebrate yet."
     assert len(bot.fake.calls("views.open")) == opened
     with bot.session() as session:
