@@ -11,6 +11,7 @@ refusals (ProjectRefused) reach the user through the app's one error handler.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,9 @@ from bot.slack.modals import open_modal
 
 COMMAND = "/revops-project"
 NOT_FOUND = N_("No project matches “{text}”. `/revops-project` lists them all.")
+# One Celebrate button per team or country gone live (views.celebrate_action); cards posted
+# before carry the bare action id.
+CELEBRATE_ACTIONS = re.compile(rf"^{ProjectAction.celebrate}(_\d+)?$")
 
 
 def register(app: App, services: Services) -> None:
@@ -42,7 +46,7 @@ def register(app: App, services: Services) -> None:
     app.action(ProjectAction.post_update)(on_post_update)
     for action in StatusAction:
         app.action(ProjectAction[action.value])(on_status_button)
-    app.action(ProjectAction.celebrate)(on_celebrate)
+    app.action(CELEBRATE_ACTIONS)(on_celebrate)
     app.action(ProjectAction.milestone_reached)(on_milestone_reached)
     app.action(ProjectAction.add_kpi_slot)(on_add_slot)
     app.action(ProjectAction.add_milestone_slot)(on_add_slot)

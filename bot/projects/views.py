@@ -48,6 +48,12 @@ from bot.projects.texts import (
 # ---------------------------------------------------------------- the project card
 
 
+def celebrate_action(line_id: int) -> str:
+    """One Celebrate button per team or country gone live: Slack refuses two buttons with the
+    same action_id in one block (handlers.py matches them all)."""
+    return f"{ProjectAction.celebrate}_{line_id}"
+
+
 def steering_buttons(
     t: Translator, project: Project, *, may_steer: bool = True
 ) -> list[ButtonElement]:
@@ -328,7 +334,7 @@ def update_card(
                 *[
                     button(
                         t.gettext("Celebrate {line}").format(line=line.name)[:75],
-                        ProjectAction.celebrate,
+                        celebrate_action(line.id),
                         state.CelebrateRef(p=project.id, line=line.id),
                         "primary",
                     )
