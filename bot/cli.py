@@ -265,9 +265,15 @@ def _jobs_run(args: argparse.Namespace) -> int:
     if args.kind not in runtime.runner.kinds:
         known = ", ".join(sorted(runtime.runner.kinds)) or "none"
         return _fail(f"unknown job kind {args.kind!r} (known: {known})", EXIT_CONFIG_ERROR)
-    report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
-    # What the tick's changes owe (a card, a Home tab) goes out before the command exits.
-    runtime.wait_idle(timeout=OUTBOX_DRAIN_SECONDS)
+    try:
+        report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
+        # What the tick's changes owe (a card, a Home tab) goes out before the command exits.
+        runtime.wait_idle(timeout=OUTBOX_DRAIN_SECONDS)
+    finally:
+        # Run in-process (tests, an operator's script), the dispatcher's threads would keep
+        # the engine and its pooled connections alive after the command returned.
+        runtime.outbox.close()
+        runtime.engine.dispose()
     print(" ".join(f"{key}={value}" for key, value in report.summary().items()))
     return 0 if report.failed == 0 else EXIT_RUNTIME_ERROR
 
