@@ -43,6 +43,7 @@ from bot.privacy import lifecycle
 from bot.privacy.secrets import EncryptedInstallationStore, TokenCipher, fernet_for
 from bot.projects import handlers as projects_handlers
 from bot.projects import jobs as projects_jobs
+from bot.projects import messages as projects_messages
 from bot.projects import webhooks as projects_webhooks
 from bot.scheduling import handlers as scheduling_handlers
 from bot.scheduling.budget import SharedBudget
@@ -86,6 +87,7 @@ def outbox_kinds(services: Services) -> list[OutboxKind]:
     thread, Home tabs last (they show what the rest did)."""
     return [
         *intake_messages.kinds(),
+        *projects_messages.kinds(),
         *celebrations_messages.kinds(),
         *digests_messages.kinds(),
         home_messages.HomeKind(services),

@@ -180,6 +180,27 @@ class UpdateResult:
     duplicate: bool = False
 
 
+def lock_for_update(
+    *, session: Session, team_id: str, project_id: int, nonce: str
+) -> tuple[Project, Checkin | None]:
+    """The project, locked, and the check-in this submission (its nonce) already posted, if any.
+
+    The project row lock first, then the nonce: a second copy of the submission waits for the
+    first one's commit and then finds its nonce (PostgreSQL), instead of failing on the unique
+    nonce after its ack."""
+    project = get_project(session=session, team_id=team_id, project_id=project_id, for_update=True)
+    already = session.scalar(
+        select(Checkin).where(Checkin.project_id == project.id, Checkin.update_nonce == nonce)
+    )
+    return project, already
+
+
+def ensure_may_update(*, session: Session, project: Project, user_id: str, is_admin: bool) -> None:
+    """Only the owner, the members and admins update a project, and only an active one."""
+    ensure_may_post_update(session=session, project=project, user_id=user_id, is_admin=is_admin)
+    ensure_active(project)
+
+
 def post_update(
     *,
     session: Session,
@@ -192,23 +213,43 @@ def post_update(
     nonce: str,
     now: datetime,
 ) -> UpdateResult:
-    """Store a validated update: status, progress, KPI values, roll-out changes, milestones.
-
-    It answers the given check-in, else the project's pending one, else stands on its own. The
-    same submission arriving twice (same nonce) is stored once. A line going live for the
-    first time is a first success to celebrate; phase "handed off" completes the project.
-    """
-    # The project row lock first, then the nonce: a second copy of the submission waits for the
-    # first one's commit and then finds its nonce (PostgreSQL), instead of failing on the
-    # unique nonce after its ack.
-    project = get_project(session=session, team_id=team_id, project_id=project_id, for_update=True)
-    already = session.scalar(
-        select(Checkin).where(Checkin.project_id == project.id, Checkin.update_nonce == nonce)
+    """Store a validated update (see apply_update); the same submission arriving twice (same
+    nonce) is stored once."""
+    project, already = lock_for_update(
+        session=session, team_id=team_id, project_id=project_id, nonce=nonce
     )
     if already is not None:
         return UpdateResult(project=project, checkin=already, duplicate=True)
-    ensure_may_post_update(session=session, project=project, user_id=actor_id, is_admin=is_admin)
-    ensure_active(project)
+    ensure_may_update(session=session, project=project, user_id=actor_id, is_admin=is_admin)
+    return apply_update(
+        session=session,
+        project=project,
+        checkin_id=checkin_id,
+        draft=draft,
+        actor_id=actor_id,
+        nonce=nonce,
+        now=now,
+    )
+
+
+def apply_update(
+    *,
+    session: Session,
+    project: Project,
+    checkin_id: int | None,
+    draft: UpdateDraft,
+    actor_id: str,
+    nonce: str,
+    now: datetime,
+    lines: list[RolloutLine] | None = None,
+) -> UpdateResult:
+    """Store a validated update of a locked project: status, progress, KPI values, roll-out
+    changes, milestones. `lines`: the roll-out table already read in this transaction.
+
+    It answers the given check-in, else the project's pending one, else stands on its own. A
+    line going live for the first time is a first success to celebrate; phase "handed off"
+    completes the project.
+    """
     checkin = _checkin_to_answer(session=session, project=project, checkin_id=checkin_id, now=now)
     replaces = (
         (checkin.channel_id, checkin.card_ts) if checkin.card_ts and checkin.channel_id else None
@@ -228,7 +269,7 @@ def post_update(
     project.last_update_at = now
     result = UpdateResult(project=project, checkin=checkin, replaces=replaces)
     result.readings = _record_kpi_values(session, project, draft, actor_id=actor_id, now=now)
-    result.lines, result.gone_live = _apply_rollout(session, project, draft, actor_id, now)
+    result.lines, result.gone_live = _apply_rollout(session, project, draft, actor_id, now, lines)
     result.reached = _reach_milestones(session, project, draft.milestones_reached, actor_id, now)
     record_event(
         session=session,
@@ -301,10 +342,16 @@ def _record_kpi_values(
 
 
 def _apply_rollout(
-    session: Session, project: Project, draft: UpdateDraft, actor_id: str, now: datetime
+    session: Session,
+    project: Project,
+    draft: UpdateDraft,
+    actor_id: str,
+    now: datetime,
+    lines: list[RolloutLine] | None = None,
 ) -> tuple[list[RolloutLine], list[RolloutLine]]:
     gone_live = []
-    lines = rollout_lines_of(session=session, project_id=project.id)
+    if lines is None:
+        lines = rollout_lines_of(session=session, project_id=project.id)
     for line in lines:
         change = draft.rollout.get(line.id)
         if change is None or (

@@ -1,8 +1,9 @@
 """The rules of project animation: creating a project, who may steer it, pausing, resuming and
 abandoning it, how a KPI progresses from its baseline to its target.
 
-No Slack here. Handlers and jobs call these functions with a session and never hold one across
-a Slack call. The other rules modules of the domain, by concern:
+No Slack here. Flows (flows.py: one transaction per use case, with the messages the change
+owes, effects.py) and jobs call these functions with a session and never hold one across a
+Slack call. The other rules modules of the domain, by concern:
 - validation.py: what valid input is (a project, a KPI, a milestone, an update, a reason);
 - checkins.py: the check-in of each cadence period and the update that answers it;
 - kpi_values.py: KPI values from check-ins and from dashboard tools (the webhook, idempotent);
@@ -378,20 +379,20 @@ def record_event(
     reason: str | None = None,
     note: str | None = None,
     details: dict[str, Any] | None = None,
-) -> None:
+) -> ProjectEvent:
     """History: every change to a project is kept with who, when and why."""
-    session.add(
-        ProjectEvent(
-            team_id=project.team_id,
-            project_id=project.id,
-            at=now,
-            actor_id=actor_id,
-            kind=kind,
-            reason=reason,
-            note=note,
-            details=details or {},
-        )
+    event = ProjectEvent(
+        team_id=project.team_id,
+        project_id=project.id,
+        at=now,
+        actor_id=actor_id,
+        kind=kind,
+        reason=reason,
+        note=note,
+        details=details or {},
     )
+    session.add(event)
+    return event
 
 
 def get_project(
@@ -442,6 +443,12 @@ def ensure_may_steer(*, project: Project, user_id: str, is_admin: bool) -> None:
 # ---------------------------------------------------------------- pause, resume, abandon
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    project: Project
+    event: ProjectEvent
+
+
 TRANSITIONS: dict[StatusAction, tuple[frozenset[str], ProjectStatus]] = {
     StatusAction.pause: (frozenset({ProjectStatus.active}), ProjectStatus.paused),
     StatusAction.resume: (frozenset({ProjectStatus.paused}), ProjectStatus.active),
@@ -463,7 +470,7 @@ def change_status(
     reason: str,
     note: str,
     now: datetime,
-) -> Project:
+) -> StatusChange:
     """Pause (active → paused), resume (paused → active) or abandon (active or paused →
     abandoned). A paused project sends nothing; resuming restarts the cadence from its next
     slot; an open check-in is cancelled, so no backlog of missed check-ins. Illegal changes
@@ -488,7 +495,7 @@ def change_status(
         scheduling.pause_schedule(
             session=session, team_id=team_id, kind=CHECKIN_KIND, subject=subject
         )
-    record_event(
+    event = record_event(
         session=session,
         project=project,
         actor_id=actor_id,
@@ -497,7 +504,8 @@ def change_status(
         note=project.status_note,
         now=now,
     )
-    return project
+    session.flush()  # the event's id keys what the change owes
+    return StatusChange(project=project, event=event)
 
 
 _ALREADY_PAUSED = N_("“{name}” is already paused.")

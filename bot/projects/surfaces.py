@@ -3,18 +3,12 @@ report settings for admins), the weekly digest DM and the weekly gazette."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from slack_sdk import WebClient
-
-from bot.home.handlers import publish_home
 from bot.projects import report_views, reports, service
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
-
-logger = logging.getLogger(__name__)
 
 HOME_ORDER = 200
 FLASH_SETTINGS_ORDER = 940
@@ -74,15 +68,3 @@ def gazette_section(reader: GazetteReader) -> list[Block]:
         session=reader.session, team_id=reader.team_id, start=start, end=end
     )
     return report_views.gazette_section(reader.t, moves)
-
-
-def refresh_home(
-    services: Services, client: WebClient, *, team_id: str, user_ids: list[str]
-) -> None:
-    """Republish the Home tab of people who see a change. Best effort: the change itself is
-    done, and a failed refresh must not be reported to the user as a failed change."""
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            publish_home(services, client, team_id=team_id, user_id=user_id)
-        except Exception:
-            logger.warning("home tab of %s not refreshed", user_id, exc_info=True)

@@ -225,7 +225,7 @@ def header(text: str) -> dict[str, Any]:
 
 
 def button(
-    text: str, action: ProjectAction, value: state._State, style: str | None = None
+    text: str, action: ProjectAction | str, value: state._State, style: str | None = None
 ) -> ButtonElement:
     return ButtonElement(text=text, action_id=action, value=state.dump(value), style=style)
 

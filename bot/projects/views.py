@@ -12,6 +12,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ButtonElement, MarkdownTextObject, SectionBlock
 
 from bot.celebrations.prefill import WinPrefill
+from bot.errors import N_
 from bot.i18n import Translator
 from bot.projects import state
 from bot.projects.checkins import Celebration
@@ -38,12 +39,19 @@ from bot.projects.texts import (
     milestone_line,
     progress_bar,
     project_fraction,
+    reason_label,
     rollout_line,
     section,
     status_text,
 )
 
 # ---------------------------------------------------------------- the project card
+
+
+def celebrate_action(line_id: int) -> str:
+    """One Celebrate button per team or country gone live: Slack refuses two buttons with the
+    same action_id in one block (handlers.py matches them all)."""
+    return f"{ProjectAction.celebrate}_{line_id}"
 
 
 def steering_buttons(
@@ -193,6 +201,44 @@ def project_list(t: Translator, page: ProjectPage, *, offset: int) -> tuple[str,
     return title, blocks
 
 
+def announcement(t: Translator, card: ProjectCard) -> tuple[str, Blocks]:
+    """A new project, in its channel: who animates it, then its card."""
+    project = card.project
+    intro = t.gettext("New project *{name}*, animated here by {owner}.").format(
+        name=project.name, owner=mention(project.owner_id)
+    )
+    return intro, [section(intro), *project_card(t, card)][:50]
+
+
+STATUS_POSTS = {
+    "pause": N_("⏸ {user} paused *{name}*: {reason}."),
+    "resume": N_("▶️ {user} resumed *{name}*: {reason}. Check-ins restart from the next slot."),
+    "abandon": N_("⏹ {user} abandoned *{name}*: {reason}."),
+}
+
+
+def status_post(
+    t: Translator,
+    project: Project,
+    *,
+    action: str,
+    actor_id: str,
+    reason: str,
+    note: str | None,
+) -> tuple[str, Blocks]:
+    """A pause, resume or abandon, in the project's channel, with what can be done next."""
+    why = reason_label(t, reason)
+    if note:
+        why += f" ({note})"
+    text = t.gettext(STATUS_POSTS[action]).format(
+        user=mention(actor_id), name=project.name, reason=why
+    )
+    blocks = notice(text)
+    if buttons := steering_buttons(t, project):
+        blocks.append(actions(*buttons))
+    return text, blocks
+
+
 # ---------------------------------------------------------------- check-ins
 
 
@@ -288,7 +334,7 @@ def update_card(
                 *[
                     button(
                         t.gettext("Celebrate {line}").format(line=line.name)[:75],
-                        ProjectAction.celebrate,
+                        celebrate_action(line.id),
                         state.CelebrateRef(p=project.id, line=line.id),
                         "primary",
                     )
@@ -364,6 +410,47 @@ def milestone_reminder(
         )
     )
     return text.replace("*", ""), blocks
+
+
+def milestone_reached(t: Translator, project: Project, milestone: Milestone) -> tuple[str, Blocks]:
+    """The reminder whose "Mark as reached" was clicked, shown anew."""
+    text = t.gettext("🏁 *{milestone}* of *{name}* reached, marked by {user}.").format(
+        milestone=milestone.name, name=project.name, user=mention(milestone.reached_by)
+    )
+    return text, notice(text)
+
+
+CREATED_BOT_OUTSIDE = N_(
+    "*{name}* is created, but the bot cannot post in {channel} yet: type /invite @RevOps bot "
+    "in that channel, or its check-ins and reminders will not be posted."
+)
+FLASH_BOT_OUTSIDE = N_(
+    "The flash report is set up, but the bot cannot post in {channel} yet: type "
+    "/invite @RevOps bot in that channel before the report is due."
+)
+UPDATE_NOT_POSTED = N_(
+    "Your update of *{name}* is saved, but Slack refused to post it in {channel}. If the bot "
+    "is not in that channel, type /invite @RevOps bot there so that the next ones are posted."
+)
+
+
+def created_bot_outside(t: Translator, project: Project) -> tuple[str, Blocks]:
+    text = t.gettext(CREATED_BOT_OUTSIDE).format(
+        name=project.name, channel=f"<#{project.channel_id}>"
+    )
+    return text, notice(text)
+
+
+def flash_bot_outside(t: Translator, channel_id: str) -> tuple[str, Blocks]:
+    text = t.gettext(FLASH_BOT_OUTSIDE).format(channel=f"<#{channel_id}>")
+    return text, notice(text)
+
+
+def update_not_posted(t: Translator, project: Project) -> tuple[str, Blocks]:
+    text = t.gettext(UPDATE_NOT_POSTED).format(
+        name=project.name, channel=f"<#{project.channel_id}>"
+    )
+    return text, notice(text)
 
 
 def win_prefill(t: Translator, celebration: Celebration) -> WinPrefill:

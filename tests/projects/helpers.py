@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time as time_module
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.projects.ids import ProjectAction, ProjectView
-from bot.projects.models import Kpi, RolloutLine
+from bot.projects.models import Checkin, Kpi, RolloutLine
 from bot.workspaces.service import issue_webhook_token
 from tests.harness import BotHarness, HttpResult, http
+from tests.slack.fake_slack import Call
 from tests.slack.signing import state_value
 
 PROJECT_CHANNEL = "CPROJ"
@@ -74,9 +76,20 @@ def project_values(**overrides: Any) -> dict[str, dict[str, Any]]:
     return values
 
 
+def called(
+    bot: BotHarness, method: str, count: int = 1, predicate: Callable[[Call], bool] | None = None
+) -> list[Call]:
+    """Once the bot is idle, its calls of `method` (those `predicate` accepts): at least
+    `count` of them."""
+    bot.idle()
+    calls = [call for call in bot.fake.calls(method) if predicate is None or predicate(call)]
+    assert len(calls) >= count, f"{len(calls)} {method} call(s), expected {count}"
+    return calls
+
+
 def last_view(bot: BotHarness, count: int = 1) -> dict[str, Any]:
     """The view the bot opened with its `count`-th views.open call."""
-    calls = bot.fake.wait_for("views.open", count=count)
+    calls = called(bot, "views.open", count=count)
     response = calls[count - 1].response or {}
     assert response.get("ok"), response
     return response["view"]
@@ -118,17 +131,31 @@ def create_project(bot: BotHarness, *, user: str = "U1", **overrides: Any) -> di
     view = open_create_modal(bot, user=user)
     result = submit(bot, view, project_values(**overrides), user=user)
     assert ack_errors(result) == {}
-    bot.fake.wait_for("chat.postMessage", count=posts + 1, predicate=in_project_channel)
+    bot.idle()
+    assert (
+        len([c for c in bot.fake.calls("chat.postMessage") if in_project_channel(c)]) == posts + 1
+    )
     return bot.fake.messages(PROJECT_CHANNEL)[-1]
 
 
-def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+def buttons(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
+    """The buttons of this action, `action_id` itself or one of its numbered kind
+    (`project_celebrate_12`: one per line, as Slack wants action ids distinct)."""
+    found = []
     for block in blocks:
         elements = block.get("elements") or ([block["accessory"]] if "accessory" in block else [])
         for element in elements:
-            if element.get("action_id") == action_id:
-                return element
-    raise AssertionError(f"no {action_id} button in {json.dumps(blocks)[:500]}")
+            name = element.get("action_id") or ""
+            if name == action_id or re.fullmatch(rf"{re.escape(action_id)}_\d+", name):
+                found.append(element)
+    return found
+
+
+def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    found = buttons(blocks, action_id)
+    if not found:
+        raise AssertionError(f"no {action_id} button in {json.dumps(blocks)[:500]}")
+    return found[0]
 
 
 def click(
@@ -141,7 +168,7 @@ def click(
 ) -> HttpResult:
     element = button(message.get("blocks") or [], action_id)
     return bot.action(
-        action_id, element["value"], user_id=user, channel_id=channel, message=message
+        element["action_id"], element["value"], user_id=user, channel_id=channel, message=message
     )
 
 
@@ -167,15 +194,12 @@ def run_job(bot: BotHarness, kind: str, now: datetime, monkeypatch: Any) -> int:
     return bot.jobs_run(kind, monkeypatch=monkeypatch, now=now)
 
 
-def eventually(bot: BotHarness, read: Any, timeout: float = 5.0) -> Any:
-    """What `read(session)` returns once it is truthy: the bot finishes after its ack."""
-    deadline = time_module.monotonic() + timeout
-    while True:
-        with bot.session() as session:
-            value = read(session)
-        if value or time_module.monotonic() > deadline:
-            return value
-        time_module.sleep(0.05)
+def settled(bot: BotHarness, read: Any) -> Any:
+    """What `read(session)` returns once the bot is done with what it was asked (its
+    listeners after their ack, and the messages they owe)."""
+    bot.idle()
+    with bot.session() as session:
+        return read(session)
 
 
 CHECKIN = "project-checkin"
@@ -217,21 +241,12 @@ def post_update(
 ) -> dict[str, Any]:
     """Click a card's Post update, submit the modal; returns the update as the channel sees it."""
     opened = len(bot.fake.calls("views.open"))
-    updates = len(bot.fake.calls("chat.update")) + len(bot.fake.calls("chat.postMessage"))
     assert click(bot, card, ProjectAction.post_update, user=user).status == 200
     modal = last_view(bot, opened + 1)
     assert ack_errors(submit(bot, modal, values, user=user)) == {}
-
-    def posted() -> bool:
-        return len(bot.fake.calls("chat.update")) + len(bot.fake.calls("chat.postMessage")) > (
-            updates
-        )
-
-    deadline = time_module.monotonic() + 5
-    while not posted() and time_module.monotonic() < deadline:
-        time_module.sleep(0.02)
-    call = (bot.fake.calls("chat.update") + bot.fake.calls("chat.postMessage"))[-1]
-    ts = (call.response or {}).get("ts")
+    bot.idle()
+    with bot.session() as session:
+        ts = session.scalar(select(Checkin.update_ts).order_by(Checkin.posted_at.desc()).limit(1))
     return next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == ts)
 
 

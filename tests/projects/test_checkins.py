@@ -18,10 +18,10 @@ from tests.projects.helpers import (
     ack_errors,
     all_text,
     at_local,
+    buttons,
     checkin_cards,
     click,
     create_project,
-    eventually,
     fire_checkin,
     last_view,
     next_weekday,
@@ -64,7 +64,8 @@ def test_the_checkin_is_posted_at_the_owners_local_time_and_the_update_replaces_
         assert session.scalars(select(KpiValue)).all() == []
 
     assert ack_errors(submit(bot, modal, values)) == {}
-    bot.fake.wait_for("chat.update")
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 1
     replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
     shown = all_text(replaced["blocks"])
     assert "CPQ roll-out: At risk" in shown
@@ -73,10 +74,10 @@ def test_the_checkin_is_posted_at_the_owners_local_time_and_the_update_replaces_
     assert "`▓▓▓▓░░░░░░ 40%`" in shown  # 20 → 24 of 20 → 30
     assert "⚠️ *Blockers*\n> Legal review of the quote template" in shown
     assert "First success: *France* now live!" in shown
-    assert ProjectAction.celebrate in {
-        e.get("action_id") for b in replaced["blocks"] for e in b.get("elements", [])
-    }
-    assert eventually(bot, lambda s: s.scalar(select(Checkin.update_ts))) == card["ts"]
+    (celebrate,) = buttons(replaced["blocks"], ProjectAction.celebrate)
+    assert "France" in celebrate["text"]["text"]
+    with bot.session() as session:
+        assert session.scalar(select(Checkin.update_ts)) == card["ts"]
     with bot.session() as session:
         checkin = session.scalar(select(Checkin))
         assert checkin is not None and checkin.status == "posted" and checkin.posted_by == "U1"
@@ -92,7 +93,8 @@ def test_the_checkin_is_posted_at_the_owners_local_time_and_the_update_replaces_
     click(bot, card, ProjectAction.post_update)
     modal = last_view(bot, 3)
     assert ack_errors(submit(bot, modal, update_values(bot, win_rate="27", france="live"))) == {}
-    bot.fake.wait_for("chat.update", count=2)
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 2
     replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
     assert "▲ +3% since the last check-in (better)" in all_text(replaced["blocks"])
     assert "First success" not in all_text(replaced["blocks"])  # France was already live
@@ -108,7 +110,8 @@ def test_the_same_update_submitted_twice_is_stored_once(
     values = update_values(bot, win_rate="22")
     assert ack_errors(submit(bot, modal, values)) == {}
     assert ack_errors(submit(bot, modal, values)) == {}
-    bot.fake.wait_for("chat.update")
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 1
     with bot.session() as session:
         assert len(session.scalars(select(KpiValue)).all()) == 1
         updates = session.scalars(
@@ -200,7 +203,8 @@ def test_a_kpi_value_left_as_prefilled_stays_exact_and_is_no_new_value(
         block_id: {block_id: text(shown)},  # left as it was
     }
     assert ack_errors(submit(bot, modal, values)) == {}
-    bot.fake.wait_for("chat.update")
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 1
     with bot.session() as session:
         kpi = session.scalar(select(Kpi))
         assert kpi is not None and kpi.current_value == pushed
@@ -218,14 +222,16 @@ def test_a_kpi_value_cleared_keeps_the_kpi_and_its_change_since_the_last_checkin
         click(bot, card, ProjectAction.post_update)
         modal = last_view(bot, 2 + week)
         assert ack_errors(submit(bot, modal, update_values(bot, win_rate=win_rate))) == {}
-        bot.fake.wait_for("chat.update", count=1 + week)
+        bot.idle()
+        assert len(bot.fake.calls("chat.update")) == 1 + week
 
     card = fire_checkin(bot, monkeypatch, tuesday + timedelta(days=14))
     click(bot, card, ProjectAction.post_update)
     modal = last_view(bot, 4)
     assert kpi_input(modal)[1] == "27"
     assert ack_errors(submit(bot, modal, update_values(bot, win_rate=""))) == {}  # cleared
-    bot.fake.wait_for("chat.update", count=3)
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 3
     replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
     shown = all_text(replaced["blocks"])
     assert "*Win rate*: 27% (baseline 20%, target 30%)" in shown
@@ -299,6 +305,7 @@ def test_a_team_handed_off_without_its_local_owner_is_refused_on_that_field(
         f"rollout.{france}.owner": state_value("users_select", "U2")
     }
     assert ack_errors(submit(bot, modal, values)) == {}
-    bot.fake.wait_for("chat.update")
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 1
     replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
     assert "🤝 France: Handed off · local owner <@U2>" in all_text(replaced["blocks"])

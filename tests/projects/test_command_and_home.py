@@ -15,6 +15,7 @@ from tests.projects.helpers import (
     all_text,
     at_local,
     button,
+    called,
     click,
     create_project,
     last_view,
@@ -31,20 +32,20 @@ def test_the_command_lists_projects_and_shows_one(bot: BotHarness) -> None:
     create_project(bot)
 
     bot.command("/revops-project", "")
-    (listing,) = bot.fake.wait_for("response_url")
+    (listing,) = called(bot, "response_url")
     assert listing.args["response_type"] == "ephemeral"
     shown = all_text(listing.args["blocks"])
     assert "Active projects (1)" in shown and "*CPQ roll-out*" in shown
     assert button(listing.args["blocks"], ProjectAction.open)
 
     bot.command("/revops-project", "cpq")  # part of the name is enough when it is unique
-    card = bot.fake.wait_for("response_url", count=2)[-1]
+    card = called(bot, "response_url", count=2)[-1]
     shown = all_text(card.args["blocks"])
     assert "Every quote goes through CPQ" in shown and "*KPIs*" in shown and "*Roll-out*" in shown
     assert button(card.args["blocks"], ProjectAction.post_update)
 
     bot.command("/revops-project", "payroll", user="U2")
-    refusal = bot.fake.wait_for("response_url", count=3)[-1]
+    refusal = called(bot, "response_url", count=3)[-1]
     assert refusal.args["text"].startswith("Aucun projet")  # U2 reads French
 
 
@@ -52,11 +53,11 @@ def test_my_projects_on_the_home_tab(bot: BotHarness) -> None:
     create_project(bot)
     for user in ("U2", "UADMIN"):
         bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
-    member_home = bot.fake.wait_for(
-        "views.publish", predicate=lambda call: call.args["user_id"] == "U2"
-    )[-1].args["view"]
-    admin_home = bot.fake.wait_for(
-        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
+    member_home = called(bot, "views.publish", predicate=lambda call: call.args["user_id"] == "U2")[
+        -1
+    ].args["view"]
+    admin_home = called(
+        bot, "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
     )[-1].args["view"]
     assert "CPQ roll-out" in all_text(member_home["blocks"])  # U2 is a member
     assert button(member_home["blocks"], ProjectAction.post_update)
@@ -66,9 +67,9 @@ def test_my_projects_on_the_home_tab(bot: BotHarness) -> None:
             button(member_home["blocks"], steer)
     assert "CPQ roll-out" not in all_text(admin_home["blocks"])  # not the admin's project
     bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
-    owner_home = bot.fake.wait_for(
-        "views.publish", predicate=lambda call: call.args["user_id"] == "U1"
-    )[-1].args["view"]
+    owner_home = called(bot, "views.publish", predicate=lambda call: call.args["user_id"] == "U1")[
+        -1
+    ].args["view"]
     assert button(owner_home["blocks"], ProjectAction.pause)
     assert button(owner_home["blocks"], ProjectAction.abandon)
 
@@ -99,11 +100,11 @@ def test_a_team_going_live_offers_to_celebrate_it(
         },
     }
     assert ack_errors(submit(bot, modal, values)) == {}
-    bot.fake.wait_for("chat.update")
+    called(bot, "chat.update")
     update = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == card["ts"])
 
     assert click(bot, update, ProjectAction.celebrate).status == 200
-    win_modal = bot.fake.wait_for("views.open", count=3)[-1].args["view"]
+    win_modal = called(bot, "views.open", count=3)[-1].args["view"]
     assert "win" in win_modal["callback_id"]
     assert "Germany is live on CPQ roll-out" in str(win_modal)  # the prefilled title
 
@@ -112,7 +113,7 @@ def test_a_project_whose_name_starts_with_new_is_shown_not_created(bot: BotHarne
     create_project(bot, name=text("New pricing"))
 
     bot.command("/revops-project", "new pricing")
-    (answer,) = bot.fake.wait_for("response_url")
+    (answer,) = called(bot, "response_url")
     assert "Every quote goes through CPQ" in all_text(answer.args["blocks"])
     assert len(bot.fake.calls("views.open")) == 1  # only the creation of "New pricing"
 
@@ -131,7 +132,7 @@ def test_the_list_says_how_many_projects_are_active_and_paused(bot: BotHarness) 
         paused.status, paused.status_reason = "paused", "reprioritisation"
 
     bot.command("/revops-project", "")
-    (listing,) = bot.fake.wait_for("response_url")
+    (listing,) = called(bot, "response_url")
     shown = all_text(listing.args["blocks"])
     assert "Projects: 1 active, 1 paused" in shown and "Active projects" not in shown
     assert "*Old dashboards* · Pilot with a test team · ⚪ Paused · Re-prioritisation" in shown

@@ -15,6 +15,7 @@ from tests.projects.helpers import (
     PROJECT_CHANNEL,
     ack_errors,
     all_text,
+    called,
     create_project,
     open_create_modal,
     project_values,
@@ -109,9 +110,9 @@ def test_a_public_channel_the_bot_is_not_in_is_offered_then_joined(bot: BotHarne
 
     agreed = project_values(channel=outside, join=state_value("checkboxes", ["join"]))
     assert ack_errors(submit(bot, view, agreed)) == {}
-    (join,) = bot.fake.wait_for("conversations.join")
+    (join,) = called(bot, "conversations.join")
     assert join.args["channel"] == "COUT"
-    bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.args["channel"] == "COUT")
+    called(bot, "chat.postMessage", predicate=lambda call: call.args["channel"] == "COUT")
 
 
 def test_a_private_channel_the_bot_is_not_in_explains_how_to_invite_it(bot: BotHarness) -> None:
@@ -147,7 +148,7 @@ def test_add_a_kpi_slot_rebuilds_the_modal_with_one_more_kpi(bot: BotHarness) ->
     view = open_create_modal(bot)
     add = next(b for b in view["blocks"] if b.get("block_id") == "add_kpi")["elements"][0]
     bot.action(add["action_id"], add["value"], view=view)
-    (update,) = bot.fake.wait_for("views.update")
+    (update,) = called(bot, "views.update")
     block_ids = {block.get("block_id") for block in update.args["view"]["blocks"]}
     assert {"kpis.0.target", "kpis.1.target"} <= block_ids
     assert '"kpis":2' in update.args["view"]["private_metadata"]
@@ -179,9 +180,9 @@ def test_a_rate_limited_channel_check_does_not_hold_up_the_ack(bot: BotHarness) 
     result = submit(bot, view, project_values())
 
     assert ack_errors(result) == {} and result.elapsed < 2.0
-    bot.fake.wait_for(
+    called(
+        bot,
         "chat.postMessage",
-        timeout=15,
         predicate=lambda call: call.ok and call.args["channel"] == PROJECT_CHANNEL,
     )
     assert "New project *CPQ roll-out*" in bot.fake.messages(PROJECT_CHANNEL)[-1]["text"]
@@ -209,12 +210,12 @@ def test_the_bot_joins_a_public_channel_after_the_ack_once_the_project_is_stored
     result = submit(bot, view, agreed)
 
     assert ack_errors(result) == {}
-    (join,) = bot.fake.wait_for("conversations.join", timeout=10)
+    (join,) = called(bot, "conversations.join")
     with bot.session() as session:
         project = session.scalar(select(Project))
         assert project is not None and project.channel_id == "COUT"
         assert project.created_at.timestamp() <= join.at
-    bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.args["channel"] == "COUT")
+    called(bot, "chat.postMessage", predicate=lambda call: call.args["channel"] == "COUT")
 
 
 def test_a_channel_found_closed_after_the_ack_keeps_the_project_and_says_how_to_invite_the_bot(
@@ -226,7 +227,7 @@ def test_a_channel_found_closed_after_the_ack_keeps_the_project_and_says_how_to_
     result = submit(bot, view, project_values(channel=state_value("conversations_select", "CPRIV")))
 
     assert ack_errors(result) == {}  # Slack did not say in time: the form could not tell
-    bot.fake.wait_for("chat.postMessage", timeout=10, predicate=lambda c: c.args["channel"] == "U1")
+    called(bot, "chat.postMessage", predicate=lambda c: c.args["channel"] == "U1")
     (notice,) = bot.fake.dms_to("U1")
     assert "*CPQ roll-out* is created" in notice["text"] and "/invite @RevOps bot" in notice["text"]
     assert bot.fake.calls("conversations.join") == []

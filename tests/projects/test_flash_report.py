@@ -22,14 +22,15 @@ from tests.projects.helpers import (
     all_text,
     at_local,
     button,
+    called,
     create_project,
-    eventually,
     fire_checkin,
     last_view,
     next_weekday,
     post_update,
     push_kpis,
     run_job,
+    settled,
     submit,
     text,
     today,
@@ -45,8 +46,8 @@ MONDAY = 0
 def set_up_report(bot: BotHarness) -> None:
     """An admin opens Home, clicks the flash report's Set up, and picks #revops-flash."""
     bot.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
-    (published,) = bot.fake.wait_for(
-        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
+    (published,) = called(
+        bot, "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
     )
     home = published.response["view"]  # type: ignore[index]
     assert "*Weekly flash report*: not set up yet." in all_text(home["blocks"])
@@ -115,13 +116,13 @@ def test_the_flash_report_lists_projects_kpis_blockers_milestones_missed_and_sto
         assert sent.status == "sent"
 
     # The admin stops the report from Home (a confirmed button): no schedule remains.
-    home = bot.fake.wait_for(
-        "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN"
-    )[-1].response["view"]  # type: ignore[index]
+    home = called(bot, "views.publish", predicate=lambda call: call.args["user_id"] == "UADMIN")[
+        -1
+    ].response["view"]  # type: ignore[index]
     stop = button(home["blocks"], ProjectAction.flash_stop)
     assert stop["confirm"]["confirm"]["text"] == "Stop it"
     bot.action(stop["action_id"], stop["value"], view=home, user_id="UADMIN")
-    assert eventually(
+    assert settled(
         bot,
         lambda session: session.scalar(select(Schedule.id).where(Schedule.kind == KIND)) is None,
     )
@@ -241,7 +242,7 @@ def test_the_report_shows_kpis_against_target_blockers_risks_and_paused_projects
     body = {"values": [{"project": "CPQ roll-out", "kpi": "Win rate", "value": 26.5}]}
     assert push_kpis(bot, body, token=webhook_token(bot), key="wr-1").status == 200
     bot.command("/revops-project", "CPQ roll-out")
-    (answer,) = bot.fake.wait_for("response_url")
+    (answer,) = called(bot, "response_url")
     card_text = all_text(answer.args["blocks"])
     assert "*Win rate*: 26.5% (baseline 20%, target 30%)" in card_text
     assert "▲ +2.5% since the last check-in (better)" in card_text
@@ -252,3 +253,30 @@ def test_the_report_shows_kpis_against_target_blockers_risks_and_paused_projects
     assert "• Win rate 26.5% → 30% `▓▓▓░░ 65%` ▲ +2.5" in shown
     assert "⚠️ Blockers: Legal review of the quote template" in shown
     assert "*Old dashboards* · Paused · Re-prioritisation (Budget freeze) since" in shown
+
+
+def test_a_report_channel_the_bot_cannot_post_in_is_told_to_the_admin(bot: BotHarness) -> None:
+    bot.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home"})
+    bot.idle()
+    (published,) = bot.fake.calls("views.publish")
+    home = published.response["view"]  # type: ignore[index]
+    setup = button(home["blocks"], ProjectAction.flash_settings)
+    bot.action(setup["action_id"], setup["value"], view=home, user_id="UADMIN")
+    modal = last_view(bot)
+    values = {
+        "channel": {"channel": state_value("conversations_select", "CPRIV")},
+        "weekday": {"weekday": state_value("static_select", str(MONDAY))},
+        "time": {"time": state_value("timepicker", "09:00")},
+        "tz": {"tz": text("Europe/Paris")},
+    }
+    # Slack does not say in time whether the bot is in the channel: the form cannot tell.
+    bot.fake.fail_next("conversations.info", error="ratelimited", status=429)
+
+    assert ack_errors(submit(bot, modal, values, user="UADMIN")) == {}
+    bot.idle()
+
+    (told,) = bot.fake.dms_to("UADMIN")
+    assert "The flash report is set up, but the bot cannot post in <#CPRIV>" in told["text"]
+    with bot.session() as session:
+        schedule = session.scalar(select(Schedule).where(Schedule.kind == KIND))
+        assert schedule is not None and schedule.recipient == "CPRIV"

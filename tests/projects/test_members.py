@@ -7,9 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.intake.configuration import settings_of
+from bot.intake.models import IntakeSettings
+from bot.privacy.lifecycle import privacy_settings
 from bot.projects.ids import ProjectAction
 from bot.projects.models import Checkin, Project, ProjectMember
 from bot.scheduling.models import Schedule
+from bot.workspaces.models import Member
 from tests.harness import BotHarness
 from tests.projects.helpers import (
     CHECKIN,
@@ -18,13 +22,14 @@ from tests.projects.helpers import (
     all_text,
     at_local,
     button,
+    called,
     checkin_cards,
     create_project,
-    eventually,
     fire_checkin,
     next_weekday,
     post_update,
     run_job,
+    settled,
     today,
     update_values,
 )
@@ -37,7 +42,7 @@ def home_of(bot: BotHarness, user: str) -> dict:
 
     published = len([call for call in bot.fake.calls("views.publish") if theirs(call)])
     bot.event({"type": "app_home_opened", "user": user, "tab": "home"})
-    calls = bot.fake.wait_for("views.publish", count=published + 1, predicate=theirs)
+    calls = called(bot, "views.publish", count=published + 1, predicate=theirs)
     return calls[-1].args["view"]
 
 
@@ -72,7 +77,7 @@ def test_members_of_the_projects_user_group_follow_the_group(
         "removed_users_count": "1",
     }
     assert bot.event(event).status == 200
-    assert eventually(bot, lambda session: group_members(bot) == ["U3"])
+    assert settled(bot, lambda session: group_members(bot) == ["U3"])
 
     home = home_of(bot, "U3")
     assert "CPQ roll-out" in all_text(home["blocks"])
@@ -100,7 +105,7 @@ def test_check_ins_follow_the_owner_when_they_move_time_zone(
         schedule = session.scalar(select(Schedule).where(Schedule.kind == CHECKIN))
         return schedule is not None and schedule.tz == "Europe/Paris"
 
-    assert eventually(bot, moved_to_paris)
+    assert settled(bot, moved_to_paris)
     with bot.session() as session:
         project = session.scalar(select(Project))
         assert project is not None and project.tz == "Europe/Paris"
@@ -111,3 +116,39 @@ def test_check_ins_follow_the_owner_when_they_move_time_zone(
     assert run_job(bot, CHECKIN, at_local(tuesday, 10, 5, tz="Europe/Paris"), monkeypatch) == 0
     assert len(checkin_cards(bot)) == 1
     assert bot.fake.messages(PROJECT_CHANNEL)[-1]["text"].startswith("Check-in time")
+
+
+def test_a_group_that_is_also_the_revops_and_the_admin_group_reaches_every_domain(
+    bot: BotHarness,
+) -> None:
+    """One user group, three uses: the project's members, intake's RevOps team and the
+    privacy admin group. Slack sends one `subteam_members_changed`: each domain follows it."""
+    bot.fake.add_usergroup(usergroup_id="S1", handle="revops", users=["U2"])
+    bot.fake.add_user(user_id="U3", tz="Europe/Paris", locale="en-GB")
+    create_project(bot, project_usergroup=state_value("external_select", "S1"))
+    with bot.session() as session:
+        settings_of(session=session, team_id="T1").revops_usergroup_id = "S1"
+        privacy_settings(session=session, team_id="T1").admin_usergroup_id = "S1"
+    assert group_members(bot) == []  # U2 is named on the project as well
+
+    bot.fake.add_usergroup(usergroup_id="S1", handle="revops", users=["U2", "U3"])
+    event = {
+        "type": "subteam_members_changed",
+        "subteam_id": "S1",
+        "team_id": "T1",
+        "added_users": ["U3"],
+        "added_users_count": "1",
+        "removed_users": [],
+        "removed_users_count": "0",
+    }
+    assert bot.event(event).status == 200
+    bot.idle()
+
+    assert group_members(bot) == ["U3"]  # projects
+    with bot.session() as session:
+        intake = session.get(IntakeSettings, "T1")
+        assert intake is not None and sorted(intake.revops_member_ids or []) == ["U2", "U3"]
+        admins = session.scalars(
+            select(Member.user_id).where(Member.in_admin_group.is_(True)).order_by(Member.user_id)
+        ).all()
+        assert admins == ["U2", "U3"]  # privacy

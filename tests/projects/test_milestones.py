@@ -59,8 +59,17 @@ def test_a_go_no_go_is_announced_three_days_before_then_on_the_day(
     assert [p.rsplit(":", 1)[1] for p in periods] == ["before", "day"] and statuses == {"sent"}
 
     assert click(bot, on_the_day, ProjectAction.milestone_reached).status == 200
-    (replaced,) = bot.fake.wait_for("response_url")
-    assert replaced.args["replace_original"] and "reached, marked by <@U1>" in replaced.args["text"]
+    bot.idle()
+    # The reminder says so, in place, for the whole channel.
+    (edit,) = bot.fake.calls("chat.update")
+    assert (edit.args["channel"], edit.args["ts"]) == (PROJECT_CHANNEL, on_the_day["ts"])
+    replaced = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == on_the_day["ts"])
+    assert "*GO/NO-GO Germany* of *CPQ roll-out* reached, marked by <@U1>" in replaced["text"]
+    assert "Mark as reached" not in all_text(replaced["blocks"])
+    # A second click (a double click, a member a moment later) changes and shows nothing new.
+    assert click(bot, on_the_day, ProjectAction.milestone_reached, user="U2").status == 200
+    bot.idle()
+    assert len(bot.fake.calls("chat.update")) == 1
     with bot.session() as session:
         milestone = session.scalar(select(Milestone))
         assert milestone is not None and milestone.reached_by == "U1" and milestone.reached_at

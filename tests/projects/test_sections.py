@@ -19,12 +19,13 @@ from tests.projects.helpers import (
     ack_errors,
     all_text,
     at_local,
+    called,
     click,
     create_project,
-    eventually,
     last_view,
     next_weekday,
     run_job,
+    settled,
     submit,
     text,
     today,
@@ -118,7 +119,7 @@ def test_the_gazette_tells_what_moved_this_week(
         "milestones": {"milestones": state_value("checkboxes", [str(milestone)])},
     }
     assert ack_errors(submit(bot, modal, values)) == {}
-    eventually(bot, lambda session: session.scalar(select(Milestone.reached_at)))
+    settled(bot, lambda session: session.scalar(select(Milestone.reached_at)))
     shown = all_text(gazette(bot))
     assert "*Projects that moved this week*" in shown
     assert "🏁 *GO/NO-GO Germany* reached" in shown
@@ -134,7 +135,7 @@ def test_the_home_section_stays_small_with_many_projects(bot: BotHarness) -> Non
         for number in range(20):
             _add_project(session, f"Project {number:02d}")
     bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
-    home = bot.fake.wait_for("views.publish")[-1].args["view"]
+    home = called(bot, "views.publish")[-1].args["view"]
     mine = [b for b in home["blocks"] if "Project " in str(b)]
     assert len(mine) <= 30
     assert "and 12 more" in all_text(home["blocks"])

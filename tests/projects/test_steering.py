@@ -19,13 +19,14 @@ from tests.projects.helpers import (
     all_text,
     at_local,
     button,
+    called,
     click,
     create_project,
-    eventually,
     fire_checkin,
     last_view,
     next_weekday,
     run_job,
+    settled,
     submit,
     text,
     today,
@@ -85,7 +86,7 @@ def test_pause_resume_and_abandon_with_reasons(
         "Budget freeze",
     )
     assert schedule(bot).paused
-    bot.fake.wait_for("chat.postMessage", predicate=lambda c: "paused" in c.args["text"])
+    called(bot, "chat.postMessage", predicate=lambda c: "paused" in c.args["text"])
     paused_notice = bot.fake.messages(PROJECT_CHANNEL)[-1]
     assert paused_notice["text"] == (
         "⏸ <@U1> paused *CPQ roll-out*: Re-prioritisation (Budget freeze)."
@@ -97,7 +98,7 @@ def test_pause_resume_and_abandon_with_reasons(
     # Pausing twice is refused clearly, and changes nothing.
     opened = len(bot.fake.calls("views.open"))
     click(bot, card, ProjectAction.pause)
-    (refusal,) = bot.fake.wait_for("response_url")
+    (refusal,) = called(bot, "response_url")
     assert refusal.args["text"] == "“CPQ roll-out” is already paused."
     assert len(bot.fake.calls("views.open")) == opened
 
@@ -132,14 +133,14 @@ def test_pause_resume_and_abandon_with_reasons(
     ]
     # An abandoned project cannot be resumed (from the stale paused notice).
     click(bot, paused_notice, ProjectAction.resume)
-    refusals = bot.fake.wait_for("response_url", count=2)
+    refusals = called(bot, "response_url", count=2)
     assert "was abandoned" in refusals[-1].args["text"]
 
 
 def test_only_the_owner_or_an_admin_steers_a_project(bot: BotHarness) -> None:
     card = create_project(bot)
     click(bot, card, ProjectAction.pause, user="U2")  # a member, not the owner
-    (refusal,) = bot.fake.wait_for("response_url")
+    (refusal,) = called(bot, "response_url")
     assert refusal.args["text"] == (  # U2 reads French
         "Seul le responsable de « CPQ roll-out » ou un administrateur peut faire cela."
     )
@@ -202,7 +203,7 @@ def test_pause_and_resume_from_the_home_tab(bot: BotHarness) -> None:
     def home() -> dict:
         published = len(bot.fake.calls("views.publish"))
         bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
-        return bot.fake.wait_for("views.publish", count=published + 1)[-1].args["view"]
+        return called(bot, "views.publish", count=published + 1)[-1].args["view"]
 
     view = home()
     pause = button(view["blocks"], ProjectAction.pause)
@@ -216,14 +217,14 @@ def test_pause_and_resume_from_the_home_tab(bot: BotHarness) -> None:
         return "Paused · Failure (Reps did not adopt it)" in all_text(call.args["view"]["blocks"])
 
     # The owner's Home is refreshed at once with the project paused and its reason.
-    refreshed = bot.fake.wait_for("views.publish", predicate=shows_paused)[-1].args["view"]
+    refreshed = called(bot, "views.publish", predicate=shows_paused)[-1].args["view"]
     assert project(bot).status == "paused"
 
     resume = button(refreshed["blocks"], ProjectAction.resume)
     bot.action(resume["action_id"], resume["value"], view=refreshed, user_id="U1")
     modal = last_view(bot, opened + 2)
     assert ack_errors(submit(bot, modal, reason("reprioritisation"))) == {}
-    assert eventually(bot, lambda session: session.scalar(select(Project.status)) == "active")
+    assert settled(bot, lambda session: session.scalar(select(Project.status)) == "active")
     with bot.session() as session:
         kinds = session.scalars(
             select(ProjectEvent.kind).where(ProjectEvent.actor_id == "U1").order_by(ProjectEvent.id)
