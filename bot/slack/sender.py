@@ -241,7 +241,9 @@ class Sender:
         self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
         if hold is not None:
             hold.keep()
-        response = client.chat_update(
+        # Like a post: the ledger retries a failure itself, with its backoff (no retry here
+        # but a 429's, whose wait keeps the claim).
+        response = posting_once(client, sleep=hold.sleep if hold else None).chat_update(
             channel=edit.channel, ts=edit.ts, text=edit.text, blocks=edit.blocks
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
@@ -255,7 +257,7 @@ class Sender:
         if hold is not None:
             hold.keep()
         try:
-            client.reactions_add(
+            posting_once(client, sleep=hold.sleep if hold else None).reactions_add(
                 channel=reaction.channel, timestamp=reaction.ts, name=reaction.name
             )
         except SlackApiError as error:
@@ -270,4 +272,6 @@ class Sender:
         self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
         if hold is not None:
             hold.keep()
-        client.views_publish(user_id=home.user_id, view=home.view)
+        posting_once(client, sleep=hold.sleep if hold else None).views_publish(
+            user_id=home.user_id, view=home.view
+        )

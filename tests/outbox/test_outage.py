@@ -8,19 +8,27 @@ work) and Home tabs show the final state.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.celebrations.ids import WinCallback
 from bot.i18n import translator_for
 from bot.intake.ids import Action, Callback
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.views_text import day
 from bot.outbox.service import DONE
+from bot.projects.ids import ProjectAction
 from bot.scheduling.models import Delivery
+from tests.celebrations.conftest import WINS_CHANNEL
+from tests.celebrations.helpers import configure
+from tests.celebrations.test_manual_win import form as win_form
+from tests.celebrations.test_manual_win import open_modal as open_win_modal
 from tests.harness import BotHarness, HttpResult
 from tests.intake.helpers import (
     INTAKE_CHANNEL,
@@ -37,6 +45,21 @@ from tests.intake.helpers import (
     set_up_intake,
     submit,
 )
+from tests.projects.helpers import (
+    PROJECT_CHANNEL,
+    TUESDAY,
+    ack_errors,
+    all_text,
+    create_project,
+    fire_checkin,
+    next_weekday,
+    today,
+    update_values,
+)
+from tests.projects.helpers import click as click_project
+from tests.projects.helpers import last_view as project_last_view
+from tests.projects.helpers import submit as submit_project
+from tests.slack.fake_slack import FakeSlack
 
 # The issue's 60 s by default; REVOPS_TEST_OUTAGE_SECONDS shortens it while working on it.
 OUTAGE_SECONDS = float(os.environ.get("REVOPS_TEST_OUTAGE_SECONDS", "60"))
@@ -80,12 +103,23 @@ def cards_of(bot: BotHarness, number: int) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.fixture
+def every_domain(fake_slack: FakeSlack) -> None:
+    """The channels of a project and of the wins, besides intake's."""
+    fake_slack.add_channel(channel_id=PROJECT_CHANNEL, name="cpq-rollout")
+    fake_slack.add_channel(channel_id=WINS_CHANNEL, name="wins")
+
+
 def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
-    bot: BotHarness,
+    bot: BotHarness, every_domain: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     set_up_intake(bot, capacity=20)  # 4 h of run a working day
+    configure(bot)  # the celebration channel
     mine = file_request(bot, title="Rename a picklist value", impact="nice_to_have")
     act(bot, Action.accept, Callback.accept, mine, accept_values(hours="4", size=None))
+    create_project(bot)
+    checkin = fire_checkin(bot, monkeypatch, next_weekday(TUESDAY, after=today()))
+    win_modal = open_win_modal(bot)
     bot.idle()
     told_before = reload(bot, mine.id).eta_told
     assert told_before is not None
@@ -109,15 +143,30 @@ def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
     answers.append(
         act(bot, Action.accept, Callback.accept, deal, accept_values(hours="16", size=None))
     )
+    # A project update (the check-in card is replaced) and a win recorded by hand.
+    opened = len(bot.fake.calls("views.open"))
+    answers.append(click_project(bot, checkin, ProjectAction.post_update))
+    update_modal = project_last_view(bot, opened + 1)
+    answers.append(
+        submit_project(bot, update_modal, update_values(bot, win_rate="24", france="live"))
+    )
+    answers.append(
+        bot.submit(
+            WinCallback.modal,
+            win_form(winners=["U1", "U2"], title="ACME signs for 3 years"),
+            private_metadata=win_modal["private_metadata"],
+        )
+    )
     assert all(answer.status == 200 and answer.elapsed < 3.0 for answer in answers), [
         (answer.status, round(answer.elapsed, 2)) for answer in answers
     ]
-    assert answers[-1].json is None  # the accept modal closed: the move is stored
+    assert ack_errors(answers[-2]) == {}  # the update form closed: the update is stored
     assert reload(bot, deal.id).status == Status.accepted
     moved_to = reload(bot, mine.id).eta_told
     assert moved_to is not None and moved_to > told_before
     assert bot.fake.calls("chat.postMessage", ok=False)  # Slack did refuse meanwhile
     assert len(cards_of(bot, 2)) == len(cards_of(bot, 3)) == 0
+    assert bot.fake.messages(WINS_CHANNEL) == []
 
     delivered_after_outage(bot, until=ends)
 
@@ -135,7 +184,6 @@ def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
     u2 = dm_texts(bot, "U2")[u2_before:]
     assert len([text for text in u1 if "REQ-3" in text]) == 1  # the receipt
     assert len([text for text in u1 if "REQ-1" in text and "more important" in text]) == 1
-    assert len(u1) == 2, u1
     assert len([text for text in u2 if "REQ-2" in text]) == 2, u2  # receipt, then accepted
     # The note in the deal's thread, once.
     deal_ts = reload(bot, deal.id).card_ts
@@ -145,6 +193,13 @@ def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
         if m.get("thread_ts") == deal_ts and m["ts"] != deal_ts
     ]
     assert len([m for m in notes if "accepted the request" in m.get("text", "")]) == 1
+    # The project update replaced its check-in card, once; the win was posted once, with its 🎉.
+    shown = next(m for m in bot.fake.messages(PROJECT_CHANNEL) if m["ts"] == checkin["ts"])
+    assert "CPQ roll-out: At risk" in all_text(shown["blocks"])
+    assert len([m for m in bot.fake.messages(PROJECT_CHANNEL) if "At risk" in m["text"]]) == 1
+    (win_post,) = bot.fake.messages(WINS_CHANNEL)
+    assert "ACME signs for 3 years" in json.dumps(win_post["blocks"])
+    assert [r["name"] for r in win_post.get("reactions", [])] == ["tada"]
     # Home tabs show the final state.
     assert "REQ-3" in blocks_text(bot.fake.home_of("U1")["blocks"])
     u2_home = blocks_text(bot.fake.home_of("U2")["blocks"])
