@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import people
 from bot.celebrations.ids import (
     WinAction,
     WinBlock,
@@ -38,11 +39,9 @@ from bot.celebrations.rules import WIN_TEXT_LIMITS
 from bot.celebrations.schemas import WinDraft
 from bot.errors import N_
 from bot.i18n import Translator
-from bot.privacy.pseudonyms import is_pseudonym
 from bot.sections import Block
 
 # How an erased member (their id now a pseudonym) is named wherever people are named.
-FORMER_MEMBER = N_("a former member")
 SECTION_TEXT_LIMIT = 2900  # Slack allows 3,000; keep room for the ellipsis
 KIND_LABELS: dict[str, str] = {
     WinKind.deal_signed: N_("Deal signed"),
@@ -87,9 +86,8 @@ def amounts(totals: dict[str, Decimal], t: Translator) -> str:
 
 
 def person(t: Translator, user_id: str) -> str:
-    """A Slack user as a mention. An erased member's id is a pseudonym that names nobody
-    (Slack would show an unknown user): they are "a former member"."""
-    return t.gettext(FORMER_MEMBER) if is_pseudonym(user_id) else f"<@{user_id}>"
+    """A Slack user as a mention; an erased member as "a former member" (bot/people.py)."""
+    return people.person(t, user_id)
 
 
 def who(t: Translator, winners: tuple[Winner, ...] | list[Winner]) -> str:

@@ -108,7 +108,7 @@ def team_actions(t: Translator, request: IntakeRequest) -> Block | None:
 
 def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> str:
     parts = [
-        t.gettext("Filed by {user}").format(user=mention(request.requester_id)),
+        t.gettext("Filed by {user}").format(user=mention(t, request.requester_id)),
         t.gettext("Impact: {impact}").format(impact=label(t, IMPACT_LABELS, request.impact)),
         t.gettext("For: {who}").format(who=label(t, BENEFICIARY_LABELS, request.beneficiary)),
         label(t, CATEGORY_LABELS, request.category),
@@ -123,7 +123,7 @@ def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) ->
 def status_line(t: Translator, request: IntakeRequest) -> str:
     parts = [t.gettext("Status: *{status}*").format(status=label(t, STATUS_LABELS, request.status))]
     if request.assignee_id:
-        parts.append(t.gettext("Assignee: {user}").format(user=mention(request.assignee_id)))
+        parts.append(t.gettext("Assignee: {user}").format(user=mention(t, request.assignee_id)))
     if request.estimate_hours:
         parts.append(t.gettext("Estimate: {hours}").format(hours=hours(t, request.estimate_hours)))
     if request.eta_told and request.status in (Status.accepted, Status.in_progress):
@@ -203,7 +203,7 @@ def question_to_requester(
     t: Translator, request: IntakeRequest, *, asker_id: str, question: str
 ) -> Message:
     text = t.gettext("{user} asks about your request {ref} “{title}”:").format(
-        user=mention(asker_id), ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
+        user=mention(t, asker_id), ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
     )
     blocks = [
         _section(text + "\n" + quote(question, NOTE_SHOWN)),
@@ -232,7 +232,7 @@ def note_in_thread(
     go in as parameters, never into the template (a URL may hold braces).
     """
     doc = link(doc_url, cut(doc_url, 200)) if doc_url else ""
-    text = what.format(user=mention(author_id), doc=doc)
+    text = what.format(user=mention(t, author_id), doc=doc)
     body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
     return text, [_section(body)]
 
@@ -268,7 +268,7 @@ def accepted_to_requester(t: Translator, request: IntakeRequest, *, eta: date | 
     text = text.format(
         ref=ref(request.number),
         title=safe(request.title, TITLE_SHOWN),
-        user=mention(request.assignee_id),
+        user=mention(t, request.assignee_id),
         date=day(t, eta),
     )
     return text, [_section(text)]
@@ -380,7 +380,7 @@ def eta_news(
 def shared_doc(t: Translator, *, sharer_id: str, url: str, summary: str, message: str) -> Message:
     """A doc shared to a channel so the next person does not have to ask."""
     text = t.gettext("{user} shares a doc that already answers a common question:").format(
-        user=mention(sharer_id)
+        user=mention(t, sharer_id)
     )
     body = text + "\n" + link(url, url[:200]) + "\n" + quote(summary, 500)
     blocks = [_section(body)]

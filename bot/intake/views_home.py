@@ -142,7 +142,7 @@ def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
                     who=label(t, BENEFICIARY_LABELS, request.beneficiary)
                 ),
                 label(t, STATUS_LABELS, request.status),
-                t.gettext("Assignee: {user}").format(user=mention(request.assignee_id)),
+                t.gettext("Assignee: {user}").format(user=mention(t, request.assignee_id)),
                 t.gettext("ETA {date}").format(date=day(t, row.eta)),
             ]
         )

@@ -51,7 +51,7 @@ def sla_nudge(
         t.gettext("• *{ref}* {title} · filed by {user} · {days} working days ago").format(
             ref=ref(request.number),
             title=safe(request.title, TITLE_SHOWN),
-            user=mention(request.requester_id),
+            user=mention(t, request.requester_id),
             days=age_of.get(request.id, 0),
         )
         for request in overdue[:LISTED]
@@ -85,7 +85,7 @@ def escalation(
             title=safe(request.title, TITLE_SHOWN),
             status=label(t, STATUS_LABELS, request.status),
             days=idle_of.get(request.id, 0),
-            user=mention(request.requester_id),
+            user=mention(t, request.requester_id),
         )
         for request in requests[:LISTED]
     ]

@@ -12,6 +12,7 @@ from babel.dates import format_skeleton
 from bot.errors import N_
 from bot.i18n import Translator
 from bot.intake.models import Beneficiary, Category, Impact, Status
+from bot.people import person
 
 STATUS_LABELS: dict[str, str] = {
     Status.new: N_("New"),
@@ -96,8 +97,9 @@ def safe(text: str, limit: int) -> str:
     return escaped if len(escaped) <= limit * 2 else escape(cut(text, limit // 2))
 
 
-def mention(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "—"
+def mention(t: Translator, user_id: str | None) -> str:
+    """A person as a Slack mention; an erased member as "a former member" (bot/people.py)."""
+    return person(t, user_id)
 
 
 def link(url: str | None, text: str) -> str:

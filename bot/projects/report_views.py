@@ -123,7 +123,7 @@ def flash_entry(t: Translator, entry: FlashEntry) -> str:
             health=health,
             phase=t.gettext(PHASES[project.phase]),
             bar=progress_bar(project_fraction(project), width=5),
-            owner=mention(project.owner_id),
+            owner=mention(t, project.owner_id),
         )
     ]
     lines.extend(kpi_compact(reading) for reading in entry.readings)
@@ -307,7 +307,7 @@ def gazette_section(t: Translator, moves: list[ProjectMoves]) -> Blocks:
             *(t.gettext("✅ *{name}* live").format(name=line.name) for line in move.gone_live),
             *(
                 t.gettext("🤝 *{name}* handed off to {owner}").format(
-                    name=line.name, owner=mention(line.local_owner_id)
+                    name=line.name, owner=mention(t, line.local_owner_id)
                 )
                 for line in move.handed_off
             ),

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
+from bot.people import person
 from bot.projects import state
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
@@ -136,8 +137,9 @@ def signed(value: float, unit: str = "") -> str:
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
 
 
-def mention(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "–"
+def mention(t: Translator, user_id: str | None) -> str:
+    """A person as a Slack mention; an erased member as "a former member" (bot/people.py)."""
+    return person(t, user_id)
 
 
 def kpi_line(t: Translator, reading: KpiReading) -> str:
@@ -173,7 +175,7 @@ def kpi_line(t: Translator, reading: KpiReading) -> str:
 def rollout_line(t: Translator, line: RolloutLine) -> str:
     text = f"{ROLLOUT_EMOJI.get(line.status, '⚪')} {line.name}: {t.gettext(ROLLOUT[line.status])}"
     if line.local_owner_id:
-        text += " · " + t.gettext("local owner {user}").format(user=mention(line.local_owner_id))
+        text += " · " + t.gettext("local owner {user}").format(user=mention(t, line.local_owner_id))
     return text
 
 
@@ -239,7 +241,7 @@ def project_fraction(project: Project | ProjectFacts) -> float | None:
 
 
 def history_line(t: Translator, event: ProjectEvent) -> str:
-    who = mention(event.actor_id) if event.actor_id else t.gettext("RevOps bot")
+    who = mention(t, event.actor_id) if event.actor_id else t.gettext("RevOps bot")
     what = t.gettext(EVENTS.get(event.kind, event.kind))
     line = f"{event.at.date().isoformat()} · {who} {what}"
     if event.reason:

@@ -91,7 +91,7 @@ def project_card(
     facts = [
         f"_{project.objective}_",
         t.gettext("*Owner*: {owner} · *Channel*: <#{channel}>").format(
-            owner=mention(project.owner_id), channel=project.channel_id
+            owner=mention(t, project.owner_id), channel=project.channel_id
         ),
         t.gettext("*Phase*: {phase} · *Status*: {status}").format(
             phase=t.gettext(PHASES[project.phase]), status=status_text(t, project)
@@ -103,7 +103,7 @@ def project_card(
         ),
     ]
     if card.members:
-        shown = ", ".join(mention(user) for user in card.members[:15])
+        shown = ", ".join(mention(t, user) for user in card.members[:15])
         more = len(card.members) - 15
         facts.append(
             t.gettext("*Members*: {members}").format(members=shown)
@@ -172,7 +172,7 @@ def project_list(t: Translator, page: ProjectPage, *, offset: int) -> tuple[str,
                 if project.health and project.status == "active"
                 else status_text(t, project)
             ),
-            owner=mention(project.owner_id),
+            owner=mention(t, project.owner_id),
         )
         blocks.append(
             SectionBlock(
@@ -205,7 +205,7 @@ def announcement(t: Translator, card: ProjectCard) -> tuple[str, Blocks]:
     """A new project, in its channel: who animates it, then its card."""
     project = card.project
     intro = t.gettext("New project *{name}*, animated here by {owner}.").format(
-        name=project.name, owner=mention(project.owner_id)
+        name=project.name, owner=mention(t, project.owner_id)
     )
     return intro, [section(intro), *project_card(t, card)][:50]
 
@@ -231,7 +231,7 @@ def status_post(
     if note:
         why += f" ({note})"
     text = t.gettext(STATUS_POSTS[action]).format(
-        user=mention(actor_id), name=project.name, reason=why
+        user=mention(t, actor_id), name=project.name, reason=why
     )
     blocks = notice(text)
     if buttons := steering_buttons(t, project):
@@ -248,7 +248,7 @@ def checkin_card(t: Translator, project: Project, checkin: Checkin) -> tuple[str
     ask = t.gettext(
         "{owner}, time for the check-in of *{name}*: status, progress, blockers and KPI values. "
         "Two minutes keep every team in the loop."
-    ).format(owner=mention(project.owner_id), name=project.name)
+    ).format(owner=mention(t, project.owner_id), name=project.name)
     blocks: Blocks = [header(f"📋 {text}"), section(ask)]
     if project.last_update_at:
         blocks.append(
@@ -344,7 +344,7 @@ def update_card(
         )
     blocks.append(
         context(
-            t.gettext("Posted by {user}").format(user=mention(checkin.posted_by))
+            t.gettext("Posted by {user}").format(user=mention(t, checkin.posted_by))
             + (
                 " · "
                 + t.gettext("check-in of {date}").format(
@@ -376,7 +376,7 @@ def milestone_reminder(
 ) -> tuple[str, Blocks]:
     """Posted in the project channel N days before a milestone and on the day, to the owner."""
     values = {
-        "owner": mention(project.owner_id),
+        "owner": mention(t, project.owner_id),
         "milestone": milestone.name,
         "name": project.name,
         "date": milestone.due_date.isoformat(),
@@ -415,7 +415,7 @@ def milestone_reminder(
 def milestone_reached(t: Translator, project: Project, milestone: Milestone) -> tuple[str, Blocks]:
     """The reminder whose "Mark as reached" was clicked, shown anew."""
     text = t.gettext("🏁 *{milestone}* of *{name}* reached, marked by {user}.").format(
-        milestone=milestone.name, name=project.name, user=mention(milestone.reached_by)
+        milestone=milestone.name, name=project.name, user=mention(t, milestone.reached_by)
     )
     return text, notice(text)
 

@@ -280,3 +280,14 @@ def test_a_report_channel_the_bot_cannot_post_in_is_told_to_the_admin(bot: BotHa
     with bot.session() as session:
         schedule = session.scalar(select(Schedule).where(Schedule.kind == KIND))
         assert schedule is not None and schedule.recipient == "CPRIV"
+
+
+def test_an_erased_owner_is_a_former_member_in_the_flash_report(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_project(bot)  # owned by U1
+    tuesday = next_weekday(TUESDAY, after=today())
+    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch) == 0
+    shown = _report_on_monday(bot, monkeypatch, tuesday)
+    assert "a former member" in shown
+    assert "<@X" not in shown and "<@U1>" not in shown
