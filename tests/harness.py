@@ -15,7 +15,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,18 +103,6 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 def _lower_keys(headers: Any) -> dict[str, str]:
     """Header names lower-cased: servers spell them as they like."""
     return {name.lower(): value for name, value in headers.items()}
-
-
-def drain(executor: ThreadPoolExecutor, timeout: float) -> None:
-    """Return once every task submitted to `executor` before the call has finished.
-
-    One task per worker, each waiting for all the others: they can only all run at once when
-    no earlier task still holds a worker (the queue is first in, first out)."""
-    workers = executor._max_workers  # private, but fixed at construction
-    barrier = threading.Barrier(workers)
-    waits = [executor.submit(barrier.wait, timeout) for _ in range(workers)]
-    for waiting in waits:
-        waiting.result(timeout=timeout)
 
 
 class LoopbackServer:
@@ -239,13 +226,6 @@ class BotHarness:
     def session(self) -> Iterator[Session]:
         with session_scope(self.runtime.services.session_factory) as session:
             yield session
-
-    def quiesce(self, timeout: float = 10.0) -> None:
-        """Return once no listener and no background task is running or waiting to run."""
-        listeners = self.runtime.bolt_app.listener_runner.listener_executor  # type: ignore[attr-defined]
-        for _ in range(2):  # a listener may hand work to the background, and back
-            for executor in (listeners, self.runtime.services.background):
-                drain(executor, timeout)
 
     def row_counts(self) -> dict[str, int]:
         """How many rows each table holds: a refused request must leave every count as it was."""

@@ -312,7 +312,7 @@ def test_fuzz_signed_slack_requests_never_fail(
     }
     answer = post(bot, "/slack/events", raw, headers_for(content_type, **signed))
     assert answer.status < 500, (answer.status, raw[:300])
-    bot.quiesce()  # what the listeners log after the ack counts too
+    bot.idle()  # what the listeners log after the ack counts too
     assert_clean_log(logs, raw[:300])
 
 
@@ -404,14 +404,14 @@ def test_fuzz_webhooks_never_fail_and_refusals_change_nothing(
         text = raw.decode("utf-8", "replace")
         signed = signed_headers(HUBSPOT_SECRET, uri=bot.server.url + path, body=text)
         headers.update({k: v for k, v in signed.items() if k != "Content-Type"})
-    bot.quiesce()
+    bot.idle()
     logs.clear()
     before = bot.row_counts()
     answer = post(bot, path, raw, headers)
     assert answer.status < 500, (answer.status, path, raw[:300])
     if answer.status >= 400:
         assert bot.row_counts() == before, (answer.status, path, raw[:300])
-    bot.quiesce()
+    bot.idle()
     assert_clean_log(logs, (path, raw[:300]))
 
 

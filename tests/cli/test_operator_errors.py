@@ -128,7 +128,7 @@ def test_privacy_on_an_unknown_workspace_names_the_known_ones_and_writes_nothing
 ) -> None:
     set_up_intake(bot)
     file_request(bot, user="U1")
-    bot.quiesce()  # filing's own writes after the ack are done
+    bot.idle()  # filing's own writes after the ack are done
     before = bot.row_counts()
     assert bot.cli("privacy", action, "--team", "T9", "--user", "U1", monkeypatch=monkeypatch) == 2
     captured = capsys.readouterr()
