@@ -40,6 +40,7 @@ from bot.outbox.kinds import OutboxKind
 from bot.privacy import handlers as privacy_handlers
 from bot.privacy import jobs as privacy_jobs
 from bot.privacy import lifecycle
+from bot.privacy import messages as privacy_messages
 from bot.privacy.secrets import EncryptedInstallationStore, TokenCipher, fernet_for
 from bot.projects import handlers as projects_handlers
 from bot.projects import jobs as projects_jobs
@@ -90,6 +91,7 @@ def outbox_kinds(services: Services) -> list[OutboxKind]:
         *projects_messages.kinds(),
         *celebrations_messages.kinds(),
         *digests_messages.kinds(),
+        *privacy_messages.kinds(),
         home_messages.HomeKind(services),
     ]
 

@@ -6,7 +6,6 @@ the Home tab; from a modal submission, where Slack offers no ephemeral message, 
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -17,15 +16,14 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.errors import N_
-from bot.home.handlers import publish_home
-from bot.privacy import handlers_lifecycle, lifecycle, powers, views
-from bot.privacy import service as privacy
+from bot.privacy import flows, handlers_lifecycle, lifecycle, powers, views
 from bot.privacy.ids import PrivacyAction, PrivacyBlock, PrivacyView
 from bot.privacy.models import AuditEntry
 from bot.privacy.pseudonyms import key_of
 from bot.sections import Block, HomeViewer
 from bot.services import Services
-from bot.slack.forms import submitted_values
+from bot.slack.middleware import Caller, Form
+from bot.slack.modals import open_modal
 from bot.workspaces.service import is_admin
 
 logger = logging.getLogger(__name__)
@@ -47,131 +45,126 @@ def _picked_member(values: dict[str, Any]) -> str | None:
     return picked if isinstance(picked, str) and picked else None
 
 
+def _opener(action: str, build: Any) -> Any:
+    def open_tool(
+        ack: Ack,
+        body: dict[str, Any],
+        context: Any,
+        caller: Caller,
+        services: Services,
+        client: WebClient,
+    ) -> None:
+        ack()
+        powers.require_admin_of(services, client, context, action)
+        open_modal(
+            client,
+            trigger_id=body["trigger_id"],
+            view=build(caller.t, services, context, client),
+        )
+
+    open_tool.__name__ = f"on_{action.replace(' ', '_')}"
+    return open_tool
+
+
+def _settings_modal(t: Any, services: Services, context: Any, client: WebClient) -> dict:
+    groups = [
+        (group["id"], group.get("handle") or group.get("name", group["id"]))
+        for group in client.usergroups_list().get("usergroups") or []
+    ]
+    with session_scope(services.session_factory) as session:
+        settings = lifecycle.privacy_settings(session=session, team_id=context.team_id)
+        current = (
+            settings.retention_months,
+            settings.uninstall_grace_days,
+            settings.admin_usergroup_id,
+        )
+    return views.settings_modal(
+        t,
+        retention_months=current[0],
+        grace_days=current[1],
+        admin_group=current[2],
+        usergroups=groups,
+    )
+
+
+on_open_export = _opener("open data export", lambda t, *_: views.export_modal(t))
+on_open_erase = _opener("open data erasure", lambda t, *_: views.erase_modal(t))
+on_open_settings = _opener("open privacy settings", _settings_modal)
+
+
+def _no_member_picked(ack: Ack, caller: Caller) -> None:
+    ack(response_action="errors", errors={PrivacyBlock.user: caller.t.gettext(PICK_A_MEMBER)})
+
+
+def on_export(ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient) -> None:
+    """Audited at once; the file reaches the admin by DM through the outbox."""
+    user_id = _picked_member(form.values)
+    if user_id is None:
+        _no_member_picked(ack, caller)
+        return
+    ack()
+    powers.require_admin(
+        services, client, team_id=caller.team_id, user_id=caller.user_id, action="export data"
+    )
+    flows.export(services.session_factory, caller.actor, user_id=user_id, now=datetime.now(UTC))
+
+
+def on_erase(ack: Ack, caller: Caller, form: Form, services: Services, client: WebClient) -> None:
+    values = form.values
+    user_id = _picked_member(values)
+    if user_id is None:
+        _no_member_picked(ack, caller)
+        return
+    if "yes" not in (values.get(PrivacyBlock.confirm) or []):
+        ack(
+            response_action="errors",
+            errors={PrivacyBlock.confirm: caller.t.gettext(CONFIRM_ERASE)},
+        )
+        return
+    ack()
+    powers.require_admin(
+        services, client, team_id=caller.team_id, user_id=caller.user_id, action="erase data"
+    )
+    flows.erase(
+        services.session_factory,
+        caller.actor,
+        user_id=user_id,
+        secret=key_of(services.settings.secret_key),
+        now=datetime.now(UTC),
+    )
+    services.directory.forget(team_id=caller.team_id, user_id=user_id)
+
+
+def on_save_settings(
+    ack: Ack, context: Any, caller: Caller, form: Form, services: Services, client: WebClient
+) -> None:
+    values = form.values
+    t = caller.t
+    errors: dict[str, str] = {}
+    retention = _whole(values.get(PrivacyBlock.retention), 1, 120)
+    grace = _whole(values.get(PrivacyBlock.grace), 0, 365)
+    if values.get(PrivacyBlock.retention) and retention is None:
+        errors[PrivacyBlock.retention] = t.gettext(OUT_OF_RANGE).format(low=1, high=120)
+    if grace is None:
+        errors[PrivacyBlock.grace] = t.gettext(OUT_OF_RANGE).format(low=0, high=365)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    powers.require_admin_of(services, client, context, "privacy settings")
+    group = values.get(PrivacyBlock.admin_group)
+    flows.save_settings(
+        services.session_factory,
+        caller.actor,
+        retention_months=retention,
+        grace_days=grace or 0,
+        admin_group=group if group and group != "-" else None,
+        now=datetime.now(UTC),
+    )
+    powers.refresh_admin_group(services, client, team_id=caller.team_id)
+
+
 def _register_tools(app: App, services: Services) -> None:
-    def opener(action: str, build: Any) -> Any:
-        def open_modal(ack: Ack, body: dict[str, Any], context: Any, client: WebClient) -> None:
-            ack()
-            powers.require_admin_of(services, client, context, action)
-            t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
-            client.views_open(trigger_id=body["trigger_id"], view=build(t, context, client))
-
-        return open_modal
-
-    def build_settings(t: Any, context: Any, client: WebClient) -> dict:
-        groups = [
-            (group["id"], group.get("handle") or group.get("name", group["id"]))
-            for group in client.usergroups_list().get("usergroups") or []
-        ]
-        with session_scope(services.session_factory) as session:
-            settings = lifecycle.privacy_settings(session=session, team_id=context.team_id)
-            current = (
-                settings.retention_months,
-                settings.uninstall_grace_days,
-                settings.admin_usergroup_id,
-            )
-        return views.settings_modal(
-            t,
-            retention_months=current[0],
-            grace_days=current[1],
-            admin_group=current[2],
-            usergroups=groups,
-        )
-
-    def no_member_picked(ack: Ack, context: Any, client: WebClient) -> None:
-        t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
-        ack(response_action="errors", errors={PrivacyBlock.user: t.gettext(PICK_A_MEMBER)})
-
-    def export(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
-        user_id = _picked_member(submitted_values(view))
-        if user_id is None:
-            no_member_picked(ack, context, client)
-            return
-        ack()
-        team_id, admin = context.team_id, context.user_id
-        powers.require_admin(services, client, team_id=team_id, user_id=admin, action="export data")
-        now = datetime.now(UTC)
-        with session_scope(services.session_factory) as session:
-            document = privacy.export_user(
-                session=session, team_id=team_id, user_id=user_id, now=now
-            )
-            lifecycle.audit(
-                session=session,
-                team_id=team_id,
-                action="export",
-                actor=admin,
-                subject=user_id,
-                now=now,
-                details={"rows": privacy.export_row_count(document)},
-            )
-        dm = client.conversations_open(users=admin)["channel"]["id"]
-        t = services.translator(client, team_id=team_id, user_id=admin)
-        client.files_upload_v2(
-            channel=dm,
-            content=json.dumps(document, indent=2, ensure_ascii=False),
-            filename=f"revops-export-{team_id}-{user_id}.json",
-            title=t.gettext("Data export"),
-            initial_comment=t.gettext("Here is everything the bot holds about <@{user}>.").format(
-                user=user_id
-            ),
-        )
-
-    def erase(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
-        values = submitted_values(view)
-        user_id = _picked_member(values)
-        if user_id is None:
-            no_member_picked(ack, context, client)
-            return
-        if "yes" not in (values.get(PrivacyBlock.confirm) or []):
-            t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
-            ack(response_action="errors", errors={PrivacyBlock.confirm: t.gettext(CONFIRM_ERASE)})
-            return
-        ack()
-        team_id, admin = context.team_id, context.user_id
-        powers.require_admin(services, client, team_id=team_id, user_id=admin, action="erase data")
-        secret = key_of(services.settings.secret_key)
-        with session_scope(services.session_factory) as session:
-            counts = privacy.erase_user(
-                session=session,
-                team_id=team_id,
-                user_id=user_id,
-                actor=admin,
-                now=datetime.now(UTC),
-                secret=secret,
-            )
-        services.directory.forget(team_id=team_id, user_id=user_id)
-        t = services.translator(client, team_id=team_id, user_id=admin)
-        client.chat_postMessage(
-            channel=admin,
-            text=t.gettext("The data of {user} is erased: {count} fields changed.").format(
-                user=privacy.pseudonym(team_id=team_id, user_id=user_id, secret=secret),
-                count=sum(counts.values()),
-            ),
-        )
-
-    def save_settings(ack: Ack, view: dict[str, Any], context: Any, client: WebClient) -> None:
-        values = submitted_values(view)
-        t = services.translator(client, team_id=context.team_id, user_id=context.user_id)
-        errors: dict[str, str] = {}
-        retention = _whole(values.get(PrivacyBlock.retention), 1, 120)
-        grace = _whole(values.get(PrivacyBlock.grace), 0, 365)
-        if values.get(PrivacyBlock.retention) and retention is None:
-            errors[PrivacyBlock.retention] = t.gettext(OUT_OF_RANGE).format(low=1, high=120)
-        if grace is None:
-            errors[PrivacyBlock.grace] = t.gettext(OUT_OF_RANGE).format(low=0, high=365)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        powers.require_admin_of(services, client, context, "privacy settings")
-        group = values.get(PrivacyBlock.admin_group)
-        with session_scope(services.session_factory) as session:
-            settings = lifecycle.privacy_settings(session=session, team_id=context.team_id)
-            settings.retention_months = retention
-            settings.uninstall_grace_days = grace or 0
-            settings.admin_usergroup_id = group if group and group != "-" else None
-        powers.refresh_admin_group(services, client, team_id=context.team_id)
-        publish_home(services, client, team_id=context.team_id, user_id=context.user_id)
-
     def is_admin_group(event: dict[str, Any], context: Any) -> bool:
         group = event.get("subteam_id")
         return bool(group) and group == powers.admin_group(services, team_id=context.team_id)
@@ -179,16 +172,12 @@ def _register_tools(app: App, services: Services) -> None:
     def on_admin_group_changed(context: Any, client: WebClient) -> None:
         powers.refresh_admin_group(services, client, team_id=context.team_id)
 
-    app.action(PrivacyAction.open_export)(
-        opener("open data export", lambda t, context, client: views.export_modal(t))
-    )
-    app.action(PrivacyAction.open_erase)(
-        opener("open data erasure", lambda t, context, client: views.erase_modal(t))
-    )
-    app.action(PrivacyAction.open_settings)(opener("open privacy settings", build_settings))
-    app.view(PrivacyView.export)(export)
-    app.view(PrivacyView.erase)(erase)
-    app.view(PrivacyView.settings)(save_settings)
+    app.action(PrivacyAction.open_export)(on_open_export)
+    app.action(PrivacyAction.open_erase)(on_open_erase)
+    app.action(PrivacyAction.open_settings)(on_open_settings)
+    app.view(PrivacyView.export)(on_export)
+    app.view(PrivacyView.erase)(on_erase)
+    app.view(PrivacyView.settings)(on_save_settings)
     services.events.on(
         "subteam_members_changed",
         lambda event, context, client, body: on_admin_group_changed(context, client),

@@ -34,6 +34,7 @@ from bot.services import Services
 from bot.slack.client import TeamClients
 from bot.slack.sender import (
     DELIVERY_EVENT_TYPE,
+    FileUpload,
     HomeTab,
     MessageEdit,
     Outgoing,
@@ -469,6 +470,8 @@ class Runner:
             return self.sender.update(client, team_id=delivery.team_id, edit=message, hold=lease)
         if isinstance(message, Reaction):
             return self.sender.react(client, team_id=delivery.team_id, reaction=message, hold=lease)
+        if isinstance(message, FileUpload):
+            return self.sender.upload(client, team_id=delivery.team_id, upload=message, hold=lease)
         return self.sender.post(
             client,
             team_id=delivery.team_id,

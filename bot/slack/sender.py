@@ -171,7 +171,20 @@ class Reaction:
     name: str
 
 
-Outgoing = OutgoingMessage | MessageEdit | HomeTab | Reaction
+@dataclass(frozen=True)
+class FileUpload:
+    """A file shared in a conversation (files_upload_v2: a user id is their DM). A file share
+    carries no message metadata to look for after a lost answer: an uncertain outcome is sent
+    again, and the recipient may then see the file twice (kept for rare sends: an export)."""
+
+    channel: str
+    filename: str
+    content: str
+    title: str
+    comment: str = ""
+
+
+Outgoing = OutgoingMessage | MessageEdit | HomeTab | Reaction | FileUpload
 
 
 @dataclass(frozen=True)
@@ -264,6 +277,25 @@ class Sender:
             if error.response.get("error") != "already_reacted":
                 raise
         return PostedMessage(channel=reaction.channel, ts=reaction.ts)
+
+    def upload(
+        self, client: WebClient, *, team_id: str, upload: FileUpload, hold: Hold | None = None
+    ) -> PostedMessage:
+        """Share a file in a conversation (its DM for a user id), paced like a post there."""
+        channel = upload.channel
+        if channel[:1] in {"U", "W"}:  # files_upload_v2 wants a conversation id
+            channel = str(client.conversations_open(users=channel)["channel"]["id"])
+        self.pacer.wait(team_id, channel, sleep=hold.sleep if hold is not None else None)
+        if hold is not None:
+            hold.keep()
+        posting_once(client, sleep=hold.sleep if hold else None).files_upload_v2(
+            channel=channel,
+            content=upload.content,
+            filename=upload.filename,
+            title=upload.title,
+            initial_comment=upload.comment or None,
+        )
+        return PostedMessage(channel=channel, ts="")
 
     def publish(
         self, client: WebClient, *, team_id: str, home: HomeTab, hold: Hold | None = None

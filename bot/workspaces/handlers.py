@@ -10,15 +10,41 @@ from slack_sdk import WebClient
 
 from bot.db import session_scope
 from bot.errors import N_
-from bot.i18n import translator_for
 from bot.privacy import powers
 from bot.scheduling import service as scheduling
 from bot.sections import Block, HomeViewer
 from bot.services import Services
+from bot.slack.middleware import Caller
+from bot.slack.modals import open_modal
 from bot.workspaces import service, views
 from bot.workspaces.ids import WorkspaceAction
 
 ADMINS_ONLY = N_("Only workspace admins can do this.")
+
+
+def on_issue_webhook_token(
+    ack: Ack,
+    body: dict[str, Any],
+    context: Any,
+    caller: Caller,
+    services: Services,
+    client: WebClient,
+) -> None:
+    """A new bearer token for the workspace's webhooks, shown once in a modal."""
+    ack()
+    powers.require_admin_of(services, client, context, "issue a webhook token")
+    with session_scope(services.session_factory) as session:
+        token = service.issue_webhook_token(
+            session=session,
+            team_id=caller.team_id,
+            created_by=caller.user_id,
+            now=datetime.now(UTC),
+        )
+    open_modal(
+        client,
+        trigger_id=body["trigger_id"],
+        view=views.webhook_token_modal(caller.t, token=token),
+    )
 
 
 def register(app: App, services: Services) -> None:
@@ -36,30 +62,12 @@ def register(app: App, services: Services) -> None:
                     now=datetime.now(UTC),
                 )
 
-    def issue_webhook_token(
-        ack: Ack, body: dict[str, Any], context: Any, client: WebClient
-    ) -> None:
-        ack()
-        powers.require_admin_of(services, client, context, "issue a webhook token")
-        member = services.directory.member(client, team_id=context.team_id, user_id=context.user_id)
-        with session_scope(services.session_factory) as session:
-            token = service.issue_webhook_token(
-                session=session,
-                team_id=context.team_id,
-                created_by=context.user_id,
-                now=datetime.now(UTC),
-            )
-        t = translator_for(member.locale)
-        client.views_open(
-            trigger_id=body["trigger_id"], view=views.webhook_token_modal(t, token=token)
-        )
-
     services.events.on(
         "user_change",
         lambda event, context, client, body: on_user_change(event=event, context=context),
         name="member directory",
     )
-    app.action(WorkspaceAction.issue_webhook_token)(issue_webhook_token)
+    app.action(WorkspaceAction.issue_webhook_token)(on_issue_webhook_token)
     services.sections.home.add(order=950, name="webhook-token", section=webhook_token_section)
 
 
