@@ -18,7 +18,6 @@ from tests.intake.helpers import (
     open_filing,
     set_up_intake,
     submit,
-    wait_until,
 )
 
 
@@ -139,7 +138,8 @@ def test_the_message_shortcut_prefills_the_text_and_keeps_the_permalink(bot: Bot
     assert "archives/C1/p" in blocks_text(view["blocks"])
 
     submit(bot, Callback.file, view, filing_values(title="Churn by segment"))
-    (card,) = wait_until(lambda: card_posts(bot))
+    bot.idle()
+    (card,) = card_posts(bot)
     assert "Original message" in blocks_text(card.args["blocks"])
     with bot.session() as session:
         request = session.scalars(select(IntakeRequest)).one()
