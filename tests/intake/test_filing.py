@@ -115,6 +115,7 @@ def test_only_managers_file_when_restricted_and_others_learn_who_can(bot: BotHar
     assert refusal.args["response_type"] == "ephemeral"
     assert f"<!subteam^{MANAGERS_GROUP}>" in refusal.args["text"]
     assert "<@U2>" in refusal.args["text"]  # a manager who can file it for them
+    bot.idle()
     assert bot.fake.calls("views.open") == []
 
     request = file_request(bot, user="U2")
