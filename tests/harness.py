@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +98,27 @@ def http_chunked(
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def eventually(read: Callable[[], Any], *, timeout: float = 10.0, what: str = "") -> Any:
+    """`read()`'s value as soon as it is truthy; AssertionError naming `what` if it is not
+    within `timeout` seconds.
+
+    For what happens outside the bot's threads: another process, a server coming up, the fake
+    Slack finishing a held call, a retry's backoff running out. The bot's own work after an
+    ack (listeners, background work, the outbox) is awaited with `BotHarness.idle()`, after
+    which a plain assert says what must be true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"not within {timeout}s: {what or getattr(read, '__name__', read)} "
+                f"(last value: {value!r})"
+            )
+        time.sleep(0.02)
 
 
 def _lower_keys(headers: Any) -> dict[str, str]:

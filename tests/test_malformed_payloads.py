@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -34,14 +33,11 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]
     assert longest < LONGEST_LOG_LINE, f"a log line of {longest} characters"
 
 
-def warnings_once(caplog: pytest.LogCaptureFixture, timeout: float = 5.0) -> logging.LogRecord:
-    """The one warning the request left (it may come from a listener thread after the ack)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [r for r in caplog.records if r.levelno >= logging.WARNING]
-        if found or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
+def warnings_once(bot: BotHarness, caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    """The one warning the request left, once the bot is idle (it may come from a listener
+    thread after the ack)."""
+    bot.idle()
+    found = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(found) == 1, [(r.name, r.getMessage(), vars(r).get("reason")) for r in found]
     return found[0]
 
@@ -96,7 +92,7 @@ def test_a_signed_malformed_body_is_acked_with_one_line(
     before = bot.row_counts()
     answer = post_signed(bot, ACKED_WITH_ONE_LINE[case]())
     assert answer.status == 200, answer.text
-    line = warnings_once(logs)
+    line = warnings_once(bot, logs)
     assert "unreadable" in line.getMessage() + str(vars(line).get("reason"))
     assert bot.row_counts() == before
 
@@ -111,15 +107,9 @@ def test_a_tampered_accept_modal_is_acked_and_the_user_told(
     values = {"intake_hours": {"intake_hours": "4"}}
     answer = bot.submit("intake_accept", values, private_metadata=metadata, user_id="U1")
     assert answer.status == 200, answer.text
-    (dm,) = wait_for_dm(bot, "U1")
+    bot.idle()
+    (dm,) = bot.fake.dms_to("U1")
     assert "out of date" in dm["text"]
-
-
-def wait_for_dm(bot: BotHarness, user: str) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 5
-    while not bot.fake.dms_to(user) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return list(bot.fake.dms_to(user))
 
 
 def test_a_privacy_export_without_its_user_block_asks_for_the_member(
@@ -133,6 +123,7 @@ def test_a_privacy_export_without_its_user_block_asks_for_the_member(
             "response_action": "errors",
             "errors": {"privacy_user": "Pick the member whose data this is."},
         }
+    bot.idle()
     changed = {name for name, count in bot.row_counts().items() if count != before[name]}
     # Only the admin's profile (and its workspace), cached to answer in their language.
     assert changed <= {"members", "workspaces"}

@@ -25,7 +25,7 @@ def test_unsigned_forged_and_replayed_requests_get_401_and_touch_nothing(bot: Bo
     replayed = bot.post_slack(home_opened, timestamp=int(time.time()) - 6 * 60)
 
     assert [unsigned.status, forged.status, replayed.status] == [401, 401, 401]
-    time.sleep(0.3)  # a listener that slipped through would call views.publish by now
+    bot.idle()  # a listener that slipped through would have called views.publish
     assert len(bot.fake.calls()) == calls_before
     with bot.session() as session:
         assert session.scalars(select(Member)).all() == []
@@ -73,14 +73,10 @@ def test_user_change_refreshes_the_cached_time_zone(bot: BotHarness) -> None:
         "profile": {"display_name": "Alice"},
     }
     assert bot.event({"type": "user_change", "user": moved}).status == 200
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        with bot.session() as session:
-            member = session.get(Member, ("T1", "U1"))
-            if member is not None and member.tz == "Asia/Kolkata":
-                break
-        time.sleep(0.05)
-    assert member is not None and member.tz == "Asia/Kolkata"
+    bot.idle()
+    with bot.session() as session:
+        member = session.get(Member, ("T1", "U1"))
+        assert member is not None and member.tz == "Asia/Kolkata"
 
 
 def test_database_down_at_run_time_is_503_and_a_polite_message(fake_slack, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +95,7 @@ def test_database_down_at_run_time_is_503_and_a_polite_message(fake_slack, tmp_p
             "workspace_issue_webhook_token", user_id="U2", view={"id": "VHOME", "type": "home"}
         )
         assert clicked.status == 200
+        harness.idle()
         notice = _polite_notice_to(fake_slack, "U2")
         assert "momentanément indisponible" in notice  # U2 reads French, even with the DB down
     finally:
@@ -108,13 +105,10 @@ def test_database_down_at_run_time_is_503_and_a_polite_message(fake_slack, tmp_p
 def _polite_notice_to(fake, user: str) -> str:  # type: ignore[no-untyped-def]
     """The text the user was shown: a small modal from the Home tab, or a DM when the click's
     trigger had expired (a loaded machine can take more than Slack's 3 seconds)."""
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        for call in fake.calls("views.open", ok=True):
-            return str(call.args["view"]["blocks"][0]["text"]["text"])
-        for message in fake.dms_to(user):
-            return str(message.get("text", ""))
-        time.sleep(0.05)
+    for call in fake.calls("views.open", ok=True):
+        return str(call.args["view"]["blocks"][0]["text"]["text"])
+    for message in fake.dms_to(user):
+        return str(message.get("text", ""))
     raise AssertionError(f"no notice reached {user}: {[c.method for c in fake.calls()]}")
 
 

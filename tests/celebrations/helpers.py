@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -92,15 +90,6 @@ def wins(bot: BotHarness) -> list[Win]:
 
     with bot.session() as session:
         return list(session.scalars(select(Win).order_by(Win.id)))
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def channel_posts(bot: BotHarness, channel: str = WINS_CHANNEL) -> list[dict[str, Any]]:

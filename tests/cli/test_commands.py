@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.http_limits import MAX_BODY_BYTES
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, HttpResult, http, http_chunked
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, HttpResult, eventually, http, http_chunked
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import FORM, SlackSigner, event_callback, slash_command
 
@@ -127,15 +126,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_up(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", url + "/healthz").status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"revops-bot serve did not answer on {url} within {timeout}s")
+def healthy(url: str) -> bool:
+    """Whether a server answers /healthz (not yet listening: no)."""
+    try:
+        return http("GET", url + "/healthz").status == 200
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -163,7 +159,7 @@ def served(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(url)
+            eventually(lambda: healthy(url), timeout=20, what=f"revops-bot serve answers on {url}")
             yield url, fake, env, process
         finally:
             process.send_signal(signal.SIGTERM)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -133,7 +131,8 @@ def file_request(bot: BotHarness, *, user: str = "U1", **fields: Any) -> IntakeR
     cards_before = len(card_posts(bot))
     response = submit(bot, Callback.file, view, filing_values(**fields), user=user)
     assert response.json["response_action"] == "update", response.json
-    wait_until(lambda: len(card_posts(bot)) > cards_before)
+    bot.idle()  # the card posted and its ts stored
+    assert len(card_posts(bot)) > cards_before
     with bot.session() as session:
         return session.scalars(
             select(IntakeRequest).order_by(IntakeRequest.id.desc()).limit(1)
@@ -173,24 +172,17 @@ def reload(bot: BotHarness, request_id: int) -> IntakeRequest:
         return request
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.03)
-    raise AssertionError("condition not met in time")
-
-
 def dm_texts(bot: BotHarness, user: str) -> list[str]:
     return [message.get("text", "") for message in bot.fake.dms_to(user)]
 
 
-def wait_for_dm(bot: BotHarness, user: str, contains: str, timeout: float = 5.0) -> str:
-    return wait_until(
-        lambda: next((text for text in dm_texts(bot, user) if contains in text), None), timeout
-    )
+def wait_for_dm(bot: BotHarness, user: str, contains: str) -> str:
+    """Once the bot is idle: the text of the first DM to `user` that contains `contains`."""
+    bot.idle()
+    texts = dm_texts(bot, user)
+    found = next((text for text in texts if contains in text), None)
+    assert found is not None, f"no DM to {user} contains {contains!r}: {texts}"
+    return found
 
 
 def blocks_text(blocks: list[dict[str, Any]]) -> str:

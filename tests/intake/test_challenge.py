@@ -26,7 +26,6 @@ from tests.intake.helpers import (
     thread_posts,
     value,
     wait_for_dm,
-    wait_until,
 )
 
 
@@ -56,9 +55,9 @@ def test_ask_why_then_the_requester_answers_with_the_button(bot: BotHarness) -> 
 
     question = wait_for_dm(bot, "U1", "asks about your request REQ-1")
     assert "<@U3>" in question
-    (thread,) = wait_until(lambda: thread_posts(bot, request))
+    (thread,) = thread_posts(bot, request)
     assert "What decision will the dashboard support?" in blocks_text(thread.args["blocks"])
-    wait_until(lambda: "Waiting on requester" in blocks_text(card_of(bot, request)["blocks"]))
+    assert "Waiting on requester" in blocks_text(card_of(bot, request)["blocks"])
     stored = reload(bot, request.id)
     assert stored.status == Status.waiting and stored.first_response_at is not None
 
@@ -74,11 +73,8 @@ def test_ask_why_then_the_requester_answers_with_the_button(bot: BotHarness) -> 
 
     reply = wait_for_dm(bot, REVOPS_MEMBER, "answered your question on REQ-1")
     assert reply
-    wait_until(
-        lambda: (
-            "The QBR on Monday"
-            in blocks_text([b for c in thread_posts(bot, request) for b in c.args["blocks"]])
-        )
+    assert "The QBR on Monday" in blocks_text(
+        [b for c in thread_posts(bot, request) for b in c.args["blocks"]]
     )
     assert reload(bot, request.id).status == Status.new
     assert events_of(bot, request.id)[1:] == [
@@ -91,7 +87,8 @@ def test_an_answer_in_the_thread_counts_once_even_when_slack_retries(bot: BotHar
     set_up_intake(bot)
     request = file_request(bot)
     act(bot, Action.ask_why, Callback.ask_why, request, note("Who will use it?"))
-    wait_until(lambda: reload(bot, request.id).status == Status.waiting)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.waiting
     card_ts = reload(bot, request.id).card_ts
     reply = {
         "type": "message",
@@ -104,16 +101,13 @@ def test_an_answer_in_the_thread_counts_once_even_when_slack_retries(bot: BotHar
     }
     assert bot.event(reply, event_id="EvReply1").status == 200
     assert bot.event(reply, event_id="EvReply1", retry_num=1).status == 200
-    wait_for_dm(bot, REVOPS_MEMBER, "answered your question")
-    wait_until(lambda: reload(bot, request.id).status == Status.new)
-    import time
-
-    time.sleep(0.3)  # a second transition, if any, would be recorded by now
+    wait_for_dm(bot, REVOPS_MEMBER, "answered your question")  # the bot is idle: both handled
+    assert reload(bot, request.id).status == Status.new
     assert events_of(bot, request.id).count((Status.waiting, Status.new)) == 1
 
     # Someone else chatting in the thread changes nothing.
     bot.event({**reply, "user": "U2", "ts": "1800000000.000300", "text": "+1"})
-    time.sleep(0.3)
+    bot.idle()
     assert len(events_of(bot, request.id)) == 3
 
 
@@ -140,7 +134,7 @@ def test_self_service_and_decline_close_with_the_words_the_requester_reads(
     assert "Open Reports &gt; Pipeline" in dm_blocks and "break GDPR" in dm_blocks
     assert reload(bot, first.id).status == Status.self_service
     assert reload(bot, second.id).status == Status.declined
-    wait_until(lambda: card_updates(bot, second))
+    assert card_updates(bot, second)
     assert not [b for b in card_of(bot, second)["blocks"] if b["type"] == "actions"]
 
 
@@ -148,7 +142,8 @@ def test_a_stale_button_or_a_double_click_changes_nothing_and_says_why(bot: BotH
     set_up_intake(bot)
     request = file_request(bot)
     act(bot, Action.accept, Callback.accept, request, accept_values())
-    wait_until(lambda: reload(bot, request.id).status == Status.accepted)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.accepted
     events = events_of(bot, request.id)
 
     modals = len(bot.fake.calls("views.open"))
@@ -156,16 +151,19 @@ def test_a_stale_button_or_a_double_click_changes_nothing_and_says_why(bot: BotH
     (refusal,) = bot.fake.wait_for("response_url")
     assert refusal.args["response_type"] == "ephemeral"
     assert refusal.args["text"] == "REQ-1 is already accepted: nothing was changed."
+    bot.idle()
     assert len(bot.fake.calls("views.open")) == modals  # no second modal
 
     # A modal opened before someone else declined it: its submission is refused on the modal.
     request = file_request(bot, title="Second request")
     stale_view = open_modal(bot, Action.accept, request)
     act(bot, Action.decline, Callback.decline, request, note("Duplicate of REQ-1"))
-    wait_until(lambda: reload(bot, request.id).status == Status.declined)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.declined
     late = submit(bot, Callback.accept, stale_view, accept_values(), user=REVOPS_MEMBER)
     assert late.json["response_action"] == "errors"
     assert "already declined" in late.json["errors"][Block.assignee]
+    bot.idle()
     assert reload(bot, request.id).status == Status.declined
     assert events_of(bot, 1) == events
 
@@ -176,6 +174,7 @@ def test_only_the_revops_team_triages(bot: BotHarness) -> None:
     click(bot, Action.accept, request, user="U2")
     (refusal,) = bot.fake.wait_for("response_url")
     assert "Seule l'équipe RevOps peut faire cela" in refusal.args["text"]  # U2 reads French
+    bot.idle()
     assert bot.fake.calls("views.open", ok=True)[-1].args["view"]["callback_id"] == Callback.file
     with bot.session() as session:
         assert session.scalar(select(func.count()).select_from(RequestEvent)) == 1

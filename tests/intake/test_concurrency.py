@@ -29,7 +29,6 @@ from tests.intake.helpers import (
     reload,
     set_up_intake,
     submit,
-    wait_until,
 )
 
 
@@ -43,7 +42,8 @@ def test_two_moves_in_one_workspace_at_once_both_commit(
     second = file_request(bot, user="U2", title="Tiny tweak", impact="nice_to_have")
     for request in (first, second):
         act(bot, Action.accept, Callback.accept, request, accept_values(hours="8", size=None))
-        wait_until(lambda r=request: reload(bot, r.id).eta_told is not None)
+        bot.idle()
+        assert reload(bot, request.id).eta_told is not None
     decline_view = open_modal(bot, Action.decline, first)
 
     # Both transactions meet at their first settings lock before either goes on: each one
@@ -83,7 +83,8 @@ def test_two_moves_in_one_workspace_at_once_both_commit(
 
     assert answers["decline"].status == 200 and not answers["decline"].body  # modal closed
     assert answers["start"].status == 200
-    wait_until(lambda: reload(bot, second.id).status == Status.in_progress)
+    bot.idle()
+    assert reload(bot, second.id).status == Status.in_progress
     assert reload(bot, first.id).status == Status.declined
     assert not [c for c in bot.fake.calls("response_url") if "unavailable" in str(c.args)]
     assert not [m for m in bot.fake.dms_to(REVOPS_MEMBER) if "unavailable" in m.get("text", "")]
@@ -105,7 +106,8 @@ def test_a_second_answer_waiting_on_the_lock_sees_the_first_one_and_changes_noth
     set_up_intake(bot)
     request = file_request(bot)
     act(bot, Action.ask_why, Callback.ask_why, request, note("Who will use it?"))
-    wait_until(lambda: reload(bot, request.id).status == Status.waiting)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.waiting
     card = reload(bot, request.id)
     factory = bot.runtime.services.session_factory
     now = datetime.now(UTC)

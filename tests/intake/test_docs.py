@@ -25,7 +25,6 @@ from tests.intake.helpers import (
     submit,
     thread_posts,
     wait_for_dm,
-    wait_until,
 )
 from tests.slack.signing import state_value
 
@@ -79,7 +78,8 @@ def test_answering_with_a_doc_closes_tells_and_shares_it_with_the_next_askers(
     told = wait_for_dm(bot, "U1", "already has an answer")
     assert "REQ-1" in told
     assert DASHBOARD in blocks_text(bot.fake.dms_to("U1")[-1]["blocks"])
-    shared = wait_until(lambda: bot.fake.messages("CSDR"))
+    shared = bot.fake.messages("CSDR")
+    assert shared
     assert bot.fake.calls("conversations.join")[0].args["channel"] == "CSDR"
     assert "this dashboard already exists" in blocks_text(shared[0]["blocks"])
     assert DASHBOARD in blocks_text(shared[0]["blocks"])
@@ -101,6 +101,7 @@ def test_sharing_to_a_private_channel_without_the_bot_is_refused_on_the_field(
     )
     assert answer.json["response_action"] == "errors"
     assert "Invite the bot" in answer.json["errors"][Block.share_channel]
+    bot.idle()
     assert reload(bot, request.id).status == Status.new
 
 
@@ -126,6 +127,7 @@ def test_a_known_doc_is_offered_before_filing_and_one_click_withdraws(bot: BotHa
         bot.action(Action.deflected, str(doc_id), view=updated, user_id="U2")
     (closing, *_) = bot.fake.wait_for("views.update")
     assert "rien n'a été envoyé" in blocks_text(closing.args["view"]["blocks"])
+    bot.idle()  # both clicks handled
     with bot.session() as session:
         assert session.scalar(select(func.count()).select_from(IntakeRequest)) == 0
         deflections = session.scalars(select(Deflection)).all()
@@ -147,7 +149,8 @@ def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> 
         values,
     )
     assert "is filed" in blocks_text(again.json["view"]["blocks"])
-    wait_until(lambda: card_posts(bot))
+    bot.idle()
+    assert card_posts(bot)
 
 
 def test_docs_appear_while_the_requester_types(bot: BotHarness) -> None:
@@ -187,10 +190,11 @@ def test_a_doc_url_with_braces_is_told_updated_and_shared_like_any_other(
 
     wait_for_dm(bot, "U1", "already has an answer")
     assert as_json in blocks_text(bot.fake.dms_to("U1")[-1]["blocks"])
-    (update,) = wait_until(lambda: card_updates(bot, request))
+    (update,) = card_updates(bot, request)
     assert "Answered with a doc" in blocks_text(update.args["blocks"])
-    (note,) = wait_until(lambda: thread_posts(bot, request))
+    (note,) = thread_posts(bot, request)
     assert f"answered with a doc: <{url}|" in note.args["text"]
-    shared = wait_until(lambda: bot.fake.messages("CSDR"))
+    shared = bot.fake.messages("CSDR")
+    assert shared
     assert as_json in blocks_text(shared[0]["blocks"])
-    wait_until(lambda: bot.fake.home_of("U1"))
+    assert bot.fake.home_of("U1")

@@ -3,8 +3,6 @@ done with "did this solve it?" and reopening."""
 
 from __future__ import annotations
 
-import time
-
 from bot.i18n import Translator, translator_for
 from bot.intake.ids import Action, Callback
 from bot.intake.models import Status
@@ -25,7 +23,6 @@ from tests.intake.helpers import (
     set_up_intake,
     team_today,
     wait_for_dm,
-    wait_until,
 )
 
 EN = translator_for("en-US")
@@ -51,9 +48,8 @@ def test_accepting_sets_estimate_and_assignee_and_tells_the_eta(bot: BotHarness)
         REVOPS_MEMBER,
     )
     assert stored.eta_told == Calendar().working_day_after(team_today(), 2)
-    card = wait_until(
-        lambda: (c := card_of(bot, request)) and "ETA" in blocks_text(c["blocks"]) and c
-    )
+    card = card_of(bot, request)
+    assert "ETA" in blocks_text(card["blocks"])
     assert "Estimate: 6 h" in blocks_text(card["blocks"])
 
 
@@ -92,8 +88,8 @@ def test_more_important_work_pushes_an_eta_and_the_requester_learns_what_comes_f
     told_before = len(dm_texts(bot, "U1"))
     later = file_request(bot, user="U2", title="Tiny fix", impact="nice_to_have")
     act(bot, Action.accept, Callback.accept, later, accept_values(hours="1", size=None))
-    wait_until(lambda: len([m for m in dm_texts(bot, "U2") if "REQ-3" in m]) == 2)
-    time.sleep(0.3)
+    bot.idle()
+    assert len([m for m in dm_texts(bot, "U2") if "REQ-3" in m]) == 2
     assert len(dm_texts(bot, "U1")) == told_before
 
 
@@ -111,15 +107,16 @@ def test_done_asks_if_it_solved_it_and_no_reopens_the_request(bot: BotHarness) -
     done_dm = next(m for m in bot.fake.dms_to("U1") if "is done" in m["text"])
     assert "Did this solve it?" in blocks_text(done_dm["blocks"])
     assert reload(bot, request.id).status == Status.done
-    wait_until(lambda: not [b for b in card_of(bot, request)["blocks"] if b["type"] == "actions"])
+    assert not [b for b in card_of(bot, request)["blocks"] if b["type"] == "actions"]
 
     bot.action(
         Action.solved_no, _value(request.id), user_id="U1", channel_id="DU1", message=done_dm
     )
-    wait_until(lambda: "reopened" in _dm_now(bot, done_dm["ts"]))
+    bot.idle()
+    assert "reopened" in _dm_now(bot, done_dm["ts"])
     assert reload(bot, request.id).status == Status.accepted
     wait_for_dm(bot, "U1", "is expected by")  # a fresh ETA
-    wait_until(lambda: [b for b in card_of(bot, request)["blocks"] if b["type"] == "actions"])
+    assert [b for b in card_of(bot, request)["blocks"] if b["type"] == "actions"]
 
     bot.action(
         Action.solved_no, _value(request.id), user_id="U1", channel_id="DU1", message=done_dm
@@ -128,16 +125,18 @@ def test_done_asks_if_it_solved_it_and_no_reopens_the_request(bot: BotHarness) -
     assert refusal.args["text"] == "REQ-1 is already accepted: nothing was changed."
 
     act(bot, Action.done, Callback.done, request, note("Fixed the filter too."))
-    wait_until(lambda: reload(bot, request.id).status == Status.done)
-    second = wait_until(
-        lambda: [
-            m for m in bot.fake.dms_to("U1") if "is done" in m["text"] and m["ts"] != done_dm["ts"]
-        ]
-    )[0]
+    bot.idle()
+    assert reload(bot, request.id).status == Status.done
+    done_again = [
+        m for m in bot.fake.dms_to("U1") if "is done" in m["text"] and m["ts"] != done_dm["ts"]
+    ]
+    assert done_again
+    second = done_again[0]
     bot.action(
         Action.solved_yes, _value(request.id), user_id="U1", channel_id="DU1", message=second
     )
-    wait_until(lambda: "solved" in _dm_now(bot, second["ts"]))
+    bot.idle()
+    assert "solved" in _dm_now(bot, second["ts"])
     assert reload(bot, request.id).solved is True
     bot.action(
         Action.solved_yes, _value(request.id), user_id="U1", channel_id="DU1", message=second

@@ -8,7 +8,6 @@ daily re-time tells a requester whose date has passed.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -31,7 +30,6 @@ from tests.intake.helpers import (
     reload,
     set_up_intake,
     wait_for_dm,
-    wait_until,
 )
 
 EN = translator_for("en-US")
@@ -50,12 +48,6 @@ def shown(days: int, start: date = MONDAY) -> str:
     return day(EN, working_day(days, start))
 
 
-def quiet_for_a_moment(bot: BotHarness, user: str, count: int) -> None:
-    """Background sends are done within this; a DM that should not come would be here by now."""
-    time.sleep(0.4)
-    assert len(dm_texts(bot, user)) == count, dm_texts(bot, user)[count:]
-
-
 def test_a_day_later_an_unrelated_decline_tells_nobody_their_eta_moved(bot: BotHarness) -> None:
     with time_machine.travel(at(MONDAY), tick=True) as clock:
         set_up_intake(bot, capacity=20)  # 4 h of run a working day
@@ -69,8 +61,9 @@ def test_a_day_later_an_unrelated_decline_tells_nobody_their_eta_moved(bot: BotH
         # request that holds no capacity moves nothing: no DM, and the card keeps its date.
         clock.move_to(at(working_day(1)))
         act(bot, Action.decline, Callback.decline, unrelated, note("Out of scope."))
-        wait_until(lambda: len(dm_texts(bot, "U2")) == 2)  # receipt, then the decline (French)
-        quiet_for_a_moment(bot, "U1", told)
+        bot.idle()
+        assert len(dm_texts(bot, "U2")) == 2  # receipt, then the decline (French)
+        assert len(dm_texts(bot, "U1")) == told, dm_texts(bot, "U1")[told:]
         assert reload(bot, mine.id).eta_told == working_day(1)
 
 
@@ -82,7 +75,8 @@ def test_starting_lower_priority_work_is_a_neutral_eta_move(bot: BotHarness) -> 
         wait_for_dm(bot, "U1", f"Expected by {shown(2)}")
         small = file_request(bot, user="U2", title="Tiny tweak", impact="nice_to_have")
         act(bot, Action.accept, Callback.accept, small, accept_values(hours="4", size=None))
-        wait_until(lambda: reload(bot, small.id).eta_told == working_day(3))
+        bot.idle()
+        assert reload(bot, small.id).eta_told == working_day(3)
 
         clock.move_to(at(working_day(1)))
         click(bot, Action.start, small)  # work already under way goes first
@@ -125,7 +119,7 @@ def test_a_passed_eta_is_re_timed_at_the_working_hour_once(
         act(bot, Action.accept, Callback.accept, mine, accept_values(hours="4", size=None))
         wait_for_dm(bot, "U1", f"Expected by {shown(1)}")
         told = len(dm_texts(bot, "U1"))
-        wait_until(lambda: "ETA" in blocks_text(card_of(bot, mine)["blocks"]))
+        assert "ETA" in blocks_text(card_of(bot, mine)["blocks"])
 
     wednesday = working_day(2)
     # Just after midnight the team is not at work yet: nothing moves.
@@ -140,9 +134,6 @@ def test_a_passed_eta_is_re_timed_at_the_working_hour_once(
     assert f"now expected by {shown(3)}" in retimed  # Wednesday + 4 h = Thursday
     assert len(dm_texts(bot, "U1")) == told + 1
     assert reload(bot, mine.id).eta_told == working_day(3)
-    wait_until(lambda: f"ETA: {shown(3)}" in blocks_text(card_of(bot, mine)["blocks"]))
-    wait_until(
-        lambda: (
-            (home := bot.fake.home_of("U1")) and f"ETA {shown(3)}" in blocks_text(home["blocks"])
-        )
-    )
+    assert f"ETA: {shown(3)}" in blocks_text(card_of(bot, mine)["blocks"])
+    home = bot.fake.home_of("U1")
+    assert home and f"ETA {shown(3)}" in blocks_text(home["blocks"])

@@ -18,7 +18,6 @@ from tests.intake.helpers import (
     open_filing,
     set_up_intake,
     submit,
-    wait_until,
 )
 
 
@@ -116,6 +115,7 @@ def test_only_managers_file_when_restricted_and_others_learn_who_can(bot: BotHar
     assert refusal.args["response_type"] == "ephemeral"
     assert f"<!subteam^{MANAGERS_GROUP}>" in refusal.args["text"]
     assert "<@U2>" in refusal.args["text"]  # a manager who can file it for them
+    bot.idle()
     assert bot.fake.calls("views.open") == []
 
     request = file_request(bot, user="U2")
@@ -139,7 +139,8 @@ def test_the_message_shortcut_prefills_the_text_and_keeps_the_permalink(bot: Bot
     assert "archives/C1/p" in blocks_text(view["blocks"])
 
     submit(bot, Callback.file, view, filing_values(title="Churn by segment"))
-    (card,) = wait_until(lambda: card_posts(bot))
+    bot.idle()
+    (card,) = card_posts(bot)
     assert "Original message" in blocks_text(card.args["blocks"])
     with bot.session() as session:
         request = session.scalars(select(IntakeRequest)).one()

@@ -4,7 +4,6 @@ and a double-clicked Start. Days are fixed with time-machine (Monday 1 March 202
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -40,7 +39,6 @@ from tests.intake.helpers import (
     set_up_intake,
     submit,
     wait_for_dm,
-    wait_until,
 )
 from tests.intake.test_docs import doc_values
 from tests.intake.test_home import open_home
@@ -109,13 +107,11 @@ def open_settings(bot: BotHarness) -> dict[str, Any]:
 
 
 def queue_showing(bot: BotHarness, text: str) -> str:
-    """Rita's Home tab once it shows `text` (Home tabs published by earlier moves may still be
-    arriving; the bot must get there)."""
-    return wait_until(
-        lambda: (
-            (home := blocks_text(open_home(bot, REVOPS_MEMBER)["blocks"])) and text in home and home
-        )
-    )
+    """Rita's Home tab, opened once the bot is done with the earlier moves: it shows `text`."""
+    bot.idle()
+    home = blocks_text(open_home(bot, REVOPS_MEMBER)["blocks"])
+    assert text in home, home
+    return home
 
 
 def test_a_roll_out_request_gets_its_boost_in_the_queue_and_the_eta(
@@ -133,7 +129,9 @@ def test_a_roll_out_request_gets_its_boost_in_the_queue_and_the_eta(
     assert "E-signature" in blocks_text([rollout_block])
     values = filing_values(title="E-signature template", rollout=str(rollout_id))
     submit(bot, Callback.file, view, values, user="U2")
-    boosted = wait_until(lambda: len(card_posts(bot)) == 2 and reload(bot, 2))
+    bot.idle()
+    assert len(card_posts(bot)) == 2
+    boosted = reload(bot, 2)
     assert boosted.rollout_id == rollout_id
     assert "Roll-out: E-signature" in blocks_text(card_posts(bot)[-1].args["blocks"])
 
@@ -142,7 +140,8 @@ def test_a_roll_out_request_gets_its_boost_in_the_queue_and_the_eta(
     assert queue.index("E-signature template") < queue.index("Plain report")
     assert "Score 34.5" in queue and "Score 19.5" in queue  # 15 × 1.3 + 15, and 15 × 1.3
     act(bot, Action.accept, Callback.accept, boosted, accept_values(hours="4", size=None))
-    wait_until(lambda: reload(bot, boosted.id).eta_told == Calendar().working_day_after(MONDAY, 1))
+    bot.idle()
+    assert reload(bot, boosted.id).eta_told == Calendar().working_day_after(MONDAY, 1)
     moved = wait_for_dm(bot, "U1", "more important work came first")
     assert f"moves to {shown(2)} (was {shown(1)})" in moved
     assert "1 of them for a tool roll-out (to protect its adoption)" in moved
@@ -191,7 +190,8 @@ def test_filer_groups_team_lead_and_zone_are_saved_from_the_modal(bot: BotHarnes
         who="usergroups", filer_groups=[MANAGERS_GROUP], team_lead="UADMIN", tz="Europe/Paris"
     )
     assert submit(bot, Callback.settings, view, restricted, user="UADMIN").status == 200
-    wait_until(lambda: _saved_tz(bot) == "Europe/Paris")  # saved after the modal closed
+    bot.idle()
+    assert _saved_tz(bot) == "Europe/Paris"  # saved after the modal closed
     with bot.session() as session:
         settings = session.get(IntakeSettings, "T1")
         assert settings is not None
@@ -235,7 +235,8 @@ def test_a_doc_answered_in_the_modal_is_picked_again_and_deflects_the_next_filer
     assert "pipeline-by-region" in blocks_text(offered.json["view"]["blocks"])
     metadata = offered.json["view"]["private_metadata"]
     submit(bot, Callback.file, {**filing, "private_metadata": metadata}, values, user="U2")
-    wait_until(lambda: len(card_posts(bot)) == 2)
+    bot.idle()
+    assert len(card_posts(bot)) == 2
     second = reload(bot, 2)
     # The team answers it with the same doc: it is in the modal's list; picking it is enough.
     view = open_modal(bot, Action.answer_doc, second)
@@ -249,12 +250,10 @@ def test_a_doc_answered_in_the_modal_is_picked_again_and_deflects_the_next_filer
     }
     answer = submit(bot, Callback.answer_doc, view, picked, user=REVOPS_MEMBER)
     assert answer.status == 200 and not answer.body
-    wait_until(lambda: reload(bot, second.id).status == Status.answered_doc)
-    wait_until(
-        lambda: (
-            "pipeline-by-region"
-            in blocks_text([b for m in bot.fake.dms_to("U2") for b in m.get("blocks", [])])
-        )
+    bot.idle()
+    assert reload(bot, second.id).status == Status.answered_doc
+    assert "pipeline-by-region" in blocks_text(
+        [b for m in bot.fake.dms_to("U2") for b in m.get("blocks", [])]
     )
     with bot.session() as session:
         doc = session.scalars(select(KnowledgeDoc)).one()
@@ -288,22 +287,18 @@ def test_the_run_report_and_app_home_give_both_medians(
     act(bot, Action.decline, Callback.decline, declined, note("Not run work."))
     clock.move_to(at(date(2027, 3, 3)))  # Wednesday: 48 h
     act(bot, Action.accept, Callback.accept, slow, accept_values(hours="5", size=None))
-    wait_until(lambda: reload(bot, slow.id).status == Status.accepted)
+    bot.idle()
+    assert reload(bot, slow.id).status == Status.accepted
     clock.move_to(at(date(2027, 3, 3), 10, 5))
     act(bot, Action.done, Callback.done, quick, note("Done."))  # 2 days after filing
     clock.move_to(at(date(2027, 3, 5)))  # Friday: 4 days after filing
     act(bot, Action.done, Callback.done, slow, note("Done too."))
-    wait_until(lambda: reload(bot, slow.id).status == Status.done)
+    bot.idle()
+    assert reload(bot, slow.id).status == Status.done
 
-    # Home tabs published after earlier moves may still be arriving: read one rendered after
-    # the last move (it counts all three closings).
-    home = wait_until(
-        lambda: (
-            (text := blocks_text(open_home(bot, REVOPS_MEMBER)["blocks"]))
-            and "Closed: *3*" in text
-            and text
-        )
-    )
+    # A Home tab opened once the bot is idle is rendered after the last move.
+    home = blocks_text(open_home(bot, REVOPS_MEMBER)["blocks"])
+    assert "Closed: *3*" in home
     expected = (
         "Requests in: *3*",
         "Closed: *3* (delivered: 2)",
@@ -328,13 +323,14 @@ def test_a_double_clicked_start_changes_nothing_the_second_time(bot: BotHarness)
     set_up_intake(bot)
     request = file_request(bot)
     act(bot, Action.accept, Callback.accept, request, accept_values())
-    wait_until(lambda: reload(bot, request.id).status == Status.accepted)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.accepted
     click(bot, Action.start, request)
     click(bot, Action.start, request)
     (refusal,) = bot.fake.wait_for("response_url")
     assert refusal.args["text"] == "REQ-1 is already in progress: nothing was changed."
     wait_for_dm(bot, "U1", "Work started")
-    time.sleep(0.3)
+    bot.idle()
     assert len([t for t in dm_texts(bot, "U1") if "Work started" in t]) == 1
     with bot.session() as session:
         moves = session.scalars(

@@ -27,7 +27,6 @@ from tests.intake.helpers import (
     set_up_intake,
     submit,
     value,
-    wait_until,
 )
 from tests.slack.signing import state_value
 
@@ -97,11 +96,9 @@ def test_the_revops_queue_of_500_requests_is_paginated_within_block_kit_limits(
     assert "Score" in text and "working day" in text
 
     bot.action(f"{Action.queue_page}_next", '{"page": 1}', view=home, user_id=REVOPS_MEMBER)
-    page_two = wait_until(
-        lambda: (
-            (h := bot.fake.home_of(REVOPS_MEMBER)) and "Page 2 of" in blocks_text(h["blocks"]) and h
-        )
-    )
+    bot.idle()
+    page_two = bot.fake.home_of(REVOPS_MEMBER)
+    assert page_two and "Page 2 of" in blocks_text(page_two["blocks"])
     assert "Deal blocker" not in blocks_text(page_two["blocks"])
 
     # The queue carries the card's actions.
@@ -148,7 +145,8 @@ def test_admins_edit_the_settings_in_a_modal_with_errors_on_bad_fields(bot: BotH
     saved = submit(bot, Callback.settings, view, values("12", "8"), user="UADMIN")
     assert saved.status == 200 and not saved.body
     assert bot.fake.calls("conversations.join")[-1].args["channel"] == "CNEW"
-    wait_until(lambda: _capacity(bot) == 12)
+    bot.idle()
+    assert _capacity(bot) == 12
     with bot.session() as session:
         settings = session.get(IntakeSettings, "T1")
         assert settings is not None
@@ -221,8 +219,9 @@ def test_a_requester_withdraws_from_their_home_and_the_card_says_so(bot: BotHarn
     )
     assert withdraw["text"]["text"] == "Withdraw REQ-1"
     bot.action(withdraw["action_id"], withdraw["value"], view=home, user_id="U1")
-    wait_until(lambda: reload(bot, request.id).status == Status.withdrawn)
-    wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, request)["blocks"]))
+    bot.idle()
+    assert reload(bot, request.id).status == Status.withdrawn
+    assert "Withdrawn" in blocks_text(card_of(bot, request)["blocks"])
 
     # Someone else's request cannot be withdrawn by them.
     other = file_request(bot, user="U2", title="Theirs")
@@ -254,7 +253,8 @@ def test_revops_members_see_the_run_of_the_week_and_group_changes_apply_at_once(
             "removed_users": [],
         }
     )
-    wait_until(lambda: "U1" in _revops_snapshot(bot))
+    bot.idle()
+    assert "U1" in _revops_snapshot(bot)
     assert "Run queue" in blocks_text(open_home(bot, "U1")["blocks"])
 
 
@@ -272,7 +272,8 @@ def test_a_requester_withdraws_an_accepted_request_from_home_and_etas_behind_mov
     act(bot, Action.accept, Callback.accept, mine, accept_values(hours="8", size=None))
     theirs = file_request(bot, user="U2", title="Behind it", impact="nice_to_have")
     act(bot, Action.accept, Callback.accept, theirs, accept_values(hours="4", size=None))
-    wait_until(lambda: reload(bot, theirs.id).eta_told is not None)
+    bot.idle()
+    assert reload(bot, theirs.id).eta_told is not None
     told_before = reload(bot, theirs.id).eta_told
     home = open_home(bot, "U1")
     withdraw = next(
@@ -283,11 +284,12 @@ def test_a_requester_withdraws_an_accepted_request_from_home_and_etas_behind_mov
     )
     assert withdraw["text"]["text"] == "Withdraw REQ-1"  # accepted, and still theirs to drop
     bot.action(withdraw["action_id"], withdraw["value"], view=home, user_id="U1")
-    wait_until(lambda: reload(bot, mine.id).status == Status.withdrawn)
-    wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, mine)["blocks"]))
+    bot.idle()
+    assert reload(bot, mine.id).status == Status.withdrawn
+    assert "Withdrawn" in blocks_text(card_of(bot, mine)["blocks"])
     # The request behind it is now expected two working days earlier, and U2 hears of it.
-    wait_until(lambda: (reload(bot, theirs.id).eta_told or told_before) < told_before)
-    wait_until(lambda: len([t for t in dm_texts(bot, "U2") if "REQ-2" in t]) == 3)
+    assert (reload(bot, theirs.id).eta_told or told_before) < told_before
+    assert len([t for t in dm_texts(bot, "U2") if "REQ-2" in t]) == 3
 
 
 def test_a_requester_with_many_open_requests_is_told_how_many_more_there_are(

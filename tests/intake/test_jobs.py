@@ -30,7 +30,6 @@ from tests.intake.helpers import (
     reload,
     set_up_intake,
     wait_for_dm,
-    wait_until,
     working_days_from_now,
 )
 
@@ -62,7 +61,8 @@ def test_sla_nudge_lists_unanswered_requests_oldest_first_once_a_day_at_the_team
     newest = file_request(bot, user="U2", title="Newest request")
     answered = file_request(bot, title="Already challenged")
     act(bot, Action.ask_why, Callback.ask_why, answered, note("Why now?"))
-    wait_until(lambda: reload(bot, answered.id).status == Status.waiting)
+    bot.idle()
+    assert reload(bot, answered.id).status == Status.waiting
     cards = len(channel_posts(bot))
 
     later = working_days_from_now(3)
@@ -93,14 +93,17 @@ def test_untouched_requests_reach_the_team_lead_in_one_message_once(
     forgotten = file_request(bot, title="Forgotten request")
     stalled = file_request(bot, title="Stalled work")
     act(bot, Action.accept, Callback.accept, stalled, accept_values(hours="2", size=None))
-    wait_until(lambda: reload(bot, stalled.id).status == Status.accepted)
+    bot.idle()
+    assert reload(bot, stalled.id).status == Status.accepted
     click(bot, Action.start, stalled)
-    wait_until(lambda: reload(bot, stalled.id).status == Status.in_progress)
+    bot.idle()
+    assert reload(bot, stalled.id).status == Status.in_progress
     next_up = file_request(bot, title="Next in line", impact="blocks_deal")
     behind = file_request(bot, title="Waits its turn", impact="nice_to_have")
     for request, hours in ((next_up, "8"), (behind, "4")):
         act(bot, Action.accept, Callback.accept, request, accept_values(hours=hours, size=None))
-        wait_until(lambda r=request: reload(bot, r.id).status == Status.accepted)
+        bot.idle()
+        assert reload(bot, request.id).status == Status.accepted
 
     assert (
         bot.jobs_run("intake-escalation", monkeypatch=monkeypatch, now=working_days_from_now(4))
@@ -135,7 +138,8 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
     set_up_intake(bot, reminder=3, auto_close=10)
     request = file_request(bot)
     act(bot, Action.ask_why, Callback.ask_why, request, note("Which regions?"))
-    wait_until(lambda: reload(bot, request.id).status == Status.waiting)
+    bot.idle()
+    assert reload(bot, request.id).status == Status.waiting
 
     # U1 lives in New York: 10:00 UTC is 5 in the morning there, a reminder waits for 9:00.
     early = working_days_from_now(3, hour=10)
@@ -179,13 +183,11 @@ def test_a_silent_requester_is_reminded_then_the_request_closes_with_a_note(
         (closing,) = [e for e in history(session=session, team_id="T1", request_id=request.id)][-1:]
     assert closing.actor_id is None  # the bot
     assert closing.note == "Closed automatically: no answer from the requester for 10 working days."
-    wait_until(lambda: "Withdrawn" in blocks_text(card_of(bot, request)["blocks"]))
-    wait_until(
-        lambda: any(
-            "Closed automatically" in m.get("text", "")
-            for m in bot.fake.messages(INTAKE_CHANNEL)
-            if m.get("thread_ts") == stored.card_ts
-        )
+    assert "Withdrawn" in blocks_text(card_of(bot, request)["blocks"])
+    assert any(
+        "Closed automatically" in m.get("text", "")
+        for m in bot.fake.messages(INTAKE_CHANNEL)
+        if m.get("thread_ts") == stored.card_ts
     )
 
 
@@ -195,14 +197,16 @@ def test_the_weekly_run_report_counts_in_closed_deflected_and_run_hours(
     set_up_intake(bot, capacity=20)
     delivered = file_request(bot, title="Delivered request")
     act(bot, Action.accept, Callback.accept, delivered, accept_values(hours="8", size=None))
-    wait_until(lambda: reload(bot, delivered.id).status == Status.accepted)
+    bot.idle()
+    assert reload(bot, delivered.id).status == Status.accepted
     act(bot, Action.done, Callback.done, delivered, note("Done."))
     answered = file_request(bot, title="Already documented")
     from tests.intake.test_docs import doc_values
 
     act(bot, Action.answer_doc, Callback.answer_doc, answered, doc_values())
-    wait_until(lambda: reload(bot, answered.id).status == Status.answered_doc)
-    wait_until(lambda: reload(bot, delivered.id).status == Status.done)
+    bot.idle()
+    assert reload(bot, answered.id).status == Status.answered_doc
+    assert reload(bot, delivered.id).status == Status.done
     cards = len(channel_posts(bot))
 
     assert (

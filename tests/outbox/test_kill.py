@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from bot.intake.ids import Callback
 from bot.intake.models import IntakeRequest
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.workspaces.service import ensure_workspace
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, http
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, eventually, http
 from tests.intake.helpers import INTAKE_CHANNEL, filing_values
 from tests.slack import signing
 from tests.slack.fake_slack import FakeSlack
@@ -68,16 +67,14 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "serve exited"
-            try:
-                if http("GET", self.url + "/readyz").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("serve did not come up")
+        eventually(self.ready, timeout=30, what=f"serve answers /readyz on {self.url}")
+
+    def ready(self) -> bool:
+        assert self.process.poll() is None, "serve exited"
+        try:
+            return http("GET", self.url + "/readyz").status == 200
+        except OSError:  # not listening yet
+            return False
 
     def post(self, built: tuple[str, str]) -> int:
         body, content_type = built
@@ -133,14 +130,6 @@ def cards(fake: FakeSlack) -> list[dict[str, object]]:
     return [m for m in fake.messages(INTAKE_CHANNEL) if str(m.get("text", "")).startswith("REQ-1:")]
 
 
-def wait_for(condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("slack_got_it", [False, True], ids=["lost-with-the-process", "posted"])
 def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
     intake_ready: str, fake_slack: FakeSlack, tmp_path: Path, slack_got_it: bool
@@ -153,7 +142,7 @@ def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
             first.post(signing.slash_command("/revops-request", trigger_id=fake.new_trigger_id()))
             == 200
         )
-        wait_for(lambda: fake.calls("views.open", ok=True))
+        fake.wait_for("views.open", timeout=30, predicate=lambda call: call.ok)
         view = fake.calls("views.open", ok=True)[-1].response["view"]  # type: ignore[index]
         status = first.post(
             signing.view_submission(
@@ -166,12 +155,21 @@ def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
         )
         assert status == 200
         # The request and what it owes are committed; the card's post is under way.
-        wait_for(lambda: fake.held_count("chat.postMessage") >= 1)
+        eventually(
+            lambda: fake.held_count("chat.postMessage") >= 1,
+            timeout=30,
+            what="the card's post reaches the fake Slack",
+        )
         first.kill()
     finally:
         first.stop()
     fake.release("chat.postMessage")
-    time.sleep(0.2)  # the fake finishes (or drops) the held call of the dead process
+    # The held call of the dead process gets its fate (done or dropped) as it leaves the hold.
+    eventually(
+        lambda: fake.held_count("chat.postMessage") == 0, what="the held post leaves the hold"
+    )
+    if slack_got_it:
+        eventually(lambda: cards(fake), what="the fake Slack posts the held card")
     assert len(cards(fake)) == (1 if slack_got_it else 0)
 
     engine = build_engine(intake_ready)
@@ -182,8 +180,16 @@ def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
 
     second = Server(fake, intake_ready, tmp_path)  # its start-up sweep takes the dead claims
     try:
-        wait_for(lambda: cards(fake) and [m for m in fake.dms_to("U1") if "REQ-1" in m["text"]])
-        wait_for(lambda: fake.home_of("U1") is not None)
+        eventually(
+            lambda: cards(fake) and [m for m in fake.dms_to("U1") if "REQ-1" in m["text"]],
+            timeout=30,
+            what="the restarted process posts the card and the receipt",
+        )
+        eventually(
+            lambda: fake.home_of("U1") is not None,
+            timeout=30,
+            what="the restarted process publishes U1's Home tab",
+        )
     finally:
         second.stop()
     assert len(cards(fake)) == 1

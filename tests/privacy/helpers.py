@@ -1,10 +1,8 @@
-"""Shared by the privacy tests: an OAuth bot, an install through Slack's OAuth flow, waiting
-for what the bot does after its ack, and a scan of the whole schema for a value."""
+"""Shared by the privacy tests: an OAuth bot, an install through Slack's OAuth flow, and a
+scan of the whole schema for a value."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
@@ -43,16 +41,6 @@ def install(bot: BotHarness, team_id: str, code: str, *, installer: str = "U9") 
         headers={"Cookie": cookie},
     )
     assert callback.status == 200, callback.text
-
-
-def eventually(read: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """What `read()` returns once truthy (the bot finishes its work after the ack)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def uninstalled_at(bot: BotHarness, team_id: str = "T1") -> Any:

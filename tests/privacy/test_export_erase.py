@@ -27,12 +27,12 @@ from bot.privacy.service import ERASED_TEXT, pseudonym
 from bot.projects.ids import ProjectAction, ProjectView
 from bot.projects.models import Project
 from bot.workspaces.models import Member
-from tests.celebrations.helpers import configure, wait_until
+from tests.celebrations.helpers import configure
 from tests.celebrations.test_reactions import reaction
 from tests.harness import BotHarness, http
 from tests.intake.helpers import REVOPS_GROUP, REVOPS_MEMBER, act, file_request, set_up_intake
 from tests.intake.test_docs import doc_values
-from tests.privacy.helpers import HOME, eventually, install, oauth_harness, rows_mentioning
+from tests.privacy.helpers import HOME, install, oauth_harness, rows_mentioning
 from tests.projects.helpers import (
     PROJECT_CHANNEL,
     TUESDAY,
@@ -121,7 +121,8 @@ def _everywhere(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     answered = file_request(bot, user="U1", title="Pipeline by region dashboard")
     act(bot, Action.answer_doc, Callback.answer_doc, answered, doc_values(), user=ERIN)
-    wait_until(lambda: bot.fake.dms_to("U1"))
+    bot.idle()
+    assert bot.fake.dms_to("U1")
 
     create_project(
         bot,
@@ -161,17 +162,20 @@ def _everywhere(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
         {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     assert answer.status in (200, 202), answer.text
-    (post,) = wait_until(lambda: [m for m in bot.fake.messages("CWINS") if "Initech" in str(m)])
-    wait_until(lambda: bot.fake.calls("reactions.add"))  # the bot knows its post by now
+    bot.idle()
+    (post,) = [m for m in bot.fake.messages("CWINS") if "Initech" in str(m)]
+    assert bot.fake.calls("reactions.add")  # the bot knows its post by now
     bot.event(reaction("reaction_added", ERIN, "CWINS", post["ts"]))
-    assert eventually(lambda: "win_reactions.user_id (1)" in rows_mentioning(bot, ERIN))
+    bot.idle()
+    assert "win_reactions.user_id (1)" in rows_mentioning(bot, ERIN)
 
     report = bot.runtime.runner.tick(
         "weekly-digest", now=datetime.now(UTC) + timedelta(days=1), team_id="T1", forced=True
     )
     assert report.sent >= 1 and bot.fake.dms_to(ERIN)
     bot.action("digest_unsubscribe", user_id=ERIN, view=HOME)
-    assert eventually(lambda: "digest_opt_outs.user_id (1)" in rows_mentioning(bot, ERIN))
+    bot.idle()
+    assert "digest_opt_outs.user_id (1)" in rows_mentioning(bot, ERIN)
 
 
 EVERYWHERE = (
@@ -319,6 +323,7 @@ def test_an_admin_erases_from_home_after_confirming(erin_everywhere: BotHarness)
     unconfirmed = bot.submit("privacy_erase", chosen, user_id="UADMIN", view_id=view_id)
     assert unconfirmed.json["response_action"] == "errors"
     assert "cannot be undone" in unconfirmed.json["errors"]["privacy_confirm"]
+    bot.idle()
     assert rows_mentioning(bot, ERIN)  # nothing erased without the box ticked
 
     confirmed = {
@@ -327,9 +332,8 @@ def test_an_admin_erases_from_home_after_confirming(erin_everywhere: BotHarness)
     }
     assert bot.submit("privacy_erase", confirmed, user_id="UADMIN", view_id=view_id).status == 200
     alias = pseudonym(team_id="T1", user_id=ERIN, secret=None)
-    told = eventually(
-        lambda: [m for m in bot.fake.dms_to("UADMIN") if "is erased" in m.get("text", "")]
-    )
+    bot.idle()
+    told = [m for m in bot.fake.dms_to("UADMIN") if "is erased" in m.get("text", "")]
     assert told and alias in told[0]["text"]
     assert rows_mentioning(bot, ERIN) == [] and rows_mentioning(bot, ERIN_EMAIL) == []
     with bot.session() as session:
@@ -384,11 +388,9 @@ def test_a_member_who_is_not_admin_cannot_export_erase_or_change_privacy(
     bot.submit("privacy_erase", values, user_id="U1")
     bot.submit("privacy_export", values, user_id="U1")
 
-    def refusals() -> list[Any]:
-        found = [c for c in bot.fake.calls() if "Only workspace admins" in json.dumps(c.args)]
-        return found if len(found) >= 5 else []
-
-    assert wait_until(refusals)
+    bot.idle()
+    refusals = [c for c in bot.fake.calls() if "Only workspace admins" in json.dumps(c.args)]
+    assert len(refusals) >= 5, refusals
     assert not any(
         c.args["view"].get("callback_id", "").startswith("privacy")
         for c in bot.fake.calls("views.open")

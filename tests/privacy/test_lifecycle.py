@@ -26,7 +26,6 @@ from tests.harness import BotHarness
 from tests.intake.helpers import file_request, set_up_intake
 from tests.privacy.helpers import (
     HOME,
-    eventually,
     install,
     oauth_harness,
     rows_mentioning,
@@ -49,7 +48,8 @@ def give_everyone_news(bot: BotHarness) -> None:
 def uninstall(bot: BotHarness, *, team: str = "T1", at: int | None = None) -> datetime:
     """Slack tells the bot it was uninstalled; returns when the bot says it happened."""
     assert bot.event({"type": "app_uninstalled"}, team=team, event_time=at).status == 200
-    when = eventually(lambda: uninstalled_at(bot, team))
+    bot.idle()
+    when = uninstalled_at(bot, team)
     assert when is not None, "the uninstall was not recorded"
     return when  # type: ignore[no-any-return]
 
@@ -149,21 +149,22 @@ def test_a_request_sent_after_the_uninstall_brings_the_workspace_back_late_news_
     from tests.harness import http
 
     assert http("POST", bot.server.url + "/slack/events", body.encode(), headers).status == 200
-    time.sleep(0.3)
+    bot.idle()
     assert uninstalled_at(bot) is not None
     assert bot.runtime.runner.tick("weekly-digest", now=MONDAY_NOON).sent == 0
 
     # Someone opens the bot's Home tab after a reinstall: Slack only sends that to an app
     # that is installed.
     assert bot.event(late, event_time=second + 3).status == 200
-    assert eventually(lambda: uninstalled_at(bot) is None)
+    bot.idle()
+    assert uninstalled_at(bot) is None
     with bot.session() as session:
         back = session.scalars(select(AuditEntry).where(AuditEntry.action == "reinstalled")).one()
     assert back.details["evidence"] == "a Slack request after the uninstall"
 
     # Slack retries the old app_uninstalled: late news, it changes nothing.
     assert bot.event({"type": "app_uninstalled"}, event_time=second, retry_num=1).status == 200
-    time.sleep(0.3)
+    bot.idle()
     assert uninstalled_at(bot) is None
     assert bot.runtime.runner.tick("weekly-digest", now=MONDAY_NOON).sent >= 1
 
@@ -174,7 +175,8 @@ def test_without_a_reinstall_the_grace_period_ends_in_a_purge_that_keeps_the_pro
     set_up_intake(bot)
     file_request(bot, user="U1", title="Pipeline for <@U2>")
     bot.action("workspace_issue_webhook_token", user_id="UADMIN", view=HOME)
-    eventually(lambda: "issue a webhook token" in audit_actions(bot))
+    bot.idle()
+    assert "issue a webhook token" in audit_actions(bot)
     gone = uninstall(bot)
 
     assert bot.jobs_run("privacy-retention", monkeypatch=monkeypatch, now=gone + timedelta(29)) == 0
@@ -227,9 +229,11 @@ def test_a_revoked_bot_token_stops_sends_but_a_user_token_does_not(bot: BotHarne
     bot.event({"type": "tokens_revoked", "tokens": {"oauth": ["U1"]}})
     bot.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     bot.fake.wait_for("views.publish")  # still served; nothing stopped
+    bot.idle()
     assert uninstalled_at(bot) is None
     bot.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT1"]}})
-    assert eventually(lambda: uninstalled_at(bot)) is not None
+    bot.idle()
+    assert uninstalled_at(bot) is not None
 
 
 def test_oauth_tokens_revoked_deletes_the_installation_and_its_bot(oauth_bot: BotHarness) -> None:
@@ -239,8 +243,9 @@ def test_oauth_tokens_revoked_deletes_the_installation_and_its_bot(oauth_bot: Bo
     assert installation_rows(bot, "T2") == (1, 1)
     event = {"type": "tokens_revoked", "tokens": {"bot": ["UBOT2"]}}
     assert bot.event(event, team="T2").status == 200
-    assert eventually(lambda: installation_rows(bot, "T2") == (0, 0))
-    assert eventually(lambda: uninstalled_at(bot, "T2")) is not None
+    bot.idle()
+    assert installation_rows(bot, "T2") == (0, 0)
+    assert uninstalled_at(bot, "T2") is not None
     with bot.session() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.team_id == "T2"))
     assert entry is not None and entry.details["reason"] == "bot token revoked"
@@ -271,7 +276,7 @@ def test_uninstall_deletes_the_installation_and_a_reinstall_restores_sends(
     bot.fake.add_workspace(team_id="T2", token="xoxb-T2-secret", bot_user_id="UBOT2")
     install(bot, "T2", "code-1")
     uninstall(bot, team="T2")
-    assert eventually(lambda: installation_rows(bot, "T2") == (0, 0))
+    assert installation_rows(bot, "T2") == (0, 0)
     install(bot, "T2", "code-2")
     assert uninstalled_at(bot, "T2") is None
     assert audit_actions(bot, "T2") == ["uninstalled", "reinstalled"]
@@ -301,6 +306,7 @@ def test_team_and_user_renames_are_harmless(bot: BotHarness) -> None:
     set_up_intake(bot)
     file_request(bot, user="U1", title="Forecast by segment")
     bot.runtime.runner.tick("weekly-digest", now=SCHEDULES_MADE)
+    bot.idle()  # the filing's DMs, Home tabs and card are out before the count starts
     before = snapshot(bot)
     writes = len(bot.fake.calls())
 
@@ -320,7 +326,7 @@ def test_team_and_user_renames_are_harmless(bot: BotHarness) -> None:
     ]
     for event in renames:
         assert bot.event(event).status == 200
-    time.sleep(0.3)
+    bot.idle()
 
     assert snapshot(bot) == before
     with bot.session() as session:

@@ -119,7 +119,7 @@ def test_the_gazette_tells_what_moved_this_week(
         "milestones": {"milestones": state_value("checkboxes", [str(milestone)])},
     }
     assert ack_errors(submit(bot, modal, values)) == {}
-    settled(bot, lambda session: session.scalar(select(Milestone.reached_at)))
+    assert settled(bot, lambda session: session.scalar(select(Milestone.reached_at)))
     shown = all_text(gazette(bot))
     assert "*Projects that moved this week*" in shown
     assert "🏁 *GO/NO-GO Germany* reached" in shown

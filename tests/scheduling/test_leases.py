@@ -14,7 +14,7 @@ seconds; the fake Slack holds posts and answers 429 with a chosen Retry-After.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +28,7 @@ from bot.scheduling.runner import Runner, TickReport
 from bot.scheduling.service import DueItem
 from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
 from bot.workspaces.service import ensure_workspace
-from tests.harness import BotHarness
+from tests.harness import BotHarness, eventually
 
 KIND = "test-note"
 LEASE = timedelta(seconds=1)
@@ -93,14 +93,6 @@ def posts_to(bot: BotHarness, recipient: str) -> int:
     )
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition was not met in time")
-        time.sleep(0.02)
-
-
 def tick_while_running(other: Runner, running: Future[TickReport]) -> list[TickReport]:
     """The other clock ticks over and over (a tick every 50 ms) while clock A's tick runs."""
     reports = []
@@ -123,7 +115,7 @@ def test_a_row_claimed_late_in_a_long_tick_and_waiting_out_a_429_is_posted_once(
     bot.fake.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=3, channel="U2")
     started = time.monotonic()
     tick_a = pool.submit(clock_a.tick, KIND)
-    wait_until(lambda: row_of(bot, "U1").claimed_by == "clock-a")
+    eventually(lambda: row_of(bot, "U1").claimed_by == "clock-a", what="clock A claims U1's row")
     time.sleep(max(0.0, started + 1.5 * LEASE.total_seconds() - time.monotonic()))
     bot.fake.release("chat.postMessage")
     bot.fake.wait_for("chat.postMessage", predicate=lambda call: call.error == "ratelimited")
@@ -149,7 +141,10 @@ def test_a_sender_waiting_on_its_pacing_keeps_its_claim(
     slow = RateLimits(per_channel_per_second=100, per_team_per_minute=20, team_burst=1)
     clock_a, clock_b = clock(bot, "clock-a", slow), clock(bot, "clock-b")
     tick_a = pool.submit(clock_a.tick, KIND)
-    wait_until(lambda: posts_to(bot, "U1") == 1 and row_of(bot, "U2").claimed_by == "clock-a")
+    eventually(
+        lambda: posts_to(bot, "U1") == 1 and row_of(bot, "U2").claimed_by == "clock-a",
+        what="clock A posts to U1 and claims U2's row",
+    )
 
     reports_b = tick_while_running(clock_b, tick_a)
 

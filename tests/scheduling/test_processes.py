@@ -4,11 +4,11 @@ processes on one PostgreSQL database. Real processes, the real CLI, the fake Sla
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,7 +27,7 @@ from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.models import Delivery, DeliveryStatus
 from bot.scheduling.service import enqueue, plan_schedules, save_schedule
 from bot.workspaces.service import MemberProfile, ensure_workspace, save_member
-from tests.harness import BOT_TOKEN, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, eventually
 from tests.slack.fake_slack import FakeSlack
 
 # The issue's case: a process killed in the middle of a 1,000-recipient digest.
@@ -102,28 +102,32 @@ def digests_per_member(fake: FakeSlack) -> Counter[str]:
     )
 
 
-def wait_for_posts(fake: FakeSlack, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while sum(digests_per_member(fake).values()) < count:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"only {sum(digests_per_member(fake).values())} digests sent")
-        time.sleep(0.02)
+def digests_sent(fake: FakeSlack) -> int:
+    return sum(digests_per_member(fake).values())
 
 
-def wait_for_claims_by_both_clocks(factory: sessionmaker[Session], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with session_scope(factory) as session:
-            claimers = set(
-                session.scalars(
-                    select(Delivery.claimed_by).where(Delivery.status == DeliveryStatus.sending)
-                )
+def claimers_now(factory: sessionmaker[Session]) -> set[str | None]:
+    """Who holds a claim on a row being sent, right now."""
+    with session_scope(factory) as session:
+        return set(
+            session.scalars(
+                select(Delivery.claimed_by).where(Delivery.status == DeliveryStatus.sending)
             )
-        if len(claimers) >= 2:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"claims held by {claimers} only")
-        time.sleep(0.05)
+        )
+
+
+def digest_ticks_ended(log: Path) -> int:
+    """How many weekly-digest ticks a clock's JSON log says have ended: a tick's sends are all
+    done (posted, or given up) when it logs its "job tick" line."""
+    ended = 0
+    for line in log.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("message") == "job tick" and record.get("what") == "weekly-digest":
+            ended += 1
+    return ended
 
 
 def age_claims(url: str, age: timedelta) -> None:
@@ -148,7 +152,7 @@ def test_a_run_killed_mid_fan_out_resumes_without_duplicates_or_gaps(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for_posts(crowd, 300, timeout=120)
+    eventually(lambda: digests_sent(crowd) >= 300, timeout=120, what="300 digests sent")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     sent_before_kill = sum(digests_per_member(crowd).values())
@@ -242,13 +246,27 @@ def test_two_clocks_on_one_postgresql_database_send_each_digest_once(
     ]
     try:
         try:
-            wait_for_claims_by_both_clocks(factory, timeout=10)
+            eventually(
+                lambda: len(claimers_now(factory)) >= 2,
+                timeout=10,
+                what="both clocks hold claims at the same moment",
+            )
             crowd.release("chat.postMessage")
-            wait_for_posts(crowd, len(CLOCK_RACE_MEMBERS), timeout=90)
+            eventually(
+                lambda: digests_sent(crowd) >= len(CLOCK_RACE_MEMBERS),
+                timeout=90,
+                what=f"{len(CLOCK_RACE_MEMBERS)} digests sent",
+            )
+            # A duplicate, if the ledger let one through, is posted within the tick that
+            # claimed it: once both clocks' ticks have ended, whatever they sent is here.
+            eventually(
+                lambda: all(digest_ticks_ended(log) >= 1 for log in logs),
+                timeout=30,
+                what="both clocks' digest ticks ended",
+            )
         except AssertionError as error:
             said = [log.read_text().splitlines()[-4:] for log in logs]
             raise AssertionError(f"{error}; the clocks said last: {said}") from None
-        time.sleep(2)  # room for a duplicate to show up, if the ledger let one through
     finally:
         for clock in clocks:
             clock.send_signal(signal.SIGTERM)

@@ -71,7 +71,7 @@ def test_a_payload_bolt_cannot_take_apart_is_acked_with_one_line(
     for payload in ({**click, "actions": []}, {**click, "authorizations": [5]}, {"event": "x"}):
         client = deliver(handler, "interactive", payload)
         assert [r.envelope_id for r in client.responses] == ["E1"]
-    runtime.bolt_app.listener_runner.listener_executor.submit(lambda: None).result()  # type: ignore[attr-defined]
+    assert runtime.wait_idle(timeout=10), runtime.outbox.state()
     lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
     # At the door ("slack request", reason), or from Bolt's middleware by the one error path.
     said = [r.getMessage() + str(vars(r).get("reason")) for r in lines]

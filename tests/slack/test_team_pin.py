@@ -33,7 +33,7 @@ def test_another_workspace_cannot_issue_a_webhook_token(
     # Logged before the ack, by the middleware that stopped the request before any listener.
     (line,) = pinned_lines(caplog)
     assert (line.team, line.served) == (OTHER, "T1")  # type: ignore[attr-defined]
-    bot.runtime.services.background.submit(lambda: None).result(timeout=5)
+    bot.idle()
     with bot.session() as session:
         assert session.scalars(select(Workspace.team_id)).all() == []
     assert bot.row_counts() == before
@@ -52,6 +52,7 @@ def test_a_command_from_another_workspace_gets_a_polite_ephemeral(
     (notice,) = bot.fake.wait_for("response_url")
     assert notice.args["response_type"] == "ephemeral"
     assert notice.args["text"].startswith("RevOps bot serves another Slack workspace")
+    bot.idle()
     assert not bot.fake.calls("views.open")
     assert len(pinned_lines(caplog)) == 1
     assert bot.row_counts() == before
@@ -69,7 +70,7 @@ def test_events_of_another_workspace_change_nothing(
     ):
         assert bot.event(event, team=OTHER).status == 200
     assert len(pinned_lines(caplog)) == 3
-    bot.runtime.services.background.submit(lambda: None).result(timeout=5)
+    bot.idle()
     assert bot.row_counts() == before
     assert not bot.fake.calls("views.publish")
 

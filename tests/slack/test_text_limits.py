@@ -3,7 +3,6 @@ every domain: a field error on each input that is too long, never a silent cut."
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +62,7 @@ def test_a_win_title_longer_than_the_modal_allows_is_a_field_error(
     error = answer.json["errors"][WinBlock.win_title]
     assert error.startswith(said) and "150" in error and "3500" in error
     assert list(answer.json["errors"]) == [WinBlock.win_title]
-    time.sleep(0.2)  # a listener that slipped through would have stored the win by now
+    bot.idle()  # a listener that slipped through would have stored the win
     assert wins(bot) == []
 
 
