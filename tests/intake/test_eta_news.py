@@ -108,6 +108,11 @@ def test_more_important_work_newly_ahead_is_named_and_only_it(bot: BotHarness) -
         # The request that was already ahead is not a reason; nobody's details are given.
         assert "stop a team" not in moved
         assert "Secret deal" not in moved and "<@U2>" not in moved
+        # The moved request's card and its requester's Home show the new date too, though
+        # nobody acted on it: the channel, the DM and Home agree.
+        bot.idle()
+        assert f"ETA: {shown(5)}" in blocks_text(card_of(bot, mine)["blocks"])
+        assert f"ETA {shown(5)}" in blocks_text(bot.fake.home_of("U1")["blocks"])
 
 
 def test_a_passed_eta_is_re_timed_at_the_working_hour_once(

@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from bot.i18n import translator_for
 from bot.intake.ids import Action, Block, Callback
-from bot.intake.models import IntakeSettings, KnowledgeDoc, RequestEvent, Rollout, Status
+from bot.intake.models import (
+    IntakeRequest,
+    IntakeSettings,
+    KnowledgeDoc,
+    RequestEvent,
+    Rollout,
+    Status,
+)
 from bot.intake.priority import Calendar
 from bot.intake.views_text import day
 from tests.harness import BotHarness
@@ -338,3 +345,37 @@ def test_a_double_clicked_start_changes_nothing_the_second_time(bot: BotHarness)
         ).all()
     assert moves == [Status.new, Status.accepted, Status.in_progress]
     assert reload(bot, request.id).assignee_id == REVOPS_MEMBER
+
+
+def test_requests_filed_before_the_team_chose_its_channel_get_their_cards_when_it_does(
+    bot: BotHarness,
+) -> None:
+    """Nothing is lost while an admin has not finished the setup: the requester is told the
+    team is still setting up, and the cards follow, oldest first, once a channel is chosen."""
+    fake = bot.fake
+    fake.add_user(user_id=REVOPS_MEMBER, real_name="Rita RevOps", locale="en-US")
+    fake.add_user(user_id=TEAM_LEAD, real_name="Lea Lead", locale="en-US")
+    fake.add_channel(channel_id=INTAKE_CHANNEL, name="revops-intake")
+    fake.add_usergroup(usergroup_id=REVOPS_GROUP, handle="revops", users=[REVOPS_MEMBER])
+    for title in ("First request", "Second request"):
+        view = open_filing(bot)
+        assert submit(bot, Callback.file, view, filing_values(title=title)).status == 200
+    bot.idle()
+    assert fake.messages(INTAKE_CHANNEL) == []
+    receipts = [text for text in dm_texts(bot, "U1") if "We got your request" in text]
+    assert len(receipts) == 2
+    receipt_blocks = blocks_text(fake.dms_to("U1")[0]["blocks"])
+    assert "still setting the bot up" in receipt_blocks
+
+    view = open_settings(bot)
+    assert submit(bot, Callback.settings, view, settings_values(), user="UADMIN").status == 200
+    bot.idle()
+    cards = [m["text"] for m in fake.messages(INTAKE_CHANNEL) if m["text"].startswith("REQ-")]
+    assert cards == ["REQ-1: First request (New)", "REQ-2: Second request (New)"]
+    with bot.session() as session:
+        assert all(r.card_ts for r in session.scalars(select(IntakeRequest)))
+    # Saving the settings again posts nothing more.
+    view = open_settings(bot)
+    assert submit(bot, Callback.settings, view, settings_values(), user="UADMIN").status == 200
+    bot.idle()
+    assert len([m for m in fake.messages(INTAKE_CHANNEL) if m["text"].startswith("REQ-")]) == 2
