@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.executors import TrackedExecutor
 from bot.i18n import Translator, translator_for
 from bot.privacy.pseudonyms import key_of
+from bot.recent import RecentReads
 from bot.sections import Sections
 from bot.settings import Settings
-from bot.slack.ack_gate import AckGate
 from bot.slack.client import TeamClients
 from bot.slack.directory import UserDirectory
 from bot.slack.events import EventSubscribers
@@ -34,8 +34,8 @@ class Services:
     # Slack events, fanned out to every domain that subscribes (bot/slack/events.py).
     events: EventSubscribers = field(default_factory=EventSubscribers)
     usergroups: UsergroupMembers = field(default_factory=UsergroupMembers)
-    # Counts Slack requests still awaiting their ack (see bot/slack/ack_gate.py).
-    ack_gate: AckGate = field(default_factory=AckGate)
+    # What opening a modal needs, a few seconds old at most (bot/recent.py).
+    recent: RecentReads = field(default_factory=RecentReads)
     # Work that must not hold up an HTTP answer (a webhook's Slack posts): submit it here.
     background: TrackedExecutor = field(
         default_factory=lambda: TrackedExecutor(max_workers=4, thread_name_prefix="background")

@@ -47,8 +47,8 @@ def create_web_app(
             if refused.status == 200:
                 return Response(status=200)  # signed by Slack: acked (see Refused)
             return jsonify(error=refused.reason), refused.status
-        # The request log and the ack gate live in the Bolt app's dispatch (bot/app.py), for
-        # HTTP and Socket Mode alike.
+        # The request log lives in the Bolt app's dispatch (bot/app.py), for HTTP and Socket
+        # Mode alike.
         return to_flask_response(bolt_app.dispatch(bolt_request))
 
     if bolt_app.oauth_flow is not None:

@@ -114,7 +114,6 @@ def on_command(
     ack: Ack, body: dict[str, Any], caller: Caller, services: Services, client: WebClient
 ) -> None:
     ack()
-    services.ack_gate.wait_for_answers()
     open_win_modal(
         services,
         client,

@@ -4,6 +4,7 @@ from bot.db.base import Base, TeamScoped
 from bot.db.engine import (
     build_engine,
     insert_or_ignore,
+    read_scope,
     rows_affected,
     session_factory,
     session_scope,
@@ -14,6 +15,7 @@ __all__ = [
     "TeamScoped",
     "build_engine",
     "insert_or_ignore",
+    "read_scope",
     "rows_affected",
     "session_factory",
     "session_scope",

@@ -8,7 +8,7 @@ from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 SQLITE_POOL_SIZE = 20
 
@@ -44,12 +44,21 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Set on the connections of a read_scope() session (see below).
+READ_ONLY = "revops_read_only"
+
+
 def _begin_sqlite(connection: Any) -> None:
-    # Every SQLite transaction takes the write lock when it begins. A deferred transaction that
-    # reads and then writes fails with "database is locked" (no waiting) when another connection
-    # wrote in between; IMMEDIATE waits its turn (busy_timeout) instead. SQLite serialises
-    # writers anyway, and the bot's transactions are short: Slack calls happen outside them.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that may write takes the write lock when it begins. A deferred transaction
+    # that reads and then writes fails with "database is locked" (no waiting) when another
+    # connection wrote in between; IMMEDIATE waits its turn (busy_timeout) instead. SQLite
+    # serialises writers anyway, and the bot's transactions are short: Slack calls happen
+    # outside them. A read-only one never writes: under WAL it reads a snapshot at once, without
+    # queueing behind the writers (the modal's settings read used to wait for outbox sends).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _is_memory(dbapi_connection: Any) -> bool:
@@ -77,6 +86,31 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it does not wait for the write lock (readers
+    see the last committed state under WAL). Writing through it is a bug, refused at flush."""
+    session = factory(execution_options={READ_ONLY: True})
+    session.info[READ_ONLY] = True
+    try:
+        yield session
+    finally:
+        session.close()  # nothing to commit: the transaction ends with a rollback
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flushes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read_scope() session was asked to write")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_when_reading(state: ORMExecuteState) -> None:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and state.session.info.get(READ_ONLY):
+        raise RuntimeError("a read_scope() session was asked to write")
 
 
 def insert_or_ignore(

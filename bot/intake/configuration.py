@@ -29,16 +29,23 @@ HOLIDAYS_MAX = 100
 ROLLOUTS_INPUT_MAX = ROLLOUTS_MAX * (ROLLOUT_NAME_MAX + 1)  # one name per line
 
 
+def stored_settings(*, session: Session, team_id: str) -> IntakeSettings | None:
+    """The workspace's intake settings if they were ever stored (a read that writes nothing)."""
+    kept: dict[str, IntakeSettings] = session.info.setdefault("intake_settings", {})
+    settings = kept.get(team_id) or session.get(IntakeSettings, team_id)
+    if settings is not None:
+        kept[team_id] = settings
+    return settings
+
+
 def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
     """The workspace's intake settings, created with the defaults on first use.
 
     Read once per session: the session keeps the row (its identity map alone holds weak
     references), so the many readers of one Home tab or job share one SELECT.
     """
-    kept: dict[str, IntakeSettings] = session.info.setdefault("intake_settings", {})
-    settings = kept.get(team_id) or session.get(IntakeSettings, team_id)
+    settings = stored_settings(session=session, team_id=team_id)
     if settings is not None:
-        kept[team_id] = settings
         return settings  # its workspace row exists: the settings row's foreign key says so
     ensure_workspace(session=session, team_id=team_id)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -59,9 +66,8 @@ def settings_of(*, session: Session, team_id: str) -> IntakeSettings:
         )
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
-    settings = session.get(IntakeSettings, team_id)
+    settings = stored_settings(session=session, team_id=team_id)
     assert settings is not None
-    kept[team_id] = settings
     return settings
 
 

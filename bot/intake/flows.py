@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.actor import Actor
-from bot.db import session_scope
+from bot.db import read_scope, session_scope
 from bot.errors import N_, UserFacingError
 from bot.home.effects import owe_homes
 from bot.intake import configuration, effects, etas, filing, knowledge, queue, report, service
@@ -35,13 +35,24 @@ T = TypeVar("T")
 def is_revops(session: Session, actor: Actor) -> bool:
     """Is the actor on the RevOps team? Keeps the group snapshot the Home tab reads current."""
     settings = configuration.settings_of(session=session, team_id=actor.team_id)
+    revops, members = _revops_check(settings, actor)
+    if members is not None:
+        configuration.set_revops_members(session=session, team_id=actor.team_id, member_ids=members)
+    return revops
+
+
+def _revops_check(
+    settings: configuration.IntakeSettings, actor: Actor
+) -> tuple[bool, frozenset[str] | None]:
+    """Whether the actor is on the RevOps team, and the group's members when the snapshot the
+    Home tab reads is out of date (None when it is current)."""
     group = settings.revops_usergroup_id
     members = actor.members_of(group) if group else frozenset()
-    if group:
-        configuration.set_revops_members(session=session, team_id=actor.team_id, member_ids=members)
-    return service.is_revops_member(
+    revops = service.is_revops_member(
         settings=settings, user_id=actor.user_id, is_admin=actor.is_admin, group_members=members
     )
+    stale = group and set(settings.revops_member_ids or []) != members
+    return revops, members if stale else None
 
 
 def _channel(session: Session, team_id: str) -> str | None:
@@ -65,20 +76,32 @@ class ModalInputs:
 
 
 def modal_inputs(factory: Factory, *, team_id: str, text: str = "") -> ModalInputs:
-    """The filers, the roll-outs in progress and the docs `text` matches, in one short read."""
+    """The filers, the roll-outs in progress and the docs `text` matches, in one short read
+    (one that does not queue behind writers; a workspace's very first one stores the default
+    settings)."""
+    with read_scope(factory) as session:
+        settings = configuration.stored_settings(session=session, team_id=team_id)
+        if settings is not None:
+            return _modal_inputs(session, settings, team_id=team_id, text=text)
     with session_scope(factory) as session:
         settings = configuration.settings_of(session=session, team_id=team_id)
-        rollouts = [
-            (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
-        ]
-        docs = knowledge.matching_docs(session=session, team_id=team_id, text=text) if text else []
-        return ModalInputs(configuration.restricted_to(settings), rollouts, docs)
+        return _modal_inputs(session, settings, team_id=team_id, text=text)
+
+
+def _modal_inputs(
+    session: Session, settings: configuration.IntakeSettings, *, team_id: str, text: str
+) -> ModalInputs:
+    rollouts = [
+        (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
+    ]
+    docs = knowledge.matching_docs(session=session, team_id=team_id, text=text) if text else []
+    return ModalInputs(configuration.restricted_to(settings), rollouts, docs)
 
 
 def docs_matching(factory: Factory, *, team_id: str, text: str) -> list[DocMatch]:
     if not text:
         return []
-    with session_scope(factory) as session:
+    with read_scope(factory) as session:
         return knowledge.matching_docs(session=session, team_id=team_id, text=text)
 
 
@@ -184,21 +207,30 @@ class MoveModal:
 def team_button(factory: Factory, actor: Actor, *, request_id: int, target: str) -> MoveModal:
     """A team button pressed on a card or in Home: only the RevOps team, only a move the
     request's status allows (a stale button gets a clear refusal and no modal)."""
-    with session_scope(factory) as session:
-        if not is_revops(session, actor):
-            raise UserFacingError(service.REVOPS_ONLY)
+    with read_scope(factory) as session:  # a read that does not queue behind writers
+        settings = configuration.stored_settings(session=session, team_id=actor.team_id)
+        revops, stale_members = (
+            _revops_check(settings, actor) if settings is not None else (actor.is_admin, None)
+        )
         request = service.find_request(
             session=session, team_id=actor.team_id, request_id=request_id
         )
-        if request is None:
-            raise UserFacingError(service.NOT_FOUND)
-        service.check_transition(number=request.number, current=request.status, target=target)
         docs = (
             knowledge.docs_for_picker(session=session, team_id=actor.team_id)
-            if target == Status.answered_doc
+            if revops and request is not None and target == Status.answered_doc
             else []
         )
-        return MoveModal(request, docs)
+    if stale_members is not None:  # the group changed since the snapshot: rare, written apart
+        with session_scope(factory) as session:
+            configuration.set_revops_members(
+                session=session, team_id=actor.team_id, member_ids=stale_members
+            )
+    if not revops:
+        raise UserFacingError(service.REVOPS_ONLY)
+    if request is None:
+        raise UserFacingError(service.NOT_FOUND)
+    service.check_transition(number=request.number, current=request.status, target=target)
+    return MoveModal(request, docs)
 
 
 def _team_move(

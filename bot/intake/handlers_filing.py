@@ -49,7 +49,11 @@ def open_filing_modal(
     """Check the filer, then open the modal prefilled with `text`. The docs it matches come
     after (show_matching_docs): the trigger id lives 3 seconds and waits for no search.
     Returns the opened view and what it was built from."""
-    inputs = flows.modal_inputs(services.session_factory, team_id=caller.team_id)
+    inputs = services.recent.get(
+        caller.team_id,
+        flows.modal_inputs,
+        lambda: flows.modal_inputs(services.session_factory, team_id=caller.team_id),
+    )
     flows.may_file(caller.actor, inputs.filer_groups)
     view = views_filing.filing_modal(
         caller.t,
@@ -130,7 +134,6 @@ def on_command(
     ack: Ack, body: dict[str, Any], caller: Caller, services: Services, client: WebClient
 ) -> None:
     ack()
-    services.ack_gate.wait_for_answers()
     text = body.get("text") or ""
     view, opened_with = open_filing_modal(
         services, caller, client, trigger_id=body["trigger_id"], text=text
@@ -143,7 +146,6 @@ def on_new_request(
     ack: Ack, body: dict[str, Any], caller: Caller, services: Services, client: WebClient
 ) -> None:
     ack()
-    services.ack_gate.wait_for_answers()
     open_filing_modal(services, caller, client, trigger_id=body["trigger_id"])
 
 

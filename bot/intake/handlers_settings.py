@@ -152,6 +152,7 @@ def on_settings_submit(
         report_tz=caller.member.tz or "UTC",
         now=datetime.now(UTC),
     )
+    services.recent.forget(team_id)  # the filing modal shows the new filers and roll-outs
     ack()
 
 

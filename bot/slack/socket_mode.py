@@ -1,8 +1,8 @@
 """Socket Mode: Slack requests over a WebSocket, for teams without a public URL.
 
-The request log and the ack gate live in the app's dispatch (bot/app.py), which both transports
-call; this handler adds the same door as HTTP: a payload Bolt could not take apart is acked
-with one log line before Bolt sees it (bot/http_limits.py).
+The request log lives in the app's dispatch (bot/app.py), which both transports call; this
+handler adds the same door as HTTP: a payload Bolt could not take apart is acked with one log
+line before Bolt sees it (bot/http_limits.py).
 """
 
 from __future__ import annotations
