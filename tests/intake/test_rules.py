@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -346,3 +347,44 @@ def test_the_team_modals_inputs_carry_their_validation_limits() -> None:
     assert limits(accept_modal(t, request, meta=meta, assignee_id="U3")) == {
         Block.hours: HOURS_INPUT_MAX
     }
+
+
+def test_team_modals_built_once_carry_each_requests_own_values_verbatim() -> None:
+    """Accept and the note modals are built once per language with placeholders; what a
+    request brings (quotes, backslashes, accents, even a placeholder's spelling) is written
+    into a copy as it is, and the next request's modal shows none of it."""
+    from bot.i18n import translator_for
+    from bot.intake.ids import Block, Callback
+    from bot.intake.models import IntakeRequest, Status
+    from bot.intake.state import ModalRef
+    from bot.intake.views_modal import accept_modal, note_modal
+
+    t = translator_for("fr-FR")
+    tricky = 'Pipeline "Q4" \\ région @@meta@@ @@assignee@@'
+    request = IntakeRequest(id=7, number=7, title=tricky, need=tricky, status=Status.new)
+    plain = IntakeRequest(id=8, number=8, title="Plain", need="Plain need", status=Status.new)
+
+    accept = accept_modal(t, request, meta=ModalRef(request_id=7), assignee_id="U42")
+    intro = accept["blocks"][0]["text"]["text"]
+    assert tricky in intro and intro.count("@@meta@@") == 2  # the title's and the need's own
+    assignee = next(b for b in accept["blocks"] if b.get("block_id") == Block.assignee)
+    assert assignee["element"]["initial_user"] == "U42"
+    assert ModalRef.model_validate_json(accept["private_metadata"]).request_id == 7
+    assert accept["submit"]["text"] == "Accepter"  # the French modal, built for French
+
+    other = accept_modal(t, plain, meta=ModalRef(request_id=8), assignee_id="U43")
+    assert "Pipeline" not in json.dumps(other) and "U42" not in json.dumps(other)
+
+    note = note_modal(
+        t,
+        request,
+        callback_id=Callback.ask_why,
+        title="Ask",
+        label="Why?",
+        submit="Send",
+        meta=ModalRef(request_id=7),
+        context='Asked "before" \\',
+    )
+    assert [b["type"] for b in note["blocks"]] == ["section", "context", "input"]
+    assert note["blocks"][1]["elements"][0]["text"] == 'Asked "before" \\'
+    assert tricky in note["blocks"][0]["text"]["text"]
