@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import getpass
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -336,9 +339,10 @@ def _confirm_installed(runtime: Runtime) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _prepare_metrics_directory(settings)  # before prometheus_client is imported
     from bot.server import GunicornServer
 
-    settings = _settings(args)
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
@@ -353,6 +357,34 @@ def _serve(args: argparse.Namespace) -> int:
     )
     GunicornServer(runtime, with_scheduler=not args.no_scheduler).run()
     return 0
+
+
+def _prepare_metrics_directory(settings: Settings) -> None:
+    """Several gunicorn workers count in several processes: prometheus_client then keeps every
+    process's values in files under PROMETHEUS_MULTIPROC_DIR, and a scrape of any worker adds
+    them up. The operator's directory is emptied of an earlier run's files; without one, a
+    private directory is made for this run (and removed at exit). One worker needs none."""
+    directory = os.environ.get(METRICS_DIRECTORY_VARIABLE)
+    if not directory and settings.web_concurrency == 1:
+        return
+    if "prometheus_client" in sys.modules:  # too late to switch modes: say so, go on
+        logger.warning(
+            "metrics: %s set after prometheus_client was imported", METRICS_DIRECTORY_VARIABLE
+        )
+        return
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        path = Path(tempfile.mkdtemp(prefix="revops-bot-metrics-"))
+        os.environ[METRICS_DIRECTORY_VARIABLE] = str(path)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    logger.info("metrics: one directory for every worker", extra={"path": str(path)})
+
+
+METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _clock(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ from bot.scheduling import handlers as scheduling_handlers
 from bot.scheduling.budget import SharedBudget
 from bot.scheduling.clock import build_scheduler
 from bot.scheduling.kinds import JobKind
+from bot.scheduling.metrics import DeliveryCollector
 from bot.scheduling.runner import Runner
 from bot.services import Services
 from bot.settings import Settings, SlackMode
@@ -112,10 +113,15 @@ class Runtime:
             routes: list[WebhookRoutes] = [
                 module.routes(self.services) for module in WEBHOOK_MODULES
             ]
+            token = self.settings.metrics_token
             self._web = create_web_app(
                 self.bolt_app,
                 engine=self.engine,
                 webhook_routes=routes,
+                metrics_token=token.get_secret_value() if token else None,
+                metrics_collectors=[
+                    DeliveryCollector(self.services.session_factory, list(self.runner.kinds))
+                ],
             )
         return self._web
 

@@ -56,6 +56,8 @@ class DatabaseSettings(BaseSettings):
     log_format: LogFormat = Field(default=LogFormat.text, alias="LOG_FORMAT")
     log_level: LogLevel = Field(default=LogLevel.info, alias="LOG_LEVEL")
     secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
+    # Error reporting to Sentry (the `revops-bot[sentry]` extra); off when unset.
+    sentry_dsn: SecretStr | None = Field(default=None, alias="SENTRY_DSN")
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +111,8 @@ class Settings(DatabaseSettings):
         default=1.0, alias="SEND_RATE_PER_CHANNEL_PER_SECOND"
     )
     send_threads: Annotated[int, Field(ge=1, le=32)] = Field(default=4, alias="SEND_THREADS")
+    # GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set; open otherwise.
+    metrics_token: SecretStr | None = Field(default=None, alias="METRICS_TOKEN")
 
     @field_validator("slack_api_url", "hubspot_api_url")
     @classmethod

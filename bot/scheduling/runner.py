@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import session_scope
 from bot.scheduling import service
 from bot.scheduling.kinds import JobContext, JobKind, NotReady
@@ -86,6 +87,10 @@ class TickReport:
     def count(self, outcome: str) -> None:
         with self._lock:
             setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def did_something(self) -> bool:
+        return any(self.summary().values())
 
     def summary(self) -> dict[str, int]:
         return {
@@ -159,13 +164,18 @@ class Runner:
             self._recover(kind, now=now, team_id=team_id, report=report)
             self._deliver(kind, now=now, team_id=team_id, report=report)
         finally:
-            logger.info(
+            elapsed = time.perf_counter() - started
+            metrics.observe_tick(kind.name, elapsed)
+            # An idle tick (nothing planned, sent or retried) is DEBUG: every kind ticks every
+            # minute, and a day of "nothing" lines would bury the ones that did something.
+            logger.log(
+                logging.INFO if report.did_something else logging.DEBUG,
                 "job tick",
                 extra={
                     "what": kind.name,
                     "team": team_id or "*",
                     "outcome": report.summary(),
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "ms": round(elapsed * 1000, 1),
                 },
             )
         return report
