@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import __version__
 from bot.db import build_engine
 from bot.db.migrations import current_heads, expected_heads, upgrade
+from bot.error_reporting import start_error_reporting
 from bot.logs import configure_logging
 from bot.settings import (
     DatabaseSettings,
@@ -260,6 +261,7 @@ def _database_settings(args: argparse.Namespace) -> DatabaseSettings:
 def _configure_logging(args: argparse.Namespace, settings: DatabaseSettings) -> None:
     level = LogLevel.debug if getattr(args, "debug", False) else settings.log_level
     configure_logging(settings.log_format, level.number)
+    start_error_reporting(settings.sentry_dsn)  # SENTRY_DSN set: errors go to Sentry too
 
 
 def _engine(settings: DatabaseSettings) -> Engine:
