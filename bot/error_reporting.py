@@ -38,7 +38,7 @@ def start_error_reporting(dsn: SecretStr | None) -> bool:
     return True
 
 
-def _masked(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+def _masked(event: Any, _hint: dict[str, Any]) -> Any:
     """The same masking as the log lines: a token in a message or an exception never leaves."""
     for holder in (event.get("logentry") or {}, event):
         for key in ("message", "formatted"):
@@ -52,7 +52,7 @@ def _masked(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _masked_breadcrumb(crumb: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+def _masked_breadcrumb(crumb: Any, _hint: dict[str, Any]) -> Any:
     if isinstance(crumb.get("message"), str):
         crumb["message"] = mask_secrets(crumb["message"])
     return crumb
