@@ -402,9 +402,30 @@ def _clock(args: argparse.Namespace) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    if settings.metrics_port is not None:
+        _serve_clock_metrics(runtime, settings.metrics_port)
     logger.info("clock started", extra={"kinds": sorted(runtime.runner.kinds)})
     scheduler.start()
     return 0
+
+
+def _serve_clock_metrics(runtime: Runtime, port: int) -> None:
+    """The clock's own /metrics (its ticks, their lag, the Web API calls it makes), in a
+    thread: a clock has no web server of its own otherwise."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bot.web import create_metrics_app
+
+    app = create_metrics_app(token=runtime.metrics_token, collectors=runtime.metrics_collectors())
+    try:
+        server = make_server("0.0.0.0", port, app, threaded=True)
+    except OSError as error:
+        raise StartupError(f"METRICS_PORT {port}: cannot listen: {_reason(error)}") from error
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per scrape
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    logger.info("clock metrics served", extra={"port": port})
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

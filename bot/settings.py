@@ -113,6 +113,10 @@ class Settings(DatabaseSettings):
     send_threads: Annotated[int, Field(ge=1, le=32)] = Field(default=4, alias="SEND_THREADS")
     # GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set; open otherwise.
     metrics_token: SecretStr | None = Field(default=None, alias="METRICS_TOKEN")
+    # `revops-bot clock` serves /metrics on this port when set (`serve` uses PORT).
+    metrics_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        default=None, alias="METRICS_PORT"
+    )
 
     @field_validator("slack_api_url", "hubspot_api_url")
     @classmethod
@@ -179,6 +183,7 @@ _SHOWABLE_INPUTS = {
     "SEND_RATE_PER_MINUTE",
     "SEND_RATE_PER_CHANNEL_PER_SECOND",
     "SEND_THREADS",
+    "METRICS_PORT",
 }
 
 

@@ -80,18 +80,35 @@ def create_web_app(
             return jsonify(status="ready"), 200
         return jsonify(status="unavailable", reason=reason), 503
 
+    add_metrics_route(web, token=metrics_token, collectors=metrics_collectors)
+    for add_routes in webhook_routes or []:
+        add_routes(web)
+    return web
+
+
+def add_metrics_route(web: Flask, *, token: str | None, collectors: Sequence[Collector]) -> None:
+    """GET /metrics in Prometheus text format, behind `Authorization: Bearer <token>` if set."""
+
     @web.get("/metrics")
     def prometheus_metrics() -> Response | tuple[Response, int]:
-        if metrics_token and not _bearer_matches(metrics_token):
+        if token and not _bearer_matches(token):
             log_refusal(request, 401, "missing or wrong bearer token", message="metrics")
             answer = jsonify(error="metrics need the bearer token set in METRICS_TOKEN")
             answer.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return answer, 401
-        body, content_type = metrics.exposition(metrics_collectors)
+        body, content_type = metrics.exposition(collectors)
         return Response(body, status=200, content_type=content_type)
 
-    for add_routes in webhook_routes or []:
-        add_routes(web)
+
+def create_metrics_app(*, token: str | None, collectors: Sequence[Collector]) -> Flask:
+    """What `revops-bot clock` serves on METRICS_PORT: /metrics and /healthz, nothing else."""
+    web = Flask("revops-bot-clock")
+    add_metrics_route(web, token=token, collectors=collectors)
+
+    @web.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
     return web
 
 

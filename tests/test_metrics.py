@@ -213,3 +213,46 @@ def test_several_gunicorn_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_a_clock_serves_its_ticks_on_metrics_port(tmp_path: Path) -> None:
+    """A `clock` process has no web app: with METRICS_PORT it serves /metrics (behind the
+    token), where its ticks and their lag show."""
+    with FakeSlack() as fake:
+        port = free_port()
+        env = clean_env(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake.url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'clock.db'}",
+            METRICS_PORT=str(port),
+            METRICS_TOKEN="clock-token",
+        )
+        assert subprocess.run(revops_bot("db", "upgrade"), env=env, cwd=tmp_path).returncode == 0
+        clock = subprocess.Popen(
+            revops_bot("clock"),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            eventually(lambda: healthy(url), timeout=20, what=f"the clock's metrics on {url}")
+            assert http("GET", url + "/metrics").status == 401
+            token = {"Authorization": "Bearer clock-token"}
+
+            def ticked() -> str | None:
+                text = http("GET", url + "/metrics", headers=token).text
+                kinds = {labels["kind"] for labels, _ in samples(text, LAST_TICK)}
+                return text if {"weekly-digest", "intake-card"} <= kinds else None
+
+            text = eventually(ticked, timeout=20, what="the clock's first ticks")
+            assert total(text, "revops_scheduler_tick_lag_seconds_count", kind="home") >= 1
+            assert total(text, "revops_deliveries_readable") == 1
+        finally:
+            clock.send_signal(signal.SIGTERM)
+            try:
+                clock.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                clock.kill()
