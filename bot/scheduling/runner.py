@@ -150,11 +150,14 @@ class Runner:
         now: datetime | None = None,
         team_id: str | None = None,
         forced: bool = False,
+        report: TickReport | None = None,
     ) -> TickReport:
+        """Plan, recover and deliver one kind. `report` (counted as the tick goes) lets a
+        caller in another thread show the progress."""
         kind = self.kinds[kind_name]
         now = now or datetime.now(UTC)
         started = time.perf_counter()
-        report = TickReport(kind=kind.name)
+        report = report or TickReport(kind=kind.name)
         try:
             try:
                 kind.prepare(self.services, now=now, team_id=team_id)
