@@ -65,10 +65,9 @@ def team_lines(groups: list[CadenceGroup]) -> list[str]:
     for team in dict.fromkeys(group.team_id for group in groups):
         mine = [group for group in groups if group.team_id == team]
         count = sum(group.schedules for group in mine)
-        if len(mine) == 1:
-            how = cadence(mine[0].cadence, follows_recipient=mine[0].follows_recipient)
-        else:
-            how = f"on {plural(len(mine), 'cadence')}"
+        # Schedules that follow each recipient's zone read as one cadence, whatever the zones.
+        cadences = {cadence(g.cadence, follows_recipient=g.follows_recipient) for g in mine}
+        how = cadences.pop() if len(cadences) == 1 else f"on {plural(len(cadences), 'cadence')}"
         next_run = min(group.next_run for group in mine)
         lines.append(f"{team}: {plural(count, 'schedule')}, {how}; next run {moment(next_run)}")
     return lines
