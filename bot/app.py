@@ -21,6 +21,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot import metrics
 from bot.errors import N_, UserFacingError
 from bot.executors import TrackedExecutor
 from bot.i18n import Translator, translator_for
@@ -99,9 +100,18 @@ class RevopsApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
+        req.context[RECEIVED_AT] = started  # the listener's "done" is counted from here
         response = super().dispatch(req)
+        # The listener that acked named itself in the context (see _guard).
+        listener = req.context.get(LISTENER, metrics.NO_LISTENER)
+        metrics.observe_slack_answer(listener, response.status, started)
         log_slack_request(req.body, req.context, response.status, started)
         return response
+
+
+# Context keys: when the request arrived, which listener took it (metrics).
+RECEIVED_AT = "revops_received_at"
+LISTENER = "revops_listener"
 
 
 def log_slack_request(body: dict, context: dict, status: int, started: float) -> None:
@@ -190,22 +200,33 @@ def _guard(listener: CustomListener, services: Services) -> None:
         return
     wanted = list(listener.arg_names)
     listener.arg_names = list(dict.fromkeys([*wanted, *_ERROR_CONTEXT]))
+    label = metrics.listener_name(original)
 
     def guarded(**kwargs: Any) -> BoltResponse | None:
+        context = kwargs["context"]
+        context[LISTENER] = label  # before the listener acks: dispatch reads it after the ack
+        started = context.get(RECEIVED_AT) or time.perf_counter()
+        outcome = "error"
         try:
-            return original(**{name: kwargs[name] for name in wanted if name in kwargs})
+            answer = original(**{name: kwargs[name] for name in wanted if name in kwargs})
+            outcome = "ok"
+            return answer
         except Exception as error:
+            if isinstance(error, UserFacingError):
+                outcome = "refused"
             if kwargs["ack"].response is None:
                 raise  # not acked yet: Bolt answers Slack with an error and calls the handler
             handle_listener_error(
                 services,
                 error,
                 kwargs["body"],
-                kwargs["context"],
+                context,
                 kwargs["respond"],
                 kwargs["client"],
             )
             return None
+        finally:
+            metrics.observe_slack_done(label, outcome, started)
 
     guarded.guarded = True  # type: ignore[attr-defined]
     listener.ack_function = guarded

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import getpass
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+import textwrap
 import traceback
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -24,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import __version__
 from bot.db import build_engine
 from bot.db.migrations import current_heads, expected_heads, upgrade
+from bot.error_reporting import start_error_reporting
 from bot.logs import configure_logging
 from bot.settings import (
     DatabaseSettings,
@@ -71,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), EXIT_CONFIG_ERROR)
     except UsageError as error:
         return _fail(str(error), EXIT_CONFIG_ERROR)
+    except NotConfirmed as error:
+        return _fail(str(error), EXIT_RUNTIME_ERROR)
     except StartupError as error:
         return _fail(str(error), EXIT_RUNTIME_ERROR, debug=_debug(args))
     except SQLAlchemyError as error:
@@ -78,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = where.safe_database_url if where else "DATABASE_URL"
         message = f"database error at {url}: {_reason(error)}"
         return _fail(message, EXIT_RUNTIME_ERROR, debug=_debug(args))
+    except BrokenPipeError:
+        # The reader stopped reading (`revops-bot jobs list | head`): nothing to say. Python's
+        # recipe: point stdout at devnull so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_RUNTIME_ERROR
     except (SlackClientError, OSError) as error:
         message = f"Slack unreachable at {_slack_url(args)}: {_reason(error)}"
         return _fail(message, EXIT_RUNTIME_ERROR, debug=_debug(args))
@@ -124,9 +137,8 @@ def _reason(error: BaseException) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="revops-bot", description="A Slack bot for Revenue Operations teams."
-    )
+    parser = argparse.ArgumentParser(prog="revops-bot")
+    _describe(parser)
     parser.add_argument("--version", action="version", version=f"revops-bot {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = _Commands(parser.add_subparsers(title="commands", metavar="COMMAND"))
@@ -191,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
             help="who asks, for the audit trail (default: the OS user, %(default)s)",
         )
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    erase.add_argument(
+        "--yes",
+        action="store_true",
+        help="erase without asking (for scripts; on a terminal you are asked to confirm)",
+    )
     export.set_defaults(run=_privacy_export)
     erase.set_defaults(run=_privacy_erase)
     return parser
@@ -214,7 +231,19 @@ class _Commands:
         parser: argparse.ArgumentParser = self._subparsers.add_parser(
             name, parents=[self._debug], **kwargs
         )
+        _describe(parser)
         return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """The command's description and examples (bot/cli_help.py), found by its name."""
+    from bot.cli_help import COMMANDS
+
+    described = COMMANDS.get(parser.prog.removeprefix("revops-bot").strip())
+    if described is not None:
+        parser.description = textwrap.fill(described.description, width=79)
+        parser.epilog = described.epilog
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _os_user() -> str:
@@ -257,6 +286,7 @@ def _database_settings(args: argparse.Namespace) -> DatabaseSettings:
 def _configure_logging(args: argparse.Namespace, settings: DatabaseSettings) -> None:
     level = LogLevel.debug if getattr(args, "debug", False) else settings.log_level
     configure_logging(settings.log_format, level.number)
+    start_error_reporting(settings.sentry_dsn)  # SENTRY_DSN set: errors go to Sentry too
 
 
 def _engine(settings: DatabaseSettings) -> Engine:
@@ -336,9 +366,10 @@ def _confirm_installed(runtime: Runtime) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _prepare_metrics_directory(settings)  # before prometheus_client is imported
     from bot.server import GunicornServer
 
-    settings = _settings(args)
     engine = _engine(settings)
     _warn_if_not_migrated(engine)
     runtime = _runtime(settings, engine)
@@ -355,6 +386,34 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_metrics_directory(settings: Settings) -> None:
+    """Several gunicorn workers count in several processes: prometheus_client then keeps every
+    process's values in files under PROMETHEUS_MULTIPROC_DIR, and a scrape of any worker adds
+    them up. The operator's directory is emptied of an earlier run's files; without one, a
+    private directory is made for this run (and removed at exit). One worker needs none."""
+    directory = os.environ.get(METRICS_DIRECTORY_VARIABLE)
+    if not directory and settings.web_concurrency == 1:
+        return
+    if "prometheus_client" in sys.modules:  # too late to switch modes: say so, go on
+        logger.warning(
+            "metrics: %s set after prometheus_client was imported", METRICS_DIRECTORY_VARIABLE
+        )
+        return
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        path = Path(tempfile.mkdtemp(prefix="revops-bot-metrics-"))
+        os.environ[METRICS_DIRECTORY_VARIABLE] = str(path)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    logger.info("metrics: one directory for every worker", extra={"path": str(path)})
+
+
+METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
 def _clock(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = _engine(settings)
@@ -368,9 +427,30 @@ def _clock(args: argparse.Namespace) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    if settings.metrics_port is not None:
+        _serve_clock_metrics(runtime, settings.metrics_port)
     logger.info("clock started", extra={"kinds": sorted(runtime.runner.kinds)})
     scheduler.start()
     return 0
+
+
+def _serve_clock_metrics(runtime: Runtime, port: int) -> None:
+    """The clock's own /metrics (its ticks, their lag, the Web API calls it makes), in a
+    thread: a clock has no web server of its own otherwise."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from bot.web import create_metrics_app
+
+    app = create_metrics_app(token=runtime.metrics_token, collectors=runtime.metrics_collectors())
+    try:
+        server = make_server("0.0.0.0", port, app, threaded=True)
+    except OSError as error:
+        raise StartupError(f"METRICS_PORT {port}: cannot listen: {_reason(error)}") from error
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per scrape
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    logger.info("clock metrics served", extra={"port": port})
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -390,15 +470,19 @@ def _jobs_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
     engine = _engine(settings)
     kinds = _job_kinds(settings, engine)
+    from bot.scheduling import describe
+    from bot.scheduling.kinds import ScheduledKind
+    from bot.scheduling.service import cadence_groups
+
     with session_factory(engine)() as session:
         for name, kind in sorted(kinds.items()):
-            print(f"{name}  (ticks every {kind.tick_seconds}s, grace {kind.grace})")
-            runs = kind.next_runs(session)
-            if not runs:
-                print("    no schedule: due work is found in the domain's data at each tick")
-            for team, next_run, count in runs:
-                when = next_run.isoformat() if next_run else "-"
-                print(f"    {team}: next run {when} ({count} schedules)")
+            print(describe.kind_line(kind))
+            if not isinstance(kind, ScheduledKind):
+                print("    due work is found in the domain's data at each tick")
+                continue
+            lines = describe.team_lines(cadence_groups(session=session, kind=name))
+            for line in lines or ["no schedule yet (set up in Slack)"]:
+                print(f"    {line}")
     return 0
 
 
@@ -411,14 +495,37 @@ def _jobs_run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown job kind {args.kind!r} (known: {names})")
     _check_slack(settings)
     runtime = _runtime(settings, engine)
+    from bot.scheduling.progress import TickProgress
+    from bot.scheduling.runner import TickReport
+
+    report = TickReport(kind=args.kind)
+    progress = TickProgress(report, sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = runtime.runner.tick(args.kind, now=args.now, team_id=args.team, forced=True)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs-run") as pool:
+            tick = pool.submit(
+                runtime.runner.tick,
+                args.kind,
+                now=args.now,
+                team_id=args.team,
+                forced=True,
+                report=report,
+            )
+            while progress is not None and not tick.done():
+                progress.show()
+                wait([tick], timeout=PROGRESS_SECONDS)
+            tick.result()
         # What the tick's changes owe (a card, a Home tab) goes out before the command exits.
         runtime.wait_idle(timeout=OUTBOX_DRAIN_SECONDS)
     finally:
+        if progress is not None:
+            progress.finish()
         runtime.close()
-    print(" ".join(f"{key}={value}" for key, value in report.summary().items()))
+    print(f"{args.kind}: " + " ".join(f"{key}={value}" for key, value in report.summary().items()))
     return 0 if report.failed == 0 else EXIT_RUNTIME_ERROR
+
+
+# How often `jobs run` redraws its progress line on a terminal.
+PROGRESS_SECONDS = 0.25
 
 
 def _privacy_export(args: argparse.Namespace) -> int:
@@ -462,6 +569,13 @@ def _privacy_erase(args: argparse.Namespace) -> int:
     engine = _engine(settings)
     with session_scope(session_factory(engine)) as session:
         _require_known_workspace(session, args.team)
+        rows = privacy.export_row_count(
+            privacy.export_user(
+                session=session, team_id=args.team, user_id=args.user, now=datetime.now(UTC)
+            )
+        )
+    if not args.yes:
+        _confirm_erasure(args.team, args.user, rows)
     secret = key_of(settings.secret_key)
     if secret is None:
         print(f"revops-bot: warning: {NO_SECRET_KEY_WARNING}", file=sys.stderr)
@@ -484,6 +598,32 @@ def _privacy_erase(args: argparse.Namespace) -> int:
             "already erased, never seen, or a typo"
         )
     return 0
+
+
+class NotConfirmed(Exception):
+    """An erasure nobody confirmed: nothing was erased."""
+
+
+def _confirm_erasure(team_id: str, user_id: str, rows: int) -> None:
+    """An erasure cannot be undone, and a typo in --user erases someone else: on a terminal,
+    say how many rows name the user and have the operator type the id; a script must say
+    --yes. Anything else erases nothing (UsageError: exit 2)."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"nothing erased: erasing {user_id} cannot be undone, and standard input is not a "
+            "terminal to ask on; pass --yes to erase from a script"
+        )
+    named = f"{rows} row{'' if rows == 1 else 's'} name{'s' if rows == 1 else ''} {user_id}"
+    print(
+        f"Erase {user_id} in workspace {team_id}? {named}. This cannot be undone.",
+        file=sys.stderr,
+    )
+    try:
+        typed = input(f"Type {user_id} to erase, anything else to stop: ")
+    except EOFError:
+        typed = ""
+    if typed.strip() != user_id:
+        raise NotConfirmed(f"nothing erased: {user_id} was not typed")
 
 
 def _require_known_workspace(session: Any, team_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -18,12 +19,17 @@ def _mask(match: re.Match[str]) -> str:
     return (match.group(1) or match.group(2)) + "***"
 
 
+def mask_secrets(text: str) -> str:
+    """Slack tokens and bearer credentials in `text`, masked."""
+    return _SECRET.sub(_mask, text)
+
+
 class RedactSecrets(logging.Filter):
     """Masks tokens in any record, whoever logged it (our code, Bolt, slack_sdk, urllib)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _SECRET.sub(_mask, message)
+        redacted = mask_secrets(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -65,7 +71,24 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-class KeyValueFormatter(logging.Formatter):
+def iso_utc(record: logging.LogRecord) -> str:
+    """The record's time in ISO 8601, UTC, with its zone: 2026-12-04T19:24:15.344Z. Hosts in
+    different zones (or a container without one) then write times that compare as they read."""
+    moment = datetime.fromtimestamp(record.created, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class UtcIsoTimes(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return iso_utc(record)
+
+
+class JsonLines(JsonFormatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return iso_utc(record)
+
+
+class KeyValueFormatter(UtcIsoTimes):
     """Text lines with the record's extra fields appended as key=value, in a stable order."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -80,7 +103,7 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if log_format is LogFormat.json:
         handler.setFormatter(
-            JsonFormatter(
+            JsonLines(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )

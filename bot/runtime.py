@@ -14,6 +14,7 @@ from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
+from prometheus_client.registry import Collector
 from slack_bolt import App
 from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -50,6 +51,7 @@ from bot.scheduling import handlers as scheduling_handlers
 from bot.scheduling.budget import SharedBudget
 from bot.scheduling.clock import build_scheduler
 from bot.scheduling.kinds import JobKind
+from bot.scheduling.metrics import DeliveryCollector
 from bot.scheduling.runner import Runner
 from bot.services import Services
 from bot.settings import Settings, SlackMode
@@ -116,8 +118,19 @@ class Runtime:
                 self.bolt_app,
                 engine=self.engine,
                 webhook_routes=routes,
+                metrics_token=self.metrics_token,
+                metrics_collectors=self.metrics_collectors(),
             )
         return self._web
+
+    @property
+    def metrics_token(self) -> str | None:
+        token = self.settings.metrics_token
+        return token.get_secret_value() if token else None
+
+    def metrics_collectors(self) -> list[Collector]:
+        """What a scrape reads from the database: the delivery ledger."""
+        return [DeliveryCollector(self.services.session_factory, list(self.runner.kinds))]
 
     def scheduler(self, *, blocking: bool) -> BaseScheduler:
         return build_scheduler(self.runner, blocking=blocking)

@@ -15,6 +15,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.runtime import Runtime
 from bot.settings import SlackMode
 
@@ -45,6 +46,7 @@ class GunicornServer(BaseApplication):
             "post_fork": self._post_fork,
             "post_worker_init": self._post_worker_init,
             "worker_exit": self._worker_exit,
+            "child_exit": self._child_exit,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
@@ -87,6 +89,9 @@ class GunicornServer(BaseApplication):
             )
             handler.connect()
             self._started.append(handler)
+
+    def _child_exit(self, server: Any, worker: Any) -> None:
+        metrics.mark_process_dead(worker.pid)  # in the master: that worker's gauges are gone
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         for started in self._started:

@@ -56,6 +56,8 @@ class DatabaseSettings(BaseSettings):
     log_format: LogFormat = Field(default=LogFormat.text, alias="LOG_FORMAT")
     log_level: LogLevel = Field(default=LogLevel.info, alias="LOG_LEVEL")
     secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
+    # Error reporting to Sentry (the `revops-bot[sentry]` extra); off when unset.
+    sentry_dsn: SecretStr | None = Field(default=None, alias="SENTRY_DSN")
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +111,12 @@ class Settings(DatabaseSettings):
         default=1.0, alias="SEND_RATE_PER_CHANNEL_PER_SECOND"
     )
     send_threads: Annotated[int, Field(ge=1, le=32)] = Field(default=4, alias="SEND_THREADS")
+    # GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set; open otherwise.
+    metrics_token: SecretStr | None = Field(default=None, alias="METRICS_TOKEN")
+    # `revops-bot clock` serves /metrics on this port when set (`serve` uses PORT).
+    metrics_port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        default=None, alias="METRICS_PORT"
+    )
 
     @field_validator("slack_api_url", "hubspot_api_url")
     @classmethod
@@ -175,6 +183,7 @@ _SHOWABLE_INPUTS = {
     "SEND_RATE_PER_MINUTE",
     "SEND_RATE_PER_CHANNEL_PER_SECOND",
     "SEND_THREADS",
+    "METRICS_PORT",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -78,3 +80,36 @@ def test_a_long_message_is_cut_and_bolt_never_logs_a_refused_body() -> None:
         "Invalid request signature detected (signature: v0=1, timestamp: 1, "
         "body of 5008 characters not logged)"
     )
+
+
+@pytest.mark.parametrize("log_format", [LogFormat.text, LogFormat.json])
+def test_times_are_iso_8601_in_utc_with_the_zone(
+    log_format: LogFormat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(log_format)
+    before = datetime.now(UTC)
+    logging.getLogger("bot.jobs").info("job tick")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    stamp = json.loads(line)["time"] if log_format is LogFormat.json else line.split(" ", 1)[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp), line
+    when = datetime.fromisoformat(stamp)
+    assert when.utcoffset() == timedelta(0)
+    assert abs(when - before) < timedelta(seconds=5)
+
+
+def test_idle_ticks_log_at_debug_and_ticks_that_plan_at_info(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.intake.helpers import set_up_intake, working_days_from_now
+
+    set_up_intake(bot)
+    caplog.set_level(logging.DEBUG, logger="bot.jobs")
+    bot.runtime.runner.tick("weekly-digest")  # nobody subscribed: nothing to do
+    bot.runtime.runner.tick("intake-run-report", now=working_days_from_now(1), forced=True)
+    bot.idle()
+    ticks = {
+        record.what: record.levelname  # type: ignore[attr-defined]
+        for record in caplog.records
+        if record.getMessage() == "job tick"
+    }
+    assert ticks == {"weekly-digest": "DEBUG", "intake-run-report": "INFO"}

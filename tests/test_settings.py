@@ -26,6 +26,9 @@ CONTRACT = {
     "HUBSPOT_API_URL",
     "SECRET_KEY",
     "LOG_FORMAT",
+    "LOG_LEVEL",
+    "SENTRY_DSN",
+    "METRICS_TOKEN",
 }
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.i18n import Translator
@@ -38,3 +47,40 @@ def welcome_section(t: Translator) -> list[Block]:
         "celebrate a win with `/revops-win`."
     )
     return [ContextBlock(elements=[MarkdownTextObject(text=text)]).to_dict()]
+
+
+def setup_checklist_section(t: Translator, steps: list[SetupStepShown]) -> list[Block]:
+    """The admin's checklist: a header, one line per step (done, or a button to do it)."""
+    done = sum(1 for step in steps if step.done)
+    blocks: list[Block] = [
+        HeaderBlock(text=t.gettext("Finish setting up RevOps bot")).to_dict(),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=t.gettext(
+                        "{done} of {total} done. Until the intake channel is chosen, requests "
+                        "are kept and their requesters told the team is still setting up."
+                    ).format(done=done, total=len(steps))
+                )
+            ]
+        ).to_dict(),
+    ]
+    for step in steps:
+        if step.done:
+            line = SectionBlock(text=MarkdownTextObject(text=f":white_check_mark: ~{step.title}~"))
+        else:
+            line = SectionBlock(
+                text=MarkdownTextObject(text=f":white_large_square: *{step.title}*"),
+                accessory=ButtonElement(
+                    text=t.gettext("Set up"), action_id=step.action_id, style="primary"
+                ),
+            )
+        blocks.append(line.to_dict())
+    return blocks
+
+
+@dataclass(frozen=True)
+class SetupStepShown:
+    action_id: str
+    title: str  # translated
+    done: bool

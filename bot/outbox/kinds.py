@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from bot.scheduling.kinds import JobContext, JobKind
 from bot.scheduling.service import DueItem
 
@@ -28,6 +26,3 @@ class OutboxKind(JobKind):
 
     def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
         return []  # rows come from the flows, in the transactions of the changes that owe them
-
-    def next_runs(self, session: Session) -> list[tuple[str, object, int]]:  # type: ignore[override]
-        return []

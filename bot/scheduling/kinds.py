@@ -95,14 +95,6 @@ class JobKind:
         owe whoever must fix it a message (`reason` is Slack's error code, or why the outcome
         is unknown)."""
 
-    def next_runs(self, session: Session) -> list[tuple[str, datetime | None, int]]:
-        """(team, next run, active schedules) for `jobs list`, from the `schedules` table;
-        kinds whose due work comes from their own data (reminders, nudges) have none."""
-        return [
-            (team, when, count)
-            for team, when, count in service.next_runs(session=session, kind=self.name)
-        ]
-
 
 class ScheduledKind(JobKind):
     """A kind driven by rows of the `schedules` table (a cadence per recipient or subject).

@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import session_scope
 from bot.scheduling import service
 from bot.scheduling.kinds import JobContext, JobKind, NotReady
@@ -87,6 +88,10 @@ class TickReport:
         with self._lock:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
+    @property
+    def did_something(self) -> bool:
+        return any(self.summary().values())
+
     def summary(self) -> dict[str, int]:
         return {
             name: getattr(self, name)
@@ -145,11 +150,14 @@ class Runner:
         now: datetime | None = None,
         team_id: str | None = None,
         forced: bool = False,
+        report: TickReport | None = None,
     ) -> TickReport:
+        """Plan, recover and deliver one kind. `report` (counted as the tick goes) lets a
+        caller in another thread show the progress."""
         kind = self.kinds[kind_name]
         now = now or datetime.now(UTC)
         started = time.perf_counter()
-        report = TickReport(kind=kind.name)
+        report = report or TickReport(kind=kind.name)
         try:
             try:
                 kind.prepare(self.services, now=now, team_id=team_id)
@@ -159,13 +167,18 @@ class Runner:
             self._recover(kind, now=now, team_id=team_id, report=report)
             self._deliver(kind, now=now, team_id=team_id, report=report)
         finally:
-            logger.info(
+            elapsed = time.perf_counter() - started
+            metrics.observe_tick(kind.name, elapsed)
+            # An idle tick (nothing planned, sent or retried) is DEBUG: every kind ticks every
+            # minute, and a day of "nothing" lines would bury the ones that did something.
+            logger.log(
+                logging.INFO if report.did_something else logging.DEBUG,
                 "job tick",
                 extra={
                     "what": kind.name,
                     "team": team_id or "*",
                     "outcome": report.summary(),
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "ms": round(elapsed * 1000, 1),
                 },
             )
         return report

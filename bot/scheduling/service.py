@@ -273,15 +273,54 @@ def _catch_up(
     return items
 
 
-def next_runs(*, session: Session, kind: str) -> list[tuple[str, datetime, int]]:
-    """(team, earliest next run, active schedules) per workspace, for `revops-bot jobs list`."""
+@dataclass(frozen=True)
+class CadenceGroup:
+    """Active schedules of one kind in one workspace that share a cadence, for `jobs list`."""
+
+    team_id: str
+    cadence: Cadence
+    follows_recipient: bool
+    schedules: int
+    next_run: datetime
+
+
+def cadence_groups(*, session: Session, kind: str) -> list[CadenceGroup]:
+    """Active (unpaused) schedules of `kind`, grouped by workspace and cadence, earliest next
+    run first within a workspace: what an operator reads to know when a kind sends."""
     rows = session.execute(
-        select(Schedule.team_id, func.min(Schedule.next_run_at), func.count())
+        select(
+            Schedule.team_id,
+            Schedule.frequency,
+            Schedule.weekday,
+            Schedule.hour,
+            Schedule.minute,
+            Schedule.tz,
+            Schedule.tz_follows_recipient,
+            func.count(),
+            func.min(Schedule.next_run_at),
+        )
         .where(Schedule.kind == kind, Schedule.paused.is_(False))
-        .group_by(Schedule.team_id)
-        .order_by(Schedule.team_id)
+        .group_by(
+            Schedule.team_id,
+            Schedule.frequency,
+            Schedule.weekday,
+            Schedule.hour,
+            Schedule.minute,
+            Schedule.tz,
+            Schedule.tz_follows_recipient,
+        )
     )
-    return [(team, next_run, count) for team, next_run, count in rows]
+    groups = [
+        CadenceGroup(
+            team_id=team,
+            cadence=Cadence(Frequency(frequency), hour, minute, weekday, tz),
+            follows_recipient=bool(follows),
+            schedules=int(count),
+            next_run=next_run,
+        )
+        for team, frequency, weekday, hour, minute, tz, follows, count, next_run in rows
+    ]
+    return sorted(groups, key=lambda group: (group.team_id, group.next_run))
 
 
 # ---------------------------------------------------------------- the ledger

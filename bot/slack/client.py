@@ -19,6 +19,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store import InstallationStore
 
+from bot import metrics
 from bot.settings import Settings
 
 # slack_sdk's own handlers: 429 honours Retry-After; connection resets and 5xx back off.
@@ -28,8 +29,47 @@ SERVER_ERROR_RETRIES = 2
 REQUEST_TIMEOUT_SECONDS = 15
 
 
+class CountCalls(RetryHandler):
+    """Counts every attempt of every Web API call, by method and outcome, and never retries.
+
+    slack_sdk asks each retry handler about every answer (and every failed connection) in
+    order; first in the list, this one sees them all, and the handlers after it decide as
+    before. Every client the bot makes carries it (`build_client`, `_derived`; Bolt copies the
+    handlers into the client it builds per request), so no call goes uncounted."""
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        metrics.count_api_call(_method_of(request.url), _outcome_of(response))
+        return False
+
+
+def _method_of(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "unknown"
+
+
+def _outcome_of(response: HttpResponse | None) -> str:
+    if response is None:
+        return "network"
+    status = response.status_code
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "server_error"
+    if status != 200:
+        return "http_error"
+    body = response.body if isinstance(response.body, dict) else {}
+    return "ok" if body.get("ok") else "error"
+
+
 def retry_handlers() -> list[RetryHandler]:
     return [
+        CountCalls(),
         RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
         ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
         ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
@@ -56,7 +96,7 @@ def without_retries(client: WebClient, *, timeout: int = QUICK_TIMEOUT_SECONDS) 
     """The same client (token, base URL, headers) that neither retries nor waits out a rate
     limit's Retry-After, with a short timeout: for the few reads made before an ack, which
     must answer in time or not at all."""
-    return _derived(client, timeout=timeout, retry_handlers=[])
+    return _derived(client, timeout=timeout, retry_handlers=[CountCalls()])
 
 
 class RateLimitWaiter(RateLimitErrorRetryHandler):
@@ -103,7 +143,8 @@ def posting_once(client: WebClient, *, sleep: Callable[[float], None] | None = N
         client,
         timeout=client.timeout,
         retry_handlers=[
-            RateLimitWaiter(max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep or time.sleep)
+            CountCalls(),
+            RateLimitWaiter(max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep or time.sleep),
         ],
     )
 

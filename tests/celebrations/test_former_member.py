@@ -22,7 +22,12 @@ PSEUDONYM_MENTION = re.compile(r"<@X[0-9A-F]{10}>")
 
 
 def erase(bot: BotHarness, user: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", user, monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", user, "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def one_line(err: str) -> str:
 def test_jobs_list_needs_no_slack(slack_down: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["jobs", "list"]) == 0
     captured = capsys.readouterr()
-    assert "\nweekly-digest  (ticks every" in f"\n{captured.out}"
+    assert "\nweekly-digest: ticks every minute" in f"\n{captured.out}"
     assert "Traceback" not in captured.err
 
 
@@ -154,7 +154,9 @@ def test_an_unknown_user_in_a_known_workspace_is_said_plainly(
     # Erasing twice stays harmless: the second time there is nothing left, and it says so.
     for _ in range(2):
         assert (
-            bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch)
+            bot.cli(
+                "privacy", "erase", "--team", "T1", "--user", "U1", "--yes", monkeypatch=monkeypatch
+            )
             == 0
         )
     out = capsys.readouterr().out

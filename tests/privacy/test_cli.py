@@ -27,7 +27,12 @@ def test_without_secret_key_erasure_warns_and_the_os_user_is_recorded(
     set_up_intake(bot)
     file_request(bot, user="U1")
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", "U1", "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     lines = capsys.readouterr().err.splitlines()
     told = [line for line in lines if "SECRET_KEY is not set" in line]
     # Once for the operator, once in the log (where it lands with the other log lines).
@@ -70,6 +75,7 @@ def test_with_a_secret_key_erasure_is_quiet_and_keyed(
             "T1",
             "--user",
             "U1",
+            "--yes",
             "--by",
             "dpo",
             monkeypatch=monkeypatch,

@@ -108,7 +108,12 @@ def test_erasing_a_waiting_requester_leaves_no_failed_send_for_the_admins(
         assert [d.status for d in session.scalars(reminders)] == ["retry"]
 
     # ... when the requester's data is erased: the retry is cancelled, not failed later.
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", "U1", "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     alias = pseudonym(team_id="T1", user_id="U1", secret=None)
     with bot.session() as session:
         (cancelled,) = session.scalars(reminders).all()

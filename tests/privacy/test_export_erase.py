@@ -249,6 +249,7 @@ def test_export_lists_everything_and_erasure_leaves_nothing_personal(
             "T1",
             "--user",
             ERIN,
+            "--yes",
             "--by",
             "dpo",
             monkeypatch=monkeypatch,
@@ -280,7 +281,12 @@ def test_export_lists_everything_and_erasure_leaves_nothing_personal(
     assert export_entry.details["rows"] == sum(len(rows) for rows in tables.values())
 
     # Twice is harmless: nothing left to change, and the second request is recorded too.
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", ERIN, monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", ERIN, "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     with bot.session() as session:
         second = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "erase").order_by(AuditEntry.id)
@@ -345,7 +351,12 @@ def test_an_erased_member_who_had_unsubscribed_gets_no_digest_ever_again(
     erin_everywhere: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot = erin_everywhere
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", ERIN, monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", ERIN, "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     digests_before = len(bot.fake.dms_to(ERIN))
     others_before = len(bot.fake.dms_to("U2"))
 
@@ -440,7 +451,12 @@ def test_ids_match_whole_exporting_u1_leaves_out_u10_and_erasing_u1_keeps_u10_in
     assert titles == ["Churn by cohort", "Sync <@U10> and <@U1>"]
     assert all(row["user_id"] == "U1" for row in tables["members"])
 
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", "U1", "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     alias = pseudonym(team_id="T1", user_id="U1", secret=None)
     with bot.session() as session:
         by_number = {r.number: r for r in session.scalars(select(IntakeRequest))}

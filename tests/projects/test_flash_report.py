@@ -287,7 +287,12 @@ def test_an_erased_owner_is_a_former_member_in_the_flash_report(
 ) -> None:
     create_project(bot)  # owned by U1
     tuesday = next_weekday(TUESDAY, after=today())
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U1", monkeypatch=monkeypatch) == 0
+    assert (
+        bot.cli(
+            "privacy", "erase", "--team", "T1", "--user", "U1", "--yes", monkeypatch=monkeypatch
+        )
+        == 0
+    )
     shown = _report_on_monday(bot, monkeypatch, tuesday)
     assert "a former member" in shown
     assert "<@X" not in shown and "<@U1>" not in shown

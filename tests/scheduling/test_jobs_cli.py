@@ -22,10 +22,13 @@ def test_jobs_list_shows_every_kind_and_each_workspaces_next_run(
         "celebrations-gazette",
         "privacy-retention",
     ):
-        assert f"\n{kind}  (ticks every" in f"\n{out}", kind
+        assert f"\n{kind}: ticks every" in f"\n{out}", kind
     digest = out.split("weekly-digest")[1]
     # The first of the three is Bruno in Paris, on Monday 30 November at 09:00 his time.
-    assert "T1: next run 2026-11-30T08:00:00+00:00 (3 schedules)" in digest
+    assert (
+        "T1: 3 schedules, every Monday at 09:00 (each recipient's time zone); "
+        "next run 2026-11-30 08:00 UTC"
+    ) in digest
 
 
 def test_jobs_run_refuses_an_unknown_kind_with_the_known_ones(
