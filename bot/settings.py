@@ -52,6 +52,9 @@ class DatabaseSettings(BaseSettings):
         extra="ignore",
         case_sensitive=True,
         populate_by_name=True,
+        # An empty variable is an unset one: compose files and platform dashboards write
+        # `SLACK_APP_TOKEN=` for "not used" (see compose.yaml).
+        env_ignore_empty=True,
     )
 
     database_url: str = Field(default="sqlite:///revops-bot.db", alias="DATABASE_URL")
