@@ -240,3 +240,28 @@ def test_readme_refresh_command_is_the_one_that_wrote_constraints() -> None:
     assert shlex.split(written.group(1)) == shlex.split(
         re.search(r"\n(pip-compile --[^\n]*)\n", readme).group(1)  # type: ignore[union-attr]
     )
+
+
+# -------------------------------------------------------------------------------- render.yaml
+
+
+def test_render_blueprint_runs_the_same_commands_with_known_variables() -> None:
+    blueprint = yaml.safe_load((ROOT / "render.yaml").read_text())
+    services = {service["name"]: service for service in blueprint["services"]}
+    web, clock = services["revops-bot-web"], services["revops-bot-clock"]
+    assert command_of(shlex.split(web["preDeployCommand"])[1:]) is cli._db_upgrade
+    assert shlex.split(web["dockerCommand"]) == ["revops-bot", "serve", "--no-scheduler"]
+    assert command_of(shlex.split(web["dockerCommand"])[1:]) is cli._serve
+    assert command_of(shlex.split(clock["dockerCommand"])[1:]) is cli._clock
+    assert web["healthCheckPath"] == "/readyz" and web["numInstances"] == 2
+    assert clock["type"] == "worker" and "numInstances" not in clock
+    (database,) = blueprint["databases"]
+    (group,) = blueprint["envVarGroups"]
+    shared = {variable["key"] for variable in group["envVars"]}
+    for service in (web, clock):
+        keys = {variable["key"] for variable in service["envVars"] if "key" in variable}
+        assert keys | shared <= VARIABLES
+        assert {"DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"} <= keys
+        (url,) = [v for v in service["envVars"] if v.get("key") == "DATABASE_URL"]
+        assert url["fromDatabase"] == {"name": database["name"], "property": "connectionString"}
+        assert {"fromGroup": group["name"]} in service["envVars"]
