@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.db import build_engine
-from bot.db.migrations import current_heads, expected_heads, upgrade
+from bot.db.migrations import current_heads, describe, expected_heads, status, upgrade
 from bot.error_reporting import start_error_reporting
 from bot.logs import configure_logging
 from bot.settings import (
@@ -162,6 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     db_upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the latest")
     db_upgrade.set_defaults(run=_db_upgrade)
+    db_current = db_commands.add_parser(
+        "current",
+        help="the database's revisions and whether it is at head (exit 0 at head, 1 otherwise)",
+    )
+    db_current.set_defaults(run=_db_current)
 
     jobs = commands.add_parser("jobs", help="scheduled sends: list them, run one now")
     job_commands = _Commands(
@@ -456,11 +461,51 @@ def _serve_clock_metrics(runtime: Runtime, port: int) -> None:
 def _db_upgrade(args: argparse.Namespace) -> int:
     settings = _database_settings(args)
     engine = _engine(settings)
-    engine.dispose()
+    try:
+        unknown = status(engine).unknown
+    finally:
+        engine.dispose()
+    if unknown:
+        raise StartupError(
+            f"database at {settings.safe_database_url} is at revision {', '.join(sorted(unknown))}"
+            ", which this version of revops-bot does not ship: a newer version upgraded it "
+            "(see `revops-bot db current`)"
+        )
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # each step applied
     upgrade(settings.database_url)
     print(f"database at {settings.safe_database_url} is at head")
     return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    """Read only: what `db upgrade` would do, and whether /readyz would say ready."""
+    settings = _database_settings(args)
+    engine = _engine(settings)
+    try:
+        where = status(engine)
+    finally:
+        engine.dispose()
+    print(f"database {settings.safe_database_url}")
+    for revision in sorted(where.current):
+        print(f"    {describe(revision)}")
+    if not where.current:
+        print("    no revision: an empty database")
+    if where.unknown:
+        unknown = ", ".join(sorted(where.unknown))
+        print(
+            f"at head: no, revision {unknown} is not one this version of revops-bot ships: "
+            "a newer version upgraded this database (run that version again, or restore the "
+            "backup taken before the upgrade)"
+        )
+        return EXIT_RUNTIME_ERROR
+    if where.at_head:
+        print("at head: yes")
+        return 0
+    count = len(where.pending)
+    noun = "revision" if count == 1 else "revisions"
+    pending = ", ".join(where.pending)
+    print(f"at head: no, {count} {noun} to apply ({pending}): run `revops-bot db upgrade`")
+    return EXIT_RUNTIME_ERROR
 
 
 def _jobs_list(args: argparse.Namespace) -> int:

@@ -57,6 +57,15 @@ COMMANDS: dict[str, CommandHelp] = {
             "DATABASE_URL=postgresql+psycopg://revops@db.internal/revops revops-bot db upgrade",
         ),
     ),
+    "db current": CommandHelp(
+        "Show the database's migration revisions and whether they are the latest this version "
+        "ships. Exit status 0 at head, 1 when migrations are still to apply (or the database "
+        "was upgraded by a newer version).",
+        (
+            "revops-bot db current",
+            "revops-bot db current || revops-bot db upgrade",
+        ),
+    ),
     "jobs": CommandHelp(
         "Scheduled sends (check-ins, reminders, reports, digests) and the messages changes "
         "owe: list every kind with its next run, or fire one now.",

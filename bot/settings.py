@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.db.engine import database_url as parse_database_url
+
 
 class LogFormat(StrEnum):
     text = "text"
@@ -50,6 +52,9 @@ class DatabaseSettings(BaseSettings):
         extra="ignore",
         case_sensitive=True,
         populate_by_name=True,
+        # An empty variable is an unset one: compose files and platform dashboards write
+        # `SLACK_APP_TOKEN=` for "not used" (see compose.yaml).
+        env_ignore_empty=True,
     )
 
     database_url: str = Field(default="sqlite:///revops-bot.db", alias="DATABASE_URL")
@@ -62,13 +67,19 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _parseable_database_url(cls, url: str) -> str:
+        """postgres:// and postgresql:// (as platforms write them) become postgresql+psycopg://;
+        the value is never echoed back (it may hold a password)."""
         try:
-            parsed = make_url(url)
-        except ArgumentError as exc:
+            parsed = parse_database_url(url)
+        except (ArgumentError, ValueError) as exc:
             raise ValueError("expected a SQLAlchemy URL such as sqlite:///revops-bot.db") from exc
         if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
-            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
-        return url
+            raise ValueError("expected a sqlite:///, postgres:// or postgresql:// URL")
+        if "@" in (parsed.host or ""):
+            raise ValueError("write an '@' in the user name or password as %40")
+        if parsed.drivername == make_url(url).drivername:
+            return url
+        return parsed.render_as_string(hide_password=False)
 
     @property
     def safe_database_url(self) -> str:

@@ -137,3 +137,17 @@ def test_procfile_runs_web_clock_and_release() -> None:
         "clock": "revops-bot clock",
         "release": "revops-bot db upgrade",
     }
+
+
+def test_an_empty_variable_is_an_unset_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compose.yaml passes every variable, `${SLACK_APP_TOKEN:-}` included: empty means unset."""
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SECRET_KEY", "PORT"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    settings = load_settings(Settings)
+    assert settings.slack_mode is SlackMode.single_workspace
+    assert settings.secret_key is None and settings.port == 3000
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "")
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is missing"):
+        load_settings(Settings)

@@ -7,18 +7,30 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 SQLITE_POOL_SIZE = 20
 
 
-def build_engine(database_url: str, **kwargs: Any) -> Engine:
+# The scheme platforms (Heroku, Render, Fly) write, and libpq's: both mean PostgreSQL.
+POSTGRESQL_SCHEMES = {"postgres", "postgresql"}
+
+
+def database_url(text: str) -> URL:
+    """DATABASE_URL as SQLAlchemy needs it: `postgres://` and `postgresql://` name psycopg 3,
+    the driver we ship (SQLAlchemy reads `postgres` as nothing, `postgresql` as psycopg2).
+    A password is percent-decoded here, so `p%40ss` is the password `p@ss`."""
+    url = make_url(text)
+    backend, _, driver = url.drivername.partition("+")
+    if backend in POSTGRESQL_SCHEMES:
+        url = url.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    return url
+
+
+def build_engine(database_url_text: str, **kwargs: Any) -> Engine:
     """An engine for DATABASE_URL; SQLite gets WAL, foreign keys and a busy timeout."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-        # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
-        url = url.set(drivername="postgresql+psycopg")
+    url = database_url(database_url_text)
     if url.get_backend_name() == "sqlite":
         # Each new SQLite connection runs the PRAGMAs below; a pool as large as the threads that
         # use it at once (listeners, web, senders) keeps connections instead of reopening them.

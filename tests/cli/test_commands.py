@@ -47,7 +47,16 @@ def test_version_from_the_installed_command(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["serve"], ["clock"], ["db"], ["db", "upgrade"], ["jobs"], ["jobs", "list"], ["jobs", "run"]],
+    [
+        ["serve"],
+        ["clock"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["jobs"],
+        ["jobs", "list"],
+        ["jobs", "run"],
+    ],
 )
 def test_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:

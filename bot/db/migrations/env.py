@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
 from alembic import context
@@ -11,18 +10,19 @@ from sqlalchemy import Connection
 from bot.db.all_models import Base
 from bot.db.base import UtcDateTime
 from bot.db.engine import build_engine
-from bot.settings import Settings
+from bot.db.migrations import DATABASE_URL_ATTRIBUTE
+from bot.settings import DatabaseSettings, load_settings
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _database_url() -> str:
-    url = config.get_main_option("sqlalchemy.url")
+    url: str | None = config.attributes.get(DATABASE_URL_ATTRIBUTE)
     if url:
         return url
-    # Plain `alembic` on the command line: DATABASE_URL with the bot's default.
-    return os.environ.get("DATABASE_URL", Settings.model_fields["database_url"].default)
+    # Plain `alembic` in a checkout: DATABASE_URL (environment or .env) as the bot reads it.
+    return load_settings(DatabaseSettings).database_url
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
