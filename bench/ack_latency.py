@@ -316,6 +316,7 @@ def run_pass(db: str, latency: float, args: argparse.Namespace, workdir: Path) -
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": fake.url,
             "WEB_THREADS": WEB_THREADS,
+            "LISTENER_THREADS": "32",  # the bot's default, for both apps
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "WARNING",
         }

@@ -2,10 +2,13 @@
 
 `watch(session_factory)` hooks every session's commit: the (workspace, kind) pairs the
 transaction owed messages for (outbox.service) are handed to the dispatcher, whose threads run
-the ledger's delivery for them (Runner.deliver_now). One workspace is delivered by one thread
-at a time, kinds in their declared order (a card before the note in its thread). A row that must
-wait (a retry's backoff, a note waiting for its card) is looked at again when it is due; the
-clock's ticks and every process's start-up sweep pick up what a dead process left behind.
+the ledger's delivery for them (Runner.deliver_now). Each (workspace, kind) pair is a lane: one
+thread at a time delivers a lane's rows, oldest first, and lanes go on side by side, so a new
+request's card does not wait behind the receipts and Home tabs of the requests before it (each
+a Slack call of 50 to 300 ms). A row that depends on another kind's (a note in the thread of a
+card not posted yet) says NotReady and is looked at again when that one is due. A row that
+must wait (a retry's backoff) is looked at again when it is due; the clock's ticks and every
+process's start-up sweep pick up what a dead process left behind.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from bot.scheduling.runner import Runner
 
 logger = logging.getLogger("bot.outbox")
 
-# After a pass that failed (the database down), try the workspace again after this long.
+# A workspace and one kind of message it is owed: delivered by one thread at a time.
+Lane = tuple[str, str]
+
+# After a pass that failed (the database down), try the lane again after this long.
 PASS_FAILED_RETRY_SECONDS = 5.0
 # A row due "now" that the pass could not claim (another process holds it) is looked at again
 # after this long, not in a tight loop.
@@ -50,11 +56,12 @@ class Dispatcher:
         self.session_factory = session_factory
         self.threads = max(1, threads)
         self._cond = threading.Condition()
-        self._wanted: dict[str, set[str]] = {}  # team → kinds owed, in arrival order
-        self._running: set[str] = set()
-        self._timers: list[tuple[float, str]] = []  # (monotonic due time, team)
-        self._timer_of: dict[str, float] = {}  # each team's earliest timer (others are stale)
-        self._to_recover: set[str] = set()  # teams whose next pass takes back dead claims
+        # Lanes (team, kind) with new rows, in arrival order; the lanes being delivered.
+        self._wanted: dict[Lane, None] = {}
+        self._running: set[Lane] = set()
+        self._timers: list[tuple[float, Lane]] = []  # (monotonic due time, lane)
+        self._timer_of: dict[Lane, float] = {}  # each lane's earliest timer (others are stale)
+        self._to_recover: set[Lane] = set()  # lanes whose next pass takes back dead claims
         self._pid: int | None = None
         self._closed = False
 
@@ -86,7 +93,7 @@ class Dispatcher:
         with self._cond:
             for team_id, kind in owed:
                 if kind in self.kinds:
-                    self._wanted.setdefault(team_id, set()).add(kind)
+                    self._wanted[(team_id, kind)] = None
             self._ensure_started()
             self._cond.notify_all()
 
@@ -94,9 +101,10 @@ class Dispatcher:
         """Every workspace with messages still owed (a process starting up)."""
         with session_scope(self.session_factory) as session:
             teams = service.teams_owed(session=session, kinds=self.kinds)
+        lanes = [(team, kind) for team in teams for kind in self.kinds]
         with self._cond:
-            self._to_recover.update(teams)
-        self.kick((team, kind) for team in teams for kind in self.kinds)
+            self._to_recover.update(lanes)
+        self.kick(lanes)
 
     @property
     def idle(self) -> bool:
@@ -134,42 +142,42 @@ class Dispatcher:
     def _due_timers(self) -> bool:
         return bool(self._timers) and self._timers[0][0] <= time.monotonic()
 
-    def _next_team(self) -> str | None:
-        for team_id in self._wanted:
-            if team_id not in self._running:
-                return team_id
+    def _next_lane(self) -> Lane | None:
+        for lane in self._wanted:
+            if lane not in self._running:
+                return lane
         return None
 
     def _work(self) -> None:
         while True:
             with self._cond:
-                team_id = self._next_team()
-                while team_id is None:
+                lane = self._next_lane()
+                while lane is None:
                     if self._closed:
                         return
                     self._cond.wait()
-                    team_id = self._next_team()
-                kinds = self._wanted.pop(team_id)
-                self._running.add(team_id)
-                recover = team_id in self._to_recover
-                self._to_recover.discard(team_id)
+                    lane = self._next_lane()
+                del self._wanted[lane]
+                self._running.add(lane)
+                recover = lane in self._to_recover
+                self._to_recover.discard(lane)
             try:
-                retry_in = self._deliver(team_id, kinds, recover=recover)
+                retry_in = self._deliver(lane, recover=recover)
             finally:
                 with self._cond:
-                    self._running.discard(team_id)
+                    self._running.discard(lane)
                     if retry_in is not None:
-                        self._set_timer(team_id, time.monotonic() + retry_in)
+                        self._set_timer(lane, time.monotonic() + retry_in)
                     self._cond.notify_all()
 
-    def _deliver(self, team_id: str, kinds: set[str], *, recover: bool) -> float | None:
-        """One pass over a workspace's owed messages; seconds until the next is due, if any.
+    def _deliver(self, lane: Lane, *, recover: bool) -> float | None:
+        """One pass over a lane's owed messages; seconds until the next is due, if any.
         Claims of dead processes are taken back at start-up (`sweep`) and by the clock."""
-        ordered = [kind for kind in self.kinds if kind in kinds]
+        team_id, kind = lane
         try:
-            self.runner.deliver_now(ordered, team_id=team_id, recover=recover)
+            self.runner.deliver_now([kind], team_id=team_id, recover=recover)
             with session_scope(self.session_factory) as session:
-                due = service.next_due(session=session, team_id=team_id, kinds=self.kinds)
+                due = service.next_due(session=session, team_id=team_id, kinds=[kind])
         except Exception:
             logger.exception("outbox delivery for %s failed; trying again shortly", team_id)
             return PASS_FAILED_RETRY_SECONDS
@@ -177,12 +185,12 @@ class Dispatcher:
             return None
         return max((due - datetime.now(UTC)).total_seconds(), MIN_RECHECK_SECONDS)
 
-    def _set_timer(self, team_id: str, when: float) -> None:
-        current = self._timer_of.get(team_id)
+    def _set_timer(self, lane: Lane, when: float) -> None:
+        current = self._timer_of.get(lane)
         if current is not None and current <= when:
             return
-        self._timer_of[team_id] = when
-        heapq.heappush(self._timers, (when, team_id))
+        self._timer_of[lane] = when
+        heapq.heappush(self._timers, (when, lane))
 
     def _tick_timers(self) -> None:
         while True:
@@ -191,11 +199,11 @@ class Dispatcher:
                     return
                 now = time.monotonic()
                 while self._timers and self._timers[0][0] <= now:
-                    when, team_id = heapq.heappop(self._timers)
-                    if self._timer_of.get(team_id) != when:
+                    when, lane = heapq.heappop(self._timers)
+                    if self._timer_of.get(lane) != when:
                         continue  # superseded by an earlier timer
-                    del self._timer_of[team_id]
-                    self._wanted.setdefault(team_id, set()).update(self.kinds)
+                    del self._timer_of[lane]
+                    self._wanted[lane] = None
                     self._cond.notify_all()
                 wait = self._timers[0][0] - now if self._timers else None
                 self._cond.wait(wait)
@@ -204,7 +212,7 @@ class Dispatcher:
         """For logs and tests: what the dispatcher holds right now."""
         with self._cond:
             return {
-                "wanted": {team: sorted(kinds) for team, kinds in self._wanted.items()},
+                "wanted": sorted(self._wanted),
                 "running": sorted(self._running),
                 "timers": len(self._timers),
             }

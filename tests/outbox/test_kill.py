@@ -154,11 +154,12 @@ def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
             )
         )
         assert status == 200
-        # The request and what it owes are committed; the card's post is under way.
+        # The request and what it owes are committed; the card's post and the receipt's (two
+        # lanes of the outbox, side by side) are under way.
         eventually(
-            lambda: fake.held_count("chat.postMessage") >= 1,
+            lambda: fake.held_count("chat.postMessage") >= 2,
             timeout=30,
-            what="the card's post reaches the fake Slack",
+            what="the card's and the receipt's posts reach the fake Slack",
         )
         first.kill()
     finally:
@@ -190,6 +191,13 @@ def test_a_process_killed_between_commit_and_send_sends_once_on_restart(
             timeout=30,
             what="the restarted process publishes U1's Home tab",
         )
+
+        def card_ts_recorded() -> bool:  # the card's lane records it; Home's is another lane
+            with session_scope(session_factory(engine)) as session:
+                stored = session.get(IntakeRequest, request.id)
+                return stored is not None and stored.card_ts is not None
+
+        eventually(card_ts_recorded, timeout=30, what="the restarted process records the card")
     finally:
         second.stop()
     assert len(cards(fake)) == 1
