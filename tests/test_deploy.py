@@ -19,8 +19,8 @@ from packaging.requirements import Requirement
 
 from bot import cli
 from bot.settings import DatabaseSettings, Settings, load_settings
-from tests.cli.test_commands import clean_env, free_port, healthy, revops_bot, run
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, eventually
+from tests.cli.test_commands import bot_env, clean_env, free_port, healthy, revops_bot, run
+from tests.harness import eventually
 from tests.slack.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,13 +167,7 @@ def served_empty(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """`revops-bot serve` on an empty SQLite database, as the container starts before release."""
     with FakeSlack() as fake:
         port = free_port()
-        env = clean_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
-            PORT=str(port),
-        )
+        env = bot_env(fake, tmp_path / "bot.db", PORT=str(port))
         process = subprocess.Popen(
             revops_bot("serve", "--no-scheduler"),
             env=env,

@@ -16,8 +16,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from bot.metrics import samples
 from bot.scheduling.clock import build_scheduler
 from bot.scheduling.metrics import DeliveryCollector
-from tests.cli.test_commands import clean_env, free_port, healthy, post_signed, revops_bot
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, BotHarness, eventually, http
+from tests.cli.test_commands import bot_env, free_port, healthy, post_signed, revops_bot
+from tests.harness import BotHarness, eventually, http
 from tests.intake.helpers import (
     INTAKE_CHANNEL,
     file_request,
@@ -164,11 +164,9 @@ def test_several_gunicorn_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
     with FakeSlack() as fake:
         fake.add_user(user_id="U1", tz="America/New_York", locale="en-US")
         port = free_port()
-        env = clean_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
+        env = bot_env(
+            fake,
+            tmp_path / "served.db",
             PORT=str(port),
             WEB_CONCURRENCY="2",
             PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
@@ -220,13 +218,8 @@ def test_a_clock_serves_its_ticks_on_metrics_port(tmp_path: Path) -> None:
     token), where its ticks and their lag show."""
     with FakeSlack() as fake:
         port = free_port()
-        env = clean_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'clock.db'}",
-            METRICS_PORT=str(port),
-            METRICS_TOKEN="clock-token",
+        env = bot_env(
+            fake, tmp_path / "clock.db", METRICS_PORT=str(port), METRICS_TOKEN="clock-token"
         )
         assert subprocess.run(revops_bot("db", "upgrade"), env=env, cwd=tmp_path).returncode == 0
         clock = subprocess.Popen(

@@ -34,6 +34,17 @@ def clean_env(**variables: str) -> dict[str, str]:
     return {**keep, **variables}
 
 
+def bot_env(fake: FakeSlack, database: Path, **variables: str) -> dict[str, str]:
+    """clean_env for a bot process against the fake Slack, on a SQLite file."""
+    return clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        DATABASE_URL=f"sqlite:///{database}",
+        **variables,
+    )
+
+
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         revops_bot(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=60
@@ -150,14 +161,7 @@ def served(
     with FakeSlack() as fake:
         fake.add_user(user_id="U1", tz="America/New_York", locale="en-US")
         port = free_port()
-        env = clean_env(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=fake.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
-            PORT=str(port),
-            LOG_FORMAT="json",
-        )
+        env = bot_env(fake, tmp_path / "served.db", PORT=str(port), LOG_FORMAT="json")
         process = subprocess.Popen(
             revops_bot("serve", "--no-scheduler"),
             env=env,
