@@ -106,7 +106,7 @@ def test_the_flash_report_lists_projects_kpis_blockers_milestones_missed_and_sto
     (report,) = bot.fake.messages("CREPORT")
     shown = all_text(report["blocks"])
     assert "Flash report, week of" in shown
-    assert "1 active" in shown and "1 missed check-ins" in shown and "1 abandoned" in shown
+    assert "1 active" in shown and "1 missed check-in ·" in shown and "1 abandoned" in shown
     assert "*CPQ roll-out*" in shown and "Win rate" in shown
     assert "GO/NO-GO Germany 🚦" in shown
     assert "Missed check-in" in shown

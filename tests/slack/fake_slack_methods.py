@@ -114,6 +114,7 @@ def user_record(
     *,
     name: str,
     real_name: str,
+    display_name: str = "",
     email: str | None = None,
     tz: str = "UTC",
     locale: str = "en-US",
@@ -127,8 +128,9 @@ def user_record(
     profile = {
         "real_name": real_name,
         "real_name_normalized": real_name,
-        "display_name": name,
-        "display_name_normalized": name,
+        # Slack leaves display_name empty until the person sets one; `name` is the handle.
+        "display_name": display_name,
+        "display_name_normalized": display_name,
         "team": team_id,
         "image_72": "https://example.invalid/a.png",
     }
