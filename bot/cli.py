@@ -193,6 +193,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     export.set_defaults(run=_privacy_export)
     erase.set_defaults(run=_privacy_erase)
+
+    from bot.exports.cli import add_command as add_export_command
+
+    add_export_command(commands)
     return parser
 
 

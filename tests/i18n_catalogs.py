@@ -11,6 +11,7 @@ check that every string has a French translation.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -97,7 +98,23 @@ def update_catalogues(domains: list[str] | None = None) -> None:
                     language,
                     *([] if init else ["--ignore-obsolete", "--no-fuzzy-matching"]),
                 )
+                if init:
+                    _same_plural_forms(language, domain)
                 print(f"{catalogue_path(language, domain).relative_to(ROOT)} updated")
+
+
+def _same_plural_forms(language: str, domain: str) -> None:
+    """A new catalogue takes the plural rule of the core one: the bot merges every domain's
+    catalogue into one translation, which has one rule (CLDR's French now has three forms;
+    the catalogues were written with two)."""
+    core = catalogue_path(language, "core").read_text(encoding="utf-8")
+    rule = re.search(r'"Plural-Forms: [^"]*"', core)
+    path = catalogue_path(language, domain)
+    text = path.read_text(encoding="utf-8")
+    if rule:
+        pattern = r'"Plural-Forms: [^"]*"(\n"(?![A-Za-z-]+: )[^"]*")*'
+        text = re.sub(pattern, lambda _: rule.group(0), text, count=1)
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -159,3 +159,12 @@ def test_channel_posts_carry_slack_date_tokens() -> None:
 
     token = translator("fr").channel_day(date(2026, 12, 5))
     assert token == "<!date^1796472000^{date_short_pretty}|5 déc. 2026>"
+
+
+def test_every_catalogue_has_the_same_plural_rule() -> None:
+    """The bot merges the domains' catalogues into one translation with one plural rule."""
+    rules = set()
+    for path in CATALOGUES:
+        with path.open("rb") as po_file:
+            rules.add(read_po(po_file, locale="fr").plural_forms)
+    assert len(rules) == 1, rules
