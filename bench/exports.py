@@ -88,13 +88,15 @@ def run_export(url: str, out: Path) -> tuple[float, int]:
     env = {**os.environ, "DATABASE_URL": url}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     began = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "export", "requests", "--team", "T1", "--out", str(out)],
-        check=True,
         env=env,
         cwd=ROOT,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"export failed: {done.stderr.strip()}")
     elapsed = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss of children is the largest child so far: run sizes in increasing order.

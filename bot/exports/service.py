@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bot.celebrations.models import Win, WinWinner
 from bot.exports.columns import ExportKind, header
@@ -103,38 +103,64 @@ def count(session: Session, *, team_id: str, kind: ExportKind, period: Period) -
     return int(session.scalar(_within(query, column, period)) or 0)
 
 
+REQUEST_FIELDS = (
+    IntakeRequest.id,
+    IntakeRequest.number,
+    IntakeRequest.title,
+    IntakeRequest.requester_id,
+    IntakeRequest.impact,
+    IntakeRequest.beneficiary,
+    IntakeRequest.category,
+    IntakeRequest.status,
+    IntakeRequest.created_at,
+    IntakeRequest.first_response_at,
+    IntakeRequest.estimate_hours,
+    IntakeRequest.eta_told,
+)
+
+
 def request_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]:
-    """One row per request filed in the period, oldest first."""
+    """One row per request filed in the period, in filing order. Plain rows, no ORM objects:
+    nothing accumulates in the session while the rows stream."""
     name = names_of(session, team_id=team_id)
-    first_move = (
-        select(
-            RequestEvent.request_id,
-            RequestEvent.to_status,
-            func.min(RequestEvent.created_at).label("at"),
-        )
-        .where(
-            RequestEvent.team_id == team_id,
-            RequestEvent.to_status.in_([Status.accepted, Status.done]),
-        )
-        .group_by(RequestEvent.request_id, RequestEvent.to_status)
-        .subquery()
-    )
-    accepted, done = aliased(first_move), aliased(first_move)
-    query = (
-        select(IntakeRequest, accepted.c.at, done.c.at)
-        .outerjoin(
-            accepted,
-            (accepted.c.request_id == IntakeRequest.id) & (accepted.c.to_status == Status.accepted),
-        )
-        .outerjoin(
-            done, (done.c.request_id == IntakeRequest.id) & (done.c.to_status == Status.done)
-        )
+    query = _within(
+        select(*REQUEST_FIELDS)
         .where(IntakeRequest.team_id == team_id)
-        .order_by(IntakeRequest.number)
+        .order_by(IntakeRequest.number),
+        IntakeRequest.created_at,
+        period,
     )
-    for request, accepted_at, done_at in _streamed(
-        session, _within(query, IntakeRequest.created_at, period)
-    ):
+    batch: list[Any] = []
+    for request in _streamed(session, query):
+        batch.append(request)
+        if len(batch) == BATCH:
+            yield from _request_batch(session, batch, name=name)
+            batch = []
+    yield from _request_batch(session, batch, name=name)
+
+
+def _request_batch(
+    session: Session, requests: Sequence[Any], *, name: Callable[[str | None], str]
+) -> Iterator[Row]:
+    """The batch's rows, with when each was first accepted and first delivered (one query per
+    batch: a join on an aggregate makes PostgreSQL's cursor plans quadratic)."""
+    if not requests:
+        return
+    first_moves: dict[tuple[int, str], datetime] = {
+        (request_id, status): at
+        for request_id, status, at in session.execute(
+            select(
+                RequestEvent.request_id, RequestEvent.to_status, func.min(RequestEvent.created_at)
+            )
+            .where(
+                RequestEvent.request_id.in_([request.id for request in requests]),
+                RequestEvent.to_status.in_([Status.accepted, Status.done]),
+            )
+            .group_by(RequestEvent.request_id, RequestEvent.to_status)
+        )
+    }
+    for request in requests:
+        done_at = first_moves.get((request.id, Status.done))
         eta_met = (
             None
             if done_at is None or request.eta_told is None
@@ -151,13 +177,12 @@ def request_rows(session: Session, *, team_id: str, period: Period) -> Iterator[
             request.status,
             request.created_at,
             request.first_response_at,
-            accepted_at,
+            first_moves.get((request.id, Status.accepted)),
             done_at,
             request.estimate_hours,
             request.eta_told,
             eta_met,
         ]
-        session.expunge(request)  # the identity map must not keep every row read
 
 
 def kpi_columns(session: Session, *, team_id: str) -> int:
@@ -171,17 +196,31 @@ def kpi_columns(session: Session, *, team_id: str) -> int:
     return int(session.scalar(select(func.max(per_project.c.n))) or 0)
 
 
+PROJECT_FIELDS = (
+    Project.id,
+    Project.name,
+    Project.owner_id,
+    Project.phase,
+    Project.status,
+    Project.health,
+    Project.progress_pct,
+    Project.start_date,
+    Project.target_end_date,
+    Project.created_at,
+)
+
+
 def project_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]:
     """One row per project created in the period, with its KPIs side by side."""
     name = names_of(session, team_id=team_id)
     width = kpi_columns(session, team_id=team_id)
     query = _within(
-        select(Project).where(Project.team_id == team_id).order_by(Project.id),
+        select(*PROJECT_FIELDS).where(Project.team_id == team_id).order_by(Project.id),
         Project.created_at,
         period,
     )
-    batch: list[Project] = []
-    for (project,) in _streamed(session, query):
+    batch: list[Any] = []
+    for project in _streamed(session, query):
         batch.append(project)
         if len(batch) == BATCH:
             yield from _project_batch(session, batch, width=width, name=name)
@@ -190,13 +229,13 @@ def project_rows(session: Session, *, team_id: str, period: Period) -> Iterator[
 
 
 def _project_batch(
-    session: Session, projects: Sequence[Project], *, width: int, name: Callable[[str | None], str]
+    session: Session, projects: Sequence[Any], *, width: int, name: Callable[[str | None], str]
 ) -> Iterator[Row]:
     if not projects:
         return
-    kpis: dict[int, list[Kpi]] = {}
-    for kpi in session.scalars(
-        select(Kpi)
+    kpis: dict[int, list[Any]] = {}
+    for kpi in session.execute(
+        select(Kpi.project_id, Kpi.name, Kpi.unit, Kpi.baseline, Kpi.target, Kpi.current_value)
         .where(Kpi.project_id.in_([p.id for p in projects]))
         .order_by(Kpi.project_id, Kpi.position, Kpi.id)
     ):
@@ -218,45 +257,43 @@ def _project_batch(
             row += [kpi.name, kpi.unit, kpi.baseline, kpi.target, kpi.current_value]
         row += [None] * (len(header(ExportKind.projects, kpi_columns=width)) - len(row))
         yield row
-    session.expunge_all()
 
 
 def kpi_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]:
     """One row per KPI value recorded in the period, by project, KPI and time."""
     query = (
-        select(Project.name, Kpi.name, Kpi.unit, KpiValue, Kpi.baseline, Kpi.target)
+        select(
+            Project.name,
+            Kpi.name,
+            Kpi.unit,
+            KpiValue.value,
+            KpiValue.recorded_at,
+            KpiValue.source,
+            KpiValue.recorded_by,
+            Kpi.baseline,
+            Kpi.target,
+        )
         .join(Kpi, Kpi.id == KpiValue.kpi_id)
         .join(Project, Project.id == Kpi.project_id)
         .where(KpiValue.team_id == team_id)
         .order_by(Project.id, Kpi.position, Kpi.id, KpiValue.recorded_at, KpiValue.id)
     )
-    for project, kpi, unit, value, baseline, target in _streamed(
-        session, _within(query, KpiValue.recorded_at, period)
-    ):
-        yield [
-            project,
-            kpi,
-            unit,
-            value.value,
-            value.recorded_at,
-            value.source,
-            value.recorded_by,
-            baseline,
-            target,
-        ]
-        session.expunge(value)
+    for row in _streamed(session, _within(query, KpiValue.recorded_at, period)):
+        yield list(row)
 
 
 def win_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]:
     """One row per win recorded in the period, oldest first, its winners in their order."""
     name = names_of(session, team_id=team_id)
     query = _within(
-        select(Win).where(Win.team_id == team_id).order_by(Win.created_at, Win.id),
+        select(Win.id, Win.created_at, Win.title, Win.amount, Win.currency, Win.source, Win.kind)
+        .where(Win.team_id == team_id)
+        .order_by(Win.created_at, Win.id),
         Win.created_at,
         period,
     )
-    batch: list[Win] = []
-    for (win,) in _streamed(session, query):
+    batch: list[Any] = []
+    for win in _streamed(session, query):
         batch.append(win)
         if len(batch) == BATCH:
             yield from _win_batch(session, batch, name=name)
@@ -265,13 +302,13 @@ def win_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]
 
 
 def _win_batch(
-    session: Session, wins: Sequence[Win], *, name: Callable[[str | None], str]
+    session: Session, wins: Sequence[Any], *, name: Callable[[str | None], str]
 ) -> Iterator[Row]:
     if not wins:
         return
-    winners: dict[int, list[WinWinner]] = {}
-    for winner in session.scalars(
-        select(WinWinner)
+    winners: dict[int, list[Any]] = {}
+    for winner in session.execute(
+        select(WinWinner.win_id, WinWinner.user_id, WinWinner.email, WinWinner.name)
         .where(WinWinner.win_id.in_([w.id for w in wins]))
         .order_by(WinWinner.win_id, WinWinner.position)
     ):
@@ -291,10 +328,9 @@ def _win_batch(
             win.source,
             win.kind,
         ]
-    session.expunge_all()
 
 
-def _erased(winner: WinWinner) -> bool:
+def _erased(winner: Any) -> bool:
     return bool(winner.user_id and is_pseudonym(winner.user_id))
 
 

@@ -38,6 +38,7 @@ class UploadedFile:
     initial_comment: str | None
     thread_ts: str | None
     team_id: str
+    alt_text: str | None = None
 
 
 @dataclass
@@ -614,6 +615,11 @@ class WebApiMethods:
     # --- handlers: files ----------------------------------------------------------------
     def _upload_url(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         length = int(number(args, "length"))
+        if length < 1:
+            raise SlackError("missing_argument")
+        alt_text = args.get("alt_txt")
+        if alt_text is not None and len(str(alt_text)) > 1000:
+            raise SlackError("alt_txt_too_large")
         file_id = f"F{next(self._ids):08d}"
         self._pending_uploads[file_id] = {
             "id": file_id,
@@ -621,6 +627,7 @@ class WebApiMethods:
             "length": length,
             "team_id": ws.team_id,
             "content": None,
+            "alt_text": alt_text,
         }
         return {"upload_url": self.url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
 
@@ -650,6 +657,7 @@ class WebApiMethods:
                     args.get("initial_comment"),
                     args.get("thread_ts"),
                     ws.team_id,
+                    p["alt_text"],
                 )
             )
             out.append(
