@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -86,7 +86,7 @@ class Translator:
         """A calendar day for one reader: "Dec 5, 2026" / "5 déc. 2026"; style "short_month"
         drops the year ("Dec 5" / "5 déc.")."""
         if style == "short_month":
-            return format_date(value, "MMM d" if self.language == "en" else "d MMM", self.language)
+            return format_skeleton("MMMd", value, locale=self.language)
         return format_date(value, style, locale=self.language)
 
     def channel_day(self, value: date) -> str:
