@@ -215,6 +215,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_privacy_export)
     erase.set_defaults(run=_privacy_erase)
+
+    from bot.exports.cli import add_command as add_export_command
+
+    add_export_command(commands)
     return parser
 
 

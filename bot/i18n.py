@@ -3,17 +3,27 @@
 Catalogues are gettext `.po` files under `bot/locale/<lang>/LC_MESSAGES/<domain>.po`, one per
 bot domain so that domains never edit each other's catalogue. They are compiled in memory with
 Babel when first needed: no compiled `.mo` file can drift from its `.po`.
+
+A Translator also writes numbers, percentages, amounts and dates the way its reader's language
+does (Babel and CLDR: "1,200.5" / "1 200,5", "12.5%" / "12,5 %", "Dec 5, 2026" / "5 déc. 2026"),
+and counts with the language's plural forms (`t.count(...)`). Posts that many people read carry
+dates as Slack `<!date^…>` tokens (`t.channel_day`), which each reader's client shows in their
+own format and time zone.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -51,6 +61,46 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
+
+    def count(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The plural form for `n` in the reader's language, its `{count}` written as a number
+        of that language: t.count("{count} open request", "{count} open requests", 1200)."""
+        return self.ngettext(singular, plural, n).format(count=self.number(n), **values)
+
+    def number(self, value: float | Decimal | int, *, digits: int = 2) -> str:
+        """At most `digits` decimals, grouped as the language does: 1200.5 → "1 200,5" (fr)."""
+        pattern = "#,##0." + "#" * digits if digits else "#,##0"
+        # Half up, as people round (12.345 → 12.35), not the bankers' half even.
+        rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+        return format_decimal(rounded, format=pattern, locale=self.language)
+
+    def percent(self, fraction: float, *, digits: int = 1) -> str:
+        """A fraction as a percentage with at most `digits` decimals: 0.125 → "12,5 %" (fr)."""
+        rounded = round(float(fraction) * 100, digits) / 100
+        return format_percent(rounded, locale=self.language, decimal_quantization=False)
+
+    def money(self, amount: Decimal | float | int, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.language)
+
+    def day(self, value: date, *, style: str = "medium") -> str:
+        """A calendar day for one reader: "Dec 5, 2026" / "5 déc. 2026"; style "short_month"
+        drops the year ("Dec 5" / "5 déc.")."""
+        if style == "short_month":
+            return format_skeleton("MMMd", value, locale=self.language)
+        return format_date(value, style, locale=self.language)
+
+    def channel_day(self, value: date) -> str:
+        """A day in a post many people read: a Slack date token each reader's client shows in
+        their own format, with this language's date as the fallback. Noon UTC keeps the same
+        calendar day in every zone from UTC−11 to UTC+11."""
+        stamp = int(datetime.combine(value, time(12), tzinfo=UTC).timestamp())
+        return f"<!date^{stamp}^{{date_short_pretty}}|{self.day(value)}>"
+
+    def channel_time(self, instant: datetime) -> str:
+        """An instant in a post many people read: each reader sees it in their zone."""
+        stamp = int(instant.timestamp())
+        fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 @cache

@@ -31,6 +31,8 @@ from bot.digests import handlers as digests_handlers
 from bot.digests import jobs as digests_jobs
 from bot.digests import messages as digests_messages
 from bot.executors import Idles, TrackedExecutor, wait_all_idle
+from bot.exports import handlers as exports_handlers
+from bot.exports import messages as exports_messages
 from bot.home import handlers as home_handlers
 from bot.home import messages as home_messages
 from bot.intake import handlers as intake_handlers
@@ -73,6 +75,7 @@ HANDLER_MODULES: list[Any] = [
     celebrations_handlers,
     digests_handlers,
     privacy_handlers,
+    exports_handlers,
     home_handlers,
 ]
 JOB_MODULES: list[ModuleType] = [
@@ -94,6 +97,7 @@ def outbox_kinds(services: Services) -> list[OutboxKind]:
         *celebrations_messages.kinds(),
         *digests_messages.kinds(),
         *privacy_messages.kinds(),
+        *exports_messages.kinds(),
         home_messages.HomeKind(services),
     ]
 

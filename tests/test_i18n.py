@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from babel.messages.pofile import read_po
 
 from bot.i18n import language_of, translator_for
-from tests.i18n_catalogs import catalogue_path, extract_by_domain
+from tests.i18n_catalogs import LOCALE_DIR, catalogue_path, extract_by_domain, pybabel
+
+CATALOGUES = sorted((LOCALE_DIR / "fr" / "LC_MESSAGES").glob("*.po"))
 
 
 def _catalogue(domain: str) -> dict[str, object]:
@@ -66,3 +72,99 @@ def test_slack_locales_map_to_a_catalogue(slack_locale: str | None, language: st
 def test_french_users_read_french_and_others_english() -> None:
     assert translator_for("fr-FR").gettext("RevOps bot") == "Bot RevOps"
     assert translator_for("en-US").gettext("RevOps bot") == "RevOps bot"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.stem)
+def test_catalogues_pass_babels_checkers(path: Path, tmp_path: Path) -> None:
+    """What `pybabel compile` checks (format flags against the strings, plural forms count):
+    a catalogue that fails compiles nothing, so a translator's tool would refuse it too."""
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale="fr", domain=path.stem)
+    problems = [
+        f"line {message.lineno}: {error}" for message, errors in catalog.check() for error in errors
+    ]
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+    assert not [m.id for m in catalog if m.id and m.fuzzy], f"{path.name} has fuzzy entries"
+    mo = tmp_path / f"{path.stem}.mo"
+    assert pybabel("compile", "-i", str(path), "-o", str(mo), "-l", "fr") == 0
+    assert mo.stat().st_size > 0
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) not installed")
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.stem)
+def test_catalogues_pass_msgfmt_check(path: Path) -> None:
+    """GNU msgfmt -c: the check standard translation tools (Weblate, Poedit) run."""
+    result = subprocess.run(
+        ["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_format_check_catches_a_printf_mismatch(tmp_path: Path) -> None:
+    """The check above is not vacuous: the entry that once made msgfmt refuse projects.po."""
+    bad = tmp_path / "bad.po"
+    bad.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        "#, python-format\n"
+        'msgid "%(progress)s%% done"\nmsgstr "%(avancement)s %% fait"\n',
+        encoding="utf-8",
+    )
+    with bad.open("rb") as po_file:
+        catalog = read_po(po_file, locale="fr")
+    assert any(errors for _message, errors in catalog.check())
+    assert pybabel("compile", "-i", str(bad), "-o", str(tmp_path / "bad.mo"), "-l", "fr") == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["1 open request", "1,200.5", "12.5%", "Dec 5, 2026", "€1,200.00"]),
+        (
+            "fr",
+            [
+                "1 demande ouverte",
+                "1\u202f200,5",
+                "12,5\u00a0%",
+                "5 déc. 2026",
+                "1\u202f200,00\u00a0€",
+            ],
+        ),
+    ],
+)
+def test_numbers_dates_and_counts_in_the_readers_language(
+    language: str, expected: list[str]
+) -> None:
+    from datetime import date
+
+    from bot.i18n import translator
+
+    t = translator(language)
+    assert [
+        t.count("*Run queue*: {count} open request", "*Run queue*: {count} open requests", 1)
+        .split(": ")[-1]
+        .replace("*", ""),
+        t.number(1200.5),
+        t.percent(0.125),
+        t.day(date(2026, 12, 5)),
+        t.money(1200, "EUR"),
+    ] == expected
+    assert t.count("{count} missed check-in", "{count} missed check-ins", 2).startswith("2 ")
+
+
+def test_channel_posts_carry_slack_date_tokens() -> None:
+    from datetime import date
+
+    from bot.i18n import translator
+
+    token = translator("fr").channel_day(date(2026, 12, 5))
+    assert token == "<!date^1796472000^{date_short_pretty}|5 déc. 2026>"
+
+
+def test_every_catalogue_has_the_same_plural_rule() -> None:
+    """The bot merges the domains' catalogues into one translation with one plural rule."""
+    rules = set()
+    for path in CATALOGUES:
+        with path.open("rb") as po_file:
+            rules.add(read_po(po_file, locale="fr").plural_forms)
+    assert len(rules) == 1, rules

@@ -32,6 +32,7 @@ def fill(translations: dict[str, str | list[str]], domains: list[str] | None = N
             if key and key in translations:
                 value = translations[key]
                 message.string = tuple(value) if isinstance(value, list) else value
+                message.flags.discard("fuzzy")  # a translator's word is not a guess
                 filled += 1
         with path.open("wb") as po_file:
             write_po(po_file, catalog, sort_output=True, no_location=True)

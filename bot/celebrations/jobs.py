@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.celebrations import report_views, service
+from bot.celebrations import queries, report_views, service
+from bot.charts import draw
+from bot.charts.upload import chart_upload
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
 from bot.sections import GazetteReader
 from bot.services import Services
-from bot.slack.sender import OutgoingMessage
+from bot.slack.sender import Outgoing, OutgoingMessage
 
 
 class GazetteKind(ScheduledKind):
@@ -27,7 +29,7 @@ class GazetteKind(ScheduledKind):
     name = service.GAZETTE_KIND
     grace = timedelta(hours=12)
 
-    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[Outgoing]:
         settings = service.settings_of(session=ctx.session, team_id=delivery.team_id)
         t = ctx.translator(team_id=delivery.team_id)
         week_start, week_end = service.gazette_week(due_at=delivery.due_at, tz=settings.gazette_tz)
@@ -48,12 +50,26 @@ class GazetteKind(ScheduledKind):
         texts = report_views.gazette_texts(
             t, week_start=week_start, week_end=week_end, parts=len(messages)
         )
-        return [
+        sent: list[Outgoing] = [
             OutgoingMessage(
                 channel=delivery.recipient, text=text, blocks=blocks, in_thread_of_first=part > 0
             )
             for part, (text, blocks) in enumerate(zip(texts, messages, strict=True))
         ]
+        # Wins per week over the quarter, drawn when the quarter has any: the last part of the
+        # same ledger row (uploaded once).
+        chart = draw.gazette_wins_chart(
+            t,
+            queries.wins_per_week(
+                session=ctx.session,
+                team_id=delivery.team_id,
+                week_end=week_end,
+                tz=settings.gazette_tz,
+            ),
+        )
+        if chart is not None:
+            sent.append(chart_upload(delivery.recipient, chart))
+        return sent
 
 
 class TopPerformersKind(ScheduledKind):

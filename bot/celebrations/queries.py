@@ -4,13 +4,16 @@ service.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.celebrations.models import PostState, Win, WinReaction
 from bot.celebrations.ranking import WinFact, Winner
+from bot.charts.series import WinWeek
+from bot.scheduling.cadence import local_days_window
 
 # States of a win that counts in gazettes, digests and standings.
 COUNTED_STATES = (PostState.ready, PostState.queued, PostState.posted)
@@ -74,3 +77,33 @@ def fact_of(win: Win, *, reactions: int = 0) -> WinFact:
 def wins_of(wins: Iterable[WinFact], user_id: str) -> list[WinFact]:
     """The wins a person is one of the winners of."""
     return [win for win in wins if any(w.user_id == user_id for w in win.winners)]
+
+
+QUARTER_WEEKS = 13
+
+
+def wins_per_week(
+    *, session: Session, team_id: str, week_end: date, tz: str, weeks: int = QUARTER_WEEKS
+) -> list[WinWeek]:
+    """Wins that count, per week of local days (the gazette's weeks), the last `weeks` weeks
+    up to `week_end`, oldest first: the gazette's chart. One read of the quarter's dates."""
+    first = week_end - timedelta(days=7 * weeks - 1)
+    start, end = local_days_window(start=first, end=week_end, tz=tz)
+    counts = [0] * weeks
+    zone = ZoneInfo(tz)
+    for (created_at,) in session.execute(
+        select(Win.created_at).where(
+            Win.team_id == team_id,
+            Win.created_at >= start,
+            Win.created_at < end,
+            Win.post_state.in_(COUNTED_STATES),
+        )
+    ):
+        aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+        index = (aware.astimezone(zone).date() - first).days // 7
+        if 0 <= index < weeks:
+            counts[index] += 1
+    return [
+        WinWeek(week_start=first + timedelta(days=7 * index), wins=count)
+        for index, count in enumerate(counts)
+    ]

@@ -53,9 +53,9 @@ def gazette_wins(t: Translator, summary: WeekSummary) -> list[Block]:
     exchange-rate setting allows it), the top wins. [] in a week without wins."""
     if summary.count == 0:
         return []
-    line = t.ngettext(
+    line = t.count(
         "*:trophy: {count} win this week*", "*:trophy: {count} wins this week*", summary.count
-    ).format(count=summary.count)
+    )
     if summary.totals:
         line += "\n" + amounts(summary.totals, t)
     if summary.total_in_base is not None and summary.base_currency:
@@ -137,9 +137,7 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
     medal = MEDALS.get(standing.rank, f"{standing.rank}.")
     if ranking.category == "best_cases" and standing.win is not None:
         win = standing.win
-        reactions = t.ngettext("{count} reaction", "{count} reactions", standing.count).format(
-            count=standing.count
-        )
+        reactions = t.count("{count} reaction", "{count} reactions", standing.count)
         winners = f" ({who(t, win.winners)})" if win.winners else ""
         return f"{medal} *{escape(title_of(t, win.title))}*{winners} — {reactions}"
     assert standing.winner is not None
@@ -147,8 +145,8 @@ def _standing_line(t: Translator, ranking: Ranking, standing: Standing) -> str:
     citation = _citation(t, ranking, standing)
     if ranking.category == "support":
         helped = t.ngettext("{count} customer helped", "{count} customers helped", standing.count)
-        return f"{medal} {person} — {helped.format(count=standing.count)}{citation}"
-    deals = t.ngettext("{count} deal", "{count} deals", standing.count).format(count=standing.count)
+        return f"{medal} {person} — {helped.format(count=t.number(standing.count))}{citation}"
+    deals = t.count("{count} deal", "{count} deals", standing.count)
     if standing.amount is not None and ranking.currency:
         amount = money(standing.amount, ranking.currency, t)
         return f"{medal} {person} — {amount} · {deals}{citation}"

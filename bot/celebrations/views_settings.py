@@ -205,6 +205,6 @@ def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block
             "{count} win is waiting to be posted.",
             "{count} wins are waiting to be posted.",
             summary.waiting,
-        ).format(count=summary.waiting)
+        ).format(count=t.number(summary.waiting))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=waiting)]))
     return [block.to_dict() for block in blocks]

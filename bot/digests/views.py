@@ -63,7 +63,7 @@ def team_week_line(t: Translator, week: TeamWeek) -> list[Block]:
         return []
     parts = []
     if week.wins:
-        wins = t.ngettext("{count} win", "{count} wins", week.wins).format(count=week.wins)
+        wins = t.count("{count} win", "{count} wins", week.wins)
         if week.won:
             won = " · ".join(
                 format_currency(amount, currency, locale=t.language)
@@ -92,7 +92,7 @@ def team_week_line(t: Translator, week: TeamWeek) -> list[Block]:
         ),
         (week.targets, t.ngettext("{count} KPI on target", "{count} KPIs on target", week.targets)),
     ]
-    parts += [text.format(count=count) for count, text in counted if count]
+    parts += [text.format(count=t.number(count)) for count, text in counted if count]
     line = t.gettext(":busts_in_silhouette: The team's week: {facts}.").format(
         facts=format_list(parts, locale=t.language)
     )

@@ -17,6 +17,7 @@ from bot.errors import N_, UserFacingError
 from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
+from bot.scheduling import public_holidays
 from bot.scheduling.service import holidays_of
 from bot.workspaces.models import Member, Workspace
 from bot.workspaces.service import ensure_workspace
@@ -171,6 +172,8 @@ class SettingsForm:
     holidays: str
     rollouts: str
     tz: str | None = None  # None: keep the zone already chosen
+    country: str = ""  # ISO 3166 code whose public holidays are days off ("" for none)
+    worked_holidays: str = ""  # public holidays the team works anyway
 
 
 @dataclass
@@ -179,6 +182,8 @@ class CheckedSettings:
 
     values: dict[str, object] = field(default_factory=dict)
     holidays: list[date] = field(default_factory=list)
+    worked_holidays: list[date] = field(default_factory=list)
+    country: str | None = None
     rollouts: list[str] = field(default_factory=list)
     errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
 
@@ -193,7 +198,8 @@ def _whole_number(raw: str, *, low: int, high: int) -> int | None:
 
 def check_settings(form: SettingsForm) -> CheckedSettings:
     """An intake channel is required; capacity is 0–200 hours a week; SLA, reminder and
-    auto-close are working days with the auto-close after the reminder; holidays are ISO dates;
+    auto-close are working days with the auto-close after the reminder; holidays (added, and
+    public ones worked anyway) are ISO dates; the country is one whose public holidays are known;
     restricting filers needs at least one user group; the team's time zone is one Python knows."""
     checked = CheckedSettings()
     if not form.intake_channel_id:
@@ -226,19 +232,30 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
     who = form.who_may_file or WhoMayFile.everyone
     if who == WhoMayFile.usergroups and not form.filer_usergroup_ids:
         checked.errors["filer_groups"] = (N_("Pick the user groups whose members may file."), {})
-    for token in re.split(r"[\s,;]+", form.holidays.strip()):
-        if not token:
-            continue
-        try:
-            checked.holidays.append(date.fromisoformat(token))
-        except ValueError:
-            checked.errors["holidays"] = (
-                N_("{value} is not a date: write dates as 2025-12-25, one per line."),
-                {"value": token[:40]},
-            )
-            break
-    if len(checked.holidays) > HOLIDAYS_MAX:
-        checked.errors["holidays"] = (N_("At most {max} holidays."), {"max": HOLIDAYS_MAX})
+    for name, raw, days in (
+        ("holidays", form.holidays, checked.holidays),
+        ("worked_holidays", form.worked_holidays, checked.worked_holidays),
+    ):
+        for token in re.split(r"[\s,;]+", raw.strip()):
+            if not token:
+                continue
+            try:
+                days.append(date.fromisoformat(token))
+            except ValueError:
+                checked.errors[name] = (
+                    N_("{value} is not a date: write dates as 2025-12-25, one per line."),
+                    {"value": token[:40]},
+                )
+                break
+        if len(days) > HOLIDAYS_MAX:
+            checked.errors[name] = (N_("At most {max} holidays."), {"max": HOLIDAYS_MAX})
+    country = form.country.strip().upper()
+    if country and not public_holidays.is_country(country):
+        checked.errors["country"] = (
+            N_("{value} is not a country code we know: write two letters, such as FR or US."),
+            {"value": country[:40]},
+        )
+    checked.country = country or None
     names = [line.strip() for line in form.rollouts.splitlines() if line.strip()]
     if any(len(name) > ROLLOUT_NAME_MAX for name in names) or len(names) > ROLLOUTS_MAX:
         checked.errors["rollouts"] = (
@@ -317,6 +334,8 @@ def save_settings(
     settings.revops_member_ids = sorted(revops_member_ids)
     settings.updated_at = now
     workspace.holidays = holidays
+    workspace.holiday_country = checked.country
+    workspace.worked_holidays = sorted({day.isoformat() for day in checked.worked_holidays})
     existing = {
         rollout.name: rollout
         for rollout in session.scalars(select(Rollout).where(Rollout.team_id == team_id))

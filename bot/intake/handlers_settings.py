@@ -35,6 +35,8 @@ FIELD_BLOCKS = {
     "auto_close": Block.auto_close,
     "filer_groups": Block.filer_groups,
     "holidays": Block.holidays,
+    "worked_holidays": Block.worked_holidays,
+    "country": Block.country,
     "rollouts": Block.rollouts,
     "tz": Block.tz,
 }
@@ -74,6 +76,8 @@ def on_open_settings(
         settings = configuration.settings_of(session=session, team_id=caller.team_id)
         workspace = session.get(Workspace, caller.team_id)
         holidays = list(workspace.holidays or []) if workspace else []
+        worked = list(workspace.worked_holidays or []) if workspace else []
+        country = (workspace.holiday_country or "") if workspace else ""
         rollouts = [
             r.name for r in configuration.active_rollouts(session=session, team_id=caller.team_id)
         ]
@@ -87,6 +91,8 @@ def on_open_settings(
             settings,
             usergroups=groups,
             holidays=holidays,
+            worked_holidays=worked,
+            country=country,
             rollouts=rollouts,
             zones=zones,
             zone=zone,
@@ -117,6 +123,8 @@ def on_settings_submit(
             reminder=values.get(Block.reminder) or "",
             auto_close=values.get(Block.auto_close) or "",
             holidays=values.get(Block.holidays) or "",
+            worked_holidays=values.get(Block.worked_holidays) or "",
+            country=values.get(Block.country) or "",
             rollouts=values.get(Block.rollouts) or "",
             tz=values.get(Block.tz),
         )

@@ -91,6 +91,8 @@ class Block(StrEnum):
     reminder = "intake_reminder"
     auto_close = "intake_auto_close"
     holidays = "intake_holidays"
+    country = "intake_country"
+    worked_holidays = "intake_worked_holidays"
     rollouts = "intake_rollouts"
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import partial
 
+from bot.charts import draw
+from bot.charts.upload import chart_upload
 from bot.intake import (
     configuration,
     due,
@@ -40,7 +42,7 @@ from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
 from bot.scheduling.service import DueItem
 from bot.services import Services
-from bot.slack.sender import OutgoingMessage, PostedMessage
+from bot.slack.sender import Outgoing, OutgoingMessage, PostedMessage
 
 
 def _message(channel: str, built: tuple[str, list[dict]]) -> OutgoingMessage:
@@ -339,7 +341,7 @@ class RunReport(ScheduledKind):
     name = report.RUN_REPORT_KIND
     grace = timedelta(hours=24)
 
-    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[Outgoing]:
         week = report.run_report(
             session=ctx.session,
             team_id=delivery.team_id,
@@ -350,11 +352,18 @@ class RunReport(ScheduledKind):
             return []
         t = ctx.translator(team_id=delivery.team_id)
         blocks = views_home.report_blocks(t, week, title=t.gettext("*Weekly run report*"))
-        return [
+        messages: list[Outgoing] = [
             OutgoingMessage(
                 channel=delivery.recipient, text=t.gettext("Weekly run report"), blocks=blocks
             )
         ]
+        # The last eight weeks, drawn: the last part of the same ledger row (uploaded once).
+        chart = draw.run_report_chart(
+            t, report.run_weeks(session=ctx.session, team_id=delivery.team_id, end=delivery.due_at)
+        )
+        if chart is not None:
+            messages.append(chart_upload(delivery.recipient, chart))
+        return messages
 
 
 def kinds(services: Services) -> list[JobKind]:

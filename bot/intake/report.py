@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.charts.series import RunWeek
 from bot.intake import configuration
+from bot.intake.filing import first_response_due
 from bot.intake.models import Deflection, IntakeRequest, RequestEvent, Status
 from bot.intake.service import CLOSED_STATUSES
 from bot.scheduling.cadence import Cadence, Frequency
@@ -101,6 +103,52 @@ def run_report(*, session: Session, team_id: str, start: datetime, end: datetime
         run_hours_spent=round(sum(request.estimate_hours or 0.0 for _, request in done), 1),
         capacity_hours=settings.run_capacity_hours,
     )
+
+
+CHART_WEEKS = 8
+
+
+def run_weeks(
+    *, session: Session, team_id: str, end: datetime, weeks: int = CHART_WEEKS
+) -> list[RunWeek]:
+    """The last `weeks` weeks before `end`, oldest first, for the run report's chart: each
+    week's run_report figures, and the share of its first responses given by their due day
+    (SLA working days after filing, the team's calendar: weekends, holidays)."""
+    settings = configuration.settings_of(session=session, team_id=team_id)
+    calendar = configuration.calendar_of(session=session, team_id=team_id)
+    found = []
+    for index in range(weeks, 0, -1):
+        start = end - timedelta(days=7 * index)
+        stop = start + timedelta(days=7)
+        week = run_report(session=session, team_id=team_id, start=start, end=stop)
+        answered = session.execute(
+            select(IntakeRequest.created_at, IntakeRequest.first_response_at).where(
+                IntakeRequest.team_id == team_id,
+                IntakeRequest.first_response_at >= start,
+                IntakeRequest.first_response_at < stop,
+            )
+        ).all()
+        on_time = sum(
+            1
+            for filed, answered_at in answered
+            if answered_at is not None
+            and answered_at.date()
+            <= first_response_due(
+                filed_at=filed, sla_days=settings.first_response_sla_days, calendar=calendar
+            )
+        )
+        found.append(
+            RunWeek(
+                week_start=start.date(),
+                hours_spent=week.run_hours_spent,
+                capacity_hours=week.capacity_hours,
+                received=week.requests_in,
+                closed=week.closed,
+                answered_with_doc=week.deflected_by_doc,
+                within_sla=on_time / len(answered) if answered else None,
+            )
+        )
+    return found
 
 
 RUN_REPORT_KIND = "intake-run-report"

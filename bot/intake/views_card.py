@@ -305,7 +305,7 @@ def solved_answer(t: Translator, request: IntakeRequest, *, solved: bool) -> Mes
 
 def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
     parts = [
-        t.gettext(IMPACT_AHEAD[impact]).format(count=count)
+        t.gettext(IMPACT_AHEAD[impact]).format(count=t.number(count))
         for impact, count in sorted(ahead.items(), key=lambda kv: list(IMPACT_AHEAD).index(kv[0]))
         if count and impact in IMPACT_AHEAD
     ]
@@ -315,7 +315,7 @@ def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
                 "{count} of them for a tool roll-out (to protect its adoption)",
                 "{count} of them for tool roll-outs (to protect their adoption)",
                 rollouts,
-            ).format(count=rollouts)
+            ).format(count=t.number(rollouts))
         )
     return "; ".join(parts)
 

@@ -90,11 +90,11 @@ def my_requests(
     if more_open:
         blocks.append(
             _context(
-                t.ngettext(
+                t.count(
                     "…and {count} more open request, filed after these.",
                     "…and {count} more open requests, filed after these.",
                     more_open,
-                ).format(count=more_open)
+                )
             )
         )
     withdrawable = [r for r in requests if requester_may_withdraw(r.status)][:WITHDRAW_SHOWN]
@@ -119,12 +119,14 @@ def my_requests(
 def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
     """RevOps: the prioritised queue, one page, with the card's actions on every request."""
     counts = ", ".join(
-        f"{label(t, STATUS_LABELS, status)} {count}"
+        f"{label(t, STATUS_LABELS, status)} {t.number(count)}"
         for status, count in sorted(
             data.by_status.items(), key=lambda kv: list(STATUS_LABELS).index(kv[0])
         )
     )
-    head = t.gettext("*Run queue*: {total} open").format(total=data.total)
+    head = t.count(
+        "*Run queue*: {count} open request", "*Run queue*: {count} open requests", data.total
+    )
     blocks = [_section(head + (f" ({counts})" if counts else ""))]
     if not data.rows:
         blocks.append(_context(t.gettext("The queue is empty.")))
@@ -133,10 +135,10 @@ def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
         request = row.request
         details = " · ".join(
             [
-                t.gettext("Score {score}").format(score=f"{row.score:g}"),
-                t.ngettext(
-                    "{days} working day old", "{days} working days old", row.age_working_days
-                ).format(days=row.age_working_days),
+                t.gettext("Score {score}").format(score=t.number(row.score, digits=1)),
+                t.count(
+                    "{count} working day old", "{count} working days old", row.age_working_days
+                ),
                 label(t, IMPACT_LABELS, request.impact),
                 t.gettext("For: {who}").format(
                     who=label(t, BENEFICIARY_LABELS, request.beneficiary)
@@ -172,7 +174,9 @@ def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
             )
         blocks.append(
             _context(
-                t.gettext("Page {page} of {pages}").format(page=data.page + 1, pages=data.pages)
+                t.gettext("Page {page} of {pages}").format(
+                    page=t.number(data.page + 1), pages=t.number(data.pages)
+                )
             )
         )
         blocks.append(ActionsBlock(block_id="intake_queue_nav", elements=buttons).to_dict())
@@ -182,23 +186,24 @@ def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
 def report_blocks(t: Translator, report: RunReport, *, title: str) -> list[BlockDict]:
     """The run report: in, closed, deflected, response times, run hours against capacity."""
 
-    def hours_or_dash(value: float | None) -> str:
-        return "—" if value is None else f"{value:g}"
+    def number_or_dash(value: float | None) -> str:
+        return "—" if value is None else t.number(value, digits=1)
 
     lines = [
-        t.gettext("Requests in: *{count}*").format(count=report.requests_in),
+        t.gettext("Requests in: *{count}*").format(count=t.number(report.requests_in)),
         t.gettext("Closed: *{count}* (delivered: {delivered})").format(
-            count=report.closed, delivered=report.delivered
+            count=t.number(report.closed), delivered=t.number(report.delivered)
         ),
-        t.gettext("Deflected by a doc: *{count}*").format(count=report.deflected_by_doc),
+        t.gettext("Deflected by a doc: *{count}*").format(count=t.number(report.deflected_by_doc)),
         t.gettext("Median time to first response: *{hours} h*").format(
-            hours=hours_or_dash(report.median_first_response_hours)
+            hours=number_or_dash(report.median_first_response_hours)
         ),
         t.gettext("Median time to done: *{days} days*").format(
-            days=hours_or_dash(report.median_done_days)
+            days=number_or_dash(report.median_done_days)
         ),
         t.gettext("Run hours spent: *{spent} h* of {capacity} h capacity").format(
-            spent=f"{report.run_hours_spent:g}", capacity=report.capacity_hours
+            spent=t.number(report.run_hours_spent, digits=1),
+            capacity=t.number(report.capacity_hours),
         ),
     ]
     balance = t.gettext(
@@ -213,12 +218,16 @@ def settings_entry(t: Translator, settings: IntakeSettings) -> list[BlockDict]:
     group = f"<!subteam^{settings.revops_usergroup_id}>" if settings.revops_usergroup_id else "—"
     text = t.gettext(
         "*Intake settings* (admins)\nChannel: {channel} · RevOps team: {group} · Run capacity: "
-        "{capacity} h a week · First response within {sla} working days"
+        "{capacity} h a week · {sla}"
     ).format(
         channel=channel,
         group=group,
-        capacity=settings.run_capacity_hours,
-        sla=settings.first_response_sla_days,
+        capacity=t.number(settings.run_capacity_hours),
+        sla=t.count(
+            "First response within {count} working day",
+            "First response within {count} working days",
+            settings.first_response_sla_days,
+        ),
     )
     button = ButtonElement(text=t.gettext("Intake settings"), action_id=Action.open_settings)
     blocks = [_section(text, accessory=button)]
@@ -238,6 +247,8 @@ def settings_modal(
     rollouts: Sequence[str],
     zones: Sequence[str] = ("UTC",),
     zone: str = "UTC",
+    country: str = "",
+    worked_holidays: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The admins' settings modal; `usergroups` are (id, name) from Slack; `zones` to pick the
     team's time zone from, `zone` the one proposed."""
@@ -357,6 +368,26 @@ def settings_modal(
             optional=True,
             placeholder="2025-12-25",
             hint=t.gettext("One date per line; skipped by ETAs, nudges and reminders."),
+        ),
+        text_input(
+            Block.country,
+            t.gettext("Country of the team's public holidays"),
+            initial=country,
+            optional=True,
+            placeholder="FR",
+            hint=t.gettext(
+                "Two letters (FR, US, GB…): its public holidays are skipped like the dates above."
+            ),
+            max_length=2,
+        ),
+        text_input(
+            Block.worked_holidays,
+            t.gettext("Public holidays the team works"),
+            initial="\n".join(worked_holidays),
+            multiline=True,
+            optional=True,
+            placeholder="2026-05-08",
+            hint=t.gettext("One date per line: these public holidays count as working days."),
         ),
         text_input(
             Block.rollouts,

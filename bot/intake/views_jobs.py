@@ -42,22 +42,26 @@ def sla_nudge(
 ) -> Message:
     """The intake channel: requests still without a first response, oldest first."""
     who = f"<!subteam^{group_id}> " if group_id else ""
-    text = who + t.ngettext(
+    text = who + t.count(
         "{count} request has had no first response within the SLA:",
         "{count} requests have had no first response within the SLA:",
         len(overdue),
-    ).format(count=len(overdue))
+    )
     lines = [
-        t.gettext("• *{ref}* {title} · filed by {user} · {days} working days ago").format(
+        t.ngettext(
+            "• *{ref}* {title} · filed by {user} · {days} working day ago",
+            "• *{ref}* {title} · filed by {user} · {days} working days ago",
+            age_of.get(request.id, 0),
+        ).format(
             ref=ref(request.number),
             title=safe(request.title, TITLE_SHOWN),
             user=mention(t, request.requester_id),
-            days=age_of.get(request.id, 0),
+            days=t.number(age_of.get(request.id, 0)),
         )
         for request in overdue[:LISTED]
     ]
     if len(overdue) > LISTED:
-        lines.append(t.gettext("…and {count} more.").format(count=len(overdue) - LISTED))
+        lines.append(t.count("…and {count} more.", "…and {count} more.", len(overdue) - LISTED))
     hint = t.gettext(
         "Nobody is left without an answer: ask why, answer with a doc, accept or decline."
     )
@@ -72,25 +76,27 @@ def escalation(
     t: Translator, requests: Sequence[IntakeRequest], *, idle_of: dict[int, int]
 ) -> Message:
     """The team lead (or the intake channel): the requests untouched for a week, in one message."""
-    text = t.ngettext(
+    text = t.count(
         "Escalation: {count} request has not moved for a week of working days:",
         "Escalation: {count} requests have not moved for a week of working days:",
         len(requests),
-    ).format(count=len(requests))
+    )
     lines = [
-        t.gettext(
-            "• *{ref}* {title} · {status} · no move for {days} working days · filed by {user}"
+        t.ngettext(
+            "• *{ref}* {title} · {status} · no move for {days} working day · filed by {user}",
+            "• *{ref}* {title} · {status} · no move for {days} working days · filed by {user}",
+            idle_of.get(request.id, 0),
         ).format(
             ref=ref(request.number),
             title=safe(request.title, TITLE_SHOWN),
             status=label(t, STATUS_LABELS, request.status),
-            days=idle_of.get(request.id, 0),
+            days=t.number(idle_of.get(request.id, 0)),
             user=mention(t, request.requester_id),
         )
         for request in requests[:LISTED]
     ]
     if len(requests) > LISTED:
-        lines.append(t.gettext("…and {count} more.").format(count=len(requests) - LISTED))
+        lines.append(t.count("…and {count} more.", "…and {count} more.", len(requests) - LISTED))
     return text, [_section(text + "\n" + "\n".join(lines))]
 
 
@@ -129,10 +135,13 @@ def ask_why_reminder(
 
 def auto_closed(t: Translator, request: IntakeRequest, *, days: int) -> Message:
     """The requester: closed for lack of an answer; filing again is welcome."""
-    text = t.gettext(
+    text = t.ngettext(
+        "Your request {ref} “{title}” was closed: no answer for {days} working day. File it "
+        "again with `/revops-request` whenever you need it.",
         "Your request {ref} “{title}” was closed: no answer for {days} working days. File it "
-        "again with `/revops-request` whenever you need it."
-    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), days=days)
+        "again with `/revops-request` whenever you need it.",
+        days,
+    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), days=t.number(days))
     return text, [_section(text)]
 
 

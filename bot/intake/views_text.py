@@ -111,8 +111,7 @@ def link(url: str | None, text: str) -> str:
 def hours(t: Translator, value: float | None) -> str:
     if value is None:
         return "—"
-    shown = f"{value:g}"
-    return t.gettext("{hours} h").format(hours=shown)
+    return t.gettext("{hours} h").format(hours=t.number(value, digits=1))
 
 
 def quote(text: str, limit: int) -> str:

@@ -41,9 +41,11 @@ class PrivacyMessage(OutboxKind):
                 )
             ]
         if payload.get("what") == "erased":
-            text = t.gettext("The data of {user} is erased: {count} fields changed.").format(
-                user=payload["alias"], count=int(payload["fields"])
-            )
+            text = t.ngettext(
+                "The data of {user} is erased: {count} field changed.",
+                "The data of {user} is erased: {count} fields changed.",
+                int(payload["fields"]),
+            ).format(user=payload["alias"], count=t.number(int(payload["fields"])))
             return [OutgoingMessage(channel=delivery.recipient, text=text)]
         return []
 

@@ -30,16 +30,20 @@ def home_section(
     if retention_months is None:
         kept = t.gettext("Data is kept until someone erases it.")
     else:
-        kept = t.gettext("Closed requests and check-ins are deleted after {months} months.").format(
-            months=retention_months
+        kept = t.count(
+            "Closed requests and check-ins are deleted after {count} month.",
+            "Closed requests and check-ins are deleted after {count} months.",
+            retention_months,
         )
     lines = [t.gettext("*Privacy* (admins)"), kept]
     if last_purge is not None:
         when, removed = last_purge
         lines.append(
-            t.gettext("Last purge on {date}: {count} rows removed.").format(
-                date=when.date().isoformat(), count=removed
-            )
+            t.ngettext(
+                "Last purge on {date}: {count} row removed.",
+                "Last purge on {date}: {count} rows removed.",
+                removed,
+            ).format(date=t.day(when.date()), count=t.number(removed))
         )
     return [
         SectionBlock(text=MarkdownTextObject(text="\n".join(lines))).to_dict(),

@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.projects import checkins, followups, report_views, reports, views
+from bot.charts import draw
+from bot.charts.upload import chart_upload
+from bot.projects import chart_data, checkins, followups, report_views, reports, views
 from bot.projects.service import (
     CHECKIN_FOLLOWUP_KIND,
     CHECKIN_KIND,
@@ -33,7 +35,7 @@ from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery, Schedule
 from bot.scheduling.service import DueItem
 from bot.services import Services
-from bot.slack.sender import OutgoingMessage, PostedMessage
+from bot.slack.sender import Outgoing, OutgoingMessage, PostedMessage
 
 
 def kinds(services: Services) -> list[JobKind]:
@@ -206,20 +208,29 @@ class FlashReportKind(ScheduledKind):
     name = FLASH_KIND
     grace = timedelta(hours=24)
 
-    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[Outgoing]:
         report = reports.flash_report(session=ctx.session, team_id=delivery.team_id, now=ctx.now)
         if report.is_empty:
             return []
         schedule = reports.flash_report_schedule(session=ctx.session, team_id=delivery.team_id)
         tz = schedule.tz if schedule else "UTC"
-        parts = report_views.flash_report(
-            ctx.translator(team_id=delivery.team_id),
-            report,
-            week_of=ctx.now.astimezone(ZoneInfo(tz)).date(),
-        )
-        return [
+        t = ctx.translator(team_id=delivery.team_id)
+        week_of = ctx.now.astimezone(ZoneInfo(tz)).date()
+        parts = report_views.flash_report(t, report, week_of=week_of)
+        messages: list[Outgoing] = [
             OutgoingMessage(
                 channel=delivery.recipient, text=text, blocks=blocks, in_thread_of_first=index > 0
             )
             for index, (text, blocks) in enumerate(parts)
         ]
+        # The chart is the last part of the same ledger row: uploaded once, after the text.
+        chart = draw.flash_report_chart(
+            t,
+            chart_data.flash_chart_series(
+                session=ctx.session, team_id=delivery.team_id, now=ctx.now
+            ),
+            week_of=week_of,
+        )
+        if chart is not None:
+            messages.append(chart_upload(delivery.recipient, chart))
+        return messages

@@ -177,7 +177,7 @@ def update_modal(
     for kpi in kpis:
         label = t.gettext("{name}: current value").format(name=kpi.name)
         hint = t.gettext("Baseline {baseline}, target {target}.").format(
-            baseline=number(kpi.baseline, kpi.unit), target=number(kpi.target, kpi.unit)
+            baseline=number(t, kpi.baseline, kpi.unit), target=number(t, kpi.target, kpi.unit)
         )
         # Every digit: a value left as shown must read back as the same number.
         initial = None if kpi.current_value is None else exact_number(kpi.current_value)
@@ -222,9 +222,7 @@ def update_modal(
         )
     )
     if milestones:
-        options = [
-            option(f"{m.due_date.isoformat()} · {m.name}", str(m.id)) for m in milestones[:10]
-        ]
+        options = [option(f"{t.day(m.due_date)} · {m.name}", str(m.id)) for m in milestones[:10]]
         blocks.append(
             input_block(
                 "milestones",

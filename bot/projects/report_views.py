@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_time
 from slack_sdk.models.blocks import ButtonElement, ConfirmObject, MarkdownTextObject, SectionBlock
 
 from bot.i18n import Translator
@@ -59,18 +60,30 @@ def flash_report(t: Translator, report: FlashReport, *, week_of: date) -> list[t
     """The flash report as (text, blocks) messages of at most 50 blocks each: the first one
     carries the title and the summary; the next ones go in its thread."""
     active = report.active
-    summary = t.gettext(
-        "{active} active · {off} off track · {risk} at risk · {missed} missed check-ins · "
-        "{paused} paused · {abandoned} abandoned"
-    ).format(
-        active=len(active),
-        off=sum(1 for e in active if e.project.health == "off_track"),
-        risk=sum(1 for e in active if e.project.health == "at_risk"),
-        missed=sum(len(e.missed) for e in active),
-        paused=len(report.paused),
-        abandoned=len(report.abandoned),
+    summary = " · ".join(
+        [
+            t.count("{count} active", "{count} active", len(active)),
+            t.count(
+                "{count} off track",
+                "{count} off track",
+                sum(1 for e in active if e.project.health == "off_track"),
+            ),
+            t.count(
+                "{count} at risk",
+                "{count} at risk",
+                sum(1 for e in active if e.project.health == "at_risk"),
+            ),
+            t.count(
+                "{count} missed check-in",
+                "{count} missed check-ins",
+                sum(len(e.missed) for e in active),
+            ),
+            t.count("{count} paused", "{count} paused", len(report.paused)),
+            t.count("{count} abandoned", "{count} abandoned", len(report.abandoned)),
+        ]
     )
-    title = t.gettext("Flash report, week of {date}").format(date=week_of.isoformat())
+    # A header is plain text (no date token): the day in the workspace's language.
+    title = t.gettext("Flash report, week of {date}").format(date=t.day(week_of))
     blocks: Blocks = [header(f"📊 {title}"), context(summary), divider_block()]
     blocks.extend(section(text) for text in packed([flash_entry(t, entry) for entry in active]))
     stopped = [*report.paused, *report.abandoned]
@@ -122,11 +135,11 @@ def flash_entry(t: Translator, entry: FlashEntry) -> str:
             name=project.name,
             health=health,
             phase=t.gettext(PHASES[project.phase]),
-            bar=progress_bar(project_fraction(project), width=5),
+            bar=progress_bar(t, project_fraction(project), width=5),
             owner=mention(t, project.owner_id),
         )
     ]
-    lines.extend(kpi_compact(reading) for reading in entry.readings)
+    lines.extend(kpi_compact(t, reading) for reading in entry.readings)
     if project.blockers:
         lines.append(
             t.gettext("⚠️ Blockers: {text}").format(
@@ -137,7 +150,7 @@ def flash_entry(t: Translator, entry: FlashEntry) -> str:
         lines.append(
             "🗓 "
             + "; ".join(
-                f"{m.due_date.isoformat()} {m.name}" + (" 🚦" if m.is_decision else "")
+                f"{t.channel_day(m.due_date)} {m.name}" + (" 🚦" if m.is_decision else "")
                 for m in entry.milestones[:5]
             )
         )
@@ -145,27 +158,29 @@ def flash_entry(t: Translator, entry: FlashEntry) -> str:
         lines.append(
             "❌ "
             + t.gettext("Missed check-in: {periods}").format(
-                periods=", ".join(local_day(c.due_at, project.tz).isoformat() for c in entry.missed)
+                periods=", ".join(
+                    t.channel_day(local_day(c.due_at, project.tz)) for c in entry.missed
+                )
             )
         )
     return clip("\n".join(lines), PROJECT_TEXT_LIMIT)
 
 
-def kpi_compact(reading: KpiReading) -> str:
+def kpi_compact(t: Translator, reading: KpiReading) -> str:
     kpi = reading.kpi
-    text = (
-        f"• {kpi.name} {number(kpi.current_value, kpi.unit)} → {number(kpi.target, kpi.unit)} "
-        f"`{progress_bar(reading.progress.fraction, width=5)}`"
-    )
+    current, target = number(t, kpi.current_value, kpi.unit), number(t, kpi.target, kpi.unit)
+    bar = progress_bar(t, reading.progress.fraction, width=5)
+    text = f"• {kpi.name} {current} → {target} `{bar}`"
     if reading.progress.reached:
         text += " 🎯"
     if reading.change and reading.change.improved is not None:
-        text += f" {'▲' if reading.change.delta > 0 else '▼'} {signed(reading.change.delta)}"
+        arrow = "▲" if reading.change.delta > 0 else "▼"
+        text += f" {arrow} {signed(t, reading.change.delta)}"
     return text
 
 
 def stopped_line(t: Translator, project: ProjectFacts) -> str:
-    when = project.status_changed_at.date().isoformat() if project.status_changed_at else "–"
+    when = t.channel_day(project.status_changed_at.date()) if project.status_changed_at else "–"
     return t.gettext("*{name}* · {status} since {date}").format(
         name=project.name, status=status_text(t, project), date=when
     )
@@ -203,7 +218,7 @@ def my_projects_section(
             status=t.gettext(HEALTHS[project.health])
             if project.health and project.status == "active"
             else status_text(t, project),
-            bar=progress_bar(project_fraction(project), width=5),
+            bar=progress_bar(t, project_fraction(project), width=5),
         )
         open_button = button(t.gettext("Open"), ProjectAction.open, state.ProjectRef(p=project.id))
         blocks.append(
@@ -217,8 +232,10 @@ def my_projects_section(
     if total > HOME_PROJECTS:
         blocks.append(
             context(
-                t.gettext("and {count} more: `/revops-project` lists them all.").format(
-                    count=total - HOME_PROJECTS
+                t.count(
+                    "and {count} more: `/revops-project` lists them all.",
+                    "and {count} more: `/revops-project` lists them all.",
+                    total - HOME_PROJECTS,
                 )
             )
         )
@@ -272,7 +289,7 @@ def digest_section(t: Translator, entries: list[DigestEntry], *, tz: str) -> Blo
         if entry.pending_checkin is not None:
             parts.append(
                 t.gettext("check-in waiting for an update since {date}").format(
-                    date=local_day(entry.pending_checkin.due_at, tz).isoformat()
+                    date=t.day(local_day(entry.pending_checkin.due_at, tz))
                 )
             )
         if entry.next_checkin_at is not None:
@@ -280,15 +297,15 @@ def digest_section(t: Translator, entries: list[DigestEntry], *, tz: str) -> Blo
             parts.append(
                 t.gettext("next check-in {weekday} {date} at {time}").format(
                     weekday=t.gettext(WEEKDAYS[when.weekday()]),
-                    date=when.date().isoformat(),
-                    time=when.strftime("%H:%M"),
+                    date=t.day(when.date()),
+                    time=format_time(when, "short", locale=t.language),
                 )
             )
         if entry.next_milestone is not None:
             milestone = entry.next_milestone
             parts.append(
                 t.gettext("next milestone *{name}* on {date}").format(
-                    name=milestone.name, date=milestone.due_date.isoformat()
+                    name=milestone.name, date=t.day(milestone.due_date)
                 )
                 + (" 🚦" if milestone.is_decision else "")
             )
@@ -313,7 +330,7 @@ def gazette_section(t: Translator, moves: list[ProjectMoves]) -> Blocks:
             ),
             *(
                 t.gettext("🎯 *{name}* reached its target ({target})").format(
-                    name=kpi.name, target=number(kpi.target, kpi.unit)
+                    name=kpi.name, target=number(t, kpi.target, kpi.unit)
                 )
                 for kpi in move.targets_reached
             ),

@@ -102,25 +102,25 @@ def clip(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def progress_bar(fraction: float | None, width: int = 10) -> str:
-    """A text bar for a fraction of the way (0 → 1), clamped, with the percentage:
-    `▓▓▓▓░░░░░░ 40%`. Beyond the target the percentage shows it (`▓▓▓▓▓▓▓▓▓▓ 120%`)."""
+def progress_bar(t: Translator, fraction: float | None, width: int = 10) -> str:
+    """A text bar for a fraction of the way (0 → 1), clamped, with the percentage in the
+    reader's language: `▓▓▓▓░░░░░░ 40 %`. Beyond the target the percentage shows it."""
     if fraction is None:
         return "░" * width + " –"
     filled = round(min(max(fraction, 0.0), 1.0) * width)
-    return "▓" * filled + "░" * (width - filled) + f" {round(fraction * 100)}%"
+    return "▓" * filled + "░" * (width - filled) + " " + t.percent(fraction, digits=0)
 
 
-def number(value: float | None, unit: str = "") -> str:
-    """12.5 → "12.5", 1200.0 → "1200", with its unit ("%" sticks, others follow a space)."""
+def number(t: Translator, value: float | None, unit: str = "") -> str:
+    """A KPI value in the reader's language (12.5 → "12,5" in French, 1200.0 → "1,200" in
+    English), with its unit: a percentage unit is written as the language writes percentages
+    ("12,5 %"), other units follow a space."""
     if value is None:
         return "–"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    if text == "-0":
-        text = "0"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return t.percent(value / 100, digits=2)
+    text = t.number(0.0 if value == 0 else value)
+    return f"{text} {unit}" if unit else text
 
 
 def exact_number(value: float) -> str:
@@ -132,8 +132,8 @@ def exact_number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def signed(value: float, unit: str = "") -> str:
-    text = number(abs(value), unit)
+def signed(t: Translator, value: float, unit: str = "") -> str:
+    text = number(t, abs(value), unit)
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
 
 
@@ -147,13 +147,13 @@ def kpi_line(t: Translator, reading: KpiReading) -> str:
     kpi = reading.kpi
     head = t.gettext("*{name}*: {current} (baseline {baseline}, target {target})").format(
         name=kpi.name,
-        current=number(kpi.current_value, kpi.unit),
-        baseline=number(kpi.baseline, kpi.unit),
-        target=number(kpi.target, kpi.unit),
+        current=number(t, kpi.current_value, kpi.unit),
+        baseline=number(t, kpi.baseline, kpi.unit),
+        target=number(t, kpi.target, kpi.unit),
     )
     if kpi.target_date:
-        head += " " + t.gettext("by {date}").format(date=kpi.target_date.isoformat())
-    bar = f"`{progress_bar(reading.progress.fraction)}`"
+        head += " " + t.gettext("by {date}").format(date=t.day(kpi.target_date))
+    bar = f"`{progress_bar(t, reading.progress.fraction)}`"
     if reading.progress.reached:
         bar += " 🎯"
     change = reading.change
@@ -163,11 +163,11 @@ def kpi_line(t: Translator, reading: KpiReading) -> str:
         moved = t.gettext("no change since the last check-in")
     elif change.improved:
         moved = t.gettext("▲ {delta} since the last check-in (better)").format(
-            delta=signed(change.delta, kpi.unit)
+            delta=signed(t, change.delta, kpi.unit)
         )
     else:
         moved = t.gettext("▼ {delta} since the last check-in (worse)").format(
-            delta=signed(change.delta, kpi.unit)
+            delta=signed(t, change.delta, kpi.unit)
         )
     return f"{head}\n{bar} · {moved}"
 
@@ -181,7 +181,7 @@ def rollout_line(t: Translator, line: RolloutLine) -> str:
 
 def milestone_line(t: Translator, milestone: Milestone) -> str:
     flag = " 🚦 " + t.gettext("GO/NO-GO") if milestone.is_decision else ""
-    return f"• {milestone.due_date.isoformat()} · {milestone.name}{flag}"
+    return f"• {t.channel_day(milestone.due_date)} · {milestone.name}{flag}"
 
 
 def cadence_text(t: Translator, schedule: Schedule | None) -> str:
@@ -243,7 +243,7 @@ def project_fraction(project: Project | ProjectFacts) -> float | None:
 def history_line(t: Translator, event: ProjectEvent) -> str:
     who = mention(t, event.actor_id) if event.actor_id else t.gettext("RevOps bot")
     what = t.gettext(EVENTS.get(event.kind, event.kind))
-    line = f"{event.at.date().isoformat()} · {who} {what}"
+    line = f"{t.channel_day(event.at.date())} · {who} {what}"
     if event.reason:
         line += ": " + reason_label(t, event.reason)
     if event.note:

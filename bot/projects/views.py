@@ -97,8 +97,8 @@ def project_card(
             phase=t.gettext(PHASES[project.phase]), status=status_text(t, project)
         ),
         t.gettext("*Dates*: {start} → {end} · *Check-ins*: {cadence}").format(
-            start=project.start_date.isoformat(),
-            end=project.target_end_date.isoformat(),
+            start=t.channel_day(project.start_date),
+            end=t.channel_day(project.target_end_date),
             cadence=cadence_text(t, card.cadence),
         ),
     ]
@@ -112,7 +112,8 @@ def project_card(
     blocks.append(section("\n".join(facts)))
     if project.health:
         latest = t.gettext("*Latest update*: {health} · progress `{bar}`").format(
-            health=t.gettext(HEALTHS[project.health]), bar=progress_bar(project_fraction(project))
+            health=t.gettext(HEALTHS[project.health]),
+            bar=progress_bar(t, project_fraction(project)),
         )
         if project.blockers:
             latest += "\n" + t.gettext("⚠️ *Blockers*: {text}").format(text=project.blockers)
@@ -128,7 +129,7 @@ def project_card(
     if card.lines:
         live = sum(1 for line in card.lines if line.status in ("live", "handed_off"))
         title = t.gettext("*Roll-out*: {live} of {total} live").format(
-            live=live, total=len(card.lines)
+            live=t.number(live), total=t.number(len(card.lines))
         )
         blocks.append(
             section(title + "\n" + "\n".join(rollout_line(t, line) for line in card.lines))
@@ -160,7 +161,7 @@ def project_list(t: Translator, page: ProjectPage, *, offset: int) -> tuple[str,
             active=page.active, paused=page.paused
         )
     else:
-        title = t.gettext("Active projects ({total})").format(total=total)
+        title = t.gettext("Active projects ({total})").format(total=t.number(total))
     blocks: Blocks = [header(title)]
     for project in projects:
         line = t.gettext("*{name}* · {phase} · {status} · owner {owner}").format(
@@ -253,10 +254,12 @@ def checkin_card(t: Translator, project: Project, checkin: Checkin) -> tuple[str
     if project.last_update_at:
         blocks.append(
             context(
-                t.gettext("Last update {date}: {health}, {progress}% done").format(
-                    date=project.last_update_at.date().isoformat(),
+                t.gettext("Last update {date}: {health}, {progress} done").format(
+                    date=t.channel_day(project.last_update_at.date()),
                     health=health_label(t, project.health),
-                    progress=project.progress_pct if project.progress_pct is not None else "–",
+                    progress=t.percent(project.progress_pct / 100)
+                    if project.progress_pct is not None
+                    else "–",
                 )
             )
         )
@@ -286,7 +289,7 @@ def update_card(
     blocks: Blocks = [header(f"{HEALTH_EMOJI[health]} {title}")]
     progress = None if checkin.progress_pct is None else checkin.progress_pct / 100
     summary = t.gettext("*Progress*: `{bar}` · *Phase*: {phase}").format(
-        bar=progress_bar(progress), phase=t.gettext(PHASES[project.phase])
+        bar=progress_bar(t, progress), phase=t.gettext(PHASES[project.phase])
     )
     if checkin.done_text:
         summary += "\n" + t.gettext("*Done*: {text}").format(text=checkin.done_text)
@@ -305,7 +308,9 @@ def update_card(
         live = sum(1 for line in lines if line.status in ("live", "handed_off"))
         blocks.append(
             section(
-                t.gettext("*Roll-out*: {live} of {total} live").format(live=live, total=len(lines))
+                t.gettext("*Roll-out*: {live} of {total} live").format(
+                    live=t.number(live), total=t.number(len(lines))
+                )
                 + "\n"
                 + "\n".join(rollout_line(t, line) for line in lines)
             )
@@ -348,7 +353,7 @@ def update_card(
             + (
                 " · "
                 + t.gettext("check-in of {date}").format(
-                    date=local_day(checkin.due_at, project.tz).isoformat()
+                    date=t.channel_day(local_day(checkin.due_at, project.tz))
                 )
                 if checkin.period
                 else ""
@@ -363,7 +368,7 @@ def checkin_reminder(t: Translator, project: Project, checkin: Checkin) -> tuple
     text = t.gettext(
         "Your check-in for *{name}* is still waiting for its update (due {date}). "
         "Post it now: the teams rely on it."
-    ).format(name=project.name, date=local_day(checkin.due_at, project.tz).isoformat())
+    ).format(name=project.name, date=t.day(local_day(checkin.due_at, project.tz)))
     ref = state.CheckinRef(p=project.id, c=checkin.id)
     return text, [
         section(text),
@@ -379,8 +384,8 @@ def milestone_reminder(
         "owner": mention(t, project.owner_id),
         "milestone": milestone.name,
         "name": project.name,
-        "date": milestone.due_date.isoformat(),
-        "days": days_left,
+        "date": t.channel_day(milestone.due_date),
+        "days": t.number(days_left),
     }
     if days_left <= 0 and milestone.is_decision:
         text = t.gettext(
@@ -391,13 +396,18 @@ def milestone_reminder(
             **values
         )
     elif milestone.is_decision:
-        text = t.gettext(
-            "🚦 {owner} the GO/NO-GO decision *{milestone}* of *{name}* is in {days} day(s), "
-            "on {date}: time to gather what the decision needs."
+        text = t.ngettext(
+            "🚦 {owner} the GO/NO-GO decision *{milestone}* of *{name}* is in {days} day, "
+            "on {date}: time to gather what the decision needs.",
+            "🚦 {owner} the GO/NO-GO decision *{milestone}* of *{name}* is in {days} days, "
+            "on {date}: time to gather what the decision needs.",
+            days_left,
         ).format(**values)
     else:
-        text = t.gettext(
-            "⏳ {owner} the milestone *{milestone}* of *{name}* is in {days} day(s), on {date}."
+        text = t.ngettext(
+            "⏳ {owner} the milestone *{milestone}* of *{name}* is in {days} day, on {date}.",
+            "⏳ {owner} the milestone *{milestone}* of *{name}* is in {days} days, on {date}.",
+            days_left,
         ).format(**values)
     blocks = [section(text)]
     blocks.append(

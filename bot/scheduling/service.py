@@ -30,6 +30,7 @@ from bot.scheduling.cadence import (
     period_of,
 )
 from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
+from bot.scheduling.public_holidays import public_holidays
 from bot.workspaces.models import Member, Workspace
 
 # Missed occurrences older than the latest are recorded as skipped, up to this many per tick.
@@ -61,11 +62,17 @@ class DueItem:
 # ---------------------------------------------------------------- schedules
 
 
-def holidays_of(*, session: Session, team_id: str) -> frozenset[date]:
+def holidays_of(*, session: Session, team_id: str, around: date | None = None) -> frozenset[date]:
+    """The days nobody in the team works besides weekends: its country's public holidays
+    (around `around`, default today), plus the days its admins added, minus the public holidays
+    they said the team works."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
         return frozenset()
-    return frozenset(date.fromisoformat(day) for day in workspace.holidays or [])
+    added = {date.fromisoformat(day) for day in workspace.holidays or []}
+    worked = {date.fromisoformat(day) for day in workspace.worked_holidays or []}
+    public = public_holidays(workspace.holiday_country, around=around or date.today())
+    return frozenset((public - worked) | added)
 
 
 def cadence_of(schedule: Schedule, holidays: frozenset[date] = frozenset()) -> Cadence:

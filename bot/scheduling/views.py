@@ -22,7 +22,7 @@ def waiting_deliveries(t: Translator, waiting: Waiting, *, now: datetime) -> lis
         "*{count} message waits for Slack* (the oldest for {minutes} min).",
         "*{count} messages wait for Slack* (the oldest for {minutes} min).",
         waiting.count,
-    ).format(count=waiting.count, minutes=minutes)
+    ).format(count=t.number(waiting.count), minutes=t.number(minutes))
     hint = t.gettext(
         "Slack did not take them yet; the bot keeps trying and sends each one once, as soon "
         "as Slack answers."

@@ -34,7 +34,9 @@ def profile_from_slack(user: Mapping[str, Any]) -> MemberProfile:
     profile = user.get("profile") or {}
     return MemberProfile(
         user_id=user["id"],
-        name=profile.get("display_name") or user.get("real_name") or user.get("name") or "",
+        # What people call them: the display name they chose, else their full name; never the
+        # lowercase handle (`name`), which reads like a login ("ben, here is your week").
+        name=profile.get("display_name") or profile.get("real_name") or user.get("real_name") or "",
         tz=user.get("tz") or "UTC",
         locale=user.get("locale"),
         is_admin=bool(user.get("is_admin")),

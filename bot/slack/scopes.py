@@ -16,6 +16,6 @@ BOT_SCOPES: dict[str, str] = {
     "reactions:write": "add a reaction to a celebration post",
     "reactions:read": "count reactions on win posts for the monthly best cases",
     "im:history": "after a crash, find whether a digest DM already went out (its metadata)",
-    "files:write": "send an admin their privacy export by DM",
+    "files:write": "send an admin their privacy or CSV export by DM; upload the reports' charts",
     "im:write": "open the DM an export file is shared in (conversations.open)",
 }

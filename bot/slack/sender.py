@@ -179,9 +179,10 @@ class FileUpload:
 
     channel: str
     filename: str
-    content: str
+    content: str | bytes  # text (an export) or bytes (a chart's PNG)
     title: str
     comment: str = ""
+    alt_text: str = ""  # what screen readers say of an image
 
 
 Outgoing = OutgoingMessage | MessageEdit | HomeTab | Reaction | FileUpload
@@ -288,12 +289,19 @@ class Sender:
         self.pacer.wait(team_id, channel, sleep=hold.sleep if hold is not None else None)
         if hold is not None:
             hold.keep()
+        body: dict[str, Any] = (
+            {"file": upload.content}
+            if isinstance(upload.content, bytes)
+            else {"content": upload.content}
+        )
+        if upload.alt_text:
+            body["alt_txt"] = upload.alt_text
         posting_once(client, sleep=hold.sleep if hold else None).files_upload_v2(
             channel=channel,
-            content=upload.content,
             filename=upload.filename,
             title=upload.title,
             initial_comment=upload.comment or None,
+            **body,
         )
         return PostedMessage(channel=channel, ts="")
 

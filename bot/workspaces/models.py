@@ -20,6 +20,10 @@ class Workspace(Base):
     default_locale: Mapped[str] = mapped_column(String(16), default="en-US")
     # ISO dates on which nobody works: skipped by ETAs, nudges and "first working day" cadences.
     holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The team's country (ISO 3166-1 alpha-2): its public holidays are skipped too, except the
+    # ISO dates in `worked_holidays` (public holidays the team works anyway).
+    holiday_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    worked_holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Set when Slack says the app was uninstalled or its tokens revoked: nothing is sent any more,
     # and the data is purged after the grace period (privacy settings).
     uninstalled_at: Mapped[datetime | None] = mapped_column(default=None)

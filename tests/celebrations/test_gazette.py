@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.celebrations import seeds
-from tests.celebrations.helpers import block_text, channel_posts, configure, posted_win
+from tests.celebrations.helpers import (
+    WINS_CHANNEL,
+    block_text,
+    channel_posts,
+    configure,
+    posted_win,
+)
 from tests.harness import BotHarness
 from tests.intake.helpers import set_up_intake
 
@@ -59,6 +65,14 @@ def test_the_gazette_sums_up_the_week_once(
     assert text.index("Globex") < text.index("Initech") < text.index("ACME")
     assert "Old deal" not in text and "Today" not in text
     assert len(gazette["blocks"]) <= 50
+    # Wins per week over the quarter, drawn once for the two runs: this week's three and last
+    # week's "Old deal" (today's belongs to the next gazette).
+    (chart,) = bot.fake.uploaded_files
+    assert chart.channel_id == WINS_CHANNEL and chart.filename == "gazette-wins-2026-11-13.png"
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n") and len(chart.content) > 10_000
+    assert chart.alt_text == (
+        "Wins per week this quarter: 4 wins in 13 weeks; the most, 3, in the week of Nov 13, 2026."
+    )
 
 
 def test_with_exchange_rates_the_gazette_adds_one_converted_total(
@@ -97,6 +111,7 @@ def test_a_quiet_week_gets_a_short_friendly_gazette(
     (gazette,) = channel_posts(bot)
     assert "A quiet week" in block_text(gazette)
     assert len(gazette["blocks"]) <= 4
+    assert bot.fake.uploaded_files == []  # no win this quarter: nothing to chart, no chart
 
 
 def test_the_gazette_is_in_the_workspace_language(

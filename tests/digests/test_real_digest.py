@@ -110,15 +110,18 @@ def test_each_member_gets_one_real_digest_and_a_second_run_sends_nothing(
 
     alice = digest_of(bot, "U1")
     assert "Your week with RevOps" in alice
+    # Greeted by her name in Slack, not by her handle ("u1").
+    (dm,) = bot.fake.dms_to("U1")
+    assert dm["text"] == "Alice Martin, here is your week with RevOps."
     # Her open request, with its status and the ETA she was told.
     english = translator_for("en-US")
     assert f"*REQ-1* Pipeline by region · Accepted · ETA {day(english, busy_week)}" in alice
     assert "Forecast export" not in alice  # Bruno's, and delivered
     # Her project: the check-in waiting since Tuesday, the next one, the next milestone.
     assert "*CPQ roll-out*" in alice
-    assert "check-in waiting for an update since 2026-11-24" in alice
-    assert "next check-in Tuesday 2026-12-01 at 10:00" in alice
-    assert "next milestone *GO/NO-GO Germany* on 2026-12-04" in alice
+    assert "check-in waiting for an update since Nov 24, 2026" in alice
+    assert "next check-in Tuesday Dec 1, 2026 at 10:00\u202fAM" in alice
+    assert "next milestone *GO/NO-GO Germany* on Dec 4, 2026" in alice
     # Her win, her team's, and the one line on the team's week.
     assert alice.index("Your wins this week") < alice.index("ACME renewal")
     assert alice.index("Your team's wins") < alice.index("Globex")

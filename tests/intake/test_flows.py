@@ -81,6 +81,8 @@ def settings_values(**changes: Any) -> dict[str, Any]:
         "capacity": "20",
         "holidays": "",
         "rollouts": "",
+        "country": "",
+        "worked_holidays": "",
     }
     fields.update(changes)
     return {
@@ -100,6 +102,8 @@ def settings_values(**changes: Any) -> dict[str, Any]:
         Block.auto_close: {Block.auto_close: "10"},
         Block.holidays: {Block.holidays: fields["holidays"]},
         Block.rollouts: {Block.rollouts: fields["rollouts"]},
+        Block.country: {Block.country: fields["country"]},
+        Block.worked_holidays: {Block.worked_holidays: fields["worked_holidays"]},
     }
 
 
@@ -179,6 +183,39 @@ def test_capacity_and_holidays_changed_in_the_modal_move_etas_and_tell_requester
     later = wait_for_dm(bot, "U1", f"moved to {shown(4, holidays=(tuesday,))}")
     assert f"(was {shown(4)})" in later
     assert reload(bot, request.id).eta_told == Calendar.of([tuesday]).working_day_after(MONDAY, 4)
+
+
+def test_the_teams_country_makes_its_public_holidays_days_off_unless_the_admin_works_them(
+    bot: BotHarness, clock: Any
+) -> None:
+    easter_monday = date(2027, 3, 29)  # a public holiday in France, the 20th working day
+    assert Calendar().working_day_after(MONDAY, 20) == easter_monday
+    set_up_intake(bot, capacity=20)
+    request = file_request(bot, title="Territory plan")
+    act(bot, Action.accept, Callback.accept, request, accept_values(hours="80", size=None))
+    wait_for_dm(bot, "U1", f"Expected by {shown(20)}")  # 80 h at 4 h a day
+
+    view = open_settings(bot)
+    country = next(b for b in view["blocks"] if b.get("block_id") == Block.country)
+    assert "initial_value" not in country["element"]  # no country chosen yet
+    refused = submit(bot, Callback.settings, view, settings_values(country="XX"), user="UADMIN")
+    assert refused.json["errors"] == {
+        Block.country: "XX is not a country code we know: write two letters, such as FR or US."
+    }
+
+    saved = submit(bot, Callback.settings, view, settings_values(country="fr"), user="UADMIN")
+    assert saved.status == 200 and not saved.body
+    moved = wait_for_dm(bot, "U1", "moved to")
+    assert f"moved to {shown(20, holidays=(easter_monday,))} (was {shown(20)})" in moved
+    assert reload(bot, request.id).eta_told == date(2027, 3, 30)
+
+    reopened = open_settings(bot)
+    country = next(b for b in reopened["blocks"] if b.get("block_id") == Block.country)
+    assert country["element"]["initial_value"] == "FR"
+    worked = settings_values(country="FR", worked_holidays="2027-03-29")
+    submit(bot, Callback.settings, reopened, worked, user="UADMIN")
+    wait_for_dm(bot, "U1", f"now expected by {shown(20)}")  # the team works Easter Monday
+    assert reload(bot, request.id).eta_told == easter_monday
 
 
 def test_filer_groups_team_lead_and_zone_are_saved_from_the_modal(bot: BotHarness) -> None:

@@ -44,7 +44,11 @@ def _monday_noon_utc() -> Iterator[None]:
 
 def channel_posts(bot: BotHarness) -> list[dict]:
     """Top-level messages (a card with replies carries its own ts as thread_ts)."""
-    return [m for m in bot.fake.messages(INTAKE_CHANNEL) if m.get("thread_ts") in (None, m["ts"])]
+    return [
+        m
+        for m in bot.fake.messages(INTAKE_CHANNEL)
+        if m.get("thread_ts") in (None, m["ts"]) and not m.get("upload")  # not a chart's share
+    ]
 
 
 def paris(moment: datetime, hour: int, minute: int = 0) -> datetime:
@@ -223,3 +227,16 @@ def test_the_weekly_run_report_counts_in_closed_deflected_and_run_hours(
         "Run hours spent: *8 h* of 20 h capacity",
     ):
         assert expected in text
+
+    # The last eight weeks, drawn: one PNG in the intake channel, the week in its alt text;
+    # a second run of the same week posts and uploads nothing more.
+    (chart,) = [f for f in bot.fake.uploaded_files if f.channel_id == INTAKE_CHANNEL]
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert 10_000 < len(chart.content) < 2_000_000
+    assert chart.filename.startswith("run-report-") and chart.filename.endswith(".png")
+    assert chart.alt_text is not None and "8 run hours of 20; 2 requests received" in chart.alt_text
+    assert (
+        bot.jobs_run("intake-run-report", monkeypatch=monkeypatch, now=working_days_from_now(1))
+        == 0
+    )
+    assert len(bot.fake.uploaded_files) == 1 and len(channel_posts(bot)) == cards + 1

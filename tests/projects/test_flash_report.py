@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -37,10 +39,30 @@ from tests.projects.helpers import (
     update_values,
     webhook_token,
 )
+from tests.slack.fake_slack_methods import UploadedFile
 from tests.slack.signing import state_value
 
 KIND = "project-flash-report"
 MONDAY = 0
+
+
+def posts(bot: BotHarness) -> list[dict[str, Any]]:
+    """The report's messages in its channel (not the chart's file share)."""
+    return [message for message in bot.fake.messages("CREPORT") if not message.get("upload")]
+
+
+def charts(bot: BotHarness) -> list[UploadedFile]:
+    """PNG charts uploaded into the report's channel, each checked to be a real image of a
+    plausible size (a drawn chart, not an empty or truncated file)."""
+    found = [f for f in bot.fake.uploaded_files if f.channel_id == "CREPORT"]
+    for upload in found:
+        assert upload.content.startswith(b"\x89PNG\r\n\x1a\n"), upload.filename
+        assert 10_000 < len(upload.content) < 2_000_000, len(upload.content)
+    return found
+
+
+def local_day(instant: datetime) -> str:
+    return instant.astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
 
 
 def set_up_report(bot: BotHarness) -> None:
@@ -103,10 +125,11 @@ def test_the_flash_report_lists_projects_kpis_blockers_milestones_missed_and_sto
     monday = at_local(tuesday + timedelta(days=6), 9, 5, tz="Europe/Paris")
     assert run_job(bot, KIND, monday, monkeypatch) == 0
     assert run_job(bot, KIND, monday + timedelta(hours=3), monkeypatch) == 0  # once a week
-    (report,) = bot.fake.messages("CREPORT")
+    (report,) = posts(bot)
+    assert charts(bot) == []  # its KPI has no value yet: nothing to chart
     shown = all_text(report["blocks"])
     assert "Flash report, week of" in shown
-    assert "1 active" in shown and "1 missed check-ins" in shown and "1 abandoned" in shown
+    assert "1 active" in shown and "1 missed check-in ·" in shown and "1 abandoned" in shown
     assert "*CPQ roll-out*" in shown and "Win rate" in shown
     assert "GO/NO-GO Germany 🚦" in shown
     assert "Missed check-in" in shown
@@ -172,13 +195,14 @@ def test_a_long_report_is_split_and_threaded_within_block_kit_limits(
         )
     monday = at_local(next_weekday(MONDAY, after=today()), 9, 5, tz="Europe/Paris")
     assert run_job(bot, KIND, monday, monkeypatch) == 0
-    posts = bot.fake.messages("CREPORT")
-    assert len(posts) == 2  # 160 projects, 3 a section: 3 + 54 blocks, 50 at most a message
-    first, *rest = posts
+    sent = bot.fake.messages("CREPORT")
+    assert len(sent) == 2  # 160 projects, 3 a section: 3 + 54 blocks, 50 at most a message
+    first, *rest = sent
     assert "part 1 of 2" in first["text"]
     assert all(post.get("thread_ts") == first["ts"] for post in rest)
-    assert all(len(post["blocks"]) <= 50 for post in posts)
-    assert sum(all_text(p["blocks"]).count("*Project ") for p in posts) == 160
+    assert all(len(post["blocks"]) <= 50 for post in sent)
+    assert sum(all_text(p["blocks"]).count("*Project ") for p in sent) == 160
+    assert charts(bot) == []  # no KPI has a value yet: nothing to chart, no chart
 
 
 def _report_on_monday(bot: BotHarness, monkeypatch: pytest.MonkeyPatch, tuesday) -> str:  # type: ignore[no-untyped-def]
@@ -194,7 +218,7 @@ def _report_on_monday(bot: BotHarness, monkeypatch: pytest.MonkeyPatch, tuesday)
         )
     monday = at_local(tuesday + timedelta(days=6), 9, 5, tz="Europe/Paris")
     assert run_job(bot, KIND, monday, monkeypatch) == 0
-    (report,) = bot.fake.messages("CREPORT")
+    (report,) = posts(bot)
     return all_text(report["blocks"])
 
 
@@ -248,6 +272,15 @@ def test_the_report_shows_kpis_against_target_blockers_risks_and_paused_projects
     assert "▲ +2.5% since the last check-in (better)" in card_text
 
     shown = _report_on_monday(bot, monkeypatch, tuesday)
+    # The chart: one PNG in the report's channel, with the KPI's values in its alt text; a
+    # second run of the same week uploads nothing.
+    (chart,) = charts(bot)
+    monday = at_local(tuesday + timedelta(days=6), 9, 5, tz="Europe/Paris")
+    assert chart.filename == f"flash-report-{local_day(monday)}.png"
+    assert chart.alt_text is not None
+    assert "CPQ roll-out: Win rate at 26.5% (baseline 20%, target 30%)" in chart.alt_text
+    assert run_job(bot, KIND, monday + timedelta(minutes=30), monkeypatch) == 0
+    assert len(charts(bot)) == 1 and len(posts(bot)) == 1
     assert "1 active · 0 off track · 1 at risk" in shown and "1 paused" in shown
     assert "🟠 *CPQ roll-out* · At risk · Pilot with a test team" in shown
     assert "• Win rate 26.5% → 30% `▓▓▓░░ 65%` ▲ +2.5" in shown

@@ -46,7 +46,7 @@ def test_a_go_no_go_is_announced_three_days_before_then_on_the_day(
     assert run_job(bot, KIND, three_days_before + timedelta(hours=2), monkeypatch) == 0
     (before,) = reminders(bot)
     assert "<@U1>" in before["text"] or "<@U1>" in all_text(before["blocks"])
-    assert "GO/NO-GO decision *GO/NO-GO Germany* of *CPQ roll-out* is in 3 day(s)" in all_text(
+    assert "GO/NO-GO decision *GO/NO-GO Germany* of *CPQ roll-out* is in 3 days" in all_text(
         before["blocks"]
     )
 

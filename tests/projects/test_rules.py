@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.i18n import translator_for
+from bot.i18n import translator, translator_for
 from bot.projects.followups import missed_due_at, reminder_due_at
 from bot.projects.report_views import flash_report
 from bot.projects.reports import FlashEntry, FlashReport, ProjectFacts
@@ -151,16 +151,24 @@ def test_reminder_the_next_working_day_and_missed_two_working_days_later() -> No
 
 
 def test_text_bars_and_numbers() -> None:
-    assert progress_bar(0.4) == "▓▓▓▓░░░░░░ 40%"
-    assert progress_bar(1.2) == "▓▓▓▓▓▓▓▓▓▓ 120%"
-    assert progress_bar(-0.2) == "░░░░░░░░░░ -20%"
-    assert progress_bar(None) == "░░░░░░░░░░ –"
-    assert (number(24.0, "%"), number(1200.0, "deals"), number(12.345)) == (
+    en, fr = translator("en"), translator("fr")
+    assert progress_bar(en, 0.4) == "▓▓▓▓░░░░░░ 40%"
+    assert progress_bar(en, 1.2) == "▓▓▓▓▓▓▓▓▓▓ 120%"
+    assert progress_bar(en, -0.2) == "░░░░░░░░░░ -20%"
+    assert progress_bar(en, None) == "░░░░░░░░░░ –"
+    assert progress_bar(fr, 0.4) == "▓▓▓▓░░░░░░ 40\u00a0%"
+    assert (number(en, 24.0, "%"), number(en, 1200.0, "deals"), number(en, 12.345)) == (
         "24%",
-        "1200 deals",
+        "1,200 deals",
         "12.35",
     )
-    assert (signed(3, "%"), signed(-1.5), signed(0)) == ("+3%", "−1.5", "±0")
+    # A French reader: a decimal comma, grouped thousands, a space before the percent sign.
+    assert (number(fr, 12.5, "%"), number(fr, 1200.0), number(fr, 12.5)) == (
+        "12,5\u00a0%",
+        "1\u202f200",
+        "12,5",
+    )
+    assert (signed(en, 3, "%"), signed(en, -1.5), signed(en, 0)) == ("+3%", "−1.5", "±0")
     assert split_lines("France\n Germany, Spain;;") == ["France", "Germany", "Spain"]
 
 
@@ -187,5 +195,5 @@ def test_the_flash_report_is_split_into_messages_of_at_most_50_blocks() -> None:
     parts = flash_report(T, report, week_of=date(2026, 11, 23))
     assert len(parts) == 2  # 3 header blocks + 200 projects, three a section
     assert all(len(blocks) <= 50 for _, blocks in parts)
-    assert [text for text, _ in parts][1] == "Flash report, week of 2026-11-23 (part 2 of 2)"
+    assert [text for text, _ in parts][1] == "Flash report, week of Nov 23, 2026 (part 2 of 2)"
     assert sum(str(blocks).count("*P") for _, blocks in parts) == 200

@@ -156,6 +156,7 @@ def test_resuming_after_a_slot_passed_sends_no_backlog_and_the_next_slot_comes(
     tuesday = next_weekday(TUESDAY, after=today())
     _, errors = steer(bot, card, ProjectAction.pause, reason("reprioritisation"))
     assert errors == {}
+    bot.idle()  # the pause notice is posted (the outbox) before it is read below
     runner = bot.runtime.runner
     # The clock ticks (not an operator's forced run) through Tuesday's slot while paused.
     runner.tick("project-checkin", now=at_local(tuesday, 10, 1))

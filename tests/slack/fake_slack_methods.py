@@ -38,6 +38,7 @@ class UploadedFile:
     initial_comment: str | None
     thread_ts: str | None
     team_id: str
+    alt_text: str | None = None
 
 
 @dataclass
@@ -114,6 +115,7 @@ def user_record(
     *,
     name: str,
     real_name: str,
+    display_name: str = "",
     email: str | None = None,
     tz: str = "UTC",
     locale: str = "en-US",
@@ -127,8 +129,9 @@ def user_record(
     profile = {
         "real_name": real_name,
         "real_name_normalized": real_name,
-        "display_name": name,
-        "display_name_normalized": name,
+        # Slack leaves display_name empty until the person sets one; `name` is the handle.
+        "display_name": display_name,
+        "display_name_normalized": display_name,
         "team": team_id,
         "image_72": "https://example.invalid/a.png",
     }
@@ -612,6 +615,11 @@ class WebApiMethods:
     # --- handlers: files ----------------------------------------------------------------
     def _upload_url(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         length = int(number(args, "length"))
+        if length < 1:
+            raise SlackError("missing_argument")
+        alt_text = args.get("alt_txt")
+        if alt_text is not None and len(str(alt_text)) > 1000:
+            raise SlackError("alt_txt_too_large")
         file_id = f"F{next(self._ids):08d}"
         self._pending_uploads[file_id] = {
             "id": file_id,
@@ -619,6 +627,7 @@ class WebApiMethods:
             "length": length,
             "team_id": ws.team_id,
             "content": None,
+            "alt_text": alt_text,
         }
         return {"upload_url": self.url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
 
@@ -648,6 +657,7 @@ class WebApiMethods:
                     args.get("initial_comment"),
                     args.get("thread_ts"),
                     ws.team_id,
+                    p["alt_text"],
                 )
             )
             out.append(
