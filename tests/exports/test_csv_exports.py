@@ -55,7 +55,8 @@ def test_requests_export_has_the_documented_columns_raw_values_and_no_erased_nam
     file_request(bot, user="U2", title="Churn dashboard")
     act(bot, Action.accept, Callback.accept, first, accept_values(hours="7.5", size=None))
     bot.idle()
-    assert bot.cli("privacy", "erase", "--team", "T1", "--user", "U2", monkeypatch=monkeypatch) == 0
+    erase = ["privacy", "erase", "--team", "T1", "--user", "U2", "--yes"]
+    assert bot.cli(*erase, monkeypatch=monkeypatch) == 0
 
     raw, rows = export(bot, monkeypatch, tmp_path, "requests")
     assert raw.splitlines()[0].split(",") == [c.name for c in COLUMNS[ExportKind.requests]]
