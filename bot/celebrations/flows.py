@@ -409,6 +409,7 @@ class SettingsShown:
     portal_id: str
     base_currency: str
     exchange_rates: str
+    salesforce_stages: str = ""
 
 
 def settings_shown(factory: Factory, *, team_id: str, admin_tz: str) -> SettingsShown:
@@ -425,6 +426,7 @@ def settings_shown(factory: Factory, *, team_id: str, admin_tz: str) -> Settings
             portal_id=settings.hubspot_portal_id or "",
             base_currency=settings.base_currency or "",
             exchange_rates=format_rates(settings.exchange_rates or {}),
+            salesforce_stages=", ".join(settings.salesforce_won_stages or []),
         )
 
 
@@ -474,3 +476,88 @@ def record_reaction(
             event_ts=event_ts,
             bot_user_id=bot_user_id,
         )
+
+
+# ---------------------------------------------------------------- Salesforce polls
+
+
+@dataclass(frozen=True)
+class SalesforcePoll:
+    """A poll this process holds (see service.claim_poll): where to read from, what counts."""
+
+    team_id: str
+    read_from: datetime
+    won_stages: tuple[str, ...]
+    org_currency: str | None
+
+
+def start_salesforce_poll(
+    factory: Factory, *, configured_team: str | None, now: datetime
+) -> SalesforcePoll | None:
+    """The poll of the org's workspace, if no other process holds it now."""
+    with session_scope(factory) as session:
+        team_id = service.team_for_salesforce(session=session, configured_team=configured_team)
+        if team_id is None:
+            return None
+        sync = service.claim_poll(session=session, team_id=team_id, now=now)
+        if sync is None:
+            return None
+        return SalesforcePoll(
+            team_id=team_id,
+            read_from=service.read_from(sync),
+            won_stages=tuple(service.won_stages(session=session, team_id=team_id)),
+            org_currency=sync.org_currency,
+        )
+
+
+def salesforce_page_read(
+    factory: Factory,
+    *,
+    team_id: str,
+    opportunities: Sequence[service.Opportunity],
+    now: datetime,
+) -> int:
+    """One page of won opportunities: a win per new one and the cursor past the page, in one
+    transaction (a poll stopped later keeps them; the next re-reads from here). Returns how
+    many wins are new."""
+    with session_scope(factory) as session:
+        created = sum(
+            service.record_salesforce_opportunity(
+                session=session, team_id=team_id, opportunity=opportunity, now=now
+            )
+            for opportunity in opportunities
+        )
+        newest = service.newest_stamp(opportunities)
+        if newest is not None:
+            service.advance(session=session, team_id=team_id, up_to=newest)
+        # Wins whose winners are all known (or none) are ready: their cards are owed now.
+        queue_waiting_wins(session=session, team_id=team_id, now=now)
+        return created
+
+
+def salesforce_poll_done(
+    factory: Factory, *, team_id: str, org_currency: str | None, now: datetime
+) -> None:
+    with session_scope(factory) as session:
+        service.poll_done(session=session, team_id=team_id, org_currency=org_currency, now=now)
+
+
+def salesforce_poll_failed(factory: Factory, *, team_id: str, problem: str, now: datetime) -> None:
+    """The poll stopped on a refusal an admin must fix: recorded, and an admin told once
+    until Salesforce works again."""
+    with session_scope(factory) as session:
+        if not service.poll_failed(session=session, team_id=team_id, problem=problem, now=now):
+            return
+        admin = service.admin_to_tell(session=session, team_id=team_id)
+        if admin is None:
+            logger.warning("no admin to tell in %s about Salesforce", team_id)
+            return
+        effects.owe_salesforce_problem_notice(
+            session=session, team_id=team_id, admin_id=admin, problem=problem, now=now
+        )
+
+
+def salesforce_poll_released(factory: Factory, *, team_id: str) -> None:
+    """A transient failure (Salesforce down): the lease is released, nothing else changes."""
+    with session_scope(factory) as session:
+        service.release_poll(session=session, team_id=team_id)

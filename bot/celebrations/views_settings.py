@@ -37,6 +37,7 @@ class SettingsForm:
     portal_id: str
     base_currency: str
     exchange_rates: str
+    salesforce_stages: str = ""
 
 
 def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
@@ -104,6 +105,18 @@ def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
                 form.portal_id,
                 optional=True,
                 hint=t.gettext("Needed only when the bot serves several workspaces."),
+            ),
+            _text_input(
+                t,
+                SettingsBlock.salesforce_stages,
+                SettingsAction.salesforce_stages,
+                t.gettext("Salesforce won stages"),
+                form.salesforce_stages,
+                optional=True,
+                hint=t.gettext(
+                    "Opportunity stage names that count as won, separated by commas. "
+                    "Empty: every opportunity Salesforce marks as won."
+                ),
             ),
             _text_input(
                 t,
