@@ -120,7 +120,8 @@ class SalesforceCrm:
                     session=session,
                 )
         except SalesforceAuthenticationFailed as error:
-            raise SalesforceRefused(f"login refused: {error.code}: {error.message}") from None
+            said = getattr(error, "auth_message", "") or ""
+            raise SalesforceRefused(f"login refused: {error.code}: {said}"[:300]) from None
         except (OSError, ValueError) as error:  # a key file missing or not a key
             raise SalesforceRefused(f"login impossible: {type(error).__name__}") from None
         except requests.RequestException as error:

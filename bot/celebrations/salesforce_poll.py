@@ -46,18 +46,18 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
     except SalesforceRefused as refused:
         logger.error("salesforce poll refused: %s", refused)
         flows.salesforce_poll_failed(factory, team_id=held.team_id, problem=str(refused), now=now)
-        return created
     except SalesforceUnavailable as error:
         logger.warning("salesforce poll interrupted, next tick resumes: %s", error)
         flows.salesforce_poll_released(factory, team_id=held.team_id)
-        return created
     except Exception:
         flows.salesforce_poll_released(factory, team_id=held.team_id)
         raise
-    flows.salesforce_poll_done(
-        factory, team_id=held.team_id, org_currency=org_currency, now=datetime.now(UTC)
-    )
-    if created:
-        logger.info("salesforce poll: %d new win(s)", created)
-        preparation.prepare_wins(services, held.team_id)
+    else:
+        flows.salesforce_poll_done(
+            factory, team_id=held.team_id, org_currency=org_currency, now=datetime.now(UTC)
+        )
+    finally:
+        if created:  # the pages read before a failure keep their wins: post them
+            logger.info("salesforce poll: %d new win(s)", created)
+            preparation.prepare_wins(services, held.team_id)
     return created
