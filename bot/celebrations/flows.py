@@ -491,14 +491,16 @@ class SalesforcePoll:
     org_currency: str | None
 
 
-def start_salesforce_poll(
-    factory: Factory, *, configured_team: str | None, now: datetime
-) -> SalesforcePoll | None:
-    """The poll of the org's workspace, if no other process holds it now."""
+def salesforce_team(factory: Factory, *, configured_team: str | None) -> str | None:
     with session_scope(factory) as session:
-        team_id = service.team_for_salesforce(session=session, configured_team=configured_team)
-        if team_id is None:
-            return None
+        return service.team_for_salesforce(session=session, configured_team=configured_team)
+
+
+def start_salesforce_poll(
+    factory: Factory, *, team_id: str, now: datetime
+) -> SalesforcePoll | None:
+    """The workspace's poll, if no other process holds it now."""
+    with session_scope(factory) as session:
         sync = service.claim_poll(session=session, team_id=team_id, now=now)
         if sync is None:
             return None

@@ -82,6 +82,7 @@ class SalesforceCrm:
         self._domain = _domain(self._login_url)
         self._lock = threading.Lock()
         self._token: tuple[str, str] | None = None  # (access token, instance host)
+        self.told_no_workspace = False
 
     @property
     def configured(self) -> bool:

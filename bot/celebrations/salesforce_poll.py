@@ -28,11 +28,21 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
         return 0
     factory = services.session_factory
     now = datetime.now(UTC)
-    held = flows.start_salesforce_poll(
-        factory, configured_team=services.settings.salesforce_team_id, now=now
-    )
+    configured_team = services.settings.salesforce_team_id
+    team_id = flows.salesforce_team(factory, configured_team=configured_team)
+    if team_id is None:
+        if not crm.told_no_workspace:  # once per process, not every tick
+            crm.told_no_workspace = True
+            logger.warning(
+                "salesforce: no workspace to post wins to (%s): set SALESFORCE_TEAM_ID",
+                f"SALESFORCE_TEAM_ID={configured_team} is no workspace of the bot"
+                if configured_team
+                else "the bot serves several workspaces",
+            )
+        return 0
+    held = flows.start_salesforce_poll(factory, team_id=team_id, now=now)
     if held is None:
-        logger.debug("salesforce poll: another process polls, or no workspace to post to")
+        logger.debug("salesforce poll of %s: another process polls it now", team_id)
         return 0
     created, org_currency = 0, held.org_currency
     try:

@@ -47,6 +47,11 @@ def flow() -> str:
 
 
 @pytest.fixture
+def salesforce_team() -> str:
+    return ""  # SALESFORCE_TEAM_ID unset: the one workspace the bot serves
+
+
+@pytest.fixture
 def fake_salesforce(
     tmp_path: Path, jwt_key: tuple[str, rsa.RSAPrivateKey], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FakeSalesforce]:
@@ -71,6 +76,7 @@ def bot_env(
     fake_salesforce: FakeSalesforce,
     flow: str,
     jwt_key: tuple[str, rsa.RSAPrivateKey],
+    salesforce_team: str,
 ) -> dict[str, str]:
     fake_slack.add_channel(channel_id=WINS_CHANNEL, name="wins")
     credentials = (
@@ -88,6 +94,7 @@ def bot_env(
         SALESFORCE_LOGIN_URL=fake_salesforce.url,
         SALESFORCE_CLIENT_ID=CLIENT_ID,
         SALESFORCE_USERNAME=USERNAME,
+        SALESFORCE_TEAM_ID=salesforce_team,
         **credentials,
     )
 
@@ -365,3 +372,65 @@ def test_a_refused_login_tells_an_admin_what_salesforce_said_never_the_secret(
     for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET):
         assert secret not in caplog.text
     assert fake_salesforce.queries() == []
+
+
+# ------------------------------------------------------------------ operators and privacy
+
+
+def test_an_operator_polls_with_jobs_run(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006J1", name="Soylent", amount=77, currency="USD")
+
+    assert bot.jobs_run(SALESFORCE_POLL_KIND, monkeypatch=monkeypatch) == 0
+    bot.idle()
+
+    assert [w.title for w in wins(bot)] == ["Soylent"]
+    assert sync_row(bot).last_polled_at is not None
+
+
+@pytest.mark.parametrize("flow", ["password"])
+def test_an_export_holds_no_salesforce_credential_and_erasure_scrubs_the_owner(
+    bot: BotHarness,
+    fake_salesforce: FakeSalesforce,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006V1", name="Vandelay", amount=10, currency="USD")
+    poll(bot)
+    (win,) = wins(bot)
+    assert [(w.user_id, w.email) for w in win.winners] == [("U1", "alice@example.com")]
+
+    for user in ("U1", "UADMIN"):
+        out = tmp_path / f"{user}.json"
+        args = ("privacy", "export", "--team", "T1", "--user", user, "--out", str(out))
+        assert bot.cli(*args, monkeypatch=monkeypatch) == 0
+        exported = out.read_text()
+        for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET, "00DFAKE!"):
+            assert secret not in exported
+    assert "alice@example.com" in (tmp_path / "U1.json").read_text()  # her own data, yes
+
+    erase = ("privacy", "erase", "--team", "T1", "--user", "U1", "--yes")
+    assert bot.cli(*erase, monkeypatch=monkeypatch) == 0
+
+    (win,) = wins(bot)
+    (winner,) = win.winners
+    assert winner.user_id != "U1" and winner.email != "alice@example.com"
+    assert "Alice" not in winner.name
+
+
+@pytest.mark.parametrize("salesforce_team", ["TNOPE"])
+def test_a_team_setting_naming_no_workspace_is_one_log_line_and_no_query(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006N1", name="Nowhere", amount=1, currency="USD")
+
+    poll(bot)
+    poll(bot)
+
+    told = [r for r in caplog.records if "no workspace to post wins to" in r.getMessage()]
+    assert len(told) == 1 and "SALESFORCE_TEAM_ID=TNOPE" in told[0].getMessage()
+    assert fake_salesforce.requests == [] and wins(bot) == []
