@@ -143,6 +143,11 @@ def newest_stamp(opportunities: Sequence[Opportunity]) -> datetime | None:
     return max((o.modified_at for o in opportunities), default=None)
 
 
+def salesforce_polled(*, session: Session, team_id: str) -> bool:
+    """Whether the workspace's Salesforce poll ever ran (App Home then shows its state)."""
+    return session.get(SalesforceSync, team_id) is not None
+
+
 def salesforce_problem(*, session: Session, team_id: str) -> str | None:
     """What stops the poll now, as last seen (None: it works, or never ran)."""
     sync = session.get(SalesforceSync, team_id)

@@ -299,6 +299,10 @@ def test_the_stage_names_an_admin_sets_in_app_home_are_the_ones_that_count(
     poll(bot)
 
     assert [w.title for w in wins(bot)] == ["Signed deal"]
+    polled = block_text(home(bot, "UADMIN"))
+    assert (
+        "Salesforce closed-won opportunities are polled: Contract Signed, Won – renewal" in polled
+    )
     assert "StageName IN ('Contract Signed','Won – renewal')" in fake_salesforce.queries()[0]
 
 
@@ -348,6 +352,7 @@ def test_a_token_refused_again_after_a_new_login_tells_an_admin_once(
     (notice,) = bot.fake.dms_to("UADMIN")
     assert "Salesforce" in notice["text"] and "401" in notice["text"]
     assert wins(bot) == [] and sync_row(bot).problem
+    assert "Salesforce: a new session was refused too (401)" in block_text(home(bot, "UADMIN"))
 
     fake_salesforce.refuse_sessions = False  # fixed: the win since the last good poll comes
     poll(bot)
