@@ -136,6 +136,11 @@ class Settings(DatabaseSettings):
     salesforce_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
         default=60, alias="SALESFORCE_POLL_SECONDS"
     )
+    # POST /webhooks/salesforce (a record-triggered Flow pushes won opportunities) wants
+    # `Authorization: Bearer <SALESFORCE_WEBHOOK_SECRET>`; the route refuses everything unset.
+    salesforce_webhook_secret: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_WEBHOOK_SECRET"
+    )
 
     # Operational knobs beyond the contract; defaults suit one small team.
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -563,3 +564,51 @@ def salesforce_poll_released(factory: Factory, *, team_id: str) -> None:
     """A transient failure (Salesforce down): the lease is released, nothing else changes."""
     with session_scope(factory) as session:
         service.release_poll(session=session, team_id=team_id)
+
+
+class PushOutcome(StrEnum):
+    new_win = "new_win"
+    duplicate = "duplicate"
+    not_won = "not_won"
+    no_workspace = "no_workspace"
+
+
+@dataclass(frozen=True)
+class SalesforcePush:
+    outcome: PushOutcome
+    team_id: str | None = None
+    to_prepare: bool = False  # the owner known by e-mail only: looked up before the post
+
+
+def record_salesforce_push(
+    factory: Factory,
+    *,
+    opportunity: service.Opportunity,
+    configured_team: str | None,
+    now: datetime,
+) -> SalesforcePush:
+    """An opportunity a Flow pushed: a win when it counts as won (the same stages as the
+    poll), once per opportunity whether the poll read it too or not; its card owed at once
+    when its owner is a Slack user already, else after the e-mail lookup."""
+    with session_scope(factory) as session:
+        team_id = service.team_for_salesforce(session=session, configured_team=configured_team)
+        if team_id is None:
+            return SalesforcePush(PushOutcome.no_workspace)
+        stages = service.won_stages(session=session, team_id=team_id)
+        if not service.counts_as_won(opportunity, stages):
+            return SalesforcePush(PushOutcome.not_won, team_id)
+        created = service.record_salesforce_opportunity(
+            session=session, team_id=team_id, opportunity=opportunity, now=now
+        )
+        if not created:
+            return SalesforcePush(PushOutcome.duplicate, team_id)
+        win = service.find_win(
+            session=session,
+            team_id=team_id,
+            source_ref=service.salesforce_source_ref(opportunity.id),
+        )
+        assert win is not None
+        _post_when_ready(session, win, now=now)
+        return SalesforcePush(
+            PushOutcome.new_win, team_id, to_prepare=win.post_state == PostState.preparing
+        )

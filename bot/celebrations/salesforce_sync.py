@@ -41,6 +41,8 @@ class Opportunity:
     modified_at: datetime
     owner_email: str | None
     owner_name: str
+    is_won: bool = True
+    owner_slack_id: str | None = None  # a push may name the Slack user: it beats the e-mail
 
 
 def team_for_salesforce(*, session: Session, configured_team: str | None) -> str | None:
@@ -55,6 +57,12 @@ def team_for_salesforce(*, session: Session, configured_team: str | None) -> str
         )
     )
     return teams[0] if len(teams) == 1 else None
+
+
+def counts_as_won(opportunity: Opportunity, stages: Sequence[str]) -> bool:
+    """An opportunity counts as won when its stage is one the admins named, or, with none
+    named, when Salesforce marks it won (IsWon)."""
+    return opportunity.stage in stages if stages else opportunity.is_won
 
 
 def salesforce_source_ref(opportunity_id: str) -> str:

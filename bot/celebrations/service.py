@@ -80,6 +80,7 @@ from bot.celebrations.salesforce_sync import (
     Opportunity,
     advance,
     claim_poll,
+    counts_as_won,
     newest_stamp,
     poll_done,
     poll_failed,
@@ -109,6 +110,7 @@ __all__ = [  # re-exported rules (see the module docstring)
     "channel_problem",
     "claim_poll",
     "claim_unknown_email_notice",
+    "counts_as_won",
     "exchange_rates_of",
     "fact_of",
     "gazette_week",
@@ -376,8 +378,14 @@ def record_salesforce_opportunity(
         title=opportunity.name or opportunity.id,
         source=WinSource.salesforce,
         source_ref=salesforce_source_ref(opportunity.id),
-        winners=[NewWinner(email=opportunity.owner_email, name=opportunity.owner_name)]
-        if opportunity.owner_email or opportunity.owner_name
+        winners=[
+            NewWinner(
+                user_id=opportunity.owner_slack_id,
+                email=None if opportunity.owner_slack_id else opportunity.owner_email,
+                name=opportunity.owner_name,
+            )
+        ]
+        if opportunity.owner_slack_id or opportunity.owner_email or opportunity.owner_name
         else [],
         amount=opportunity.amount if known else None,
         currency=currency if known else None,

@@ -4,6 +4,7 @@ the cards and DMs, a real database."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from tests.celebrations.helpers import (
     settings_values,
     wins,
 )
-from tests.harness import BotHarness, bot_environment
+from tests.harness import BotHarness, HttpResult, bot_environment, http
 from tests.slack.fake_slack import FakeSlack
 
 CLIENT_ID = "3MVG9fake.consumer.key"
@@ -34,6 +35,7 @@ USERNAME = "revops-bot@acme.example"
 PASSWORD = "s3cret-Passw0rd"
 SECURITY_TOKEN = "TOKENabc123"
 QUERY_MORE = "/services/data/v62.0/query/01g"
+WEBHOOK_SECRET = "flow-shared-secret-42"
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,7 @@ def bot_env(
         SALESFORCE_CLIENT_ID=CLIENT_ID,
         SALESFORCE_USERNAME=USERNAME,
         SALESFORCE_TEAM_ID=salesforce_team,
+        SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         **credentials,
     )
 
@@ -439,3 +442,78 @@ def test_a_team_setting_naming_no_workspace_is_one_log_line_and_no_query(
     told = [r for r in caplog.records if "no workspace to post wins to" in r.getMessage()]
     assert len(told) == 1 and "SALESFORCE_TEAM_ID=TNOPE" in told[0].getMessage()
     assert fake_salesforce.requests == [] and wins(bot) == []
+
+
+# ------------------------------------------------------------------ POST /webhooks/salesforce
+
+
+def push(bot: BotHarness, body: object, *, secret: str = WEBHOOK_SECRET) -> HttpResult:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
+    return http("POST", bot.server.url + "/webhooks/salesforce", raw, headers)
+
+
+WON = {
+    "Id": "006000000000777AAA",
+    "Name": "Massive Dynamic",
+    "Amount": 2500.5,
+    "CurrencyIsoCode": "EUR",
+    "StageName": "Closed Won",
+    "IsWon": True,
+    "OwnerEmail": "alice@example.com",
+    "OwnerName": "Alice Martin",
+}
+
+
+def test_a_pushed_won_opportunity_is_one_win_with_the_poll_too(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+
+    first, again = push(bot, WON), push(bot, WON)
+
+    assert (first.status, first.json) == (202, {"status": "new_win"})
+    assert (again.status, again.json) == (200, {"status": "duplicate"})
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert "Massive Dynamic" in block_text(post) and "€2,500.50" in block_text(post)
+    assert "<@U1>" in block_text(post)
+    # The poll reads the same opportunity later: the same win, not a second one.
+    fake_salesforce.save_opportunity("006000000000777AAA", name="Massive Dynamic", amount=2500.5)
+    poll(bot)
+    assert len(wins(bot)) == 1 and len(channel_posts(bot)) == 1
+
+
+def test_a_pushed_slack_id_beats_the_email_and_posts_at_once(bot: BotHarness) -> None:
+    configure(bot)
+    answer = push(bot, {**WON, "OwnerSlackId": "U2", "OwnerEmail": "someone@else.example"})
+    assert answer.status == 202
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert "<@U2>" in block_text(post)
+    assert bot.fake.calls("users.lookupByEmail") == []
+
+
+def test_pushes_that_are_not_won_or_not_trusted_or_malformed_store_nothing(
+    bot: BotHarness,
+) -> None:
+    configure(bot)
+    not_won = push(bot, {**WON, "StageName": "Negotiation", "IsWon": False})
+    wrong_secret = push(bot, WON, secret="guessed")
+    no_auth = http(
+        "POST",
+        bot.server.url + "/webhooks/salesforce",
+        json.dumps(WON).encode(),
+        {"Content-Type": "application/json"},
+    )
+    bad_fields = push(bot, {**WON, "Id": "001-not-an-opportunity", "CurrencyIsoCode": "EURO"})
+    not_json = push(bot, b"{not json")
+    bad_amount = push(bot, {**WON, "Amount": "lots"})
+
+    assert (not_won.status, not_won.json) == (200, {"status": "not_won"})
+    assert [wrong_secret.status, no_auth.status] == [401, 401]
+    assert bad_fields.status == 400
+    assert {f["field"] for f in bad_fields.json["fields"]} == {"Id", "CurrencyIsoCode"}
+    assert [not_json.status, bad_amount.status] == [400, 400]
+    bot.idle()
+    assert wins(bot) == [] and channel_posts(bot) == []
