@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 import requests
 from simple_salesforce import Salesforce, SalesforceLogin
 from simple_salesforce.exceptions import (
@@ -123,7 +124,7 @@ class SalesforceCrm:
         except SalesforceAuthenticationFailed as error:
             said = getattr(error, "auth_message", "") or ""
             raise SalesforceRefused(f"login refused: {error.code}: {said}"[:300]) from None
-        except (OSError, ValueError) as error:  # a key file missing or not a key
+        except (OSError, ValueError, jwt.PyJWTError) as error:  # a key file missing, not a key
             raise SalesforceRefused(f"login impossible: {type(error).__name__}") from None
         except requests.RequestException as error:
             raise SalesforceUnavailable(f"login: {type(error).__name__}") from None
@@ -179,10 +180,8 @@ class SalesforceCrm:
                 first = self._call(session, lambda sf: sf.query(_soql(since, stages, multi)))
             page = first
             while True:
-                yield (
-                    [_opportunity(r, org_currency) for r in page.get("records", [])],
-                    (org_currency),
-                )
+                records = page.get("records", [])
+                yield [_opportunity(r, org_currency) for r in records], org_currency
                 if page.get("done", True) or not page.get("nextRecordsUrl"):
                     return
                 next_url = page["nextRecordsUrl"]

@@ -82,8 +82,8 @@ def bot_env(
 ) -> dict[str, str]:
     fake_slack.add_channel(channel_id=WINS_CHANNEL, name="wins")
     credentials = (
-        {"SALESFORCE_PRIVATE_KEY": jwt_key[0]}
-        if flow == "jwt"
+        {"SALESFORCE_PRIVATE_KEY": jwt_key[0] if flow == "jwt" else "-----BEGIN nonsense"}
+        if flow in ("jwt", "bad-key")
         else {
             "SALESFORCE_CLIENT_SECRET": CLIENT_SECRET,
             "SALESFORCE_PASSWORD": PASSWORD,
@@ -380,6 +380,17 @@ def test_a_refused_login_tells_an_admin_what_salesforce_said_never_the_secret(
     for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET):
         assert secret not in caplog.text
     assert fake_salesforce.queries() == []
+
+
+@pytest.mark.parametrize("flow", ["bad-key"])
+def test_a_private_key_that_is_no_key_is_an_admins_problem_not_a_crash(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    poll(bot)
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "login impossible: InvalidKeyError" in notice["text"]
+    assert "nonsense" not in notice["text"] and fake_salesforce.requests == []
 
 
 # ------------------------------------------------------------------ operators and privacy
