@@ -17,7 +17,7 @@ def test_current_on_an_empty_database_lists_what_upgrade_would_apply(tmp_path: P
     lines = result.stdout.splitlines()
     assert lines[0] == "database sqlite:///revops-bot.db"
     assert lines[1] == "    no revision: an empty database"
-    assert lines[2].startswith("at head: no, 19 revisions to apply (0001, 0002, 0003,")
+    assert lines[2].startswith("at head: no, 20 revisions to apply (0001, 0002, 0003,")
     assert lines[2].endswith("): run `revops-bot db upgrade`")
     assert result.stderr == ""
 
@@ -43,8 +43,8 @@ def test_current_part_way_names_the_pending_revisions_in_order(tmp_path: Path) -
     assert result.returncode == 1
     # 0008 needs 0007 and 0006; the domain branches and 0009 are still to come.
     assert result.stdout.splitlines()[-1] == (
-        "at head: no, 11 revisions to apply "
-        "(i001, i002, i003, i004, d001, c001, c002, p001, v001, v002, 0009)"
+        "at head: no, 12 revisions to apply "
+        "(i001, i002, i003, i004, d001, c001, c002, c003, p001, v001, v002, 0009)"
         ": run `revops-bot db upgrade`"
     ), result.stdout
     assert "    0008 (the outbox: " in result.stdout
