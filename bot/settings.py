@@ -108,6 +108,40 @@ class Settings(DatabaseSettings):
         default=AnyHttpUrl("https://api.hubapi.com"), alias="HUBSPOT_API_URL"
     )
 
+    # Salesforce closed-won → wins (bot/celebrations/salesforce.py): a connected app's consumer
+    # key with either the JWT bearer flow (private key) or the username-password flow (consumer
+    # secret, password + security token). Nothing is polled until SALESFORCE_CLIENT_ID and
+    # SALESFORCE_USERNAME are both set.
+    salesforce_login_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://login.salesforce.com"), alias="SALESFORCE_LOGIN_URL"
+    )
+    salesforce_client_id: str | None = Field(default=None, alias="SALESFORCE_CLIENT_ID")
+    salesforce_client_secret: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_CLIENT_SECRET"
+    )
+    salesforce_username: str | None = Field(default=None, alias="SALESFORCE_USERNAME")
+    salesforce_password: SecretStr | None = Field(default=None, alias="SALESFORCE_PASSWORD")
+    salesforce_security_token: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_SECURITY_TOKEN"
+    )
+    salesforce_private_key: SecretStr | None = Field(default=None, alias="SALESFORCE_PRIVATE_KEY")
+    salesforce_private_key_file: str | None = Field(
+        default=None, alias="SALESFORCE_PRIVATE_KEY_FILE"
+    )
+    salesforce_api_version: Annotated[str, Field(pattern=r"^\d{2,3}\.0$")] = Field(
+        default="62.0", alias="SALESFORCE_API_VERSION"
+    )
+    # The workspace Salesforce wins go to; needed only when the bot serves several workspaces.
+    salesforce_team_id: str | None = Field(default=None, alias="SALESFORCE_TEAM_ID")
+    salesforce_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
+        default=60, alias="SALESFORCE_POLL_SECONDS"
+    )
+    # POST /webhooks/salesforce (a record-triggered Flow pushes won opportunities) wants
+    # `Authorization: Bearer <SALESFORCE_WEBHOOK_SECRET>`; the route refuses everything unset.
+    salesforce_webhook_secret: SecretStr | None = Field(
+        default=None, alias="SALESFORCE_WEBHOOK_SECRET"
+    )
+
     # Operational knobs beyond the contract; defaults suit one small team.
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")
     web_threads: Annotated[int, Field(ge=1, le=256)] = Field(default=16, alias="WEB_THREADS")
@@ -155,7 +189,33 @@ class Settings(DatabaseSettings):
             and not self.slack_app_token.get_secret_value().startswith("xapp-")
         ):
             raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+        self._salesforce_flow()
         return self
+
+    def _salesforce_flow(self) -> None:
+        """Half a Salesforce configuration is refused at start, naming what is missing."""
+        if self.salesforce_client_id is None and self.salesforce_username is None:
+            return
+        if self.salesforce_client_id is None or self.salesforce_username is None:
+            missing = (
+                "SALESFORCE_CLIENT_ID"
+                if self.salesforce_client_id is None
+                else ("SALESFORCE_USERNAME")
+            )
+            raise ValueError(
+                f"{missing}: Salesforce needs both SALESFORCE_CLIENT_ID and SALESFORCE_USERNAME"
+            )
+        if self.salesforce_private_key is not None or self.salesforce_private_key_file:
+            return
+        if self.salesforce_client_secret is None or self.salesforce_password is None:
+            raise ValueError(
+                "SALESFORCE_PRIVATE_KEY: set it (JWT bearer flow), or SALESFORCE_CLIENT_SECRET "
+                "and SALESFORCE_PASSWORD (username-password flow)"
+            )
+
+    @property
+    def salesforce_configured(self) -> bool:
+        return self.salesforce_client_id is not None and self.salesforce_username is not None
 
     @property
     def slack_mode(self) -> SlackMode:
@@ -188,6 +248,9 @@ _SHOWABLE_INPUTS = {
     "LOG_LEVEL",
     "SLACK_API_URL",
     "HUBSPOT_API_URL",
+    "SALESFORCE_LOGIN_URL",
+    "SALESFORCE_API_VERSION",
+    "SALESFORCE_POLL_SECONDS",
     "WEB_CONCURRENCY",
     "WEB_THREADS",
     "LISTENER_THREADS",

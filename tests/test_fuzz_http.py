@@ -211,6 +211,7 @@ def slack_bodies(draw: st.DrawFn) -> tuple[bytes, str | None]:
 
 HUBSPOT_SECRET = "fuzz-hubspot-client-secret"
 HUBSPOT_TOKEN = "pat-na1-fuzz"
+SALESFORCE_SECRET = "fuzz-salesforce-shared-secret"
 
 
 @pytest.fixture
@@ -226,6 +227,7 @@ def bot_env(fake_slack: FakeSlack, database_url: str) -> Iterator[dict[str, str]
             HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
             HUBSPOT_ACCESS_TOKEN=HUBSPOT_TOKEN,
             HUBSPOT_API_URL=hubspot.url,
+            SALESFORCE_WEBHOOK_SECRET=SALESFORCE_SECRET,
         )
 
 
@@ -353,7 +355,22 @@ A_HUBSPOT = [
         "propertyValue": "closedwon",
     }
 ]
-BASES = {"/webhooks/wins": A_WIN, "/webhooks/kpis": A_PUSH, "/webhooks/hubspot": A_HUBSPOT}
+A_SALESFORCE = {
+    "Id": "006000000000001AAA",
+    "Name": "ACME",
+    "Amount": 12500,
+    "CurrencyIsoCode": "EUR",
+    "StageName": "Closed Won",
+    "IsWon": True,
+    "OwnerEmail": "alice@example.com",
+    "OwnerName": "Alice Martin",
+}
+BASES = {
+    "/webhooks/wins": A_WIN,
+    "/webhooks/kpis": A_PUSH,
+    "/webhooks/hubspot": A_HUBSPOT,
+    "/webhooks/salesforce": A_SALESFORCE,
+}
 
 
 @st.composite
@@ -404,6 +421,8 @@ def test_fuzz_webhooks_never_fail_and_refusals_change_nothing(
         text = raw.decode("utf-8", "replace")
         signed = signed_headers(HUBSPOT_SECRET, uri=bot.server.url + path, body=text)
         headers.update({k: v for k, v in signed.items() if k != "Content-Type"})
+    if path == "/webhooks/salesforce" and options["token"] == "valid":  # a shared secret
+        headers["Authorization"] = f"Bearer {SALESFORCE_SECRET}"
     bot.idle()
     logs.clear()
     before = bot.row_counts()

@@ -134,7 +134,14 @@ def test_a_body_over_the_limit_is_413_on_every_route(
     bot: BotHarness, logs: pytest.LogCaptureFixture
 ) -> None:
     big = b"a=" + b"x" * (10 * 1024 * 1024)
-    for path in ("/slack/events", "/webhooks/wins", "/webhooks/kpis", "/webhooks/hubspot"):
+    paths = (
+        "/slack/events",
+        "/webhooks/wins",
+        "/webhooks/kpis",
+        "/webhooks/hubspot",
+        "/webhooks/salesforce",
+    )
+    for path in paths:
         answer = http("POST", bot.server.url + path, big, {"Content-Type": signing.FORM})
         assert answer.status == 413, (path, answer.status)
         assert answer.json == {"error": "body too large", "limit_bytes": MAX_BODY_BYTES}
@@ -144,6 +151,7 @@ def test_a_body_over_the_limit_is_413_on_every_route(
         "/webhooks/wins",
         "/webhooks/kpis",
         "/webhooks/hubspot",
+        "/webhooks/salesforce",
     ]
 
 

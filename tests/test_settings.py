@@ -29,6 +29,18 @@ CONTRACT = {
     "LOG_LEVEL",
     "SENTRY_DSN",
     "METRICS_TOKEN",
+    "SALESFORCE_LOGIN_URL",
+    "SALESFORCE_CLIENT_ID",
+    "SALESFORCE_CLIENT_SECRET",
+    "SALESFORCE_USERNAME",
+    "SALESFORCE_PASSWORD",
+    "SALESFORCE_SECURITY_TOKEN",
+    "SALESFORCE_PRIVATE_KEY",
+    "SALESFORCE_PRIVATE_KEY_FILE",
+    "SALESFORCE_API_VERSION",
+    "SALESFORCE_TEAM_ID",
+    "SALESFORCE_POLL_SECONDS",
+    "SALESFORCE_WEBHOOK_SECRET",
 }
 
 
@@ -90,6 +102,14 @@ def test_modes_follow_the_credentials() -> None:
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"SLACK_API_URL": "slack"}, "SLACK_API_URL"),
         ({"SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
+        ({"SALESFORCE_API_VERSION": "v62"}, "SALESFORCE_API_VERSION"),
+        ({"SALESFORCE_POLL_SECONDS": "1"}, "SALESFORCE_POLL_SECONDS"),
+        ({"SALESFORCE_CLIENT_ID": "3MVG9"}, "SALESFORCE_USERNAME"),
+        ({"SALESFORCE_USERNAME": "bot@acme.example"}, "SALESFORCE_CLIENT_ID"),
+        (
+            {"SALESFORCE_CLIENT_ID": "3MVG9", "SALESFORCE_USERNAME": "bot@acme.example"},
+            "SALESFORCE_PRIVATE_KEY",
+        ),
     ],
 )
 def test_malformed_values_name_the_variable(overrides: dict[str, str], expected: str) -> None:
@@ -106,6 +126,32 @@ def test_database_settings_alone_need_no_slack_credentials() -> None:
 def test_secrets_do_not_show_in_repr() -> None:
     settings = load_settings(Settings, **MINIMAL, SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="cs-9")
     assert "xoxb-1" not in repr(settings) and "cs-9" not in repr(settings)
+
+
+def test_salesforce_is_off_until_configured_and_its_secrets_never_show() -> None:
+    assert not load_settings(Settings, **MINIMAL).salesforce_configured
+    settings = load_settings(
+        Settings,
+        **MINIMAL,
+        SALESFORCE_CLIENT_ID="3MVG9",
+        SALESFORCE_USERNAME="bot@acme.example",
+        SALESFORCE_CLIENT_SECRET="sf-consumer-secret",
+        SALESFORCE_PASSWORD="sf-password",
+        SALESFORCE_SECURITY_TOKEN="sf-security-token",
+    )
+    assert settings.salesforce_configured
+    assert str(settings.salesforce_login_url) == "https://login.salesforce.com/"
+    for secret in ("sf-consumer-secret", "sf-password", "sf-security-token"):
+        assert secret not in repr(settings)
+    with pytest.raises(SettingsError) as error:
+        load_settings(
+            Settings,
+            **MINIMAL,
+            SALESFORCE_CLIENT_ID="3MVG9",
+            SALESFORCE_USERNAME="bot@acme.example",
+            SALESFORCE_PASSWORD="sf-password-only",
+        )
+    assert "sf-password-only" not in str(error.value)
 
 
 def test_password_is_hidden_in_the_database_url_shown() -> None:

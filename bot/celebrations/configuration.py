@@ -38,6 +38,7 @@ def settings_of(*, session: Session, team_id: str) -> CelebrationSettings:
         top_performers=True,
         won_stages=list(DEFAULT_WON_STAGES),
         hubspot_portal_id=None,
+        salesforce_won_stages=[],
         base_currency=None,
         exchange_rates={},
         channel_problem=None,
@@ -61,7 +62,15 @@ def save_settings(
     insert_or_ignore(
         session,
         CelebrationSettings,
-        [{"team_id": team_id, "exchange_rates": {}, "won_stages": [], "updated_at": now}],
+        [
+            {
+                "team_id": team_id,
+                "exchange_rates": {},
+                "won_stages": [],
+                "salesforce_won_stages": [],
+                "updated_at": now,
+            }
+        ],
         ["team_id"],
     )
     settings = session.scalars(
@@ -79,6 +88,7 @@ def save_settings(
     settings.top_performers = change.top_performers
     settings.won_stages = list(change.won_stages)
     settings.hubspot_portal_id = change.portal_id
+    settings.salesforce_won_stages = list(change.salesforce_stages)
     settings.base_currency = change.base_currency
     settings.exchange_rates = {code: format(rate, "f") for code, rate in change.rates.items()}
     settings.updated_by = updated_by

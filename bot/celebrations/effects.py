@@ -12,6 +12,7 @@ at all; bot/celebrations/messages.py renders them when they are sent. No Slack h
 - The channel found unusable (the first time since it last worked): an admin's DM, and their
   Home tab, which shows the warning.
 - A failed post whose channel was fixed: the post, owed again.
+- The Salesforce poll refused (the first time since it last worked): an admin's DM.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ WAITS_FOR_CHANNEL = "waits_for_channel"
 REACTION = "reaction"
 UNKNOWN_EMAIL = "unknown_email"
 CHANNEL_PROBLEM = "channel_problem"
+SALESFORCE_PROBLEM = "salesforce_problem"
 
 
 def owe_win_post(*, session: Session, win: Win, now: datetime) -> None:
@@ -118,6 +120,21 @@ def owe_channel_problem_notice(
         now=now,
     )
     owe_homes(session=session, team_id=team_id, user_ids=[admin_id], now=now)
+
+
+def owe_salesforce_problem_notice(
+    *, session: Session, team_id: str, admin_id: str, problem: str, now: datetime
+) -> None:
+    """An admin hears that Salesforce refused the bot (once per problem: the poll's recorded
+    state decides), with what Salesforce said (never a credential)."""
+    _owe(
+        session,
+        team_id=team_id,
+        recipient=admin_id,
+        key=f"salesforce-problem-{uuid.uuid4().hex[:12]}",
+        payload={"what": SALESFORCE_PROBLEM, "problem": problem[:500]},
+        now=now,
+    )
 
 
 def _owe(

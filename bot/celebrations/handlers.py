@@ -54,6 +54,7 @@ SETTINGS_FIELDS = {
     "tz": SettingsBlock.tz,
     "won_stages": SettingsBlock.won_stages,
     "portal_id": SettingsBlock.portal_id,
+    "salesforce_stages": SettingsBlock.salesforce_stages,
     "base_currency": SettingsBlock.base_currency,
     "exchange_rates": SettingsBlock.exchange_rates,
 }
@@ -220,6 +221,7 @@ def on_settings_submitted(
         top_performers="on" in (values.get(SettingsAction.top_performers) or []),
         won_stages=values.get(SettingsAction.won_stages) or "",
         portal_id=values.get(SettingsAction.portal_id) or "",
+        salesforce_stages=values.get(SettingsAction.salesforce_stages) or "",
         base_currency=values.get(SettingsAction.base_currency) or "",
         exchange_rates=values.get(SettingsAction.exchange_rates) or "",
     )

@@ -41,6 +41,7 @@ class SettingsAction(StrEnum):
     top_performers = "celebrations_top_performers"
     won_stages = "celebrations_won_stages"
     portal_id = "celebrations_portal_id"
+    salesforce_stages = "celebrations_salesforce_stages"
     base_currency = "celebrations_base_currency"
     exchange_rates = "celebrations_exchange_rates"
 
@@ -53,5 +54,6 @@ class SettingsBlock(StrEnum):
     top_performers = "celebrations_top_performers_block"
     won_stages = "celebrations_won_stages_block"
     portal_id = "celebrations_portal_id_block"
+    salesforce_stages = "celebrations_salesforce_stages_block"
     base_currency = "celebrations_base_currency_block"
     exchange_rates = "celebrations_exchange_rates_block"

@@ -2,6 +2,8 @@
 
 - `celebrations-gazette`: weekly, one workspace-level schedule row saved with the settings.
 - `celebrations-top-performers`: the first working day of each month, same row shape.
+- `celebrations-salesforce-poll`: every SALESFORCE_POLL_SECONDS, closed-won opportunities
+  read from Salesforce become wins (salesforce_poll.py); it posts nothing itself.
 
 (Win cards are outbox messages: see messages.py.)
 
@@ -11,13 +13,15 @@ a channel has many readers, and the workspace chose one language for them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.celebrations import queries, report_views, service
+from bot.celebrations import queries, report_views, salesforce_poll, service
+from bot.celebrations.salesforce import SalesforceCrm
 from bot.charts import draw
 from bot.charts.upload import chart_upload
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
+from bot.scheduling.service import DueItem
 from bot.sections import GazetteReader
 from bot.services import Services
 from bot.slack.sender import Outgoing, OutgoingMessage
@@ -99,5 +103,26 @@ class TopPerformersKind(ScheduledKind):
         return [OutgoingMessage(channel=delivery.recipient, text=text, blocks=blocks)]
 
 
+class SalesforcePollKind(JobKind):
+    """Reads closed-won opportunities in its tick's preparation (no transaction open while
+    Salesforce answers); the wins it stores owe their cards through the outbox."""
+
+    name = service.SALESFORCE_POLL_KIND
+    silent = True
+
+    def __init__(self, services: Services) -> None:
+        self.tick_seconds = services.settings.salesforce_poll_seconds
+        self.crm = SalesforceCrm(services.settings)  # keeps the access token between ticks
+
+    def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
+        salesforce_poll.poll(services, self.crm)
+
+    def plan(self, ctx: JobContext, *, team_id: str | None, forced: bool) -> list[DueItem]:
+        return []
+
+    def render(self, ctx: JobContext, delivery: Delivery) -> list[OutgoingMessage]:
+        return []
+
+
 def kinds(services: Services) -> list[JobKind]:
-    return [GazetteKind(), TopPerformersKind()]
+    return [GazetteKind(), TopPerformersKind(), SalesforcePollKind(services)]

@@ -130,6 +130,10 @@ class CelebrationMessage(OutboxKind):
             # Fixed meanwhile (the bot was invited, another channel chosen): nothing to say.
             if settings.channel_id == channel_id and settings.channel_problem:
                 text = views.channel_problem_dm(t, channel_id)
+        elif what == effects.SALESFORCE_PROBLEM:
+            problem = service.salesforce_problem(session=ctx.session, team_id=delivery.team_id)
+            if problem:  # solved meanwhile: nothing to say
+                text = views.salesforce_problem_dm(t, problem)
         if text is None:
             return []
         return [OutgoingMessage(channel=delivery.recipient, text=text)]

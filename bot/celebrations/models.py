@@ -37,6 +37,7 @@ class WinSource(StrEnum):
     slack = "slack"  # /revops-win, or another domain's "Celebrate it"
     hubspot = "hubspot"  # a deal moved to a won stage
     webhook = "webhook"  # POST /webhooks/wins
+    salesforce = "salesforce"  # an opportunity closed-won, polled from Salesforce
 
 
 class PostState(StrEnum):
@@ -80,6 +81,8 @@ class CelebrationSettings(Base):
     top_performers: Mapped[bool] = mapped_column(Boolean, default=True)
     # HubSpot pipeline stage ids that count as won (internal ids, e.g. "closedwon").
     won_stages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Salesforce opportunity stage names that count as won; empty: the opportunity's IsWon.
+    salesforce_won_stages: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The HubSpot account (portal) whose webhooks belong to this workspace.
     hubspot_portal_id: Mapped[str | None] = mapped_column(String(32), default=None, unique=True)
     # Amounts in several currencies are summed only in this currency, with these rates
@@ -189,3 +192,23 @@ class EmailLookup(Base):
     looked_up_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Admins are told once that this e-mail matches nobody in Slack.
     admins_told_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SalesforceSync(Base):
+    """Where the Salesforce poll of a workspace stands: the SystemModstamp it has read up to
+    (wins before it are stored), who polls now (a lease, so two clocks do not both query), and
+    what went wrong last (shown to admins, told once until it works again). No credentials:
+    those live in the environment only."""
+
+    __tablename__ = "salesforce_sync"
+
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    read_up_to: Mapped[datetime] = mapped_column()
+    polling_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The org's currency when it is not multi-currency (no CurrencyIsoCode field).
+    org_currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
+    problem: Mapped[str | None] = mapped_column(Text, default=None)
+    problem_told_at: Mapped[datetime | None] = mapped_column(default=None)

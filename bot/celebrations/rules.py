@@ -33,6 +33,9 @@ UNKNOWN_CURRENCY = N_("Unknown currency: use an ISO 4217 code such as EUR, USD o
 CURRENCY_NEEDED = N_("Pick the currency of the amount.")
 UNKNOWN_TZ = N_("Unknown time zone: use a name such as Europe/Paris or America/New_York.")
 BAD_STAGES = N_("List HubSpot stage ids separated by commas, e.g. closedwon.")
+BAD_SALESFORCE_STAGES = N_(
+    "List Salesforce stage names separated by commas (up to 20, each under 100 characters)."
+)
 BAD_PORTAL = N_("A HubSpot portal id is a number (Settings → Account defaults).")
 BAD_RATES = N_("Write one rate per currency, e.g. USD=0.92, GBP=1.17.")
 RATES_NEED_BASE = N_("Exchange rates need a base currency.")
@@ -136,6 +139,7 @@ class SettingsChange:
     won_stages: tuple[str, ...] = DEFAULT_WON_STAGES
     portal_id: str | None = None
     base_currency: str | None = None
+    salesforce_stages: tuple[str, ...] = ()
     rates: dict[str, Decimal] = field(default_factory=dict)
 
 
@@ -161,11 +165,14 @@ def parse_settings_form(
     portal_id: str,
     base_currency: str,
     exchange_rates: str,
+    salesforce_stages: str = "",
 ) -> tuple[SettingsChange | None, dict[str, str]]:
     """Check what an admin typed; returns the change, or {field: msgid} for each bad field.
 
     Won stages: ids separated by commas or spaces (empty → "closedwon"). Exchange rates:
-    "USD=0.92, GBP=1.17" — one unit of each currency in the base currency.
+    "USD=0.92, GBP=1.17" — one unit of each currency in the base currency. Salesforce won
+    stages: names separated by commas (a name may hold spaces: "Closed Won"); empty → the
+    opportunity's own IsWon.
     """
     errors: dict[str, str] = {}
     try:
@@ -175,6 +182,10 @@ def parse_settings_form(
     stages = tuple(s for s in re.split(r"[,\s]+", won_stages.strip()) if s) or DEFAULT_WON_STAGES
     if any(len(stage) > 64 for stage in stages) or len(stages) > 20:
         errors["won_stages"] = BAD_STAGES
+    sf_stages = tuple(dict.fromkeys(s.strip() for s in re.split(r"[,\n]+", salesforce_stages)))
+    sf_stages = tuple(stage for stage in sf_stages if stage)
+    if any(len(stage) > 100 for stage in sf_stages) or len(sf_stages) > 20:
+        errors["salesforce_stages"] = BAD_SALESFORCE_STAGES
     portal = portal_id.strip() or None
     if portal is not None and not (portal.isdigit() and len(portal) <= 20):
         errors["portal_id"] = BAD_PORTAL
@@ -198,6 +209,7 @@ def parse_settings_form(
             won_stages=stages,
             portal_id=portal,
             base_currency=base,
+            salesforce_stages=sf_stages,
             rates=rates,
         ),
         {},

@@ -22,6 +22,61 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,31}$")
 
 
+# ---------------------------------------------------------------- POST /webhooks/salesforce
+
+
+class SalesforceOpportunityIn(BaseModel):
+    """The body of POST /webhooks/salesforce: one opportunity, with Salesforce's own field
+    names (what a record-triggered Flow's HTTP callout sends); other fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    Id: Annotated[str, Field(pattern=r"^006[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")]
+    Name: Annotated[str, Field(max_length=200)] = ""
+    Amount: Decimal | None = Field(default=None, allow_inf_nan=False)
+    CurrencyIsoCode: str | None = Field(default=None, max_length=3)
+    StageName: Annotated[str, Field(max_length=100)] = ""
+    IsWon: bool = False
+    OwnerEmail: str | None = Field(default=None, max_length=254)
+    OwnerName: Annotated[str, Field(max_length=200)] = ""
+    OwnerSlackId: str | None = Field(default=None, max_length=32)
+
+    @field_validator("Amount", mode="before")
+    @classmethod
+    def _number_not_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("not a number")
+        return value
+
+    @field_validator("Amount")
+    @classmethod
+    def _amount(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError("cannot be negative")
+        return value
+
+    @field_validator("CurrencyIsoCode")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value and not is_known_currency(value):
+            raise ValueError("not an ISO 4217 currency code")
+        return value.upper() if value else None
+
+    @field_validator("OwnerEmail")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value and not EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value or None
+
+    @field_validator("OwnerSlackId")
+    @classmethod
+    def _slack_id(cls, value: str | None) -> str | None:
+        if value and not SLACK_USER_ID.match(value):
+            raise ValueError("not a Slack user id (U… or W…)")
+        return value or None
+
+
 # ---------------------------------------------------------------- POST /webhooks/wins
 
 

@@ -65,5 +65,10 @@ def settings_section(viewer: HomeViewer) -> list[Block]:
         top_performers=settings.top_performers,
         channel_problem=settings.channel_problem,
         waiting=service.waiting_wins(session=viewer.session, team_id=viewer.team_id),
+        salesforce_polled=service.salesforce_polled(session=viewer.session, team_id=viewer.team_id),
+        salesforce_stages=", ".join(settings.salesforce_won_stages or []),
+        salesforce_problem=service.salesforce_problem(
+            session=viewer.session, team_id=viewer.team_id
+        ),
     )
     return views_settings.home_settings_section(viewer.t, summary)

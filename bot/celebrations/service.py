@@ -76,6 +76,22 @@ from bot.celebrations.rules import (
     parse_settings_form,
     previous_month,
 )
+from bot.celebrations.salesforce_sync import (
+    Opportunity,
+    advance,
+    claim_poll,
+    counts_as_won,
+    newest_stamp,
+    poll_done,
+    poll_failed,
+    read_from,
+    release_poll,
+    salesforce_polled,
+    salesforce_problem,
+    salesforce_source_ref,
+    team_for_salesforce,
+    won_stages,
+)
 from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.scheduling.cadence import local_days_window
 from bot.scheduling.models import Delivery, DeliveryStatus
@@ -86,11 +102,15 @@ __all__ = [  # re-exported rules (see the module docstring)
     "GAZETTE_KIND",
     "TOP_PERFORMERS_KIND",
     "WORKSPACE_SUBJECT",
+    "Opportunity",
     "admin_ids",
     "admin_to_tell",
+    "advance",
     "cached_email_user",
     "channel_problem",
+    "claim_poll",
     "claim_unknown_email_notice",
+    "counts_as_won",
     "exchange_rates_of",
     "fact_of",
     "gazette_week",
@@ -99,24 +119,35 @@ __all__ = [  # re-exported rules (see the module docstring)
     "is_won_stage",
     "local_days_window",
     "monthly_standings",
+    "newest_stamp",
     "parse_settings_form",
+    "poll_done",
+    "poll_failed",
     "previous_month",
+    "read_from",
     "recent_wins",
     "record_channel_state",
     "record_reaction",
     "refused_post_problem",
+    "release_poll",
     "remember_email_user",
+    "salesforce_polled",
+    "salesforce_problem",
+    "salesforce_source_ref",
     "save_settings",
     "settings_of",
     "summarise_week",
     "team_for_portal",
+    "team_for_salesforce",
     "top_wins",
     "totals_per_currency",
     "wins_between",
     "wins_of",
+    "won_stages",
 ]
 
 WIN_POST_KIND = "celebrations-win-post"
+SALESFORCE_POLL_KIND = "celebrations-salesforce-poll"
 
 # A preparation (HubSpot fetch, e-mail lookups) owns its win this long; then another may retry.
 PREPARE_LEASE = timedelta(minutes=2)
@@ -331,6 +362,36 @@ def hubspot_source_ref(*, portal_id: str, deal_id: str) -> str:
 def webhook_source_ref(*, source: str, external_id: str) -> str:
     """The same external id from the same source system never posts twice."""
     return f"webhook:{source}:{external_id}"
+
+
+def record_salesforce_opportunity(
+    *, session: Session, team_id: str, opportunity: Opportunity, now: datetime
+) -> bool:
+    """A won opportunity becomes a win once (keyed by its id: see `salesforce_source_ref`):
+    its name, amount and currency as Salesforce gives them, its owner the winner, found in
+    Slack by e-mail before the post (nobody: named as text, an admin told once per e-mail). An
+    amount without a currency is dropped rather than shown wrong. Returns whether it is new."""
+    currency = (opportunity.currency or "").upper() or None
+    known = currency is not None and is_known_currency(currency)
+    new = NewWin(
+        kind=WinKind.deal_signed,
+        title=opportunity.name or opportunity.id,
+        source=WinSource.salesforce,
+        source_ref=salesforce_source_ref(opportunity.id),
+        winners=[
+            NewWinner(
+                user_id=opportunity.owner_slack_id,
+                email=None if opportunity.owner_slack_id else opportunity.owner_email,
+                name=opportunity.owner_name,
+            )
+        ]
+        if opportunity.owner_slack_id or opportunity.owner_email or opportunity.owner_name
+        else [],
+        amount=opportunity.amount if known else None,
+        currency=currency if known else None,
+    )
+    _, created = record_win(session=session, team_id=team_id, new=new, now=now)
+    return created
 
 
 # ---------------------------------------------------------------- preparing wins

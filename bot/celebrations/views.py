@@ -235,6 +235,8 @@ def win_card(t: Translator, card: WinCard) -> tuple[str, list[Block]]:
 def _origin(t: Translator, card: WinCard) -> str:
     if card.source == WinSource.hubspot:
         return t.gettext("Closed-won in HubSpot")
+    if card.source == WinSource.salesforce:
+        return t.gettext("Closed-won in Salesforce")
     if card.source == WinSource.webhook:
         return t.gettext("Reported by an integration")
     if card.created_by:
@@ -289,5 +291,13 @@ def unknown_email_dm(t: Translator, *, email: str, name: str, title: str) -> str
     return t.gettext(
         "The win *{title}* names {name} ({email}), but nobody in Slack has that e-mail. It was "
         "posted with the name as text. If they are in Slack under another address, update the "
-        "e-mail in HubSpot or in their Slack profile."
+        "e-mail in the CRM or in their Slack profile."
     ).format(title=escape(title), name=escape(name or email), email=email)
+
+
+def salesforce_problem_dm(t: Translator, problem: str) -> str:
+    return t.gettext(
+        ":warning: I cannot read closed-won opportunities from Salesforce: {problem}. "
+        "Check the SALESFORCE_* settings of the bot and the connected app (README, Salesforce). "
+        "Nothing is lost: once it works again, the wins since the last good poll are posted."
+    ).format(problem=escape(problem))

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinCallback
+from bot.celebrations.views import escape
 from bot.i18n import Translator
 from bot.sections import Block
 
@@ -37,6 +38,7 @@ class SettingsForm:
     portal_id: str
     base_currency: str
     exchange_rates: str
+    salesforce_stages: str = ""
 
 
 def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
@@ -107,6 +109,18 @@ def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
             ),
             _text_input(
                 t,
+                SettingsBlock.salesforce_stages,
+                SettingsAction.salesforce_stages,
+                t.gettext("Salesforce won stages"),
+                form.salesforce_stages,
+                optional=True,
+                hint=t.gettext(
+                    "Opportunity stage names that count as won, separated by commas. "
+                    "Empty: every opportunity Salesforce marks as won."
+                ),
+            ),
+            _text_input(
+                t,
                 SettingsBlock.base_currency,
                 SettingsAction.base_currency,
                 t.gettext("Base currency"),
@@ -162,6 +176,9 @@ class SettingsSummary:
     top_performers: bool
     channel_problem: str | None
     waiting: int
+    salesforce_polled: bool = False
+    salesforce_stages: str = ""
+    salesforce_problem: str | None = None
 
 
 def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block]:
@@ -207,4 +224,15 @@ def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block
             summary.waiting,
         ).format(count=t.number(summary.waiting))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=waiting)]))
+    if summary.salesforce_problem:
+        problem = t.gettext(
+            ":warning: Salesforce: {problem}. Check the bot's SALESFORCE_* settings."
+        ).format(problem=escape(summary.salesforce_problem[:500]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=problem)]))
+    elif summary.salesforce_polled:
+        stages = escape(summary.salesforce_stages) or t.gettext("every opportunity marked won")
+        polled = t.gettext("Salesforce closed-won opportunities are polled: {stages}.").format(
+            stages=stages
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=polled)]))
     return [block.to_dict() for block in blocks]

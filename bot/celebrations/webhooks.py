@@ -1,4 +1,5 @@
-"""Inbound webhooks of celebrations: HubSpot deal stages and wins from any other tool.
+"""Inbound webhooks of celebrations: HubSpot deal stages, Salesforce opportunities pushed by
+a Flow, and wins from any other tool.
 
 Both answer fast (HubSpot retries an answer slower than 5 s): verify, then store through a flow
 (bot/celebrations/flows.py), answer 2xx. A win whose winners are all Slack users owes its card
@@ -9,6 +10,7 @@ card is owed in the transaction that makes it ready. The outbox posts the cards.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import UTC, datetime
 
@@ -23,7 +25,8 @@ from bot.celebrations.hubspot import (
     public_uri,
     verify_v3,
 )
-from bot.celebrations.schemas import WinIn
+from bot.celebrations.schemas import SalesforceOpportunityIn, WinIn
+from bot.celebrations.service import Opportunity
 from bot.http_limits import UnreadableJson, load_json
 from bot.services import Services
 from bot.web import WebhookRoutes
@@ -88,6 +91,38 @@ def routes(services: Services) -> WebhookRoutes:
             services.background.submit(preparation.prepare_wins, services, team_id)
         return jsonify(status="accepted", win_id=recorded.win_id), 202
 
+    def salesforce_webhook() -> tuple[Response, int]:
+        secret = services.settings.salesforce_webhook_secret
+        if secret is None:
+            return json_error(401, "SALESFORCE_WEBHOOK_SECRET is not set: pushes are refused")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), secret.get_secret_value().encode()
+        ):
+            logger.warning("salesforce webhook rejected: missing or wrong shared secret")
+            return json_error(401, "missing or invalid shared secret")
+        try:
+            payload = json_body(request)
+        except UnreadableJson as error:
+            fields = [{"field": "(body)", "problem": f"not a JSON object: {error}"}]
+            return json_error(400, "invalid request body", fields=fields)
+        try:
+            pushed = SalesforceOpportunityIn.model_validate(payload)
+        except ValidationError as error:
+            return invalid_body(error)
+        result = flows.record_salesforce_push(
+            services.session_factory,
+            opportunity=_opportunity(pushed),
+            configured_team=services.settings.salesforce_team_id,
+            now=datetime.now(UTC),
+        )
+        if result.outcome is flows.PushOutcome.no_workspace:
+            logger.warning("salesforce push of %s: no workspace takes it", pushed.Id)
+        if result.to_prepare and result.team_id:
+            services.background.submit(preparation.prepare_wins, services, result.team_id)
+        status = 202 if result.outcome is flows.PushOutcome.new_win else 200
+        return jsonify(status=result.outcome.value), status
+
     def add(web: Flask) -> None:
         web.add_url_rule(
             "/webhooks/hubspot",
@@ -98,5 +133,26 @@ def routes(services: Services) -> WebhookRoutes:
         web.add_url_rule(
             "/webhooks/wins", endpoint="celebrations_wins", view_func=wins_webhook, methods=["POST"]
         )
+        web.add_url_rule(
+            "/webhooks/salesforce",
+            endpoint="celebrations_salesforce",
+            view_func=salesforce_webhook,
+            methods=["POST"],
+        )
 
     return add
+
+
+def _opportunity(pushed: SalesforceOpportunityIn) -> Opportunity:
+    return Opportunity(
+        id=pushed.Id,
+        name=pushed.Name,
+        amount=pushed.Amount,
+        currency=pushed.CurrencyIsoCode,
+        stage=pushed.StageName,
+        modified_at=datetime.now(UTC),
+        owner_email=pushed.OwnerEmail,
+        owner_name=pushed.OwnerName,
+        is_won=pushed.IsWon,
+        owner_slack_id=pushed.OwnerSlackId,
+    )

@@ -201,7 +201,11 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "project_kpi_pushes": "id team_id idempotency_key body_sha256 response created_at",
         "celebration_settings": "team_id channel_id gazette_weekday gazette_hour gazette_tz "
         "top_performers won_stages hubspot_portal_id base_currency exchange_rates "
-        "channel_problem channel_warned_for updated_at",
+        "channel_problem channel_warned_for updated_at salesforce_won_stages",
+        # The Salesforce poll's state: no person, and no credential (those stay in the
+        # environment); `problem` is what Salesforce answered ("invalid_grant: ...").
+        "salesforce_sync": "team_id read_up_to polling_until org_currency last_polled_at "
+        "problem problem_told_at",
         "celebration_email_users": "team_id looked_up_at admins_told_at",
         "wins": "id team_id kind title amount currency message source source_ref created_at "
         "post_state prepare_attempts prepare_after problem hubspot_portal_id hubspot_deal_id "

@@ -1,0 +1,530 @@
+"""Salesforce closed-won → wins, end to end: the poll kind against a fake Salesforce on
+loopback (HTTPS, token endpoint, SOQL query with nextRecordsUrl paging), the fake Slack for
+the cards and DMs, a real database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.celebrations.ids import SettingsAction, SettingsBlock, WinCallback
+from bot.celebrations.models import SalesforceSync
+from bot.celebrations.service import SALESFORCE_POLL_KIND
+from tests.celebrations.conftest import WINS_CHANNEL
+from tests.celebrations.fake_salesforce import FakeSalesforce, private_key_pem
+from tests.celebrations.helpers import (
+    block_text,
+    channel_posts,
+    configure,
+    home,
+    settings_values,
+    wins,
+)
+from tests.harness import BotHarness, HttpResult, bot_environment, http
+from tests.slack.fake_slack import FakeSlack
+
+CLIENT_ID = "3MVG9fake.consumer.key"
+CLIENT_SECRET = "fake-consumer-secret-1234"
+USERNAME = "revops-bot@acme.example"
+PASSWORD = "s3cret-Passw0rd"
+SECURITY_TOKEN = "TOKENabc123"
+QUERY_MORE = "/services/data/v62.0/query/01g"
+WEBHOOK_SECRET = "flow-shared-secret-42"
+
+
+@pytest.fixture(scope="module")
+def jwt_key() -> tuple[str, rsa.RSAPrivateKey]:
+    return private_key_pem()
+
+
+@pytest.fixture
+def flow() -> str:
+    return "jwt"
+
+
+@pytest.fixture
+def salesforce_team() -> str:
+    return ""  # SALESFORCE_TEAM_ID unset: the one workspace the bot serves
+
+
+@pytest.fixture
+def fake_salesforce(
+    tmp_path: Path, jwt_key: tuple[str, rsa.RSAPrivateKey], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeSalesforce]:
+    with FakeSalesforce(
+        tmp_path,
+        client_id=CLIENT_ID,
+        username=USERNAME,
+        client_secret=CLIENT_SECRET,
+        password=PASSWORD + SECURITY_TOKEN,
+        jwt_public_key=jwt_key[1].public_key(),
+    ) as fake:
+        # simple-salesforce speaks HTTPS only: trust the fake's certificate.
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_file))
+        fake.add_user("005A", email="alice@example.com", name="Alice Martin")
+        yield fake
+
+
+@pytest.fixture
+def bot_env(
+    fake_slack: FakeSlack,
+    database_url: str,
+    fake_salesforce: FakeSalesforce,
+    flow: str,
+    jwt_key: tuple[str, rsa.RSAPrivateKey],
+    salesforce_team: str,
+) -> dict[str, str]:
+    fake_slack.add_channel(channel_id=WINS_CHANNEL, name="wins")
+    credentials = (
+        {"SALESFORCE_PRIVATE_KEY": jwt_key[0] if flow == "jwt" else "-----BEGIN nonsense"}
+        if flow in ("jwt", "bad-key")
+        else {
+            "SALESFORCE_CLIENT_SECRET": CLIENT_SECRET,
+            "SALESFORCE_PASSWORD": PASSWORD,
+            "SALESFORCE_SECURITY_TOKEN": SECURITY_TOKEN,
+        }
+    )
+    return bot_environment(
+        fake_slack,
+        database_url,
+        SALESFORCE_LOGIN_URL=fake_salesforce.url,
+        SALESFORCE_CLIENT_ID=CLIENT_ID,
+        SALESFORCE_USERNAME=USERNAME,
+        SALESFORCE_TEAM_ID=salesforce_team,
+        SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        **credentials,
+    )
+
+
+def poll(bot: BotHarness) -> None:
+    """One tick of the poll kind, as the clock runs it, then everything it owes delivered."""
+    bot.runtime.runner.tick(SALESFORCE_POLL_KIND)
+    bot.idle()
+
+
+def sync_row(bot: BotHarness) -> SalesforceSync:
+    with bot.session() as session:
+        row = session.get(SalesforceSync, "T1")
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def token_grants(fake: FakeSalesforce) -> list[str]:
+    return [r.form["grant_type"][0] for r in fake.calls("/services/oauth2/token")]
+
+
+# ------------------------------------------------------------------ the happy paths
+
+
+def test_a_won_opportunity_is_posted_once_with_its_owner_jwt_flow(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006A1", name="ACME — 3 years", amount=12500, currency="EUR")
+
+    poll(bot)
+    poll(bot)  # the next tick reads it again (overlap): still one win
+
+    (post,) = channel_posts(bot)
+    card = block_text(post)
+    assert "ACME — 3 years" in card and "€12,500.00" in card and "<@U1>" in card
+    assert "Closed-won in Salesforce" in card
+    (win,) = wins(bot)
+    assert win.source == "salesforce" and win.source_ref == "salesforce:opportunity:006A1"
+    assert token_grants(fake_salesforce) == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    first = fake_salesforce.queries()[0]
+    assert "FROM Opportunity WHERE IsWon = true AND SystemModstamp > " in first
+    assert "CurrencyIsoCode" in first and first.endswith("ORDER BY SystemModstamp, Id")
+    assert all(
+        r.authorization.startswith("Bearer 00DFAKE!")
+        for r in fake_salesforce.calls("/services/data/")
+    )
+
+
+@pytest.mark.parametrize("flow", ["password"])
+def test_the_username_password_flow_logs_in_with_the_security_token(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    configure(bot)
+    fake_salesforce.save_opportunity("006B1", name="Initech", amount=900, currency="GBP")
+
+    poll(bot)
+
+    (post,) = channel_posts(bot)
+    assert "Initech" in block_text(post) and "£900.00" in block_text(post)
+    (login,) = fake_salesforce.calls("/services/oauth2/token")
+    assert login.form["grant_type"] == ["password"]
+    assert login.form["password"] == [PASSWORD + SECURITY_TOKEN]
+    # Credentials never reach a log line.
+    for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET):
+        assert secret not in caplog.text
+
+
+def test_pages_are_followed_and_a_poll_that_fails_halfway_loses_and_doubles_nothing(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.page_size = 2
+    for number in range(1, 6):
+        fake_salesforce.save_opportunity(
+            f"006P{number}", name=f"Deal {number}", amount=100 * number
+        )
+    fake_salesforce.fail_next(QUERY_MORE, status=503)  # the second page fails
+
+    poll(bot)
+
+    assert sorted(w.title for w in wins(bot)) == ["Deal 1", "Deal 2"]  # page 1 is kept
+    assert len(channel_posts(bot)) == 2
+    with bot.session() as session:
+        row = session.get(SalesforceSync, "T1")
+        assert row is not None and row.polling_until is None  # the next tick may poll
+        assert row.problem is None  # an outage is no admin's problem
+
+    poll(bot)
+
+    titles = sorted(w.title for w in wins(bot))
+    assert titles == [f"Deal {n}" for n in range(1, 6)]
+    assert len(channel_posts(bot)) == 5
+    assert len(fake_salesforce.calls(QUERY_MORE)) >= 3  # pages were followed both times
+
+
+def test_an_opportunity_won_reopened_and_won_again_is_one_win(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006R1", name="Globex", amount=5000, currency="USD")
+    poll(bot)
+    fake_salesforce.save_opportunity("006R1", stage="Negotiation", is_won=False)
+    poll(bot)
+    fake_salesforce.save_opportunity("006R1", stage="Closed Won", is_won=True)
+    poll(bot)
+
+    assert len(wins(bot)) == 1
+    (post,) = channel_posts(bot)
+    assert "Globex" in block_text(post)
+
+
+def test_two_clocks_polling_at_once_make_one_win(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006C1", name="Hooli", amount=700, currency="USD")
+    fake_salesforce.hold_queries()
+    first = threading.Thread(target=bot.runtime.runner.tick, args=(SALESFORCE_POLL_KIND,))
+    first.start()
+    assert fake_salesforce.wait_held()  # the first clock's query is in flight
+    bot.runtime.runner.tick(SALESFORCE_POLL_KIND)  # the second clock finds the poll taken
+    fake_salesforce.release()
+    first.join(timeout=20)
+    bot.idle()
+
+    assert len(wins(bot)) == 1 and len(channel_posts(bot)) == 1
+    assert len(fake_salesforce.queries()) == 1
+
+
+def test_the_same_opportunity_read_by_two_polls_is_stored_once(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    """The win's unique key holds even when two processes both read the opportunity (a
+    lease that ran out while a slow poll still worked)."""
+    configure(bot)
+    fake_salesforce.save_opportunity("006L1", name="Pied Piper", amount=300, currency="USD")
+    poll(bot)
+    with bot.session() as session:
+        row = session.get(SalesforceSync, "T1")
+        assert row is not None
+        row.read_up_to = row.read_up_to.replace(year=2020)  # as if the cursor never moved
+    poll(bot)
+
+    assert len(wins(bot)) == 1 and len(channel_posts(bot)) == 1
+
+
+# ------------------------------------------------------------------ owners, amounts, stages
+
+
+def test_an_unknown_owner_is_named_and_an_admin_told_once(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.add_user("005Z", email="zoe@partner.example", name="Zoé Nobody")
+    fake_salesforce.save_opportunity("006U1", name="Umbrella", amount=10, owner_id="005Z")
+    fake_salesforce.save_opportunity("006U2", name="Initech", amount=20, owner_id="005Z")
+
+    poll(bot)
+
+    posts = channel_posts(bot)
+    assert len(posts) == 2 and all("Zoé Nobody" in block_text(p) for p in posts)
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "zoe@partner.example" in notice["text"]
+
+
+def test_a_single_currency_org_gives_its_own_currency_and_is_asked_once(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.multi_currency = False
+    fake_salesforce.org_currency = "CHF"
+    fake_salesforce.save_opportunity("006S1", name="Zurich bank", amount=1500)
+
+    poll(bot)
+    poll(bot)
+
+    (win,) = wins(bot)
+    assert (win.amount, win.currency) == (1500, "CHF")
+    assert sync_row(bot).org_currency == "CHF"
+    queries = fake_salesforce.queries()
+    organization = [q for q in queries if "FROM Organization" in q]
+    assert len(organization) == 1  # the second poll knows the org's currency
+    assert "CurrencyIsoCode" not in queries[-1]
+
+
+def test_the_stage_names_an_admin_sets_in_app_home_are_the_ones_that_count(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    home(bot, "UADMIN")
+    values = settings_values(WINS_CHANNEL)
+    values[SettingsBlock.salesforce_stages] = {
+        SettingsAction.salesforce_stages: "Contract Signed, Won – renewal"
+    }
+    assert bot.submit(WinCallback.settings, values, user_id="UADMIN").status == 200
+    bot.idle()
+    fake_salesforce.save_opportunity("006T1", name="Signed deal", stage="Contract Signed")
+    fake_salesforce.save_opportunity("006T2", name="Standard won", stage="Closed Won")
+
+    poll(bot)
+
+    assert [w.title for w in wins(bot)] == ["Signed deal"]
+    polled = block_text(home(bot, "UADMIN"))
+    assert (
+        "Salesforce closed-won opportunities are polled: Contract Signed, Won – renewal" in polled
+    )
+    assert "StageName IN ('Contract Signed','Won – renewal')" in fake_salesforce.queries()[0]
+
+
+def test_a_bad_stage_list_is_a_field_error(bot: BotHarness) -> None:
+    home(bot, "UADMIN")
+    values = settings_values(WINS_CHANNEL)
+    values[SettingsBlock.salesforce_stages] = {
+        SettingsAction.salesforce_stages: ", ".join(f"Stage {n}" for n in range(25))
+    }
+    answer = bot.submit(WinCallback.settings, values, user_id="UADMIN")
+    assert answer.status == 200
+    assert SettingsBlock.salesforce_stages in answer.json["errors"]
+
+
+# ------------------------------------------------------------------ tokens and refusals
+
+
+def test_an_expired_token_logs_in_again_once_and_the_poll_goes_on(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    poll(bot)  # logged in, nothing won yet
+    fake_salesforce.expire_tokens()
+    fake_salesforce.save_opportunity("006E1", name="Stark", amount=42, currency="USD")
+
+    poll(bot)
+
+    assert len(token_grants(fake_salesforce)) == 2
+    (post,) = channel_posts(bot)
+    assert "Stark" in block_text(post)
+    assert bot.fake.dms_to("UADMIN") == []
+
+
+def test_a_token_refused_again_after_a_new_login_tells_an_admin_once(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    poll(bot)
+    fake_salesforce.refuse_sessions = True  # e.g. API access taken from the integration user
+    fake_salesforce.save_opportunity("006X1", name="Wayne", amount=1, currency="USD")
+
+    poll(bot)
+    poll(bot)
+
+    # Poll 2: the kept token refused, one new login. Poll 3: a login, refused, one more. No loop.
+    assert len(token_grants(fake_salesforce)) == 1 + 1 + 2
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "Salesforce" in notice["text"] and "401" in notice["text"]
+    assert wins(bot) == [] and sync_row(bot).problem
+    assert "Salesforce: a new session was refused too (401)" in block_text(home(bot, "UADMIN"))
+
+    fake_salesforce.refuse_sessions = False  # fixed: the win since the last good poll comes
+    poll(bot)
+    (post,) = channel_posts(bot)
+    assert "Wayne" in block_text(post)
+    assert sync_row(bot).problem is None and len(bot.fake.dms_to("UADMIN")) == 1
+
+
+@pytest.mark.parametrize("flow", ["password"])
+def test_a_refused_login_tells_an_admin_what_salesforce_said_never_the_secret(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure(bot)
+    fake_salesforce.password = "rotated-elsewhere"
+
+    poll(bot)
+    poll(bot)
+
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "invalid_grant" in notice["text"] and "authentication failure" in notice["text"]
+    assert PASSWORD not in notice["text"] and "invalid_grant" in caplog.text
+    for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET):
+        assert secret not in caplog.text
+    assert fake_salesforce.queries() == []
+
+
+@pytest.mark.parametrize("flow", ["bad-key"])
+def test_a_private_key_that_is_no_key_is_an_admins_problem_not_a_crash(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    poll(bot)
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "login impossible: InvalidKeyError" in notice["text"]
+    assert "nonsense" not in notice["text"] and fake_salesforce.requests == []
+
+
+# ------------------------------------------------------------------ operators and privacy
+
+
+def test_an_operator_polls_with_jobs_run(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006J1", name="Soylent", amount=77, currency="USD")
+
+    assert bot.jobs_run(SALESFORCE_POLL_KIND, monkeypatch=monkeypatch) == 0
+    bot.idle()
+
+    assert [w.title for w in wins(bot)] == ["Soylent"]
+    assert sync_row(bot).last_polled_at is not None
+
+
+@pytest.mark.parametrize("flow", ["password"])
+def test_an_export_holds_no_salesforce_credential_and_erasure_scrubs_the_owner(
+    bot: BotHarness,
+    fake_salesforce: FakeSalesforce,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006V1", name="Vandelay", amount=10, currency="USD")
+    poll(bot)
+    (win,) = wins(bot)
+    assert [(w.user_id, w.email) for w in win.winners] == [("U1", "alice@example.com")]
+
+    for user in ("U1", "UADMIN"):
+        out = tmp_path / f"{user}.json"
+        args = ("privacy", "export", "--team", "T1", "--user", user, "--out", str(out))
+        assert bot.cli(*args, monkeypatch=monkeypatch) == 0
+        exported = out.read_text()
+        for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET, "00DFAKE!"):
+            assert secret not in exported
+    assert "alice@example.com" in (tmp_path / "U1.json").read_text()  # her own data, yes
+
+    erase = ("privacy", "erase", "--team", "T1", "--user", "U1", "--yes")
+    assert bot.cli(*erase, monkeypatch=monkeypatch) == 0
+
+    (win,) = wins(bot)
+    (winner,) = win.winners
+    assert winner.user_id != "U1" and winner.email != "alice@example.com"
+    assert "Alice" not in winner.name
+
+
+@pytest.mark.parametrize("salesforce_team", ["TNOPE"])
+def test_a_team_setting_naming_no_workspace_is_one_log_line_and_no_query(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure(bot)
+    fake_salesforce.save_opportunity("006N1", name="Nowhere", amount=1, currency="USD")
+
+    poll(bot)
+    poll(bot)
+
+    told = [r for r in caplog.records if "no workspace to post wins to" in r.getMessage()]
+    assert len(told) == 1 and "SALESFORCE_TEAM_ID=TNOPE" in told[0].getMessage()
+    assert fake_salesforce.requests == [] and wins(bot) == []
+
+
+# ------------------------------------------------------------------ POST /webhooks/salesforce
+
+
+def push(bot: BotHarness, body: object, *, secret: str = WEBHOOK_SECRET) -> HttpResult:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
+    return http("POST", bot.server.url + "/webhooks/salesforce", raw, headers)
+
+
+WON = {
+    "Id": "006000000000777AAA",
+    "Name": "Massive Dynamic",
+    "Amount": 2500.5,
+    "CurrencyIsoCode": "EUR",
+    "StageName": "Closed Won",
+    "IsWon": True,
+    "OwnerEmail": "alice@example.com",
+    "OwnerName": "Alice Martin",
+}
+
+
+def test_a_pushed_won_opportunity_is_one_win_with_the_poll_too(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+
+    first, again = push(bot, WON), push(bot, WON)
+
+    assert (first.status, first.json) == (202, {"status": "new_win"})
+    assert (again.status, again.json) == (200, {"status": "duplicate"})
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert "Massive Dynamic" in block_text(post) and "€2,500.50" in block_text(post)
+    assert "<@U1>" in block_text(post)
+    # The poll reads the same opportunity later: the same win, not a second one.
+    fake_salesforce.save_opportunity("006000000000777AAA", name="Massive Dynamic", amount=2500.5)
+    poll(bot)
+    assert len(wins(bot)) == 1 and len(channel_posts(bot)) == 1
+
+
+def test_a_pushed_slack_id_beats_the_email_and_posts_at_once(bot: BotHarness) -> None:
+    configure(bot)
+    answer = push(bot, {**WON, "OwnerSlackId": "U2", "OwnerEmail": "someone@else.example"})
+    assert answer.status == 202
+    bot.idle()
+    (post,) = channel_posts(bot)
+    assert "<@U2>" in block_text(post)
+    assert bot.fake.calls("users.lookupByEmail") == []
+
+
+def test_pushes_that_are_not_won_or_not_trusted_or_malformed_store_nothing(
+    bot: BotHarness,
+) -> None:
+    configure(bot)
+    not_won = push(bot, {**WON, "StageName": "Negotiation", "IsWon": False})
+    wrong_secret = push(bot, WON, secret="guessed")
+    no_auth = http(
+        "POST",
+        bot.server.url + "/webhooks/salesforce",
+        json.dumps(WON).encode(),
+        {"Content-Type": "application/json"},
+    )
+    bad_fields = push(bot, {**WON, "Id": "001-not-an-opportunity", "CurrencyIsoCode": "EURO"})
+    not_json = push(bot, b"{not json")
+    bad_amount = push(bot, {**WON, "Amount": "lots"})
+
+    assert (not_won.status, not_won.json) == (200, {"status": "not_won"})
+    assert [wrong_secret.status, no_auth.status] == [401, 401]
+    assert bad_fields.status == 400
+    assert {f["field"] for f in bad_fields.json["fields"]} == {"Id", "CurrencyIsoCode"}
+    assert [not_json.status, bad_amount.status] == [400, 400]
+    bot.idle()
+    assert wins(bot) == [] and channel_posts(bot) == []
