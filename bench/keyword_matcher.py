@@ -17,16 +17,15 @@ MIN_SHARED_KEYWORDS = 2
 SHORT_DRAFT_KEYWORDS = 2
 KEYWORDS_KEPT = 200
 
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS = """
     the and for with that this from have has are was were will would could should can not
     but all any our your their them they what when where which who why how into about than
     then there these those been being also just only more most some such very need needs
     please want like get got make made use using new one two per via its it's you we
     les des une pour avec que qui dans sur par pas est sont nous vous ils elle elles mais
     plus tout tous cette ces son ses leur leurs aux faire fait besoin merci bonjour
-    """.split()
-)
+    """
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
 def keywords_in_order(text: str) -> list[str]:
