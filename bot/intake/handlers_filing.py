@@ -40,7 +40,7 @@ FIELD_BLOCKS = {
 
 
 def _choices(matches: list[DocMatch]) -> list[DocChoice]:
-    return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared) for m in matches]
+    return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared, m.marked) for m in matches]
 
 
 def open_filing_modal(

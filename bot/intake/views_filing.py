@@ -42,8 +42,8 @@ from bot.intake.views_text import (
     CATEGORY_LABELS,
     IMPACT_LABELS,
     cut,
+    highlighted,
     link,
-    quote,
 )
 
 
@@ -71,7 +71,7 @@ def docs_blocks(t: Translator, docs: Sequence[DocChoice]) -> list[Any]:
                 text=MarkdownTextObject(
                     text=link(doc.url, cut(doc.url, 80))
                     + "\n"
-                    + quote(doc.summary, 400)
+                    + highlighted(doc.summary, doc.marked, 400)
                     + (f"\n_{matched}_" if doc.matched else "")
                 ),
                 accessory=ButtonElement(

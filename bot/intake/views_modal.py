@@ -55,6 +55,7 @@ class DocChoice:
     url: str
     summary: str
     matched: tuple[str, ...] = ()
+    marked: tuple[str, ...] = ()  # the summary's words that matched, shown in bold
 
 
 def modal(
