@@ -17,6 +17,7 @@ searches of the domains. No database and no domain here: text in, text out.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -122,3 +123,54 @@ def matched_words(text: str, wanted: frozenset[str]) -> list[str]:
         if _WORD.fullmatch(folded) and is_term(folded) and wanted.intersection(stems(folded)):
             found.setdefault(word, None)
     return list(found)
+
+
+def rarest_first(
+    estimates: dict[str, float], *, rows: float, budget: float, among: int = 10, widest: int = 3
+) -> list[tuple[str, ...]]:
+    """Which rows a search ranks, when ranking every row holding any term would cost too much:
+    groups of terms (a row is a candidate when it holds all the terms of one group), chosen
+    so that the rows expected stay within `budget`.
+
+    `estimates` holds each term's expected number of rows (out of `rows`). Rare terms come
+    first, alone, while they fit: a row holding one of them is ranked whatever else it holds.
+    The terms left (the common ones, at most `among` of them) come in pairs, then triples,
+    the rarest combinations first (rows expected under independence), while they fit: a row
+    holding only common terms is ranked when it holds two of them (or three). When nothing
+    fits, the rarest widest combination is searched anyway, so a search is never empty for
+    want of budget. All terms fit (the plain "any term" search) when the total is small.
+    """
+    if not estimates:
+        return []
+    ordered = sorted(estimates, key=lambda term: estimates[term])
+    groups: list[tuple[str, ...]] = []
+    spent = 0.0
+    for term in ordered:
+        if spent + estimates[term] > budget:
+            break
+        groups.append((term,))
+        spent += estimates[term]
+    common = ordered[len(groups) :][:among]
+
+    def expected(combination: tuple[str, ...]) -> float:
+        share = 1.0
+        for term in combination:
+            share *= estimates[term] / rows if rows else 1.0
+        return share * rows
+
+    widest_combinations: list[tuple[str, ...]] = []
+    for size in range(2, widest + 1):
+        chosen = [set(group) for group in groups if len(group) > 1]
+        combinations_ = sorted(itertools.combinations(common, size), key=expected)
+        if combinations_:
+            widest_combinations = combinations_
+        for combination in combinations_:
+            if any(group <= set(combination) for group in chosen):
+                continue  # its rows are already candidates
+            if spent + expected(combination) > budget:
+                break
+            groups.append(combination)
+            spent += expected(combination)
+    if not groups:
+        groups = [widest_combinations[0]] if widest_combinations else [(ordered[0],)]
+    return groups

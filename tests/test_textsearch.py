@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from hypothesis import given, settings
@@ -90,3 +91,31 @@ def test_any_text_gives_a_query_of_quoted_letters_and_digits(draft: str) -> None
     assert FTS5_QUERY.fullmatch(textsearch.fts5_query(searched))
     assert TSQUERY.fullmatch(textsearch.tsquery_text(searched))
     assert all(len(term) >= 2 and not term.isdigit() for term in searched)
+
+
+def test_rarest_first_takes_rare_terms_alone_and_common_ones_in_pairs() -> None:
+    estimates = {"clari": 20.0, "forecast": 3000.0, "pipeline": 2500.0, "semaine": 800.0}
+    groups = textsearch.rarest_first(estimates, rows=10_000, budget=400)
+    assert groups[0] == ("clari",)  # rare: every row holding it is ranked
+    assert all(len(group) >= 2 for group in groups[1:])  # common: only together
+    assert ("semaine", "pipeline") in groups  # 800 × 2500 / 10,000 = 200 rows expected
+    expected = sum(
+        10_000 * math.prod(estimates[t] / 10_000 for t in group) for group in groups
+    )
+    assert expected <= 400
+
+
+def test_rarest_first_searches_something_even_over_budget() -> None:
+    assert textsearch.rarest_first({"pipeline": 5000.0}, rows=10_000, budget=400) == [("pipeline",)]
+    both = textsearch.rarest_first({"deal": 9000.0, "won": 8000.0}, rows=10_000, budget=400)
+    assert both == [("won", "deal")]  # 7,200 rows expected: the rarest pair, over budget
+    assert textsearch.rarest_first({}, rows=10_000, budget=400) == []
+
+
+def test_rarest_first_is_every_term_alone_when_they_fit() -> None:
+    estimates = {"quota": 10.0, "attainment": 5.0, "bookings": 30.0}
+    assert sorted(textsearch.rarest_first(estimates, rows=10_000, budget=400)) == [
+        ("attainment",),
+        ("bookings",),
+        ("quota",),
+    ]

@@ -30,17 +30,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot import textsearch
+from bot.intake import search
 from bot.intake.models import Deflection, KnowledgeDoc
 
 SHOWN_MATCHES = 3
-# How many of the engine's best candidates are weighed (confident) before offering.
-CANDIDATES = 10
 # Calibrated on bench/data/deflection.yaml's dev half (see the module docstring).
 CLOSE_TO_BEST = 0.7
 MIN_MATCHED = 3
@@ -105,30 +104,6 @@ class Candidate:
     matched: frozenset[str]
 
 
-def ranked_ids(
-    session: Session, *, table: str, team_id: str, searched: list[str], where: str = ""
-) -> list[tuple[int, float]]:
-    """(id, rank) of the team's rows of `table` that contain any searched term, best first."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement = text(
-            f"SELECT t.id, ts_rank(t.search_vector, q.query) AS rank FROM {table} t, "
-            "(SELECT to_tsquery('english', :q) || to_tsquery('french', :q) AS query) q "
-            f"WHERE t.team_id = :team_id AND t.search_vector @@ q.query {where} "
-            "ORDER BY rank DESC, t.id DESC LIMIT :limit"
-        )
-        query = textsearch.tsquery_text(searched)
-    else:
-        statement = text(
-            f"SELECT t.id, -bm25({table}_search) AS rank FROM {table}_search "
-            f"JOIN {table} t ON t.id = {table}_search.rowid "
-            f"WHERE {table}_search MATCH :q AND t.team_id = :team_id {where} "
-            "ORDER BY rank DESC, t.id DESC LIMIT :limit"
-        )
-        query = textsearch.fts5_query(searched)
-    rows = session.execute(statement, {"q": query, "team_id": team_id, "limit": CANDIDATES})
-    return [(row_id, float(rank)) for row_id, rank in rows]
-
-
 def candidate_docs(
     *, session: Session, team_id: str, text: str
 ) -> list[tuple[KnowledgeDoc, Candidate]]:
@@ -136,7 +111,7 @@ def candidate_docs(
     searched = textsearch.query_terms(text)
     if not searched:
         return []
-    ranked = ranked_ids(session, table="intake_docs", team_id=team_id, searched=searched)
+    ranked = search.ranked_ids(session, table="intake_docs", team_id=team_id, searched=searched)
     if not ranked:
         return []
     docs = {

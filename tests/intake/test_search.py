@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.orm import Session
 
 from bot.db import session_factory, session_scope
-from bot.intake import filing, knowledge
+from bot.intake import filing, knowledge, search
 from bot.intake.models import IntakeRequest
 from bot.workspaces import service as workspaces
 from bot.workspaces.models import Workspace
@@ -84,7 +84,7 @@ def test_the_index_follows_the_docs_in_the_same_transactions(factory) -> None:  
     with session_scope(factory) as session:  # a purged workspace leaves nothing to find
         session.execute(delete(Workspace).where(Workspace.team_id == "T1"))
     with session_scope(factory) as session:
-        found = knowledge.ranked_ids(
+        found = search.ranked_ids(
             session, table="intake_docs", team_id="T1", searched=["quota", "commission"]
         )
         assert found == []
@@ -112,9 +112,7 @@ def test_requests_are_indexed_and_an_erased_text_is_no_longer_found(factory) -> 
         ).request
     searched = ["zebra", "region", "okapi"]
     with session_scope(factory) as session:
-        found = knowledge.ranked_ids(
-            session, table="intake_requests", team_id="T1", searched=searched
-        )
+        found = search.ranked_ids(session, table="intake_requests", team_id="T1", searched=searched)
         assert [row_id for row_id, _ in found] == [request.id]
         session.execute(
             update(IntakeRequest)
@@ -123,7 +121,7 @@ def test_requests_are_indexed_and_an_erased_text_is_no_longer_found(factory) -> 
         )
     with session_scope(factory) as session:
         assert (
-            knowledge.ranked_ids(session, table="intake_requests", team_id="T1", searched=searched)
+            search.ranked_ids(session, table="intake_requests", team_id="T1", searched=searched)
             == []
         )
 
@@ -143,3 +141,36 @@ def test_hostile_and_empty_drafts_never_error_and_tiny_ones_match_nothing(factor
 @given(draft=st.text(max_size=3000))
 def test_any_draft_is_searched_without_error(factory, draft: str) -> None:  # type: ignore[no-untyped-def]
     matches(factory, draft)
+
+
+def test_postgresql_ranks_rare_words_first_and_finds_the_same_best_rows(  # type: ignore[no-untyped-def]
+    factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a base where the draft's common words are everywhere, PostgreSQL ranks only the
+    rows holding its rare word or two of its common ones (search.pool_query), and the best
+    rows are those of ranking every row."""
+    with session_scope(factory) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the rarest-first pool is PostgreSQL's (SQLite's FTS5 ranks fast)")
+        for index in range(120):
+            words = ["pipeline", "dashboard", "region"][: 1 + index % 3]
+            remember(session, "T1", f"https://x.test/{index}", " ".join(words) + f" filler{index}")
+        target = remember(
+            session, "T1", "https://x.test/coverage", "Pipeline coverage dashboard by region"
+        )
+    with session_scope(factory) as session:
+        session.execute(text("ANALYZE intake_docs"))
+    search.forget_stats()
+    monkeypatch.setattr(search, "POOL_ROWS", 30)
+    searched = ["pipeline", "coverage", "dashboard", "region"]
+    with session_scope(factory) as session:
+        pool = search.pool_query(session, "intake_docs", searched)
+        assert pool is not None and "'coverag'" in pool  # the rare word, alone
+        assert "'pipelin'" not in pool.split(" | ")  # a common word never alone
+        pooled = search.ranked_ids(session, table="intake_docs", team_id="T1", searched=searched)
+    monkeypatch.setattr(search, "POOL_ROWS", 10**9)
+    with session_scope(factory) as session:
+        exact = search.ranked_ids(session, table="intake_docs", team_id="T1", searched=searched)
+    assert pooled[0][0] == exact[0][0] == target
+    assert [rank for _, rank in pooled] == [rank for _, rank in exact]
+    search.forget_stats()
