@@ -99,9 +99,7 @@ def test_rarest_first_takes_rare_terms_alone_and_common_ones_in_pairs() -> None:
     assert groups[0] == ("clari",)  # rare: every row holding it is ranked
     assert all(len(group) >= 2 for group in groups[1:])  # common: only together
     assert ("semaine", "pipeline") in groups  # 800 × 2500 / 10,000 = 200 rows expected
-    expected = sum(
-        10_000 * math.prod(estimates[t] / 10_000 for t in group) for group in groups
-    )
+    expected = sum(10_000 * math.prod(estimates[t] / 10_000 for t in group) for group in groups)
     assert expected <= 400
 
 

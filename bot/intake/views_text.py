@@ -26,6 +26,7 @@ STATUS_LABELS: dict[str, str] = {
     Status.self_service: N_("Self-service"),
     Status.declined: N_("Declined"),
     Status.withdrawn: N_("Withdrawn"),
+    Status.merged: N_("Merged"),
 }
 IMPACT_LABELS: dict[str, str] = {
     Impact.blocks_deal: N_("Blocks a deal from signing"),

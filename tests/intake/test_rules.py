@@ -207,6 +207,8 @@ def test_the_teams_buttons_are_the_state_machines_moves() -> None:
     assert team_moves(Status.done) == []  # reopening is the requester's "no, not solved"
     for status in Status:
         for target in TRANSITIONS[status]:
+            if target == Status.merged:
+                continue  # the card's Merge button on a possible duplicate (watching.merge)
             mine = (status, target) in REQUESTER_MOVES
             assert mine != (target in team_moves(status)), (status, target)
 
