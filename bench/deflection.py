@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.keyword_matcher import KeywordMatcher  # noqa: E402
+from bot import textsearch  # noqa: E402
 from bot.db import build_engine, session_factory, session_scope  # noqa: E402
 from bot.db.migrations import upgrade  # noqa: E402
 from bot.intake import filing, knowledge, search, watching  # noqa: E402
@@ -204,6 +205,30 @@ def every_row_ranked() -> Iterator[None]:
         search.POOL_ROWS = kept
 
 
+@contextmanager
+def no_glossary() -> Iterator[None]:
+    """Drafts searched without the bilingual glossary (textsearch.SYNONYM_GROUPS)."""
+    kept = textsearch.SYNONYM_GROUPS
+    caches = (textsearch._synonyms_by_word, textsearch.expanded, textsearch.term_stems)
+    textsearch.SYNONYM_GROUPS = ()
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        yield
+    finally:
+        textsearch.SYNONYM_GROUPS = kept
+        for cache in caches:
+            cache.cache_clear()
+
+
+def without_glossary(matcher: Matcher) -> Matcher:
+    def match(text: str) -> list[str]:
+        with no_glossary():
+            return matcher(text)
+
+    return match
+
+
 def agreement(matcher: Matcher, texts: list[str]) -> int:
     """Of the texts, how many get the same answer as when every matching row is ranked."""
     pooled = [matcher(text) for text in texts]
@@ -314,6 +339,7 @@ def main() -> None:
         keys = doc_keys(factory, data)
         matchers = {
             "keywords (before, in memory)": keyword_baseline(data),
+            "full-text, no glossary": without_glossary(db_doc_matcher(factory, keys)),
             "full-text (matching_docs)": db_doc_matcher(factory, keys),
         }
         print_quality(f"Docs offered for a draft, {backend}", drafts, matchers)

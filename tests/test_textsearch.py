@@ -80,8 +80,18 @@ def test_hostile_drafts_become_plain_quoted_terms() -> None:
         assert FTS5_QUERY.fullmatch(textsearch.fts5_query(searched)), draft
         assert TSQUERY.fullmatch(textsearch.tsquery_text(searched)), draft
     assert textsearch.fts5_query(textsearch.query_terms("NEAR(pipeline*)")) == (
-        '"near" OR "pipelin"'
+        '"near" OR "pipelin" OR "pipe" OR "pip"'  # "pipe": the glossary's synonym
     )
+
+
+def test_the_glossary_searches_the_other_languages_word_both_ways() -> None:
+    assert textsearch.expanded("rapports") == ("rapports", "report", "rapport", "reporting")
+    assert "rapport" in textsearch.expanded("reports")
+    assert textsearch.term_stems("fusionner") >= {"merg", "fusion"}
+    assert textsearch.tsquery_text(["couverture", "pipe"]) == (
+        "couverture | coverage | pipe | pipeline"
+    )
+    assert textsearch.expanded("zebra") == ("zebra",)  # not in the glossary: itself only
 
 
 @settings(max_examples=300, derandomize=True)

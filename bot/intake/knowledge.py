@@ -124,7 +124,7 @@ def candidate_docs(
     for row_id, rank in ranked:
         doc = docs[row_id]
         stems = textsearch.stem_set(f"{doc.summary} {doc.keywords}")
-        matched = frozenset(t for t in searched if stems.intersection(textsearch.stems(t)))
+        matched = frozenset(t for t in searched if stems.intersection(textsearch.term_stems(t)))
         found.append((doc, Candidate(row_id, rank, matched)))
     return found
 
@@ -162,7 +162,9 @@ def matching_docs(
     matches = []
     for candidate in kept[:limit]:
         doc = docs[candidate.id]
-        wanted = frozenset(stem for term in candidate.matched for stem in textsearch.stems(term))
+        wanted = frozenset(
+            stem for term in candidate.matched for stem in textsearch.term_stems(term)
+        )
         matches.append(
             DocMatch(
                 doc,

@@ -60,6 +60,18 @@ def test_a_doc_sharing_no_exact_word_is_found_by_word_forms_and_accents(factory)
     assert found.marked == ("Relevés", "commissions", "mensuels")  # as the doc writes them
 
 
+def test_a_french_draft_finds_an_english_doc_through_the_glossary(factory) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(factory) as session:
+        doc_id = remember(
+            session, "T1", "https://wiki.example.com/merge", "Merge duplicate accounts yourself"
+        )
+        remember(session, "T1", "https://wiki.example.com/other", "Onboarding of new hires")
+    (found,) = matches(factory, "Fusionner des comptes en doublon")
+    assert found.doc.id == doc_id
+    assert found.shared == ("Fusionner", "comptes", "doublon")  # no word in common
+    assert found.marked == ("Merge", "duplicate", "accounts")
+
+
 def test_another_workspaces_docs_are_never_offered(factory) -> None:  # type: ignore[no-untyped-def]
     with session_scope(factory) as session:
         remember(session, "T2", STATEMENT_URL, "Relevés de commissions mensuels")
