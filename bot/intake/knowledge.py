@@ -3,8 +3,9 @@
 Matching uses the database's own full-text engine (migration i005): SQLite FTS5 ranked with
 bm25 over English and French Snowball stems, PostgreSQL tsvector with its `english` and
 `french` configurations ranked with ts_rank; accents never matter (bot.textsearch says what a
-word and a term are). A doc is indexed on its summary and the words of the requests it answered
-(its keywords): what the next requester will type.
+word and a term are, and which words its bilingual glossary adds to a draft's terms:
+bot.intake.search runs the queries). A doc is indexed on its summary and the words of the
+requests it answered (its keywords): what the next requester will type.
 
 The engine finds candidates; a candidate is offered only when it is *confident*
 (`confident`): it ranks within CLOSE_TO_BEST of the best candidate (a runner-up far behind the
