@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.intake import queue, report
+from bot.intake import queue, report, watching
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, RequestEvent, RequestWatcher, Status, WatchVia
 from bot.intake.state import FollowRef, MergeRef
@@ -203,6 +203,13 @@ def test_a_duplicate_filed_anyway_is_merged_from_the_card_with_history_on_both(
     assert "Merged into REQ-1." in merged_card and "intake_accept" not in merged_card
     notes = [call.args["text"] for call in thread_posts(bot, first)]
     assert any("merged REQ-2 into this request" in text for text in notes)
+
+    # A merged request is never offered again; the one it went into still is.
+    with bot.session() as session:
+        offered = watching.matching_requests(
+            session=session, team_id="T1", text="Coverage of the pipeline by segment"
+        )
+    assert [match.request.id for match in offered] == [first.id]
 
     # The watcher hears the next move of REQ-1 as its requester does.
     act(bot, Action.accept, Callback.accept, first, accept_values(hours="2", size=None))
