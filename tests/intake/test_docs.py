@@ -262,3 +262,38 @@ def test_drafts_with_search_syntax_are_answered_never_a_500(bot: BotHarness) -> 
     assert "is filed" in blocks_text(one_letter.json["view"]["blocks"])
     with bot.session() as session:
         assert session.scalar(select(func.count()).select_from(IntakeRequest)) == 1
+
+
+def test_a_french_draft_is_offered_the_english_doc_it_shares_no_word_with(
+    bot: BotHarness,
+) -> None:
+    """Through the bilingual glossary: "fusionner des comptes en doublon" is "merge duplicate
+    accounts", and the modal says which words matched on both sides."""
+    set_up_intake(bot)
+    merge_doc = "https://wiki.example.com/sales/merge-duplicate-accounts"
+    with bot.session() as session:
+        knowledge.remember_doc(
+            session=session,
+            team_id="T1",
+            url=merge_doc,
+            summary="Merge duplicate accounts yourself with the merge button.",
+            answered_text="Two accounts for the same customer",
+            actor_id=REVOPS_MEMBER,
+            now=datetime.now(UTC),
+        )
+    remember_dashboard(bot)
+    view = open_filing(bot)
+    typed = "Fusionner des comptes en doublon"
+    bot.action(
+        Block.request_title,
+        typed,
+        element_type="plain_text_input",
+        block_id=Block.request_title,
+        view=view,
+        state_values={Block.request_title: {Block.request_title: typed}},
+    )
+    (update,) = bot.fake.wait_for("views.update")
+    shown = blocks_text(update.args["view"]["blocks"])
+    assert merge_doc in shown and DASHBOARD not in shown
+    assert "Matched: Fusionner, comptes, doublon" in shown
+    assert "*Merge* *duplicate* *accounts* yourself" in shown
