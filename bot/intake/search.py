@@ -171,16 +171,15 @@ def _planned_for_this_query(
         ),
         {"seqscan": seqscan},
     ).one()
-    try:
-        rows = session.execute(statement, {**parameters, "limit": CANDIDATES}).all()
-    finally:
-        session.execute(
-            text(
-                "SELECT set_config('plan_cache_mode', :mode, true), "
-                "set_config('enable_seqscan', :seqscan, true)"
-            ),
-            {"mode": before[0], "seqscan": before[1]},
-        )
+    rows = session.execute(statement, {**parameters, "limit": CANDIDATES}).all()
+    # Restored after success; an error aborts the transaction, whose rollback drops them.
+    session.execute(
+        text(
+            "SELECT set_config('plan_cache_mode', :mode, true), "
+            "set_config('enable_seqscan', :seqscan, true)"
+        ),
+        {"mode": before[0], "seqscan": before[1]},
+    )
     return [(row_id, float(rank)) for row_id, rank in rows]
 
 

@@ -185,4 +185,12 @@ def test_postgresql_ranks_rare_words_first_and_finds_the_same_best_rows(  # type
         exact = search.ranked_ids(session, table="intake_docs", team_id="T1", searched=searched)
     assert pooled[0][0] == exact[0][0] == target
     assert [rank for _, rank in pooled] == [rank for _, rank in exact]
+    monkeypatch.setattr(search, "POOL_ROWS", 30)
+    for draft in HOSTILE:  # the pooled query is built from lexemes: no syntax gets through
+        matches(factory, draft + " pipeline dashboard region")
+    with session_scope(factory) as session:  # in the same transaction, settings as they were
+        assert search.pool_query(session, "intake_docs", searched) is not None
+        search.ranked_ids(session, table="intake_docs", team_id="T1", searched=searched)
+        assert session.scalar(text("SHOW enable_seqscan")) == "on"
+        assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
     search.forget_stats()
