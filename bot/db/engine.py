@@ -10,6 +10,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from bot.textsearch import index_text
+
 SQLITE_POOL_SIZE = 20
 
 
@@ -54,6 +56,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The full-text triggers stem what they index (migration i005): same stems, same process.
+    dbapi_connection.create_function("revops_stems", 1, index_text, deterministic=True)
 
 
 # Set on the connections of a read_scope() session (see below).

@@ -12,6 +12,10 @@ when they are sent. No Slack here.
 - A change of the queue (any move, a capacity or calendar change, the daily re-time): every
   request whose ETA as told changed gets its card and its requester's Home refreshed; its
   requester gets a DM (etas.py decides who hears what).
+- Watchers (people following a request they did not file, watching.py) get every DM its
+  requester gets about its status and ETA, marked as news of a request they follow
+  (`follower` in the payload), and their Home tabs follow it too.
+- Following, merging: see owe_follow and owe_merge.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import N_
 from bot.home.effects import owe_homes
 from bot.intake.etas import EtaNews
-from bot.intake.models import IntakeRequest
+from bot.intake.models import IntakeRequest, RequestWatcher
 from bot.outbox.service import owe_message, owe_refresh
 
 CARD_KIND = "intake-card"
@@ -43,9 +48,10 @@ class Note:
     note: str | None = None
     doc_url: str | None = None
     days: int | None = None  # for the auto-close note's {days}
+    into_ref: int | None = None  # for a merge note's {into}: the other request's number
 
     def payload(self, request: IntakeRequest) -> dict[str, Any]:
-        return {
+        payload = {
             "what": "note",
             "request_id": request.id,
             "text": self.what,
@@ -54,6 +60,9 @@ class Note:
             "doc_url": self.doc_url,
             "days": self.days,
         }
+        if self.into_ref is not None:
+            payload["into_ref"] = self.into_ref
+        return payload
 
 
 def owe_card(
@@ -157,6 +166,54 @@ def owe_post(
     )
 
 
+def watchers_by_request(
+    *, session: Session, team_id: str, request_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """The watchers of each request, in one read."""
+    wanted = sorted(set(request_ids))
+    found: dict[int, list[str]] = {request_id: [] for request_id in wanted}
+    if not wanted:
+        return found
+    rows = session.execute(
+        select(RequestWatcher.request_id, RequestWatcher.user_id)
+        .where(RequestWatcher.team_id == team_id, RequestWatcher.request_id.in_(wanted))
+        .order_by(RequestWatcher.id)
+    )
+    for request_id, user_id in rows:
+        found[request_id].append(user_id)
+    return found
+
+
+def owe_to_requester_and_watchers(
+    *,
+    session: Session,
+    request: IntakeRequest,
+    key: str,
+    payload: dict[str, Any],
+    watchers: list[str],
+    now: datetime,
+) -> None:
+    """A DM to the requester, and the same news to each watcher (rendered as news of a
+    request they follow)."""
+    owe_dm(
+        session=session,
+        team_id=request.team_id,
+        user_id=request.requester_id,
+        key=key,
+        payload=payload,
+        now=now,
+    )
+    for user_id in watchers:
+        owe_dm(
+            session=session,
+            team_id=request.team_id,
+            user_id=user_id,
+            key=f"{key}-w-{user_id}",
+            payload={**payload, "follower": True},
+            now=now,
+        )
+
+
 def eta_payload(item: EtaNews) -> dict[str, Any]:
     return {
         "what": "eta",
@@ -185,21 +242,30 @@ def owe_eta_news(
     """Each request whose ETA as told changed: its card and its requester's Home show the new
     date, and its requester gets a DM (unless the move's own DM already gives the date)."""
     skip = set(told_otherwise)
+    news = list(news)
+    watchers = watchers_by_request(
+        session=session, team_id=team_id, request_ids=[item.request.id for item in news]
+    )
     for item in news:
         request = item.request
         owe_card(session=session, request=request, channel_id=channel_id, now=now)
-        owe_homes(session=session, team_id=team_id, user_ids=[request.requester_id], now=now)
-        if request.id in skip:
-            continue
-        owe_dm(
+        owe_homes(
             session=session,
             team_id=team_id,
-            user_id=request.requester_id,
+            user_ids=[request.requester_id, *watchers[request.id]],
+            now=now,
+        )
+        if request.id in skip:
+            continue
+        owe_to_requester_and_watchers(
+            session=session,
+            request=request,
             # A change can move the same request again later to the same dates: the key is
             # the change's own, and the state (eta_told) keeps a retried change from telling
             # it twice.
             key=f"eta-{request.id}-{uuid.uuid4().hex[:16]}",
             payload=eta_payload(item),
+            watchers=watchers[request.id],
             now=now,
         )
 
@@ -229,13 +295,16 @@ def owe_move(
             channel_id=channel_id,
             now=now,
         )
+    watchers = watchers_by_request(
+        session=session, team_id=request.team_id, request_ids=[request.id]
+    )[request.id]
     if to_requester is not None:
-        owe_dm(
+        owe_to_requester_and_watchers(
             session=session,
-            team_id=request.team_id,
-            user_id=request.requester_id,
+            request=request,
             key=f"move-{request.id}-{event_id}",
             payload={"request_id": request.id, **to_requester},
+            watchers=watchers,
             now=now,
         )
     if to_user is not None:
@@ -260,7 +329,7 @@ def owe_move(
     owe_homes(
         session=session,
         team_id=request.team_id,
-        user_ids=[actor_id, request.requester_id, request.assignee_id],
+        user_ids=[actor_id, request.requester_id, request.assignee_id, *watchers],
         now=now,
     )
 
@@ -289,3 +358,69 @@ def owe_filing(
         now=now,
     )
     owe_homes(session=session, team_id=request.team_id, user_ids=[request.requester_id], now=now)
+
+
+def owe_follow(
+    *, session: Session, request: IntakeRequest, user_id: str, channel_id: str | None, now: datetime
+) -> None:
+    """Someone follows a request ("me too"): a note under its card, the card (its watchers
+    count), the follower's Home. The queue moves it owes come as ETA news (owe_eta_news)."""
+    owe_note(
+        session=session,
+        request=request,
+        key=f"follow-{user_id}",
+        note=Note(
+            N_("{user} needs this too and follows the request instead of filing it."), user_id
+        ),
+        channel_id=channel_id,
+        now=now,
+    )
+    owe_card(session=session, request=request, channel_id=channel_id, now=now)
+    owe_homes(session=session, team_id=request.team_id, user_ids=[user_id], now=now)
+
+
+def owe_merge(
+    *,
+    session: Session,
+    merged: IntakeRequest,
+    into: IntakeRequest,
+    merged_event_id: int,
+    actor_id: str,
+    new_watchers: list[str],
+    channel_id: str | None,
+    now: datetime,
+) -> None:
+    """A request merged into another: a note under each card, both cards, the merged
+    request's requester told (they now follow the other), everyone's Home tabs."""
+    owe_note(
+        session=session,
+        request=merged,
+        key=str(merged_event_id),
+        note=Note(N_("{user} merged this request into {into}."), actor_id, into_ref=into.number),
+        channel_id=channel_id,
+        now=now,
+    )
+    owe_note(
+        session=session,
+        request=into,
+        key=f"merged-{merged.id}",
+        note=Note(N_("{user} merged {into} into this request."), actor_id, into_ref=merged.number),
+        channel_id=channel_id,
+        now=now,
+    )
+    owe_card(session=session, request=merged, channel_id=channel_id, now=now)
+    owe_card(session=session, request=into, channel_id=channel_id, now=now)
+    owe_dm(
+        session=session,
+        team_id=merged.team_id,
+        user_id=merged.requester_id,
+        key=f"merged-{merged.id}",
+        payload={"what": "merged", "request_id": merged.id, "into_id": into.id},
+        now=now,
+    )
+    owe_homes(
+        session=session,
+        team_id=merged.team_id,
+        user_ids=[actor_id, merged.requester_id, into.requester_id, *new_watchers],
+        now=now,
+    )

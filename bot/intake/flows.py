@@ -20,13 +20,24 @@ from bot.actor import Actor
 from bot.db import read_scope, session_scope
 from bot.errors import N_, UserFacingError
 from bot.home.effects import owe_homes
-from bot.intake import configuration, effects, etas, filing, knowledge, queue, report, service
+from bot.intake import (
+    configuration,
+    effects,
+    etas,
+    filing,
+    knowledge,
+    queue,
+    report,
+    service,
+    watching,
+)
 from bot.intake.effects import Note
 from bot.intake.filing import FieldError, Filing
 from bot.intake.knowledge import DocMatch
 from bot.intake.models import IntakeRequest, KnowledgeDoc, RequestEvent, Status
 from bot.intake.service import Outcome
 from bot.intake.state import FilingDraft
+from bot.intake.watching import RequestMatch
 
 Factory = sessionmaker[Session]
 T = TypeVar("T")
@@ -73,36 +84,60 @@ class ModalInputs:
     filer_groups: list[str]
     rollouts: list[tuple[int, str]]
     docs: list[DocMatch] = field(default_factory=list)
+    requests: list[RequestMatch] = field(default_factory=list)
 
 
-def modal_inputs(factory: Factory, *, team_id: str, text: str = "") -> ModalInputs:
-    """The filers, the roll-outs in progress and the docs `text` matches, in one short read
-    (one that does not queue behind writers; a workspace's very first one stores the default
-    settings)."""
+def modal_inputs(
+    factory: Factory, *, team_id: str, text: str = "", view_id: str | None = None
+) -> ModalInputs:
+    """The filers, the roll-outs in progress, and the docs and open requests `text` matches,
+    in one short read (one that does not queue behind writers; a workspace's very first one
+    stores the default settings)."""
     with read_scope(factory) as session:
         settings = configuration.stored_settings(session=session, team_id=team_id)
         if settings is not None:
-            return _modal_inputs(session, settings, team_id=team_id, text=text)
+            return _modal_inputs(session, settings, team_id=team_id, text=text, view_id=view_id)
     with session_scope(factory) as session:
         settings = configuration.settings_of(session=session, team_id=team_id)
-        return _modal_inputs(session, settings, team_id=team_id, text=text)
+        return _modal_inputs(session, settings, team_id=team_id, text=text, view_id=view_id)
 
 
 def _modal_inputs(
-    session: Session, settings: configuration.IntakeSettings, *, team_id: str, text: str
+    session: Session,
+    settings: configuration.IntakeSettings,
+    *,
+    team_id: str,
+    text: str,
+    view_id: str | None,
 ) -> ModalInputs:
     rollouts = [
         (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
     ]
-    docs = knowledge.matching_docs(session=session, team_id=team_id, text=text) if text else []
-    return ModalInputs(configuration.restricted_to(settings), rollouts, docs)
+    docs, requests = _matches(session, team_id, text, view_id)
+    return ModalInputs(configuration.restricted_to(settings), rollouts, docs, requests)
 
 
-def docs_matching(factory: Factory, *, team_id: str, text: str) -> list[DocMatch]:
+def _matches(
+    session: Session, team_id: str, text: str, view_id: str | None = None
+) -> tuple[list[DocMatch], list[RequestMatch]]:
     if not text:
-        return []
+        return [], []
+    return (
+        knowledge.matching_docs(session=session, team_id=team_id, text=text),
+        watching.matching_requests(
+            session=session, team_id=team_id, text=text, filed_from_view=view_id
+        ),
+    )
+
+
+def matching(
+    factory: Factory, *, team_id: str, text: str
+) -> tuple[list[DocMatch], list[RequestMatch]]:
+    """The docs and the open requests a draft matches (what the filing modal shows)."""
+    if not text:
+        return [], []
     with read_scope(factory) as session:
-        return knowledge.matching_docs(session=session, team_id=team_id, text=text)
+        return _matches(session, team_id, text)
 
 
 def may_file(actor: Actor, groups: list[str]) -> None:
@@ -121,6 +156,7 @@ class FilingOutcome:
 
     errors: dict[str, FieldError] = field(default_factory=dict)
     offer: list[DocMatch] | None = None
+    duplicates: list[RequestMatch] = field(default_factory=list)
     rollouts: list[tuple[int, str]] = field(default_factory=list)
     request: IntakeRequest | None = None
     due: date | None = None
@@ -137,10 +173,12 @@ def submit_filing(
     today: date,
     now: datetime,
 ) -> FilingOutcome:
-    """Check a filing, offer the docs that may answer it first, else store it with its card,
-    receipt and Home tab owed, in one transaction."""
+    """Check a filing, offer the docs that may answer it and the open requests it may
+    duplicate first, else store it with its card, receipt and Home tab owed, in one
+    transaction; a request filed although it looked like open ones remembers the best of them
+    (its card offers the merge)."""
     inputs = modal_inputs(
-        factory, team_id=actor.team_id, text=f"{submitted.title} {submitted.need}"
+        factory, team_id=actor.team_id, text=f"{submitted.title} {submitted.need}", view_id=view_id
     )
     active = frozenset(rollout_id for rollout_id, _ in inputs.rollouts)
     errors = filing.filing_errors(submitted, today=today, active_rollout_ids=active)
@@ -149,8 +187,12 @@ def submit_filing(
     may_file(actor, inputs.filer_groups)  # between the read and the write: it may ask Slack
     if knowledge.offer_before_filing(
         matched=[match.doc.id for match in inputs.docs], shown=draft.docs_shown
+    ) or watching.offer_before_filing(
+        matched=[match.request.id for match in inputs.requests], shown=draft.requests_shown
     ):
-        return FilingOutcome(offer=inputs.docs, rollouts=inputs.rollouts)
+        return FilingOutcome(
+            offer=inputs.docs, duplicates=inputs.requests, rollouts=inputs.rollouts
+        )
     with session_scope(factory) as session:
         filed = filing.file_request(
             session=session,
@@ -169,6 +211,8 @@ def submit_filing(
             calendar=configuration.calendar_of(session=session, team_id=actor.team_id),
         )
         if filed.created:
+            if inputs.requests:
+                filed.request.duplicate_of_id = inputs.requests[0].request.id
             effects.owe_filing(
                 session=session,
                 request=filed.request,

@@ -22,6 +22,7 @@ from bot.intake import (
     report,
     service,
     views_home,
+    watching,
 )
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
@@ -36,6 +37,7 @@ def register(app: App, services: Services) -> None:
     handlers_requester.register(app, services)
     handlers_settings.register(app, services)
     services.sections.home.add(order=10, name="intake-my-requests", section=my_requests_section)
+    services.sections.home.add(order=15, name="intake-followed", section=followed_section)
     services.sections.home.add(order=20, name="intake-queue", section=queue_section)
     services.sections.home.add(order=25, name="intake-run-report", section=run_report_section)
     services.sections.home.add(order=30, name="intake-settings", section=settings_section)
@@ -59,6 +61,13 @@ def my_requests_section(viewer: HomeViewer) -> list[Block]:
         session=viewer.session, team_id=viewer.team_id, requester_id=viewer.user_id
     )
     return views_home.my_requests(viewer.t, mine.shown, more_open=mine.open_not_shown)
+
+
+def followed_section(viewer: HomeViewer) -> list[Block]:
+    followed = watching.followed_by(
+        session=viewer.session, team_id=viewer.team_id, user_id=viewer.user_id
+    )
+    return views_home.followed_requests(viewer.t, followed)
 
 
 def queue_section(viewer: HomeViewer) -> list[Block]:

@@ -8,6 +8,7 @@ answered; the outbox delivers the Slack messages after it.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,17 +17,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
-from bot.intake import filing, flows, views_filing, views_modal, views_text
+from bot.intake import filing, flows, flows_watching, views_filing, views_modal, views_text
 from bot.intake.ids import COMMAND, Action, Block, Callback, Shortcut
 from bot.intake.knowledge import DocMatch
-from bot.intake.state import FilingDraft, parse
+from bot.intake.state import FilingDraft, FollowRef, parse
+from bot.intake.views_filing import DuplicateChoice
 from bot.intake.views_modal import DocChoice
+from bot.intake.watching import RequestMatch
 from bot.services import Services
 from bot.slack.middleware import Caller, Form
 from bot.slack.modals import open_modal
 
 logger = logging.getLogger(__name__)
 
+FOLLOW_ACTIONS = re.compile(rf"^{Action.follow}_\d+$")
 FIELD_BLOCKS = {
     "title": Block.request_title,
     "need": Block.need,
@@ -40,7 +44,21 @@ FIELD_BLOCKS = {
 
 
 def _choices(matches: list[DocMatch]) -> list[DocChoice]:
-    return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared) for m in matches]
+    return [DocChoice(m.doc.id, m.doc.url, m.doc.summary, m.shared, m.marked) for m in matches]
+
+
+def _duplicates(matches: list[RequestMatch]) -> list[DuplicateChoice]:
+    return [
+        DuplicateChoice(
+            m.request.id,
+            m.request.number,
+            m.request.title,
+            m.request.status,
+            m.request.eta_told,
+            m.shared,
+        )
+        for m in matches
+    ]
 
 
 def open_filing_modal(
@@ -74,22 +92,25 @@ def show_matching_docs(
     text: str,
     source_permalink: str | None = None,
 ) -> None:
-    """Update an open filing modal with the docs its text matches (and where it came from);
-    what the requester typed meanwhile stays (same block and action ids)."""
-    docs = _choices(
-        flows.docs_matching(services.session_factory, team_id=caller.team_id, text=text)
+    """Update an open filing modal with the docs and open requests its text matches (and
+    where it came from); what the requester typed meanwhile stays (same block and action ids)."""
+    found_docs, found_requests = flows.matching(
+        services.session_factory, team_id=caller.team_id, text=text
     )
-    if not docs and not source_permalink:
+    docs, duplicates = _choices(found_docs), _duplicates(found_requests)
+    if not docs and not duplicates and not source_permalink:
         return
     draft = parse(FilingDraft, view.get("private_metadata"))
     draft.source_permalink = source_permalink or draft.source_permalink
     draft.docs_shown = [doc.doc_id for doc in docs]
+    draft.requests_shown = [request.request_id for request in duplicates]
     updated = views_filing.filing_modal(
         caller.t,
         draft=draft,
         values=views_filing.prefill_from_text(text),
         rollouts=opened_with.rollouts,
         docs=docs,
+        duplicates=duplicates,
     )
     _update_modal(client, view, updated, what="docs not shown")
 
@@ -185,18 +206,25 @@ def on_text_typed(
     services: Services,
     client: WebClient,
 ) -> None:
-    """While the requester types, show the team's docs that may already answer."""
+    """While the requester types, show the team's docs that may already answer, and the open
+    requests that may already ask for it."""
     ack()
     values = form.values
     draft = form.meta(FilingDraft, parse)
     text = f"{values.get(Block.request_title) or ''} {values.get(Block.need) or ''}"
     inputs = flows.modal_inputs(services.session_factory, team_id=caller.team_id, text=text)
-    docs = _choices(inputs.docs)
-    if [doc.doc_id for doc in docs] == draft.docs_shown:
+    docs, duplicates = _choices(inputs.docs), _duplicates(inputs.requests)
+    shown = ([doc.doc_id for doc in docs], [request.request_id for request in duplicates])
+    if shown == (draft.docs_shown, draft.requests_shown):
         return
-    draft.docs_shown = [doc.doc_id for doc in docs]
+    draft.docs_shown, draft.requests_shown = shown
     updated = views_filing.filing_modal(
-        caller.t, draft=draft, values=values, rollouts=inputs.rollouts, docs=docs
+        caller.t,
+        draft=draft,
+        values=values,
+        rollouts=inputs.rollouts,
+        docs=docs,
+        duplicates=duplicates,
     )
     _update_modal(client, body["view"], updated, what="docs not shown")
 
@@ -234,6 +262,34 @@ def on_deflected(
     )
 
 
+def on_follow(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    caller: Caller,
+    services: Services,
+    client: WebClient,
+) -> None:
+    """One click: follow the open request instead of filing; nothing is filed."""
+    ack()
+    ref = parse(FollowRef, action.get("value"))
+    followed = flows_watching.follow(
+        services.session_factory, caller.actor, request_id=ref.request_id, now=datetime.now(UTC)
+    )
+    t = caller.t
+    client.views_update(
+        view_id=body["view"]["id"],
+        view=views_modal.notice_modal(
+            t,
+            title=t.gettext("New RevOps request"),
+            text=t.gettext(
+                "You follow *REQ-{number}*: you get its news and ETA as its requester does, "
+                "and see it in the bot's Home tab. Nothing new was filed."
+            ).format(number=followed.request.number),
+        ),
+    )
+
+
 def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services: Services) -> None:
     """Store the request (with its card, receipt and Home tab owed) and answer the modal with
     the confirmation; the outbox sends the rest."""
@@ -266,12 +322,18 @@ def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services
         )
         return
     if outcome.offer is not None:
-        docs = _choices(outcome.offer)
+        docs, duplicates = _choices(outcome.offer), _duplicates(outcome.duplicates)
         draft.docs_shown = [doc.doc_id for doc in docs]
+        draft.requests_shown = [request.request_id for request in duplicates]
         ack(
             response_action="update",
             view=views_filing.filing_modal(
-                t, draft=draft, values=values, rollouts=outcome.rollouts, docs=docs
+                t,
+                draft=draft,
+                values=values,
+                rollouts=outcome.rollouts,
+                docs=docs,
+                duplicates=duplicates,
             ),
         )
         return
@@ -292,4 +354,5 @@ def register(app: App, services: Services) -> None:
     app.action(Block.request_title)(on_text_typed)
     app.action(Block.need)(on_text_typed)
     app.action(Action.deflected)(on_deflected)
+    app.action(FOLLOW_ACTIONS)(on_follow)
     app.view(Callback.file)(on_file)

@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 
 from bot.errors import UserFacingError
 from bot.i18n import Translator
-from bot.intake import filing, flows, views_modal
+from bot.intake import filing, flows, flows_watching, views_modal
 from bot.intake.filing import InvalidInput
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, Status
-from bot.intake.state import ModalRef, RequestRef, parse
+from bot.intake.state import MergeRef, ModalRef, RequestRef, parse
 from bot.intake.views_modal import DocChoice
 from bot.services import Services
 from bot.slack.channels import channel_access, join
@@ -127,6 +127,20 @@ def on_start(ack: Ack, action: dict[str, Any], caller: Caller, services: Service
     clicked = parse(RequestRef, action.get("value"))
     flows.start_work(
         services.session_factory, caller.actor, request_id=clicked.request_id, now=datetime.now(UTC)
+    )
+
+
+def on_merge(ack: Ack, action: dict[str, Any], caller: Caller, services: Services) -> None:
+    """The card's Merge button: the possible duplicate goes into the request it duplicates
+    (the outbox updates both cards and tells the merged request's requester)."""
+    ack()
+    clicked = parse(MergeRef, action.get("value"))
+    flows_watching.merge(
+        services.session_factory,
+        caller.actor,
+        request_id=clicked.request_id,
+        into_id=clicked.into_id,
+        now=datetime.now(UTC),
     )
 
 
@@ -290,5 +304,6 @@ def register(app: App, services: Services) -> None:
     for action_id in TARGETS:
         app.action(action_id)(on_button)
     app.action(Action.start)(on_start)
+    app.action(Action.merge)(on_merge)
     for callback, listener in SUBMISSIONS.items():
         app.view(callback)(listener)

@@ -40,6 +40,9 @@ class Action(StrEnum):
     solved_no = "intake_solved_no"
     # inside the filing modal (typing in the title or need inputs dispatches their block ids)
     deflected = "intake_deflected"
+    follow = "intake_follow"  # one per request offered: intake_follow_<id>
+    # the card: merge a possible duplicate
+    merge = "intake_merge"
     # App Home
     queue_page = "intake_queue_page"
     open_settings = "intake_open_settings"
@@ -69,6 +72,7 @@ class Block(StrEnum):
     rollout = "intake_rollout"
     link = "intake_link"
     docs = "intake_docs"
+    duplicates = "intake_duplicates"
     # challenge and work modals
     note = "intake_note"
     doc_url = "intake_doc_url"

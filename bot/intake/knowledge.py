@@ -1,11 +1,26 @@
 """The team's knowledge base: docs it answered with, offered again before the next filing.
 
-Matching is deliberately simple and explainable. Text is reduced to keywords (lower case,
-accents removed, English and French stop words and words under three letters dropped, a plural
-"s" removed). A doc matches a draft request when they share at least two keywords, or the one
-keyword of a very short draft; the modal shows which words matched. Docs sharing more keywords
-come first, then the docs used most. Matching docs are shown once before filing; submitting
-again files anyway (offer_before_filing).
+Matching uses the database's own full-text engine (migration i005): SQLite FTS5 ranked with
+bm25 over English and French Snowball stems, PostgreSQL tsvector with its `english` and
+`french` configurations ranked with ts_rank; accents never matter (bot.textsearch says what a
+word and a term are, and which words its bilingual glossary adds to a draft's terms:
+bot.intake.search runs the queries). A doc is indexed on its summary and the words of the
+requests it answered (its keywords): what the next requester will type.
+
+The engine finds candidates; a candidate is offered only when it is *confident*
+(`confident`): it ranks within CLOSE_TO_BEST of the best candidate (a runner-up far behind the
+first is noise), and either it holds MIN_MATCHED of the draft's terms (all of a shorter
+draft's) and at least MIN_SHARE of them, or its engine rank reaches MIN_RANK (bm25 weighs how
+rare each matched stem is: fewer, rarer words) with at least MIN_COVERAGE of the terms.
+Showing nothing is better than showing a wrong doc: these numbers were chosen on the dev half
+of bench/data/deflection.yaml (the values keeping the first offer right at least 85% of the
+time and offering a doc for at most 10% of the drafts nothing answers, with the best recall),
+and are measured on the held-out half by bench/deflection.py. The rank path needs a base of
+some size (bm25 gives nearly nothing to a word every doc has, and a base of one doc has only
+such words); the matched-terms path does not depend on the base's size.
+The modal shows the draft's words that matched, and highlights them in the doc's summary.
+Matching docs are shown once before filing; submitting again files anyway
+(offer_before_filing).
 """
 
 from __future__ import annotations
@@ -21,13 +36,17 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot import textsearch
+from bot.intake import search
 from bot.intake.models import Deflection, KnowledgeDoc
 
-MIN_SHARED_KEYWORDS = 2
-SHORT_DRAFT_KEYWORDS = 2  # a draft this short matches on one shared keyword
 SHOWN_MATCHES = 3
-# A team's knowledge base is hundreds of docs; scanning the most used is enough and bounded.
-SCANNED_DOCS = 2000
+# Calibrated on bench/data/deflection.yaml's dev half (see the module docstring).
+CLOSE_TO_BEST = 0.7
+MIN_MATCHED = 3
+MIN_SHARE = 0.2
+MIN_RANK = {"sqlite": 7.0, "postgresql": 0.25}  # -bm25 / ts_rank
+MIN_COVERAGE = 0.3
 PICKER_DOCS = 100
 KEYWORDS_KEPT = 200
 
@@ -43,23 +62,17 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 
 def keywords_in_order(text: str) -> list[str]:
-    """The normalised keywords of a text (see the module docstring), each once, in the order
-    they first appear."""
+    """The normalised keywords of a text (lower case, accents removed, stop words and words
+    under three letters dropped), each once, in the order they first appear. Word forms are
+    left to the search engine's stemming."""
     plain = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in plain if not unicodedata.combining(char))
     words: dict[str, None] = {}
     for word in re.findall(r"[a-z0-9]+", plain):
         if len(word) < 3 or word in STOP_WORDS:
             continue
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
         words[word] = None
     return list(words)
-
-
-def keywords_of(text: str) -> frozenset[str]:
-    """The normalised keywords of a text, as a set (matching)."""
-    return frozenset(keywords_in_order(text))
 
 
 def kept_keywords(known: list[str], answered: list[str]) -> list[str]:
@@ -75,42 +88,92 @@ def kept_keywords(known: list[str], answered: list[str]) -> list[str]:
     return (repeated + fresh + older)[:KEYWORDS_KEPT]
 
 
-def shared_keywords(draft: frozenset[str], doc: frozenset[str]) -> frozenset[str] | None:
-    """The keywords that make a doc match a draft, or None when it does not match."""
-    shared = draft & doc
-    if len(shared) >= MIN_SHARED_KEYWORDS:
-        return shared
-    if shared and len(draft) <= SHORT_DRAFT_KEYWORDS:
-        return shared
-    return None
-
-
 @dataclass(frozen=True)
 class DocMatch:
     doc: KnowledgeDoc
-    shared: tuple[str, ...]  # the matching words, shown to the requester
+    shared: tuple[str, ...]  # the draft's words that matched, shown to the requester
+    marked: tuple[str, ...] = ()  # the summary's words that matched, highlighted
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row the engine found for a draft: its id, the engine's rank (higher is better) and
+    the draft's terms it contains."""
+
+    id: int
+    rank: float
+    matched: frozenset[str]
+
+
+def candidate_docs(
+    *, session: Session, team_id: str, text: str
+) -> list[tuple[KnowledgeDoc, Candidate]]:
+    """The engine's best docs for a draft, with what each matched (before is_confident)."""
+    searched = textsearch.query_terms(text)
+    if not searched:
+        return []
+    ranked = search.ranked_ids(session, table="intake_docs", team_id=team_id, searched=searched)
+    if not ranked:
+        return []
+    docs = {
+        doc.id: doc
+        for doc in session.scalars(
+            select(KnowledgeDoc).where(KnowledgeDoc.id.in_([row_id for row_id, _ in ranked]))
+        )
+    }
+    found = []
+    for row_id, rank in ranked:
+        doc = docs[row_id]
+        stems = textsearch.stem_set(f"{doc.summary} {doc.keywords}")
+        matched = frozenset(t for t in searched if stems.intersection(textsearch.term_stems(t)))
+        found.append((doc, Candidate(row_id, rank, matched)))
+    return found
+
+
+def confident(candidates: list[Candidate], *, searched: int, dialect: str) -> list[Candidate]:
+    """The candidates worth showing (best first): see the module docstring."""
+    if not candidates or not searched:
+        return []
+    best = max(candidate.rank for candidate in candidates)
+
+    def sure(candidate: Candidate) -> bool:
+        matched = len(candidate.matched)
+        many = matched >= min(MIN_MATCHED, searched) and matched >= MIN_SHARE * searched
+        rare = candidate.rank >= MIN_RANK[dialect] and matched >= MIN_COVERAGE * searched
+        return candidate.rank >= CLOSE_TO_BEST * best and (many or rare)
+
+    return [candidate for candidate in candidates if sure(candidate)]
 
 
 def matching_docs(
     *, session: Session, team_id: str, text: str, limit: int = SHOWN_MATCHES
 ) -> list[DocMatch]:
-    """Docs of the team that may already answer a draft request (best first)."""
-    draft = keywords_of(text)
-    if not draft:
+    """Docs of the team that may already answer a draft request (best first), with the
+    draft's words that matched and the summary's words to highlight."""
+    found = candidate_docs(session=session, team_id=team_id, text=text)
+    if not found:
         return []
-    docs = session.scalars(
-        select(KnowledgeDoc)
-        .where(KnowledgeDoc.team_id == team_id)
-        .order_by(KnowledgeDoc.times_used.desc(), KnowledgeDoc.id.desc())
-        .limit(SCANNED_DOCS)
+    searched = textsearch.query_terms(text)
+    kept = confident(
+        [candidate for _, candidate in found],
+        searched=len(searched),
+        dialect=session.get_bind().dialect.name,
     )
+    docs = {doc.id: doc for doc, _ in found}
     matches = []
-    for doc in docs:
-        shared = shared_keywords(draft, frozenset(doc.keywords.split()))
-        if shared:
-            matches.append(DocMatch(doc, tuple(sorted(shared))))
-    matches.sort(key=lambda match: (-len(match.shared), -match.doc.times_used, -match.doc.id))
-    return matches[:limit]
+    for candidate in kept[:limit]:
+        doc = docs[candidate.id]
+        wanted = frozenset(
+            stem for term in candidate.matched for stem in textsearch.term_stems(term)
+        )
+        matches.append(
+            DocMatch(
+                doc,
+                tuple(textsearch.matched_words(text, wanted)),
+                tuple(textsearch.matched_words(doc.summary, wanted)),
+            )
+        )
+    return matches
 
 
 def offer_before_filing(*, matched: list[int], shown: list[int]) -> bool:

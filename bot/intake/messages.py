@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from bot.intake import service, views_card
+from bot.intake import service, views_card, views_text
 from bot.intake.effects import CARD_KIND, MESSAGE_KIND
 from bot.intake.models import IntakeRequest
 from bot.outbox.kinds import OutboxKind
@@ -49,7 +49,13 @@ class RequestCard(OutboxKind):
             return []
         rollout = service.rollout_of(session=ctx.session, request=request)
         t = ctx.translator(team_id=delivery.team_id)  # a channel post: the workspace's language
-        text, blocks = views_card.card(t, request, rollout_name=rollout.name if rollout else None)
+        related = _request(ctx, delivery, request.merged_into_id or request.duplicate_of_id)
+        text, blocks = views_card.card(
+            t,
+            request,
+            rollout_name=rollout.name if rollout else None,
+            related=related,
+        )
         if request.card_ts and request.card_channel_id and delivery.error not in CARD_GONE:
             return [
                 MessageEdit(
@@ -139,6 +145,8 @@ def _note(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> An
     what = t.gettext(p["text"])
     if p.get("days") is not None:  # the auto-close note counts working days
         what = what.replace("{days}", str(int(p["days"])))
+    if p.get("into_ref") is not None:  # a merge names the other request
+        what = what.replace("{into}", views_text.ref(int(p["into_ref"])))
     return views_card.note_in_thread(
         t, author_id=p.get("author_id"), what=what, note=p.get("note"), doc_url=p.get("doc_url")
     )
@@ -152,6 +160,12 @@ def _shared_doc(t: Translator, request: IntakeRequest | None, p: dict[str, Any])
         summary=p.get("summary") or "",
         message=p.get("message") or "",
     )
+
+
+def _merged(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    if request is None:
+        return None
+    return views_card.merged_to_requester(t, request, into_number=int(p.get("into_number") or 0))
 
 
 def _solved(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
@@ -170,6 +184,7 @@ RENDERERS: dict[str, Render] = {
     "note": _note,
     "shared_doc": _shared_doc,
     "solved": _solved,
+    "merged": _merged,
 }
 # Read by many in a channel: the workspace's language. Everything else is a DM.
 CHANNEL_POSTS = frozenset({"note", "shared_doc"})
@@ -189,10 +204,15 @@ class RequestMessage(OutboxKind):
             t = ctx.translator(team_id=delivery.team_id)
         else:
             t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
+        if what == "merged":  # the request it went into, as it is now
+            into = _request(ctx, delivery, payload.get("into_id"))
+            payload = {**payload, "into_number": into.number if into else 0}
         built = build(t, request, payload)
         if built is None:
             return []
         text, blocks = built
+        if payload.get("follower") and request is not None:
+            text, blocks = views_card.for_follower(t, request, text=text, blocks=blocks)
         if what == "solved":  # the answer replaces the question it answers, in place
             return [
                 MessageEdit(channel=payload["channel"], ts=payload["ts"], text=text, blocks=blocks)

@@ -37,6 +37,7 @@ class Status(StrEnum):
     self_service = "self_service"
     declined = "declined"
     withdrawn = "withdrawn"
+    merged = "merged"  # into the request it duplicated (merged_into_id)
 
 
 class Impact(StrEnum):
@@ -163,6 +164,44 @@ class IntakeRequest(Base):
     solved: Mapped[bool | None] = mapped_column(Boolean, default=None)
     # The team lead heard of it being untouched; a later move starts a new quiet spell.
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "Me too": distinct people who follow it besides its requester (RequestWatcher rows),
+    # counted into base_score (service.benefit_factor).
+    watcher_count: Mapped[int] = mapped_column(Integer, default=0)
+    # An open request that looked like this one when it was filed: the card offers a merge.
+    # Plain ids (migration i006 says why): read through find_request, a purged one is gone.
+    duplicate_of_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Merged into another request (status merged): its requester follows that one.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class WatchVia(StrEnum):
+    follow = "follow"  # chose to follow it instead of filing a duplicate
+    merge = "merge"  # their own request was merged into it
+
+
+class RequestWatcher(Base):
+    """Someone who follows a request they did not file: they hear its news as its requester
+    does, and see it in their App Home. One row per person and request."""
+
+    __tablename__ = "intake_watchers"
+    __table_args__ = (
+        UniqueConstraint("team_id", "request_id", "user_id"),
+        Index("ix_intake_watchers_user", "team_id", "user_id"),
+        Index("ix_intake_watchers_created", "team_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("workspaces.team_id", ondelete="CASCADE")
+    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("intake_requests.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    via: Mapped[str] = mapped_column(String(16), default=WatchVia.follow)
+    # The request of theirs that was merged (via merge).
+    merged_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_requests.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RequestEvent(Base):

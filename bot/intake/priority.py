@@ -29,7 +29,9 @@ from bot.intake.service import MAX_FRESH_SCORE as MAX_FRESH_SCORE
 from bot.intake.service import MIN_BASE_SCORE as MIN_BASE_SCORE
 from bot.intake.service import QUICK_WIN_TOP_DAYS as QUICK_WIN_TOP_DAYS
 from bot.intake.service import ROLLOUT_BOOST as ROLLOUT_BOOST
+from bot.intake.service import WATCHER_STEP as WATCHER_STEP
 from bot.intake.service import base_score as base_score
+from bot.intake.service import benefit_factor as benefit_factor
 from bot.intake.service import priority_score as priority_score
 
 WORKING_DAYS_PER_WEEK = 5
@@ -107,6 +109,7 @@ class QueueEntry(NamedTuple):
     rollout: bool
     status: str
     estimate_hours: float | None = None
+    watchers: int = 0
 
 
 class Ranked(NamedTuple):
@@ -123,13 +126,13 @@ def rank(entries: Iterable[QueueEntry], *, today: date, calendar: Calendar) -> l
     day and class, which keeps 10,000 open requests well under the Home tab's time budget.
     """
     ages: dict[date, int] = {}
-    bases: dict[tuple[str, str, bool], float] = {}
+    bases: dict[tuple[str, str, bool, int], float] = {}
     ranked = []
     for entry in entries:
         age = ages.get(entry.filed_on)
         if age is None:
             age = ages[entry.filed_on] = calendar.working_days_between(entry.filed_on, today)
-        key = (entry.impact, entry.beneficiary, entry.rollout)
+        key = (entry.impact, entry.beneficiary, entry.rollout, entry.watchers)
         base = bases.get(key)
         if base is None:
             base = bases[key] = priority_score(
@@ -137,6 +140,7 @@ def rank(entries: Iterable[QueueEntry], *, today: date, calendar: Calendar) -> l
                 beneficiary=entry.beneficiary,
                 age_working_days=0,
                 rollout=entry.rollout,
+                watchers=entry.watchers,
             )
         ranked.append(Ranked(entry, round(base + AGE_POINTS_PER_WORKING_DAY * age, 2), age))
     ranked.sort(key=lambda r: (-r.score, -r.age_working_days, r.entry.number))

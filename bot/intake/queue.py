@@ -86,6 +86,7 @@ def score_of(request: IntakeRequest, *, today: date, order: Ordering) -> tuple[f
         beneficiary=request.beneficiary,
         age_working_days=age,
         rollout=request.rollout_id in order.boosted,
+        watchers=request.watcher_count,
     )
     return score, age
 

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from bot.charts.series import RunWeek
 from bot.intake import configuration
 from bot.intake.filing import first_response_due
-from bot.intake.models import Deflection, IntakeRequest, RequestEvent, Status
+from bot.intake.models import (
+    Deflection,
+    IntakeRequest,
+    RequestEvent,
+    RequestWatcher,
+    Status,
+    WatchVia,
+)
 from bot.intake.service import CLOSED_STATUSES
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.service import holidays_of, save_schedule
@@ -26,6 +33,7 @@ class RunReport:
     closed: int
     delivered: int
     deflected_by_doc: int  # answered with a doc, plus drafts withdrawn before filing
+    avoided_by_following: int  # drafts not filed: their author followed an open request
     median_first_response_hours: float | None
     median_done_days: float | None
     run_hours_spent: float
@@ -33,7 +41,9 @@ class RunReport:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.requests_in or self.closed or self.deflected_by_doc)
+        return not (
+            self.requests_in or self.closed or self.deflected_by_doc or self.avoided_by_following
+        )
 
 
 def _median(values: list[float]) -> float | None:
@@ -43,6 +53,8 @@ def _median(values: list[float]) -> float | None:
 def run_report(*, session: Session, team_id: str, start: datetime, end: datetime) -> RunReport:
     """The run between `start` (included) and `end` (excluded).
 
+    Requests avoided by following count the people who followed an open request from the
+    filing modal instead of filing theirs (merges are not counted: those were filed).
     Closed counts every move to a closing status; delivered the moves to done; run hours are
     the estimates of what was delivered, set against the weekly run capacity (the rest of the
     week belongs to projects). Medians are over the requests answered or delivered in the week.
@@ -74,6 +86,14 @@ def run_report(*, session: Session, team_id: str, start: datetime, end: datetime
             Deflection.created_at < end,
         )
     )
+    followed = session.scalar(
+        select(func.count()).where(
+            RequestWatcher.team_id == team_id,
+            RequestWatcher.via == WatchVia.follow,
+            RequestWatcher.created_at >= start,
+            RequestWatcher.created_at < end,
+        )
+    )
     first_responses = session.execute(
         select(IntakeRequest.created_at, IntakeRequest.first_response_at).where(
             IntakeRequest.team_id == team_id,
@@ -90,6 +110,7 @@ def run_report(*, session: Session, team_id: str, start: datetime, end: datetime
         delivered=len(done),
         deflected_by_doc=(deflections or 0)
         + sum(1 for status, _, _ in closing if status == Status.answered_doc),
+        avoided_by_following=followed or 0,
         median_first_response_hours=_median(
             [
                 (answered - filed).total_seconds() / 3600

@@ -76,6 +76,10 @@ BENEFIT_FACTOR: dict[str, float] = {
 }
 AGE_POINTS_PER_WORKING_DAY = 6
 ROLLOUT_BOOST = 15
+# "Me too": each distinct watcher adds this to the who-benefits factor, up to the greatest
+# factor of BENEFIT_FACTOR (see benefit_factor).
+WATCHER_STEP = 0.1
+MAX_BENEFIT_FACTOR = max(BENEFIT_FACTOR.values())
 
 MAX_FRESH_SCORE = max(IMPACT_WEIGHT.values()) * max(BENEFIT_FACTOR.values()) + ROLLOUT_BOOST
 MIN_BASE_SCORE = min(IMPACT_WEIGHT.values()) * min(BENEFIT_FACTOR.values())
@@ -85,16 +89,35 @@ QUICK_WIN_TOP_DAYS = math.ceil(
 )
 
 
-def base_score(*, impact: str, beneficiary: str) -> float:
-    """Impact weight × who-benefits factor: what a request is worth the day it is filed.
+def benefit_factor(*, beneficiary: str, watchers: int = 0) -> float:
+    """Who benefits, "me too" counted: BENEFIT_FACTOR[beneficiary] + WATCHER_STEP (0.1) per
+    distinct watcher (someone who followed the request instead of filing it again, or whose
+    duplicate was merged into it), never above MAX_BENEFIT_FACTOR (1.6, customers).
 
-    Every value is a multiple of 0.5, exact in floating point, so equal scores compare equal
-    in Python and in SQL alike.
+    A need shared by several people rises in the queue (a request "for me" followed by five
+    managers weighs 1.5, as much as one for leadership), and the bound keeps every score
+    within MAX_FRESH_SCORE, so the quick-win bound below holds whatever the watchers.
+    Counted in tenths: exact in floating point.
     """
-    return round(IMPACT_WEIGHT[impact] * BENEFIT_FACTOR[beneficiary], 2)
+    tenths = round(BENEFIT_FACTOR[beneficiary] * 10) + max(watchers, 0)
+    return min(tenths, round(MAX_BENEFIT_FACTOR * 10)) / 10
 
 
-def priority_score(*, impact: str, beneficiary: str, age_working_days: int, rollout: bool) -> float:
+def base_score(*, impact: str, beneficiary: str, watchers: int = 0) -> float:
+    """Impact weight × who-benefits factor (benefit_factor, watchers counted): what a request
+    is worth the day it is filed, stored as `base_score` and updated when a watcher comes.
+
+    Every value is a multiple of 0.5 (weights are multiples of 5, factors of 0.1), exact in
+    floating point, so equal scores compare equal in Python and in SQL alike.
+    """
+    return round(
+        IMPACT_WEIGHT[impact] * benefit_factor(beneficiary=beneficiary, watchers=watchers), 2
+    )
+
+
+def priority_score(
+    *, impact: str, beneficiary: str, age_working_days: int, rollout: bool, watchers: int = 0
+) -> float:
     """The priority of one request in the run queue (higher first):
 
         score = IMPACT_WEIGHT[impact] × BENEFIT_FACTOR[who benefits]
@@ -113,7 +136,7 @@ def priority_score(*, impact: str, beneficiary: str, age_working_days: int, roll
     """
     boost = ROLLOUT_BOOST if rollout else 0
     return round(
-        base_score(impact=impact, beneficiary=beneficiary)
+        base_score(impact=impact, beneficiary=beneficiary, watchers=watchers)
         + AGE_POINTS_PER_WORKING_DAY * max(age_working_days, 0)
         + boost,
         2,

@@ -21,6 +21,19 @@ class RequestRef(BaseModel):
     request_id: RowId
 
 
+class MergeRef(BaseModel):
+    """The card's Merge button: this request into that one."""
+
+    request_id: RowId
+    into_id: RowId
+
+
+class FollowRef(BaseModel):
+    """A "follow it instead" button in the filing modal."""
+
+    request_id: RowId
+
+
 class ModalRef(BaseModel):
     """A challenge or work modal: which request it acts on."""
 
@@ -32,6 +45,7 @@ class FilingDraft(BaseModel):
 
     source_permalink: str | None = None
     docs_shown: list[RowId] = []
+    requests_shown: list[RowId] = []  # open requests offered to follow instead
 
 
 class QueuePageRef(BaseModel):

@@ -1,7 +1,8 @@
 """The state machine of a request (re-exported by service.py, which applies its moves).
 
 Statuses: new → (waiting on requester ⇄ new) → accepted → in progress → done, or answered
-with a doc / self-service / declined / withdrawn; done → accepted when the requester says it
+with a doc / self-service / declined / withdrawn, or merged into another request (new or
+waiting: watching.merge); done → accepted when the requester says it
 did not solve it. Any other move is refused with a message and changes nothing, which is also
 what makes a double click or a Slack retry harmless.
 """
@@ -20,6 +21,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             Status.self_service,
             Status.declined,
             Status.withdrawn,
+            Status.merged,
         }
     ),
     Status.waiting: frozenset(
@@ -30,6 +32,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             Status.self_service,
             Status.declined,
             Status.withdrawn,
+            Status.merged,
         }
     ),
     Status.accepted: frozenset(
@@ -41,6 +44,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.self_service: frozenset(),
     Status.declined: frozenset(),
     Status.withdrawn: frozenset(),
+    Status.merged: frozenset(),  # into another request (watching.merge), from the card
 }
 OPEN_STATUSES = (Status.new, Status.waiting, Status.accepted, Status.in_progress)
 CLOSED_STATUSES = (
@@ -49,6 +53,7 @@ CLOSED_STATUSES = (
     Status.self_service,
     Status.declined,
     Status.withdrawn,
+    Status.merged,
 )
 # Moves that count as the team's first response to the requester.
 FIRST_RESPONSES = frozenset(
@@ -102,6 +107,7 @@ ALREADY: dict[str, str] = {
     ),
     Status.declined: N_("REQ-{number} was already declined: nothing was changed."),
     Status.withdrawn: N_("REQ-{number} was already withdrawn: nothing was changed."),
+    Status.merged: N_("REQ-{number} was already merged: nothing was changed."),
 }
 
 

@@ -20,8 +20,8 @@ from bot.i18n import Translator
 from bot.intake.etas import Reason
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest, Status
-from bot.intake.service import team_moves
-from bot.intake.state import RequestRef, dump
+from bot.intake.service import OPEN_STATUSES, team_moves
+from bot.intake.state import MergeRef, RequestRef, dump
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
     CATEGORY_LABELS,
@@ -131,8 +131,58 @@ def status_line(t: Translator, request: IntakeRequest) -> str:
     return " · ".join(parts)
 
 
-def card(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> Message:
-    """The request as the team sees it in the intake channel, with the actions its status allows."""
+def watchers_line(t: Translator, request: IntakeRequest) -> str:
+    if not request.watcher_count:
+        return ""
+    return t.ngettext(
+        "Me too: {count} more person follows it",
+        "Me too: {count} more people follow it",
+        request.watcher_count,
+    ).format(count=request.watcher_count)
+
+
+MERGEABLE = (Status.new, Status.waiting)
+
+
+def related_blocks(
+    t: Translator, request: IntakeRequest, related: IntakeRequest | None
+) -> list[Block]:
+    """ "Merged into REQ-9", or "possible duplicate of REQ-9" with the Merge button while both
+    are open and this one is new or waiting (watching.merge's rule)."""
+    if related is None:
+        return []
+    if request.status == Status.merged:
+        return [_context(t.gettext("Merged into {ref}.").format(ref=ref(related.number)))]
+    if request.status not in MERGEABLE or related.status not in OPEN_STATUSES:
+        return []
+    text = t.gettext("Possible duplicate of *{ref}* “{title}” ({status}).").format(
+        ref=ref(related.number),
+        title=safe(related.title, TITLE_SHOWN),
+        status=label(t, STATUS_LABELS, related.status),
+    )
+    button = ButtonElement(
+        text=t.gettext("Merge into {ref}").format(ref=ref(related.number)),
+        action_id=Action.merge,
+        value=dump(MergeRef(request_id=request.id, into_id=related.id)),
+    )
+    return [
+        SectionBlock(
+            block_id=f"intake_duplicate_{request.id}",
+            text=MarkdownTextObject(text=text),
+            accessory=button,
+        ).to_dict()
+    ]
+
+
+def card(
+    t: Translator,
+    request: IntakeRequest,
+    *,
+    rollout_name: str | None,
+    related: IntakeRequest | None = None,
+) -> Message:
+    """The request as the team sees it in the intake channel, with the actions its status
+    allows; `related` is the request it was merged into, or may duplicate."""
     links = " · ".join(
         part
         for part in (
@@ -144,7 +194,11 @@ def card(t: Translator, request: IntakeRequest, *, rollout_name: str | None) -> 
     blocks = [
         _section(headline(request) + "\n" + quote(request.need, NEED_SHOWN)),
         _context(facts(t, request, rollout_name=rollout_name)),
-        _context(status_line(t, request) + (" · " + links if links else "")),
+        _context(
+            status_line(t, request)
+            + "".join(f" · {part}" for part in (watchers_line(t, request), links) if part)
+        ),
+        *related_blocks(t, request, related),
     ]
     actions = team_actions(t, request)
     if actions:
@@ -387,3 +441,25 @@ def shared_doc(t: Translator, *, sharer_id: str, url: str, summary: str, message
     if message:
         blocks.insert(0, _section(safe(message, 1000)))
     return text, blocks
+
+
+def merged_to_requester(t: Translator, request: IntakeRequest, *, into_number: int) -> Message:
+    text = t.gettext(
+        "Your request {ref} “{title}” asks for what {into} already asks: the RevOps team merged "
+        "it into {into}. You now follow {into} and get its news, as its requester does."
+    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), into=ref(into_number))
+    return text, [_section(text)]
+
+
+def for_follower(
+    t: Translator, request: IntakeRequest, *, text: str, blocks: list[Block]
+) -> Message:
+    """A requester's news, as a watcher gets it: said to be about a request they follow, and
+    without the requester's own buttons."""
+    about = t.gettext("News of {ref} “{title}”, which you follow (filed by {user}):").format(
+        ref=ref(request.number),
+        title=safe(request.title, TITLE_SHOWN),
+        user=mention(t, request.requester_id),
+    )
+    kept = [block for block in blocks if block.get("type") != "actions"]
+    return f"{about} {text}", [_context(about), *kept]

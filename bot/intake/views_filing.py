@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -28,7 +29,8 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Translator, translator
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.inputs import LINK_MAX, NEED_MAX, TITLE_MAX
-from bot.intake.state import FilingDraft, dump
+from bot.intake.models import Status
+from bot.intake.state import FilingDraft, FollowRef, dump
 from bot.intake.views_modal import (
     OPTION_TEXT_LIMIT,
     DocChoice,
@@ -41,10 +43,68 @@ from bot.intake.views_text import (
     BENEFICIARY_LABELS,
     CATEGORY_LABELS,
     IMPACT_LABELS,
+    STATUS_LABELS,
     cut,
+    day,
+    highlighted,
+    label,
     link,
-    quote,
+    ref,
+    safe,
 )
+
+
+@dataclass(frozen=True)
+class DuplicateChoice:
+    """An open request offered to follow instead of filing (hashable: the modal is cached)."""
+
+    request_id: int
+    number: int
+    title: str
+    status: str
+    eta: date | None = None
+    matched: tuple[str, ...] = ()
+
+
+def duplicates_blocks(t: Translator, requests: Sequence[DuplicateChoice]) -> list[Any]:
+    """ "REQ-9 'Pipeline coverage by segment', accepted, ETA Dec 11: follow it instead?" """
+    if not requests:
+        return []
+    blocks: list[Any] = [
+        DividerBlock(),
+        SectionBlock(
+            block_id=Block.duplicates,
+            text=MarkdownTextObject(
+                text=t.gettext(
+                    "*Someone already asked for this?* Follow an open request instead: you get "
+                    "its news and ETA, and your need counts in its priority."
+                )
+            ),
+        ),
+    ]
+    for request in requests:
+        facts = [label(t, STATUS_LABELS, request.status)]
+        if request.eta and request.status in (Status.accepted, Status.in_progress):
+            facts.append(t.gettext("ETA {date}").format(date=day(t, request.eta)))
+        text = t.gettext("*{ref}* “{title}”, {facts}: follow it instead?").format(
+            ref=ref(request.number), title=safe(request.title, 150), facts=", ".join(facts)
+        )
+        if request.matched:
+            matched = t.gettext("Matched: {words}").format(words=", ".join(request.matched[:8]))
+            text += f"\n_{matched}_"
+        blocks.append(
+            SectionBlock(
+                block_id=f"intake_duplicate_{request.request_id}",
+                text=MarkdownTextObject(text=text),
+                accessory=ButtonElement(
+                    text=t.gettext("Follow {ref}").format(ref=ref(request.number)),
+                    action_id=f"{Action.follow}_{request.request_id}",
+                    value=dump(FollowRef(request_id=request.request_id)),
+                ),
+            )
+        )
+    blocks.append(DividerBlock())
+    return blocks
 
 
 def docs_blocks(t: Translator, docs: Sequence[DocChoice]) -> list[Any]:
@@ -71,7 +131,7 @@ def docs_blocks(t: Translator, docs: Sequence[DocChoice]) -> list[Any]:
                 text=MarkdownTextObject(
                     text=link(doc.url, cut(doc.url, 80))
                     + "\n"
-                    + quote(doc.summary, 400)
+                    + highlighted(doc.summary, doc.marked, 400)
                     + (f"\n_{matched}_" if doc.matched else "")
                 ),
                 accessory=ButtonElement(
@@ -105,6 +165,7 @@ def filing_modal(
     values: dict[str, Any],
     rollouts: Sequence[tuple[int, str]],
     docs: Sequence[DocChoice] = (),
+    duplicates: Sequence[DuplicateChoice] = (),
 ) -> dict[str, Any]:
     """The /revops-request modal. `values` prefill it (command text, a message, a retry).
 
@@ -113,9 +174,13 @@ def filing_modal(
     built once and the text is written into a copy.
     """
     if set(values) - _TEXT_PREFILLS:
-        return _build_filing_modal(t, draft=draft, values=values, rollouts=rollouts, docs=docs)
+        return _build_filing_modal(
+            t, draft=draft, values=values, rollouts=rollouts, docs=docs, duplicates=duplicates
+        )
     view = json.loads(
-        _blank_filing_modal(t.language, draft.model_dump_json(), tuple(rollouts), tuple(docs))
+        _blank_filing_modal(
+            t.language, draft.model_dump_json(), tuple(rollouts), tuple(docs), tuple(duplicates)
+        )
     )
     for block in view["blocks"]:
         text = values.get(block.get("block_id"))
@@ -130,10 +195,16 @@ def _blank_filing_modal(
     draft_json: str,
     rollouts: tuple[tuple[int, str], ...],
     docs: tuple[DocChoice, ...],
+    duplicates: tuple[DuplicateChoice, ...] = (),
 ) -> str:
     draft = FilingDraft.model_validate_json(draft_json)
     view = _build_filing_modal(
-        translator(language), draft=draft, values={}, rollouts=rollouts, docs=docs
+        translator(language),
+        draft=draft,
+        values={},
+        rollouts=rollouts,
+        docs=docs,
+        duplicates=duplicates,
     )
     return json.dumps(view)
 
@@ -145,6 +216,7 @@ def _build_filing_modal(
     values: dict[str, Any],
     rollouts: Sequence[tuple[int, str]],
     docs: Sequence[DocChoice] = (),
+    duplicates: Sequence[DuplicateChoice] = (),
 ) -> dict[str, Any]:
     impact = options_of(t, IMPACT_LABELS)
     beneficiary = options_of(t, BENEFICIARY_LABELS)
@@ -180,6 +252,7 @@ def _build_filing_modal(
             dispatch=True,
             max_length=NEED_MAX,
         ),
+        *duplicates_blocks(t, duplicates),
         *docs_blocks(t, docs),
         InputBlock(
             block_id=Block.impact,

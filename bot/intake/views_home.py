@@ -116,6 +116,17 @@ def my_requests(
     return blocks
 
 
+def followed_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[BlockDict]:
+    """Everyone who follows requests they did not file ("me too"): those requests, with
+    status and ETA; nothing when they follow none."""
+    if not requests:
+        return []
+    return [
+        _section(t.gettext("*Requests I follow*")),
+        _section("\n".join(request_line(t, request) for request in requests)),
+    ]
+
+
 def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
     """RevOps: the prioritised queue, one page, with the card's actions on every request."""
     counts = ", ".join(
@@ -195,6 +206,9 @@ def report_blocks(t: Translator, report: RunReport, *, title: str) -> list[Block
             count=t.number(report.closed), delivered=t.number(report.delivered)
         ),
         t.gettext("Deflected by a doc: *{count}*").format(count=t.number(report.deflected_by_doc)),
+        t.gettext("Avoided by following an open request: *{count}*").format(
+            count=t.number(report.avoided_by_following)
+        ),
         t.gettext("Median time to first response: *{hours} h*").format(
             hours=number_or_dash(report.median_first_response_hours)
         ),

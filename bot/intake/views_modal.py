@@ -57,6 +57,7 @@ class DocChoice:
     url: str
     summary: str
     matched: tuple[str, ...] = ()
+    marked: tuple[str, ...] = ()  # the summary's words that matched, shown in bold
 
 
 def modal(

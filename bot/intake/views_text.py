@@ -5,6 +5,8 @@ Data in, strings out: no database, no network.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
 
 from babel.dates import format_skeleton
@@ -24,6 +26,7 @@ STATUS_LABELS: dict[str, str] = {
     Status.self_service: N_("Self-service"),
     Status.declined: N_("Declined"),
     Status.withdrawn: N_("Withdrawn"),
+    Status.merged: N_("Merged"),
 }
 IMPACT_LABELS: dict[str, str] = {
     Impact.blocks_deal: N_("Blocks a deal from signing"),
@@ -116,3 +119,12 @@ def hours(t: Translator, value: float | None) -> str:
 
 def quote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in safe(text, limit).splitlines() or [""])
+
+
+def highlighted(text: str, words: Sequence[str], limit: int) -> str:
+    """`text` quoted, with each of `words` (whole words, any case) in bold: why a doc matched."""
+    quoted = quote(text, limit)
+    if not words:
+        return quoted
+    pattern = "|".join(re.escape(escape(word)) for word in sorted(words, key=len, reverse=True))
+    return re.sub(rf"(?<![\w&])({pattern})(?!\w)", r"*\1*", quoted, flags=re.IGNORECASE)

@@ -79,6 +79,7 @@ PERSONAL: tuple[Personal, ...] = (
     P("intake_request_events", "note", Holds.authored, owner="actor_id"),
     P("intake_docs", "created_by", Holds.user),
     P("intake_deflections", "user_id", Holds.user),
+    P("intake_watchers", "user_id", Holds.user),
     P("intake_queue_pages", "user_id", Holds.row_owner),
     P("intake_settings", "revops_member_ids", Holds.user_list),
     P("intake_settings", "team_lead_id", Holds.user),
@@ -175,7 +176,8 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "intake_requests": "id team_id number filed_from_view impact beneficiary category "
         "wished_date rollout_id base_score filed_weekday_index status created_at touched_at "
         "first_response_at waiting_since closed_at estimate_hours card_channel_id card_ts "
-        "eta_told solved escalated_at",
+        "eta_told solved escalated_at watcher_count duplicate_of_id merged_into_id",
+        "intake_watchers": "id team_id request_id via merged_request_id created_at",
         "intake_request_events": "id team_id request_id from_status to_status created_at "
         "estimate_hours solved",
         "intake_docs": "id team_id url url_sha256 summary keywords created_at times_used",

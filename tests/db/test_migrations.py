@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from bot.db import build_engine
 from bot.db.all_models import Base
 from bot.db.migrations import current_heads, expected_heads, upgrade
+from bot.db.search_index import include_object
 
 
 def _assert_schema_matches_models(url: str) -> None:
@@ -18,7 +19,8 @@ def _assert_schema_matches_models(url: str) -> None:
     try:
         assert current_heads(engine) == expected_heads()
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": include_object}
+            context = MigrationContext.configure(connection, opts=opts)
             assert compare_metadata(context, Base.metadata) == []
             tables = set(inspect(connection).get_table_names())
         assert {table.name for table in Base.metadata.sorted_tables} <= tables

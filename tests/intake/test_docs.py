@@ -120,7 +120,9 @@ def test_a_known_doc_is_offered_before_filing_and_one_click_withdraws(bot: BotHa
     docs = blocks_text(shown.json["view"]["blocks"])
     # U2 reads Slack in French: the modal speaks French.
     assert "Est-ce que ceci y répond ?" in docs and DASHBOARD in docs
-    assert "Mots communs : dashboard, pipeline, region" in docs
+    # Why it matched: the draft's words as typed, and the same words in bold in the summary.
+    assert "Mots communs : Dashboard, pipeline, region" in docs
+    assert "> The *pipeline* by *region* *dashboard* is live." in docs
 
     updated = {**shown.json["view"], "id": view["id"]}
     for _ in range(2):  # a double click counts once
@@ -139,7 +141,7 @@ def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> 
     set_up_intake(bot)
     remember_dashboard(bot)
     view = open_filing(bot)
-    values = filing_values(title="Pipeline by region, but in euros")
+    values = filing_values(title="Pipeline by region dashboard, but in euros")
     shown = submit(bot, Callback.file, view, values)
     assert shown.json["response_action"] == "update"
     again = submit(
@@ -198,3 +200,100 @@ def test_a_doc_url_with_braces_is_told_updated_and_shared_like_any_other(
     assert shared
     assert as_json in blocks_text(shared[0]["blocks"])
     assert bot.fake.home_of("U1")
+
+
+STATEMENTS = "https://wiki.example.com/fr/releve-commissions"
+
+
+def test_a_doc_sharing_no_exact_word_is_offered_by_word_forms_and_accents(
+    bot: BotHarness,
+) -> None:
+    set_up_intake(bot)
+    with bot.session() as session:
+        knowledge.remember_doc(
+            session=session,
+            team_id="T1",
+            url=STATEMENTS,
+            summary="Relevés de commissions mensuels dans CaptivateIQ.",
+            answered_text="",
+            actor_id=REVOPS_MEMBER,
+            now=datetime.now(UTC),
+        )
+    view = open_filing(bot)
+    shown = submit(
+        bot,
+        Callback.file,
+        view,
+        filing_values(title="Releve commission mensuel", need="Mars est faux"),
+    )
+    docs = blocks_text(shown.json["view"]["blocks"])
+    assert STATEMENTS in docs
+    assert "Matched: Releve, commission, mensuel" in docs
+    assert "> *Relevés* de *commissions* *mensuels* dans CaptivateIQ." in docs
+    bot.idle()
+    assert card_posts(bot) == []  # offered, not filed
+
+
+def test_drafts_with_search_syntax_are_answered_never_a_500(bot: BotHarness) -> None:
+    set_up_intake(bot)
+    remember_dashboard(bot)
+    view = open_filing(bot)
+    for typed in ('NEAR("pipeline" *', "'; DROP TABLE intake_docs; --", "x" * 3000, "a"):
+        answer = bot.action(
+            Block.request_title,
+            typed,
+            element_type="plain_text_input",
+            block_id=Block.request_title,
+            view=view,
+            state_values={Block.request_title: {Block.request_title: typed}},
+        )
+        assert answer.status == 200
+    bot.idle()
+    # At most "pipeline" was searched, as a word (PostgreSQL's ts_rank may find it enough).
+    for update in bot.fake.calls("views.update"):
+        assert DASHBOARD in blocks_text(update.args["view"]["blocks"])
+    hostile = filing_values(title='pipeline* NEAR(region) OR "dashboard', need="') OR 1=1; -- ^:*")
+    shown = submit(bot, Callback.file, view, hostile)
+    assert shown.status == 200
+    docs = blocks_text(shown.json["view"]["blocks"])
+    assert DASHBOARD in docs  # its words are searched as words
+    one_letter = submit(bot, Callback.file, open_filing(bot), filing_values(title="a", need="b"))
+    assert one_letter.status == 200
+    assert "is filed" in blocks_text(one_letter.json["view"]["blocks"])
+    with bot.session() as session:
+        assert session.scalar(select(func.count()).select_from(IntakeRequest)) == 1
+
+
+def test_a_french_draft_is_offered_the_english_doc_it_shares_no_word_with(
+    bot: BotHarness,
+) -> None:
+    """Through the bilingual glossary: "fusionner des comptes en doublon" is "merge duplicate
+    accounts", and the modal says which words matched on both sides."""
+    set_up_intake(bot)
+    merge_doc = "https://wiki.example.com/sales/merge-duplicate-accounts"
+    with bot.session() as session:
+        knowledge.remember_doc(
+            session=session,
+            team_id="T1",
+            url=merge_doc,
+            summary="Merge duplicate accounts yourself with the merge button.",
+            answered_text="Two accounts for the same customer",
+            actor_id=REVOPS_MEMBER,
+            now=datetime.now(UTC),
+        )
+    remember_dashboard(bot)
+    view = open_filing(bot)
+    typed = "Fusionner des comptes en doublon"
+    bot.action(
+        Block.request_title,
+        typed,
+        element_type="plain_text_input",
+        block_id=Block.request_title,
+        view=view,
+        state_values={Block.request_title: {Block.request_title: typed}},
+    )
+    (update,) = bot.fake.wait_for("views.update")
+    shown = blocks_text(update.args["view"]["blocks"])
+    assert merge_doc in shown and DASHBOARD not in shown
+    assert "Matched: Fusionner, comptes, doublon" in shown
+    assert "*Merge* *duplicate* *accounts* yourself" in shown

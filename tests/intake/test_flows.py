@@ -138,7 +138,11 @@ def test_a_roll_out_request_gets_its_boost_in_the_queue_and_the_eta(
     view = open_filing(bot, user="U2")
     rollout_block = next(b for b in view["blocks"] if b.get("block_id") == Block.rollout)
     assert "E-signature" in blocks_text([rollout_block])
-    values = filing_values(title="E-signature template", rollout=str(rollout_id))
+    values = filing_values(
+        title="E-signature template",
+        need="Contracts sent for signature from the new tool",
+        rollout=str(rollout_id),
+    )
     submit(bot, Callback.file, view, values, user="U2")
     bot.idle()
     assert len(card_posts(bot)) == 2
@@ -394,9 +398,9 @@ def test_requests_filed_before_the_team_chose_its_channel_get_their_cards_when_i
     fake.add_user(user_id=TEAM_LEAD, real_name="Lea Lead", locale="en-US")
     fake.add_channel(channel_id=INTAKE_CHANNEL, name="revops-intake")
     fake.add_usergroup(usergroup_id=REVOPS_GROUP, handle="revops", users=[REVOPS_MEMBER])
-    for title in ("First request", "Second request"):
+    for title, need in (("First request", "Churn by segment"), ("Second request", "Bookings")):
         view = open_filing(bot)
-        assert submit(bot, Callback.file, view, filing_values(title=title)).status == 200
+        assert submit(bot, Callback.file, view, filing_values(title=title, need=need)).status == 200
     bot.idle()
     assert fake.messages(INTAKE_CHANNEL) == []
     receipts = [text for text in dm_texts(bot, "U1") if "We got your request" in text]

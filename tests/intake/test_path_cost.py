@@ -48,7 +48,9 @@ def test_filing_and_accepting_take_at_most_three_transactions_each(bot: BotHarne
         view = open_filing(bot)
         bot.idle()
     with counting(engine) as filed:
-        answer = submit(bot, Callback.file, view, filing_values(title="Pipeline by region"))
+        answer = submit(
+            bot, Callback.file, view, filing_values(title="Churn by segment", need="For the QBR")
+        )
         assert answer.json["response_action"] == "update"
         bot.idle()
     with bot.session() as session:

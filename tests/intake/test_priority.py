@@ -11,16 +11,20 @@ import pytest
 from bot.intake.models import Beneficiary, Impact, Status
 from bot.intake.priority import (
     AGE_POINTS_PER_WORKING_DAY,
+    BENEFIT_FACTOR,
     MAX_FRESH_SCORE,
     QUICK_WIN_TOP_DAYS,
     ROLLOUT_BOOST,
+    WATCHER_STEP,
     Calendar,
     QueueEntry,
     ahead_of,
+    benefit_factor,
     etas,
     priority_score,
     rank,
 )
+from bot.intake.service import MAX_BENEFIT_FACTOR
 from bot.scheduling.cadence import add_working_days, working_days_between
 
 MONDAY = date(2026, 11, 2)
@@ -254,3 +258,49 @@ def test_a_smaller_capacity_means_a_later_eta(capacity: int, expected_days: int)
     ranked = rank([entry(1, estimate=8)], today=today, calendar=Calendar())
     promised = etas(ranked, today=today, weekly_capacity_hours=capacity, calendar=Calendar())
     assert promised[1] == Calendar().working_day_after(today, expected_days)
+
+
+# ---------------------------------------------------------------- "me too": watchers
+
+
+def test_each_watcher_raises_who_benefits_by_a_step_up_to_the_greatest_factor() -> None:
+    factors = [benefit_factor(beneficiary=Beneficiary.me, watchers=n) for n in range(10)]
+    assert factors[:7] == [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6]  # exact: counted in tenths
+    assert factors[7:] == [MAX_BENEFIT_FACTOR] * 3  # the bound: never above customers' 1.6
+    assert WATCHER_STEP == 0.1 and max(BENEFIT_FACTOR.values()) == MAX_BENEFIT_FACTOR
+    assert benefit_factor(beneficiary=Beneficiary.customers, watchers=50) == MAX_BENEFIT_FACTOR
+    assert benefit_factor(beneficiary=Beneficiary.my_team, watchers=-3) == 1.3
+
+
+@pytest.mark.parametrize("watchers", [0, 1, 5, 6, 100, 10_000])
+def test_watchers_never_break_the_fresh_score_bound_nor_the_quick_win_bound(
+    watchers: int,
+) -> None:
+    """However many people follow a request, a fresh one scores at most MAX_FRESH_SCORE, so
+    the smallest quick win still passes every request QUICK_WIN_TOP_DAYS younger."""
+    for impact, beneficiary, rollout in itertools.product(Impact, Beneficiary, (False, True)):
+        fresh = priority_score(
+            impact=impact,
+            beneficiary=beneficiary,
+            age_working_days=0,
+            rollout=rollout,
+            watchers=watchers,
+        )
+        assert fresh <= MAX_FRESH_SCORE
+        assert (fresh * 2).is_integer()  # a multiple of 0.5: equal in Python and SQL
+        quick_win_aged = priority_score(
+            impact=Impact.nice_to_have,
+            beneficiary=Beneficiary.me,
+            age_working_days=QUICK_WIN_TOP_DAYS,
+            rollout=False,
+        )
+        assert quick_win_aged >= fresh  # and it is the older: ties go to it (priority.rank)
+
+
+def test_five_managers_following_move_a_request_for_me_above_one_for_my_team() -> None:
+    mine = QueueEntry(1, 1, Impact.slows_team, Beneficiary.me, MONDAY, False, Status.new)
+    team = QueueEntry(2, 2, Impact.slows_team, Beneficiary.my_team, MONDAY, False, Status.new)
+    assert [r.entry.number for r in rank([mine, team], today=MONDAY, calendar=Calendar())] == [2, 1]
+    followed = mine._replace(watchers=5)  # 15 × 1.5 = 22.5 > 15 × 1.3 = 19.5
+    ranked = rank([followed, team], today=MONDAY, calendar=Calendar())
+    assert [(r.entry.number, r.score) for r in ranked] == [(1, 22.5), (2, 19.5)]

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, select
 
 from bot.db import session_factory, session_scope
-from bot.intake import configuration, filing, queue, service
-from bot.intake.models import IntakeRequest, Rollout
+from bot.intake import configuration, filing, queue, service, watching
+from bot.intake.models import IntakeRequest, Rollout, WatchVia
 from bot.intake.priority import QueueEntry, etas, rank
 from bot.workspaces.models import Workspace
 
@@ -74,6 +74,14 @@ def populate(engine: Engine, count: int = 400) -> None:
                     service.start_work(**common)
             elif fate < 0.5:
                 service.decline(reason="No", **common)
+            for watcher in range(generator.choice([0, 0, 0, 1, 2, 7])):  # "me too"
+                watching.add_watcher(
+                    session=session,
+                    request=request,
+                    user_id=f"UW{watcher}",
+                    via=WatchVia.follow,
+                    now=filed_at,
+                )
     with session_scope(factory) as session:  # a roll-out ends: its requests lose the boost
         ended = session.scalars(select(Rollout).where(Rollout.name == "Old CPQ")).one()
         ended.active = False
@@ -94,6 +102,7 @@ def test_sql_order_and_etas_equal_the_pure_rules(engine: Engine) -> None:
                 rollout=request.rollout_id in order.boosted,
                 status=request.status,
                 estimate_hours=request.estimate_hours,
+                watchers=request.watcher_count,
             )
             for request in in_sql
         ]

@@ -11,7 +11,7 @@ from bot.errors import UserFacingError
 from bot.intake import configuration
 from bot.intake.etas import is_material
 from bot.intake.filing import Filing, estimate_hours, filing_errors, first_response_due
-from bot.intake.knowledge import keywords_of, offer_before_filing, shared_keywords
+from bot.intake.knowledge import offer_before_filing
 from bot.intake.models import Status
 from bot.intake.priority import Calendar
 from bot.intake.service import (
@@ -180,22 +180,6 @@ def test_bad_settings_are_refused_on_their_field(changes: dict[str, object], fie
 # ---------------------------------------------------------------- deflection matching
 
 
-def test_keywords_are_normalised_and_explainable() -> None:
-    assert keywords_of("Les Dashboards du pipeline, s'il vous plaît!") >= {"dashboard", "pipeline"}
-    assert "the" not in keywords_of("the pipeline")
-    assert keywords_of("Prévisions") == keywords_of("previsions")
-
-
-def test_two_shared_keywords_match_one_does_not_unless_the_draft_is_short() -> None:
-    doc = keywords_of("Pipeline by region dashboard for sales managers")
-    assert shared_keywords(keywords_of("Need the pipeline dashboard per country"), doc) == {
-        "pipeline",
-        "dashboard",
-    }
-    assert shared_keywords(keywords_of("Fix the pipeline stage field for renewals"), doc) is None
-    assert shared_keywords(keywords_of("pipeline"), doc) == {"pipeline"}
-
-
 # ---------------------------------------------------------------- ETA news
 
 
@@ -224,6 +208,8 @@ def test_the_teams_buttons_are_the_state_machines_moves() -> None:
     assert team_moves(Status.done) == []  # reopening is the requester's "no, not solved"
     for status in Status:
         for target in TRANSITIONS[status]:
+            if target == Status.merged:
+                continue  # the card's Merge button on a possible duplicate (watching.merge)
             mine = (status, target) in REQUESTER_MOVES
             assert mine != (target in team_moves(status)), (status, target)
 
@@ -303,9 +289,10 @@ def test_the_priority_score_and_its_bound_are_service_rules() -> None:
 def test_a_docs_keywords_keep_what_requests_repeat_and_the_latest_words() -> None:
     from bot.intake.knowledge import KEYWORDS_KEPT, kept_keywords, keywords_in_order
 
+    # Word forms are the search engine's (stems): keywords keep the words as typed.
     assert keywords_in_order("Zebra dashboards, the pipeline and zebra") == [
         "zebra",
-        "dashboard",
+        "dashboards",
         "pipeline",
     ]
     known = [f"word{n:03d}" for n in range(KEYWORDS_KEPT)]  # a full doc

@@ -133,9 +133,14 @@ def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
     ends = time.monotonic() + OUTAGE_SECONDS
     answers = [
         file_during_outage(
-            bot, user="U2", title="Quote for a deal", impact="blocks_deal", beneficiary="customers"
+            bot,
+            user="U2",
+            title="Quote for a deal",
+            need="The customer signs on Friday",
+            impact="blocks_deal",
+            beneficiary="customers",
         ),
-        file_during_outage(bot, user="U1", title="Territory map"),
+        file_during_outage(bot, user="U1", title="Territory map", need="Who owns Benelux"),
     ]
     with bot.session() as session:
         deal, territory = session.scalars(

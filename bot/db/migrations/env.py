@@ -11,6 +11,7 @@ from bot.db.all_models import Base
 from bot.db.base import UtcDateTime
 from bot.db.engine import build_engine
 from bot.db.migrations import DATABASE_URL_ATTRIBUTE
+from bot.db.search_index import include_object
 from bot.settings import DatabaseSettings, load_settings
 
 config = context.config
@@ -40,6 +41,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 

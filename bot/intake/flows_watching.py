@@ -1,0 +1,82 @@
+"""Use cases of duplicates: follow an open request instead of filing, merge a duplicate.
+
+Each runs one transaction: the rule (watching.py), the ETAs the priority change moves
+(etas.change: a watcher raises the request's score), and what it owes (effects.py). No Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.actor import Actor
+from bot.db import session_scope
+from bot.errors import UserFacingError
+from bot.intake import configuration, effects, etas, service, watching
+from bot.intake.flows import Factory, is_revops
+
+
+def follow(factory: Factory, actor: Actor, *, request_id: int, now: datetime) -> watching.Followed:
+    """The actor follows an open request instead of filing theirs: nothing new is filed."""
+    with session_scope(factory) as session:
+        channel = configuration.settings_of(session=session, team_id=actor.team_id)
+        with etas.change(session=session, team_id=actor.team_id, now=now) as moved:
+            followed = watching.follow(
+                session=session,
+                team_id=actor.team_id,
+                request_id=request_id,
+                user_id=actor.user_id,
+                now=now,
+            )
+        if followed.added:
+            effects.owe_follow(
+                session=session,
+                request=followed.request,
+                user_id=actor.user_id,
+                channel_id=channel.intake_channel_id,
+                now=now,
+            )
+        effects.owe_eta_news(
+            session=session,
+            team_id=actor.team_id,
+            news=moved.news,
+            channel_id=channel.intake_channel_id,
+            now=now,
+        )
+    return followed
+
+
+def merge(
+    factory: Factory, actor: Actor, *, request_id: int, into_id: int, now: datetime
+) -> watching.Merged:
+    """The RevOps team merges a possible duplicate into the request it duplicates."""
+    with session_scope(factory) as session:
+        if not is_revops(session, actor):
+            raise UserFacingError(service.REVOPS_ONLY)
+        channel = configuration.settings_of(session=session, team_id=actor.team_id)
+        with etas.change(session=session, team_id=actor.team_id, now=now) as moved:
+            merged = watching.merge(
+                session=session,
+                team_id=actor.team_id,
+                request_id=request_id,
+                into_id=into_id,
+                actor_id=actor.user_id,
+                now=now,
+            )
+        effects.owe_merge(
+            session=session,
+            merged=merged.merged,
+            into=merged.into,
+            merged_event_id=merged.merged_event.id,
+            actor_id=actor.user_id,
+            new_watchers=merged.new_watchers,
+            channel_id=channel.intake_channel_id,
+            now=now,
+        )
+        effects.owe_eta_news(
+            session=session,
+            team_id=actor.team_id,
+            news=moved.news,
+            channel_id=channel.intake_channel_id,
+            now=now,
+        )
+    return merged

@@ -1,0 +1,290 @@
+"""Duplicates, watchers and merges: one need, one request, everyone who shares it told.
+
+Rules (session-taking, no Slack):
+- A *possible duplicate* of a draft is an open request of the same workspace (new, waiting,
+  accepted, in progress: never a merged, withdrawn or otherwise closed one) that the
+  full-text engine finds for the draft's own words (no glossary: GLOSSARY) and that passes
+  the same confidence rule as the docs (knowledge.confident): showing nothing beats showing
+  a wrong request.
+- *Following* a request makes someone a watcher: they hear its status and ETA news as its
+  requester does, see it in their App Home, and nothing new is filed. Its requester cannot
+  follow it, and following twice changes nothing. Each distinct watcher raises the request's
+  who-benefits factor by a bounded step (service.benefit_factor): its stored base score is
+  recomputed, which moves it in the queue.
+- A request filed although it looked like open ones remembers the best of them
+  (`duplicate_of_id`): its card says "possible duplicate of REQ-9" with a Merge button.
+- *Merging* a request (new or waiting on its requester) into another open one closes it as
+  `merged` (history on both: an event on each) and makes its requester, and its own
+  watchers, watchers of the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot import textsearch
+from bot.errors import N_, UserFacingError
+from bot.intake import knowledge, search
+from bot.intake.models import IntakeRequest, RequestEvent, RequestWatcher, Status, WatchVia
+from bot.intake.service import OPEN_STATUSES, base_score, check_transition
+
+SHOWN_DUPLICATES = 3
+# Open requests are searched on the draft's own words: the bilingual glossary, which finds
+# more docs, found no more duplicates on the dev half of bench/data/deflection.yaml and
+# offered a wrong one (a request is narrower than a doc: "coverage by product line" is not
+# "coverage by segment").
+GLOSSARY = False
+_OPEN = "AND t.status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
+
+CLOSED_TARGET = N_("REQ-{number} is closed: there is nothing to follow or merge into.")
+OWN_REQUEST = N_("You filed REQ-{number} yourself: you already hear all its news.")
+SAME_REQUEST = N_("A request cannot be merged into itself.")
+
+
+@dataclass(frozen=True)
+class RequestMatch:
+    request: IntakeRequest
+    shared: tuple[str, ...]  # the draft's words that matched
+
+
+def matching_requests(
+    *, session: Session, team_id: str, text: str, filed_from_view: str | None = None
+) -> list[RequestMatch]:
+    """Open requests of the team that look like a draft (best first, at most
+    SHOWN_DUPLICATES): the engine's candidates that pass knowledge.confident. The request
+    this very modal filed (a double click, a Slack retry) is not its own duplicate."""
+    searched = textsearch.query_terms(text)
+    if not searched:
+        return []
+    ranked = search.ranked_ids(
+        session,
+        table="intake_requests",
+        team_id=team_id,
+        searched=searched,
+        where=_OPEN,
+        glossary=GLOSSARY,
+    )
+    if not ranked:
+        return []
+    found = {
+        request.id: request
+        for request in session.scalars(
+            select(IntakeRequest).where(
+                IntakeRequest.team_id == team_id,
+                IntakeRequest.id.in_([row_id for row_id, _ in ranked]),
+            )
+        )
+    }
+    candidates = []
+    for row_id, rank in ranked:
+        request = found[row_id]
+        if filed_from_view is not None and request.filed_from_view == filed_from_view:
+            continue
+        stems = textsearch.stem_set(f"{request.title} {request.need}")
+        matched = frozenset(
+            term for term in searched if stems.intersection(textsearch.term_stems(term, GLOSSARY))
+        )
+        candidates.append(knowledge.Candidate(row_id, rank, matched))
+    kept = knowledge.confident(
+        candidates, searched=len(searched), dialect=session.get_bind().dialect.name
+    )
+    matches = []
+    for candidate in kept[:SHOWN_DUPLICATES]:
+        wanted = frozenset(
+            stem for term in candidate.matched for stem in textsearch.term_stems(term, GLOSSARY)
+        )
+        matches.append(
+            RequestMatch(found[candidate.id], tuple(textsearch.matched_words(text, wanted)))
+        )
+    return matches
+
+
+def offer_before_filing(*, matched: list[int], shown: list[int]) -> bool:
+    """Like the docs: open requests the requester has not seen yet are shown ("follow it
+    instead?") before filing; once seen, submitting again files anyway."""
+    return any(request_id not in shown for request_id in matched)
+
+
+def watchers_of(*, session: Session, team_id: str, request_id: int) -> list[str]:
+    """The people following a request, in the order they came."""
+    return list(
+        session.scalars(
+            select(RequestWatcher.user_id)
+            .where(RequestWatcher.team_id == team_id, RequestWatcher.request_id == request_id)
+            .order_by(RequestWatcher.id)
+        )
+    )
+
+
+def followed_by(
+    *, session: Session, team_id: str, user_id: str, limit: int = 10
+) -> list[IntakeRequest]:
+    """The requests someone follows, the latest followed first (their App Home)."""
+    return list(
+        session.scalars(
+            select(IntakeRequest)
+            .join(RequestWatcher, RequestWatcher.request_id == IntakeRequest.id)
+            .where(RequestWatcher.team_id == team_id, RequestWatcher.user_id == user_id)
+            .order_by(RequestWatcher.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _open_request(session: Session, team_id: str, request_id: int) -> IntakeRequest:
+    request = session.scalar(
+        select(IntakeRequest)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)
+        .with_for_update()
+    )
+    if request is None:
+        raise UserFacingError(N_("This request no longer exists."))
+    if request.status not in OPEN_STATUSES:
+        raise UserFacingError(CLOSED_TARGET, number=request.number)
+    return request
+
+
+def add_watcher(
+    *,
+    session: Session,
+    request: IntakeRequest,
+    user_id: str,
+    via: str,
+    now: datetime,
+    merged_request_id: int | None = None,
+) -> bool:
+    """Make `user_id` a watcher of `request` (locked by the caller); its watcher count and
+    base score follow. False when they filed it or already follow it: nothing changes."""
+    if user_id == request.requester_id:
+        return False
+    already = session.scalar(
+        select(RequestWatcher.id).where(
+            RequestWatcher.team_id == request.team_id,
+            RequestWatcher.request_id == request.id,
+            RequestWatcher.user_id == user_id,
+        )
+    )
+    if already is not None:
+        return False
+    session.add(
+        RequestWatcher(
+            team_id=request.team_id,
+            request_id=request.id,
+            user_id=user_id,
+            via=via,
+            merged_request_id=merged_request_id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    request.watcher_count = (
+        session.scalar(
+            select(func.count())
+            .select_from(RequestWatcher)
+            .where(
+                RequestWatcher.team_id == request.team_id, RequestWatcher.request_id == request.id
+            )
+        )
+        or 0
+    )
+    request.base_score = base_score(
+        impact=request.impact, beneficiary=request.beneficiary, watchers=request.watcher_count
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Followed:
+    request: IntakeRequest
+    added: bool  # False: they filed it, or already followed it
+
+
+def follow(
+    *, session: Session, team_id: str, request_id: int, user_id: str, now: datetime
+) -> Followed:
+    """Someone follows an open request instead of filing theirs (see the module docstring)."""
+    request = _open_request(session, team_id, request_id)
+    if user_id == request.requester_id:
+        raise UserFacingError(OWN_REQUEST, number=request.number)
+    added = add_watcher(
+        session=session, request=request, user_id=user_id, via=WatchVia.follow, now=now
+    )
+    return Followed(request, added)
+
+
+@dataclass(frozen=True)
+class Merged:
+    merged: IntakeRequest
+    into: IntakeRequest
+    merged_event: RequestEvent
+    into_event: RequestEvent
+    new_watchers: list[str]
+
+
+def merge(
+    *, session: Session, team_id: str, request_id: int, into_id: int, actor_id: str, now: datetime
+) -> Merged:
+    """Merge a request into another open one (see the module docstring). A merge the state
+    machine does not allow (already merged, accepted...) is refused and changes nothing."""
+    if request_id == into_id:
+        raise UserFacingError(SAME_REQUEST)
+    into = _open_request(session, team_id, into_id)
+    merged = session.scalar(
+        select(IntakeRequest)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.id == request_id)
+        .with_for_update()
+    )
+    if merged is None:
+        raise UserFacingError(N_("This request no longer exists."))
+    check_transition(number=merged.number, current=merged.status, target=Status.merged)
+    before = merged.status
+    merged.status = Status.merged
+    merged.merged_into_id = into.id
+    merged.closed_at = merged.touched_at = now
+    merged_event = RequestEvent(
+        team_id=team_id,
+        request_id=merged.id,
+        actor_id=actor_id,
+        from_status=before,
+        to_status=Status.merged,
+        note=f"REQ-{into.number}",
+        created_at=now,
+    )
+    into_event = RequestEvent(
+        team_id=team_id,
+        request_id=into.id,
+        actor_id=actor_id,
+        from_status=into.status,
+        to_status=into.status,
+        note=f"REQ-{merged.number}",
+        created_at=now,
+    )
+    session.add_all([merged_event, into_event])
+    people = [
+        merged.requester_id,
+        *watchers_of(session=session, team_id=team_id, request_id=merged.id),
+    ]
+    new_watchers = [
+        user_id
+        for user_id in dict.fromkeys(people)
+        if add_watcher(
+            session=session,
+            request=into,
+            user_id=user_id,
+            via=WatchVia.merge,
+            now=now,
+            merged_request_id=merged.id,
+        )
+    ]
+    # Requests filed as duplicates of the merged one now point at the one that stays.
+    session.execute(
+        update(IntakeRequest)
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.duplicate_of_id == merged.id)
+        .values(duplicate_of_id=into.id)
+    )
+    session.flush()
+    return Merged(merged, into, merged_event, into_event, new_watchers)
