@@ -65,7 +65,11 @@ from tests.harness import BOT_TOKEN, SIGNING_SECRET, http  # noqa: E402
 from tests.slack.fake_slack import Call, FakeSlack  # noqa: E402
 
 KIND = "weekly-digest"
+WIN_POST_KIND = "celebrations-win-post"
 WINS_CHANNEL = "CWINS"
+# What the bot's pacing counts against the workspace's budget (bot/slack/sender.py, Sender): a
+# win's card is followed by the bot's :tada: (reactions.add), which takes a turn too.
+PACED = ("chat.postMessage", "chat.update", "reactions.add", "views.publish")
 
 
 def seed(url: str, members: list[str], due: int, now: datetime) -> None:
@@ -242,8 +246,13 @@ def run(args: argparse.Namespace, url: str, logs: Path, *, clocks: int, wins: in
             "PORT": str(port),
         }
         web = f"http://127.0.0.1:{port}"
+        names: list[str] = []
+        running: list[subprocess.Popen[bytes]] = []
         if wins:  # the web process is up before the clocks start
-            stack.enter_context(processes([("serve", ["serve", "--no-scheduler"])], env, logs))
+            names.append("serve")
+            running += stack.enter_context(
+                processes([("serve", ["serve", "--no-scheduler"])], env, logs)
+            )
             deadline = time.time() + 60
             while _status(web + "/readyz") != 200:
                 if time.time() > deadline:
@@ -251,8 +260,11 @@ def run(args: argparse.Namespace, url: str, logs: Path, *, clocks: int, wins: in
                 time.sleep(0.2)
         print(f"-- before: {load()}")
         started = time.time()
-        names = [f"clock-{n}" for n in range(1, clocks + 1)]
-        running = stack.enter_context(processes([(name, ["clock"]) for name in names], env, logs))
+        clock_names = [f"clock-{n}" for n in range(1, clocks + 1)]
+        names += clock_names
+        running += stack.enter_context(
+            processes([(name, ["clock"]) for name in clock_names], env, logs)
+        )
         answers: Counter[int] = Counter()
         sent_at = None
         deadline = started + (args.timeout if args.until_done else args.watch)
@@ -282,6 +294,7 @@ def run(args: argparse.Namespace, url: str, logs: Path, *, clocks: int, wins: in
             args,
             url,
             fake,
+            logs,
             started,
             pids,
             clocks=clocks,
@@ -312,10 +325,27 @@ def _win_posts(fake: FakeSlack) -> list[Call]:
     return [c for c in fake.calls("chat.postMessage", ok=True) if c.args["channel"] == WINS_CHANNEL]
 
 
+def milestones(log: Path, started: float) -> str:
+    """When the process logged its start and its sync of the members (users.list, at most daily,
+    before the digest is planned), from its JSON log."""
+    seen = {}
+    for line in log.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        message = record.get("message")
+        if message in {"clock started", "members synced"} and message not in seen:
+            at = datetime.fromisoformat(record["time"]).timestamp() - started
+            seen[message] = f"{message} +{at:.1f} s, "
+    return "".join(seen.values())
+
+
 def report(
     args: argparse.Namespace,
     url: str,
     fake: FakeSlack,
+    logs: Path,
     started: float,
     pids: dict[str, str],
     *,
@@ -326,50 +356,64 @@ def report(
     limits: RateLimits,
 ) -> Outcome:
     posts = fake.calls("chat.postMessage", ok=True)
+    paced = [call for call in fake.calls(ok=True) if call.method in PACED]
     digests = _digests(fake)
     with session_scope(session_factory(build_engine(url))) as session:
-        poster = dict(
-            session.execute(
-                select(Delivery.recipient, Delivery.claimed_by).where(Delivery.kind == KIND)
-            ).all()
-        )
-    # A worker is host:pid:token (bot/scheduling/workers.py): the clock is its pid.
-    poster = {
-        recipient: ":".join(worker.split(":")[:2]) if worker else worker
-        for recipient, worker in poster.items()
+        rows = session.execute(
+            select(Delivery.kind, Delivery.recipient, Delivery.claimed_by).where(
+                Delivery.kind.in_([KIND, WIN_POST_KIND])
+            )
+        ).all()
+    # A worker is host:pid:token (bot/scheduling/workers.py): the process is its pid.
+    process_of = {
+        (kind, recipient): ":".join(worker.split(":")[:2]) if worker else worker
+        for kind, recipient, worker in rows
+        if kind == KIND
     }
+    poster = {recipient: worker for (_, recipient), worker in process_of.items()}
     for worker, name in pids.items():
+        if name == "serve":
+            continue
         times = sorted(c.at - started for c in digests if poster.get(c.args["channel"]) == worker)
         first = f"+{times[0]:.1f} s" if times else "none"
         in_minute = sum(1 for t in times if t < 60)
         print(
-            f"{name}: first post {first} after the clocks started; {in_minute} posts in the "
-            f"first minute, {len(times)} in all"
+            f"{name}: {milestones(logs / f'{name}.log', started)}first post {first} after the "
+            f"clocks started; {in_minute} posts in the first minute, {len(times)} in all"
         )
     per_member = Counter(call.args["channel"] for call in digests)
     duplicates = sum(count - 1 for count in per_member.values() if count > 1)
-    last = max((c.at - started for c in posts), default=0.0)
+    last = max((c.at - started for c in paced), default=0.0)
     first = min((c.at - started for c in digests), default=0.0)
     print(
         f"posted {len(per_member)} of {args.due} digests; duplicates {duplicates}; 429s from "
         f"Slack {fake.ratelimited_count}"
     )
     rate = limits.per_team_per_minute / 60.0
-    floor = max(len(posts) - limits.team_burst, 0) / rate
+    floor = max(len(paced) - limits.team_burst, 0) / rate
     if args.until_done and floor > 0:
+        methods = ", ".join(f"{n} {m}" for m, n in Counter(c.method for c in paced).items())
         print(
-            f"wall time {last:.1f} s from the clocks' start to the last of {len(posts)} posts "
-            f"({last - first:.1f} s from the first digest); floor ({len(posts)} - burst "
-            f"{limits.team_burst}) / {rate:g} per s = {floor:.1f} s; ratio {last / floor:.3f}"
+            f"wall time {last:.1f} s from the clocks' start to the last of the {len(paced)} "
+            f"calls the budget paces ({methods}; {last - first:.1f} s from the first digest); "
+            f"floor ({len(paced)} - burst {limits.team_burst}) / {rate:g} per s = "
+            f"{floor:.1f} s; ratio {last / floor:.3f}"
         )
     if wins:
-        duplicates += report_wins(fake, posts, started, wins, answers, sent_at, limits)
+        by = Counter(
+            pids.get(":".join(worker.split(":")[:2]), worker) if worker else "nobody"
+            for kind, _, worker in rows
+            if kind == WIN_POST_KIND
+        )
+        print(f"win cards posted by: {dict(sorted(by.items()))}")
+        duplicates += report_wins(fake, posts, paced, started, wins, answers, sent_at, limits)
     return Outcome(last, len(posts), fake.ratelimited_count, duplicates)
 
 
 def report_wins(
     fake: FakeSlack,
     posts: list[Call],
+    paced: list[Call],
     started: float,
     wins: int,
     answers: Counter[int],
@@ -381,6 +425,7 @@ def report_wins(
     ours = [card for card in cards if "Bench win" in text[id(card)]]
     times = Counter(sum(win_title(n) in text[id(card)] for card in ours) for n in range(wins))
     window = most_in_window([c.at for c in posts], 60.0)
+    paced_window = most_in_window([c.at for c in paced], 60.0)
     allowed = limits.per_team_per_minute + limits.team_burst
     in_channel = most_in_window([c.at for c in cards], 1.0)
     sent = f"+{sent_at - started:.1f} s" if sent_at is not None else "never"
@@ -394,8 +439,9 @@ def report_wins(
         f"channel: {len(cards) - len(ours)}, the seeded win's card)"
     )
     print(
-        f"most posts Slack received in any 60 s: {window} (workspace limit {allowed:.0f}: "
-        f"{limits.per_team_per_minute:.0f}/min + burst {limits.team_burst}); most in one "
+        f"most posts Slack received in any 60 s: {window}, paced calls {paced_window} "
+        f"(workspace limit {allowed:.0f}: {limits.per_team_per_minute:.0f}/min + burst "
+        f"{limits.team_burst}); most in one "
         f"second in #{WINS_CHANNEL}: {in_channel} (limit {limits.per_channel_per_second:g}/s, "
         f"burst {limits.channel_burst}); 429s {fake.ratelimited_count}"
     )
