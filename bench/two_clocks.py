@@ -425,6 +425,11 @@ def report_wins(
     ours = [card for card in cards if "Bench win" in text[id(card)]]
     times = Counter(sum(win_title(n) in text[id(card)] for card in ours) for n in range(wins))
     window = most_in_window([c.at for c in posts], 60.0)
+    refused_in_channel = sum(
+        1
+        for c in fake.calls("chat.postMessage", ok=False)
+        if c.error == "ratelimited" and c.args.get("channel") == WINS_CHANNEL
+    )
     paced_window = most_in_window([c.at for c in paced], 60.0)
     allowed = limits.per_team_per_minute + limits.team_burst
     in_channel = most_in_window([c.at for c in cards], 1.0)
@@ -443,7 +448,8 @@ def report_wins(
         f"(workspace limit {allowed:.0f}: {limits.per_team_per_minute:.0f}/min + burst "
         f"{limits.team_burst}); most in one "
         f"second in #{WINS_CHANNEL}: {in_channel} (limit {limits.per_channel_per_second:g}/s, "
-        f"burst {limits.channel_burst}); 429s {fake.ratelimited_count}"
+        f"burst {limits.channel_burst}); 429s {fake.ratelimited_count} ({refused_in_channel} "
+        f"in #{WINS_CHANNEL})"
     )
     return wins - times[0] - times[1]
 
