@@ -102,11 +102,22 @@ def without_retries(client: WebClient, *, timeout: int = QUICK_TIMEOUT_SECONDS) 
 class RateLimitWaiter(RateLimitErrorRetryHandler):
     """slack_sdk's 429 handler (waits Retry-After plus up to a second of jitter, then retries)
     that waits through `sleep`: a ledger post keeps its claim alive while it waits, and gives
-    up (the exception `sleep` raises ends the call, nothing posted) if the claim was lost."""
+    up (the exception `sleep` raises ends the call, nothing posted) if the claim was lost.
 
-    def __init__(self, *, max_retry_count: int, sleep: Callable[[float], None]) -> None:
+    `pace`, called after that wait, takes the retry's turn in the sender's pacing: the refused
+    call's turn went unused at Slack, and a retry that took none would take another sender's,
+    whose call Slack would then refuse in turn (a chain of 429s as long as the run)."""
+
+    def __init__(
+        self,
+        *,
+        max_retry_count: int,
+        sleep: Callable[[float], None],
+        pace: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.sleep = sleep
+        self.pace = pace
 
     def prepare_for_next_attempt(
         self,
@@ -120,6 +131,8 @@ class RateLimitWaiter(RateLimitErrorRetryHandler):
             raise error or RuntimeError("a 429 retry with no response")
         state.next_attempt_requested = True
         self.sleep(retry_after_seconds(response) + random.random())
+        if self.pace is not None:
+            self.pace()
         state.increment_current_attempt()
 
 
@@ -134,17 +147,25 @@ def retry_after_seconds(response: HttpResponse) -> int:
     return 1
 
 
-def posting_once(client: WebClient, *, sleep: Callable[[float], None] | None = None) -> WebClient:
+def posting_once(
+    client: WebClient,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    pace: Callable[[], None] | None = None,
+) -> WebClient:
     """The same client for a post the delivery ledger tracks: it retries only a 429 (Slack
     refused the call, nothing was posted), waiting out Retry-After through `sleep` (the
-    ledger's: it keeps the claim of the post alive). A reset connection, a timeout or a 5xx
-    may have posted it; the ledger retries those itself, after reading Slack's history."""
+    ledger's: it keeps the claim of the post alive), then `pace` (the retry's turn in the
+    sender's pacing). A reset connection, a timeout or a 5xx may have posted it; the ledger
+    retries those itself, after reading Slack's history."""
     return _derived(
         client,
         timeout=client.timeout,
         retry_handlers=[
             CountCalls(),
-            RateLimitWaiter(max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep or time.sleep),
+            RateLimitWaiter(
+                max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep or time.sleep, pace=pace
+            ),
         ],
     )
 

@@ -120,16 +120,12 @@ class UserDirectory:
                     user_ids=[user["id"] for user in page],
                     secret=self._secret,
                 )
-                for user in page:
-                    if user["id"] in gone:
-                        continue
-                    workspaces.save_member(
-                        session=session,
-                        team_id=team_id,
-                        profile=profile_from_slack(user),
-                        now=now,
-                    )
-                    count += 1
+                count += workspaces.save_members(
+                    session=session,
+                    team_id=team_id,
+                    profiles=[profile_from_slack(user) for user in page if user["id"] not in gone],
+                    now=now,
+                )
         return count
 
 

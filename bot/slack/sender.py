@@ -214,6 +214,19 @@ class Sender:
     def __init__(self, pacer: Pacer) -> None:
         self.pacer = pacer
 
+    def _paced(
+        self,
+        client: WebClient,
+        team_id: str,
+        channel: str | None,
+        sleep: Callable[[float], None] | None,
+    ) -> WebClient:
+        """The client for one paced call: a 429's retry waits out Retry-After, then takes a
+        turn of its own in the pacing (the workspace's budget, and the channel's)."""
+        return posting_once(
+            client, sleep=sleep, pace=lambda: self.pacer.wait(team_id, channel, sleep=sleep)
+        )
+
     def post(
         self,
         client: WebClient,
@@ -234,7 +247,7 @@ class Sender:
         self.pacer.wait(team_id, message.channel, sleep=sleep)
         if hold is not None:
             hold.keep()
-        response = posting_once(client, sleep=sleep).chat_postMessage(
+        response = self._paced(client, team_id, message.channel, sleep).chat_postMessage(
             channel=message.channel,
             text=message.text,
             blocks=message.blocks,
@@ -252,12 +265,13 @@ class Sender:
     ) -> PostedMessage:
         """Show an existing message anew, paced against the workspace's budget (chat.update
         has no per-channel rule); the claim is kept while waiting, as for a post."""
-        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, sleep=sleep)
         if hold is not None:
             hold.keep()
         # Like a post: the ledger retries a failure itself, with its backoff (no retry here
         # but a 429's, whose wait keeps the claim).
-        response = posting_once(client, sleep=hold.sleep if hold else None).chat_update(
+        response = self._paced(client, team_id, None, sleep).chat_update(
             channel=edit.channel, ts=edit.ts, text=edit.text, blocks=edit.blocks
         )
         return PostedMessage(channel=response["channel"], ts=response["ts"])
@@ -267,11 +281,12 @@ class Sender:
     ) -> PostedMessage:
         """Add the bot's reaction to a message, paced against the workspace's budget; one
         already there is done."""
-        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, sleep=sleep)
         if hold is not None:
             hold.keep()
         try:
-            posting_once(client, sleep=hold.sleep if hold else None).reactions_add(
+            self._paced(client, team_id, None, sleep).reactions_add(
                 channel=reaction.channel, timestamp=reaction.ts, name=reaction.name
             )
         except SlackApiError as error:
@@ -286,7 +301,8 @@ class Sender:
         channel = upload.channel
         if channel[:1] in {"U", "W"}:  # files_upload_v2 wants a conversation id
             channel = str(client.conversations_open(users=channel)["channel"]["id"])
-        self.pacer.wait(team_id, channel, sleep=hold.sleep if hold is not None else None)
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, channel, sleep=sleep)
         if hold is not None:
             hold.keep()
         body: dict[str, Any] = (
@@ -296,7 +312,7 @@ class Sender:
         )
         if upload.alt_text:
             body["alt_txt"] = upload.alt_text
-        posting_once(client, sleep=hold.sleep if hold else None).files_upload_v2(
+        self._paced(client, team_id, channel, sleep).files_upload_v2(
             channel=channel,
             filename=upload.filename,
             title=upload.title,
@@ -309,9 +325,10 @@ class Sender:
         self, client: WebClient, *, team_id: str, home: HomeTab, hold: Hold | None = None
     ) -> None:
         """Publish a Home tab, paced against the workspace's budget."""
-        self.pacer.wait(team_id, sleep=hold.sleep if hold is not None else None)
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, sleep=sleep)
         if hold is not None:
             hold.keep()
-        posting_once(client, sleep=hold.sleep if hold else None).views_publish(
+        self._paced(client, team_id, None, sleep).views_publish(
             user_id=home.user_id, view=home.view
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,6 +92,56 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
         )
         member = session.get(Member, (team_id, profile.user_id))
         assert member is not None
+    _refresh(member, profile, now)
+    session.flush()
+    return member
+
+
+def save_members(
+    *, session: Session, team_id: str, profiles: Sequence[MemberProfile], now: datetime
+) -> int:
+    """Insert or refresh many members (a page of users.list) as `save_member` does one, in a
+    statement or two for the whole batch: the daily sync of 1,000 members took 3,000 round
+    trips (about 3 s, before the digest that waits for it); returns how many were saved."""
+    if not profiles:
+        return 0
+    ensure_workspace(session=session, team_id=team_id)
+    insert_or_ignore(
+        session,
+        Member,
+        [
+            {
+                "team_id": team_id,
+                "user_id": profile.user_id,
+                "name": profile.name,
+                "tz": profile.tz,
+                "is_admin": False,
+                "is_owner": False,
+                "is_bot": False,
+                "deleted": False,
+                "in_admin_group": False,
+                "refreshed_at": now,
+            }
+            for profile in profiles
+        ],
+        ["team_id", "user_id"],
+    )
+    members = {
+        member.user_id: member
+        for member in session.scalars(
+            select(Member).where(
+                Member.team_id == team_id,
+                Member.user_id.in_([profile.user_id for profile in profiles]),
+            )
+        )
+    }
+    for profile in profiles:
+        _refresh(members[profile.user_id], profile, now)
+    session.flush()
+    return len(profiles)
+
+
+def _refresh(member: Member, profile: MemberProfile, now: datetime) -> None:
     member.name = profile.name
     member.tz = profile.tz
     member.locale = profile.locale or member.locale
@@ -99,8 +150,6 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
     member.is_bot = profile.is_bot
     member.deleted = profile.deleted
     member.refreshed_at = now
-    session.flush()
-    return member
 
 
 def active_members(*, session: Session, team_id: str) -> list[Member]:

@@ -7,8 +7,9 @@ from sqlalchemy import Engine, select
 from bot.db import session_factory, session_scope
 from bot.scheduling.budget import SharedBudget, channel_lane
 from bot.scheduling.models import SendBudget
-from bot.slack.sender import RateLimits
+from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
 from bot.workspaces.service import ensure_workspace
+from tests.harness import BotHarness
 
 LIMITS = RateLimits(per_team_per_minute=60, team_burst=2, per_channel_per_second=1, channel_burst=1)
 
@@ -51,3 +52,27 @@ def test_a_lane_booked_by_a_clock_far_ahead_starts_afresh(engine: Engine) -> Non
     for _ in range(3):
         ahead.reserve("T1", "U1")
     assert behind.reserve("T1", "U1") == 0.0  # not an hour's wait
+
+
+def test_a_post_refused_with_a_429_takes_a_turn_of_its_own_for_its_retry(bot: BotHarness) -> None:
+    # Slack counts as the budget does: a retry that took no turn would take another sender's,
+    # whose post Slack would then refuse in turn, and so on (41 429s in a 1,000-digest run).
+    factory = bot.runtime.services.session_factory
+    with session_scope(factory) as session:
+        ensure_workspace(session=session, team_id="T1")
+    now = 1_000_000.0
+    sender = Sender(Pacer(LIMITS, shared=SharedBudget(factory, LIMITS, clock=lambda: now).reserve))
+    bot.fake.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=0)
+
+    sender.post(
+        bot.runtime.services.clients.for_team("T1"),
+        team_id="T1",
+        message=OutgoingMessage(channel="U1", text="hello"),
+        ledger_key="T1/test/U1",
+        part=0,
+    )
+
+    assert [call.error for call in bot.fake.calls("chat.postMessage")] == ["ratelimited", None]
+    with session_scope(factory) as session:
+        tat = session.scalars(select(SendBudget.tat).where(SendBudget.lane == "team")).one()
+    assert tat == now + 2 * 1.0  # two turns of one second (60 a minute): the post and its retry

@@ -99,6 +99,7 @@ class _RateLimit:
     per_channel_per_second: float | None
     per_team_per_minute: float | None
     burst: int | None
+    channel_burst: int | None = None  # the channel buckets' size, when not `burst`
     channel_buckets: dict[tuple[str | None, str], _Bucket] = field(default_factory=dict)
     team_buckets: dict[str | None, _Bucket] = field(default_factory=dict)
 
@@ -106,7 +107,7 @@ class _RateLimit:
         """Take a token from every applicable bucket, or return seconds to wait."""
         now, buckets = time.monotonic(), []
         if self.per_channel_per_second and channel:
-            cap = self.burst or max(1.0, self.per_channel_per_second)
+            cap = self.channel_burst or self.burst or max(1.0, self.per_channel_per_second)
             buckets.append(
                 self.channel_buckets.setdefault(
                     (team_id, channel), _Bucket(self.per_channel_per_second, cap)
@@ -439,14 +440,16 @@ class FakeSlack(WebApiMethods):
         per_channel_per_second: float | None = None,
         per_team_per_minute: float | None = None,
         burst: int | None = None,
+        channel_burst: int | None = None,
     ) -> None:
-        """Token buckets per (team, channel) and per team; both None removes the limit."""
+        """Token buckets per (team, channel) and per team, each `burst` tokens big (or the
+        channel's `channel_burst`); both rates None removes the limit."""
         with self._cond:
             if per_channel_per_second is None and per_team_per_minute is None:
                 self._rate_limits.pop(method, None)
             else:
                 self._rate_limits[method] = _RateLimit(
-                    per_channel_per_second, per_team_per_minute, burst
+                    per_channel_per_second, per_team_per_minute, burst, channel_burst
                 )
 
     def outage(

@@ -585,6 +585,26 @@ def test_rate_limit_is_retried_by_slack_sdk(fake: FakeSlack) -> None:
     assert [c.error for c in fake.calls("chat.postMessage")][-1] is None
 
 
+def test_channel_burst_is_its_own(fake: FakeSlack) -> None:
+    fake.set_rate_limit(
+        "chat.postMessage",
+        per_channel_per_second=0.1,  # slow refills: the test sees the buckets' sizes alone
+        per_team_per_minute=6,
+        burst=20,
+        channel_burst=3,
+    )
+    plain = WebClient(base_url=fake.url, token="xoxb-test")
+    assert [plain.chat_postMessage(channel="C1", text=str(n))["ok"] for n in range(3)] == [True] * 3
+    with pytest.raises(SlackApiError) as info:
+        plain.chat_postMessage(channel="C1", text="4th in the second")
+    assert info.value.response.status_code == 429
+    # The workspace's bucket holds 20: 17 more posts elsewhere go through, the 18th does not.
+    assert all(plain.chat_postMessage(channel=f"U{n}", text="dm")["ok"] for n in range(17))
+    with pytest.raises(SlackApiError):
+        plain.chat_postMessage(channel="U99", text="21st in the burst")
+    assert fake.ratelimited_count == 2
+
+
 def test_latency_applies_to_calls(client: WebClient, fake: FakeSlack) -> None:
     fake.latency_seconds = 0.05
     started = time.monotonic()
