@@ -74,20 +74,7 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
         insert_or_ignore(
             session,
             Member,
-            [
-                {
-                    "team_id": team_id,
-                    "user_id": profile.user_id,
-                    "name": profile.name,
-                    "tz": profile.tz,
-                    "is_admin": False,
-                    "is_owner": False,
-                    "is_bot": False,
-                    "deleted": False,
-                    "in_admin_group": False,
-                    "refreshed_at": now,
-                }
-            ],
+            [_new_member(team_id, profile, now)],
             ["team_id", "user_id"],
         )
         member = session.get(Member, (team_id, profile.user_id))
@@ -95,6 +82,22 @@ def save_member(*, session: Session, team_id: str, profile: MemberProfile, now: 
     _refresh(member, profile, now)
     session.flush()
     return member
+
+
+def _new_member(team_id: str, profile: MemberProfile, now: datetime) -> dict[str, object]:
+    """A member row as first inserted; the profile's flags are applied by _refresh."""
+    return {
+        "team_id": team_id,
+        "user_id": profile.user_id,
+        "name": profile.name,
+        "tz": profile.tz,
+        "is_admin": False,
+        "is_owner": False,
+        "is_bot": False,
+        "deleted": False,
+        "in_admin_group": False,
+        "refreshed_at": now,
+    }
 
 
 def save_members(
@@ -109,21 +112,7 @@ def save_members(
     insert_or_ignore(
         session,
         Member,
-        [
-            {
-                "team_id": team_id,
-                "user_id": profile.user_id,
-                "name": profile.name,
-                "tz": profile.tz,
-                "is_admin": False,
-                "is_owner": False,
-                "is_bot": False,
-                "deleted": False,
-                "in_admin_group": False,
-                "refreshed_at": now,
-            }
-            for profile in profiles
-        ],
+        [_new_member(team_id, profile, now) for profile in profiles],
         ["team_id", "user_id"],
     )
     members = {
