@@ -16,6 +16,7 @@ import time_machine
 from bot.i18n import translator_for
 from bot.intake.ids import Action, Callback
 from bot.intake.priority import Calendar
+from bot.intake.state import FollowRef
 from bot.intake.views_text import day
 from tests.harness import BotHarness
 from tests.intake.helpers import (
@@ -27,6 +28,7 @@ from tests.intake.helpers import (
     dm_texts,
     file_request,
     note,
+    open_filing,
     reload,
     set_up_intake,
     wait_for_dm,
@@ -142,3 +144,30 @@ def test_a_passed_eta_is_re_timed_at_the_working_hour_once(
     assert f"ETA: {shown(3)}" in blocks_text(card_of(bot, mine)["blocks"])
     home = bot.fake.home_of("U1")
     assert home and f"ETA {shown(3)}" in blocks_text(home["blocks"])
+
+
+def test_a_watcher_hears_the_eta_move_the_requester_hears(bot: BotHarness) -> None:
+    """Someone who followed a request (instead of filing the same need) is told when more
+    important work moves its ETA, as its requester is, in the same words after their own
+    first line."""
+    with time_machine.travel(at(MONDAY), tick=True) as clock:
+        set_up_intake(bot, capacity=20)
+        bot.fake.add_user(user_id="U4", real_name="Manager U4", locale="en-US")
+        mine = file_request(bot, title="Slow report")
+        act(bot, Action.accept, Callback.accept, mine, accept_values(hours="4", size=None))
+        wait_for_dm(bot, "U1", f"Expected by {shown(1)}")
+        view = open_filing(bot, user="U4")
+        follow = FollowRef(request_id=mine.id).model_dump_json()
+        bot.action(f"{Action.follow}_{mine.id}", follow, view=view, user_id="U4")
+        bot.idle()
+
+        clock.move_to(at(working_day(1)))
+        urgent = file_request(
+            bot, user="U2", title="Secret deal", impact="blocks_deal", beneficiary="customers"
+        )
+        act(bot, Action.accept, Callback.accept, urgent, accept_values(hours="8", size=None))
+        told = wait_for_dm(bot, "U1", "more important work came first")
+        heard = wait_for_dm(bot, "U4", "more important work came first")
+        assert heard.startswith("News of REQ-1 “Slow report”, which you follow")
+        moved = told[told.index("moves to") :].split(".")[0]
+        assert moved in heard and "Secret deal" not in heard
