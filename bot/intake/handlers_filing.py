@@ -1,6 +1,6 @@
 """Filing: /revops-request, the message shortcut, the Home button, deflection, the submission.
 
-Listeners ack, parse, call a flow (bot/intake/flows.py) and render its outcome. The request,
+Listeners ack, parse, call a flow (bot/intake/flows_filing.py) and render its outcome. The request,
 its card, its receipt and its Home tab are stored in one transaction before the submission is
 answered; the outbox delivers the Slack messages after it.
 """
@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
-from bot.intake import filing, flows, flows_watching, views_filing, views_modal, views_text
+from bot.intake import filing, flows_filing, flows_watching, views_filing, views_modal, views_text
 from bot.intake.ids import COMMAND, Action, Block, Callback, Shortcut
 from bot.intake.knowledge import DocMatch
 from bot.intake.state import FilingDraft, FollowRef, parse
@@ -63,16 +63,16 @@ def _duplicates(matches: list[RequestMatch]) -> list[DuplicateChoice]:
 
 def open_filing_modal(
     services: Services, caller: Caller, client: WebClient, *, trigger_id: str, text: str = ""
-) -> tuple[dict[str, Any], flows.ModalInputs]:
+) -> tuple[dict[str, Any], flows_filing.ModalInputs]:
     """Check the filer, then open the modal prefilled with `text`. The docs it matches come
     after (show_matching_docs): the trigger id lives 3 seconds and waits for no search.
     Returns the opened view and what it was built from."""
     inputs = services.recent.get(
         caller.team_id,
-        flows.modal_inputs,
-        lambda: flows.modal_inputs(services.session_factory, team_id=caller.team_id),
+        flows_filing.modal_inputs,
+        lambda: flows_filing.modal_inputs(services.session_factory, team_id=caller.team_id),
     )
-    flows.may_file(caller.actor, inputs.filer_groups)
+    flows_filing.may_file(caller.actor, inputs.filer_groups)
     view = views_filing.filing_modal(
         caller.t,
         draft=FilingDraft(),
@@ -88,13 +88,13 @@ def show_matching_docs(
     client: WebClient,
     *,
     view: dict[str, Any],
-    opened_with: flows.ModalInputs,
+    opened_with: flows_filing.ModalInputs,
     text: str,
     source_permalink: str | None = None,
 ) -> None:
     """Update an open filing modal with the docs and open requests its text matches (and
     where it came from); what the requester typed meanwhile stays (same block and action ids)."""
-    found_docs, found_requests = flows.matching(
+    found_docs, found_requests = flows_filing.matching(
         services.session_factory, team_id=caller.team_id, text=text
     )
     docs, duplicates = _choices(found_docs), _duplicates(found_requests)
@@ -212,7 +212,7 @@ def on_text_typed(
     values = form.values
     draft = form.meta(FilingDraft, parse)
     text = f"{values.get(Block.request_title) or ''} {values.get(Block.need) or ''}"
-    inputs = flows.modal_inputs(services.session_factory, team_id=caller.team_id, text=text)
+    inputs = flows_filing.modal_inputs(services.session_factory, team_id=caller.team_id, text=text)
     docs, duplicates = _choices(inputs.docs), _duplicates(inputs.requests)
     shown = ([doc.doc_id for doc in docs], [request.request_id for request in duplicates])
     if shown == (draft.docs_shown, draft.requests_shown):
@@ -241,7 +241,7 @@ def on_deflected(
     ack()
     view = body["view"]
     doc_id = int(action["value"]) if str(action.get("value", "")).isdigit() else None
-    flows.record_deflection(
+    flows_filing.record_deflection(
         services.session_factory,
         caller.actor,
         doc_id=doc_id,
@@ -297,7 +297,7 @@ def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services
     values = form.values
     draft = form.meta(FilingDraft, parse)
     try:
-        outcome = flows.submit_filing(
+        outcome = flows_filing.submit_filing(
             services.session_factory,
             caller.actor,
             submitted=filing_from(values),
@@ -311,7 +311,7 @@ def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services
         ack(response_action="errors", errors={Block.request_title: message})
         return
     except filing.InvalidInput as invalid:  # the request changed between the read and the write
-        outcome = flows.FilingOutcome(errors=invalid.errors)
+        outcome = flows_filing.FilingOutcome(errors=invalid.errors)
     if outcome.errors:
         ack(
             response_action="errors",
