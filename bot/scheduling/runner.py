@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -385,25 +385,29 @@ class Runner:
             self._send_due(kind, now=now, team_id=team_id, report=report, planning=None)
             return
         planning = Planning()
+        senders: list[Future[None]] = []
         with ThreadPoolExecutor(
             max_workers=threads, thread_name_prefix=f"send-{kind.name}"
         ) as pool:
-            senders = [
-                pool.submit(
-                    self._send_due,
-                    kind,
-                    now=now,
-                    team_id=team_id,
-                    report=report,
-                    planning=planning,
-                )
-                for _ in range(threads)
-            ]
             try:
+                for _ in range(threads):
+                    senders.append(
+                        pool.submit(
+                            self._send_due,
+                            kind,
+                            now=now,
+                            team_id=team_id,
+                            report=report,
+                            planning=planning,
+                        )
+                    )
                 self._plan(
                     kind, now=now, team_id=team_id, forced=forced, report=report, planning=planning
                 )
             finally:
+                # Whatever happened (a submit refused as the process shuts down, a planning
+                # error), the senders already started must learn the planning is over, or they
+                # wait for it forever and the pool's exit with them: a process that never ends.
                 planning.finished()
             for sender in senders:
                 sender.result()

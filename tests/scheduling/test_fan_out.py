@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.scheduling import service
@@ -172,3 +173,43 @@ def test_a_tick_sends_the_first_batch_while_it_plans_the_next(bot: BotHarness) -
     assert Counter(c.args["channel"] for c in bot.fake.calls("chat.postMessage")) == Counter(
         recipients
     )
+
+
+def test_a_tick_whose_senders_cannot_all_start_ends_instead_of_waiting_forever(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a process shuts down, a thread pool refuses new work ("cannot schedule new futures
+    # after interpreter shutdown"): the senders already started waited for a planning that
+    # never ended, and so did the tick and the process (CI saw `serve` killed after 20 s).
+    recipients = [f"UF{n:04d}" for n in range(4)]
+    schedules_due_a_minute_ago(bot, recipients)
+    services = bot.runtime.services
+    clock = Runner(
+        services, services.clients, Sender(Pacer(FAST)), [PlannedWhileSending(bot)], send_threads=2
+    )
+
+    class ShuttingDown(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+            ShuttingDown.submitted += 1
+            if ShuttingDown.submitted > 1:
+                raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr("bot.scheduling.runner.ThreadPoolExecutor", ShuttingDown)
+    outcome: list[BaseException] = []
+
+    def tick() -> None:
+        try:
+            clock.tick(KIND)
+        except RuntimeError as error:
+            outcome.append(error)
+
+    ticking = threading.Thread(target=tick, daemon=True)
+    ticking.start()
+    ticking.join(timeout=15)
+    assert not ticking.is_alive(), "the tick waited forever for its planning"
+    assert [str(error) for error in outcome] == [
+        "cannot schedule new futures after interpreter shutdown"
+    ]
