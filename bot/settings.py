@@ -108,10 +108,11 @@ class Settings(DatabaseSettings):
         default=AnyHttpUrl("https://api.hubapi.com"), alias="HUBSPOT_API_URL"
     )
 
-    # Salesforce closed-won → wins (bot/celebrations/salesforce.py): a connected app's consumer
-    # key with either the JWT bearer flow (private key) or the username-password flow (consumer
-    # secret, password + security token). Nothing is polled until SALESFORCE_CLIENT_ID and
-    # SALESFORCE_USERNAME are both set.
+    # Salesforce closed-won → wins (bot/celebrations/salesforce.py), three ways to log in: a
+    # connected app's consumer key with the JWT bearer flow (private key) or the OAuth
+    # username-password flow (consumer secret, password + security token); or, without any
+    # connected app, the SOAP login of a username, password and security token. Nothing is
+    # polled until SALESFORCE_USERNAME and one of those is set.
     salesforce_login_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("https://login.salesforce.com"), alias="SALESFORCE_LOGIN_URL"
     )
@@ -194,16 +195,24 @@ class Settings(DatabaseSettings):
 
     def _salesforce_flow(self) -> None:
         """Half a Salesforce configuration is refused at start, naming what is missing."""
-        if self.salesforce_client_id is None and self.salesforce_username is None:
-            return
-        if self.salesforce_client_id is None or self.salesforce_username is None:
-            missing = (
-                "SALESFORCE_CLIENT_ID"
-                if self.salesforce_client_id is None
-                else ("SALESFORCE_USERNAME")
-            )
+        credentials = (
+            self.salesforce_client_id,
+            self.salesforce_password,
+            self.salesforce_private_key,
+            self.salesforce_private_key_file,
+        )
+        if self.salesforce_username is None and all(c is None for c in credentials):
+            return  # Salesforce off (the push route needs only SALESFORCE_WEBHOOK_SECRET)
+        if self.salesforce_username is None:
             raise ValueError(
-                f"{missing}: Salesforce needs both SALESFORCE_CLIENT_ID and SALESFORCE_USERNAME"
+                "SALESFORCE_USERNAME: Salesforce needs the integration user's username"
+            )
+        if self.salesforce_client_id is None:
+            if self.salesforce_password is not None and self.salesforce_security_token:
+                return  # SOAP login: username, password and security token, no connected app
+            raise ValueError(
+                "SALESFORCE_CLIENT_ID: set a connected app's consumer key, or "
+                "SALESFORCE_PASSWORD and SALESFORCE_SECURITY_TOKEN (login without a connected app)"
             )
         if self.salesforce_private_key is not None or self.salesforce_private_key_file:
             return
@@ -215,7 +224,21 @@ class Settings(DatabaseSettings):
 
     @property
     def salesforce_configured(self) -> bool:
-        return self.salesforce_client_id is not None and self.salesforce_username is not None
+        return self.salesforce_username is not None and (
+            self.salesforce_client_id is not None
+            or (self.salesforce_password is not None and bool(self.salesforce_security_token))
+        )
+
+    @property
+    def salesforce_login_mode(self) -> str:
+        """'jwt', 'oauth-password' or 'soap' (see _salesforce_flow); '' when not configured."""
+        if not self.salesforce_configured:
+            return ""
+        if self.salesforce_client_id is None:
+            return "soap"
+        if self.salesforce_private_key is not None or self.salesforce_private_key_file:
+            return "jwt"
+        return "oauth-password"
 
     @property
     def slack_mode(self) -> SlackMode:

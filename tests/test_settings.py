@@ -107,6 +107,11 @@ def test_modes_follow_the_credentials() -> None:
         ({"SALESFORCE_CLIENT_ID": "3MVG9"}, "SALESFORCE_USERNAME"),
         ({"SALESFORCE_USERNAME": "bot@acme.example"}, "SALESFORCE_CLIENT_ID"),
         (
+            {"SALESFORCE_USERNAME": "bot@acme.example", "SALESFORCE_PASSWORD": "no-token"},
+            "SALESFORCE_SECURITY_TOKEN",
+        ),
+        ({"SALESFORCE_PASSWORD": "pw", "SALESFORCE_SECURITY_TOKEN": "t"}, "SALESFORCE_USERNAME"),
+        (
             {"SALESFORCE_CLIENT_ID": "3MVG9", "SALESFORCE_USERNAME": "bot@acme.example"},
             "SALESFORCE_PRIVATE_KEY",
         ),
@@ -152,6 +157,23 @@ def test_salesforce_is_off_until_configured_and_its_secrets_never_show() -> None
             SALESFORCE_PASSWORD="sf-password-only",
         )
     assert "sf-password-only" not in str(error.value)
+
+
+def test_salesforce_login_modes_follow_what_is_set() -> None:
+    """A connected app (JWT or OAuth password), or none: the SOAP login of a username, a
+    password and a security token."""
+    user = {"SALESFORCE_USERNAME": "bot@acme.example"}
+    password = {"SALESFORCE_PASSWORD": "pw", "SALESFORCE_SECURITY_TOKEN": "tok"}
+    app = {"SALESFORCE_CLIENT_ID": "3MVG9"}
+    modes = {
+        "soap": {**user, **password},
+        "oauth-password": {**user, **password, **app, "SALESFORCE_CLIENT_SECRET": "cs"},
+        "jwt": {**user, **app, "SALESFORCE_PRIVATE_KEY_FILE": "/run/secrets/salesforce.key"},
+    }
+    for mode, values in modes.items():
+        settings = load_settings(Settings, **MINIMAL, **values)
+        assert settings.salesforce_configured and settings.salesforce_login_mode == mode
+    assert load_settings(Settings, **MINIMAL).salesforce_login_mode == ""
 
 
 def test_password_is_hidden_in_the_database_url_shown() -> None:

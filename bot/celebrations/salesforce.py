@@ -1,11 +1,13 @@
 """Salesforce adapter: the won opportunities a poll reads, through `simple-salesforce`.
 
-Logs in with a connected app (JWT bearer flow with a private key, or the username-password
-flow with the consumer secret) at SALESFORCE_LOGIN_URL, keeps the access token in memory for
-the next polls, and reads opportunities with SOQL, page by page (`nextRecordsUrl`). An expired
-token (401) is answered by one new login and one retry; a second refusal is an admin's problem
-(`SalesforceRefused`). No database here: callers hold no session while these calls run, and no
-credential ever reaches a log line or an exception's text.
+Logs in at SALESFORCE_LOGIN_URL with a connected app (JWT bearer flow with a private key, or
+the OAuth username-password flow with the consumer secret) or, for a small team without a
+connected app, with the SOAP login of a username, password and security token; keeps the
+access token in memory for the next polls, and reads opportunities with SOQL, page by page
+(`nextRecordsUrl`). An expired token (401) is answered by one new login and one retry; a
+second refusal is an admin's problem (`SalesforceRefused`). No database here: callers hold no
+session while these calls run, and no credential ever reaches a log line or an exception's
+text.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_SECONDS = 30
 SALESFORCE_HOSTS = ".salesforce.com"
+SOAP_LOGIN_LAST_VERSION = "64.0"
 FIELDS = "Id, Name, Amount, StageName, SystemModstamp, Owner.Email, Owner.Name"
 
 
@@ -98,7 +101,17 @@ class SalesforceCrm:
         s = self._settings
         key = s.salesforce_private_key
         try:
-            if key is not None or s.salesforce_private_key_file:
+            if s.salesforce_login_mode == "soap":
+                assert s.salesforce_password is not None and s.salesforce_security_token
+                token, instance = SalesforceLogin(
+                    username=s.salesforce_username,
+                    password=s.salesforce_password.get_secret_value(),
+                    security_token=s.salesforce_security_token.get_secret_value(),
+                    sf_version=soap_login_version(s.salesforce_api_version),
+                    domain=self._domain,
+                    session=session,
+                )
+            elif key is not None or s.salesforce_private_key_file:
                 token, instance = SalesforceLogin(
                     username=s.salesforce_username,
                     consumer_key=s.salesforce_client_id,
@@ -122,6 +135,8 @@ class SalesforceCrm:
                     session=session,
                 )
         except SalesforceAuthenticationFailed as error:
+            if _is_outage(error.code):  # a 5xx page instead of a login answer
+                raise SalesforceUnavailable(f"login: HTTP {error.code}") from None
             said = getattr(error, "auth_message", "") or ""
             raise SalesforceRefused(f"login refused: {error.code}: {said}"[:300]) from None
         except (OSError, ValueError, jwt.PyJWTError) as error:  # a key file missing, not a key
@@ -203,6 +218,20 @@ class SalesforceCrm:
         )
         records = result.get("records") or [{}]
         return str(records[0].get("DefaultCurrencyIsoCode") or "") or "USD"
+
+
+def soap_login_version(api_version: str) -> str:
+    """The SOAP login() call does not exist from API 65.0 on (and is retired in Summer '27):
+    log in at 64.0 at most; the session it gives works for the REST API at any version."""
+    if float(api_version) <= float(SOAP_LOGIN_LAST_VERSION):
+        return api_version
+    return SOAP_LOGIN_LAST_VERSION
+
+
+def _is_outage(code: object) -> bool:
+    """simple-salesforce reports an unreadable login answer with its HTTP status as code. A
+    SOAP fault is HTTP 500 too but has a code of its own (INVALID_LOGIN...)."""
+    return isinstance(code, int) and (code >= 500 or code == 429)
 
 
 def _soql(since: datetime, stages: Sequence[str], multi_currency: bool) -> str:

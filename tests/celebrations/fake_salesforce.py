@@ -5,6 +5,10 @@ HTTPS because simple-salesforce only speaks it: the fake makes a self-signed cer
 - `POST /services/oauth2/token`: the username-password flow (client id and secret, password
   followed by the security token) and the JWT bearer flow (an RS256 assertion checked with the
   connected app's certificate key: iss, sub, aud, exp);
+- `POST /services/Soap/u/XX.X`: the SOAP login() of a username and a password followed by the
+  security token (no connected app), answering the sessionId/serverUrl envelope, or a fault as
+  Salesforce's (HTTP 500): INVALID_LOGIN, LOGIN_MUST_USE_SECURITY_TOKEN when the password is
+  right but the token missing or wrong, UNSUPPORTED_API_VERSION from 65.0 on (login() is gone);
 - `GET /services/data/vXX.X/query?q=SOQL` and `.../query/<locator>` (nextRecordsUrl paging,
   `page_size` records a page), for opportunities and the Organization's currency. The SOQL is
   read for what the bot asks (`IsWon = true` or `StageName IN (...)`, `SystemModstamp > t`,
@@ -29,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 import jwt
 from cryptography import x509
@@ -36,6 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+PARTNER = "urn:partner.soap.sforce.com"
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
 
@@ -58,6 +65,22 @@ class FakeOpportunity:
     is_won: bool
     owner_id: str
     modstamp: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def _soap_fault(code: str, message: str) -> tuple[int, str]:
+    """A login() fault as Salesforce answers it: HTTP 500 and a SOAP envelope."""
+    return 500, (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:sf="urn:fault.partner.soap.sforce.com" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode>"
+        f"<faultstring>{code}: {escape(message)}</faultstring>"
+        '<detail><sf:LoginFault xsi:type="sf:LoginFault">'
+        f"<sf:exceptionCode>{code}</sf:exceptionCode>"
+        f"<sf:exceptionMessage>{escape(message)}</sf:exceptionMessage>"
+        "</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
 
 
 def private_key_pem() -> tuple[str, rsa.RSAPrivateKey]:
@@ -110,6 +133,7 @@ class FakeSalesforce:
         username: str,
         client_secret: str | None = None,
         password: str | None = None,
+        security_token: str = "",
         jwt_public_key: rsa.RSAPublicKey | None = None,
         multi_currency: bool = True,
         org_currency: str = "USD",
@@ -119,7 +143,8 @@ class FakeSalesforce:
         self.client_id = client_id
         self.username = username
         self.client_secret = client_secret
-        self.password = password
+        self.password = password  # followed by the security token, as Salesforce wants it
+        self.security_token = security_token
         self.jwt_public_key = jwt_public_key
         self.multi_currency = multi_currency
         self.org_currency = org_currency
@@ -162,8 +187,17 @@ class FakeSalesforce:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode())
-                self._reply(*fake._post(self.path, form))
+                raw = self.rfile.read(length)
+                if urlsplit(self.path).path.startswith("/services/Soap/u/"):
+                    status, xml = fake._soap_login(self.path, raw)
+                    body = xml.encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/xml;charset=UTF-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self._reply(*fake._post(self.path, parse_qs(raw.decode())))
 
         cert_file, key_file = _self_signed(self.directory)
         self.ca_file = cert_file
@@ -294,6 +328,53 @@ class FakeSalesforce:
             "issued_at": str(int(datetime.now(UTC).timestamp() * 1000)),
             "signature": "x",
         }
+
+    # ------------------------------------------------------------ SOAP login()
+
+    def _soap_login(self, raw_path: str, raw: bytes) -> tuple[int, str]:
+        path = urlsplit(raw_path).path
+        try:
+            envelope = ElementTree.fromstring(raw)
+        except ElementTree.ParseError:
+            return _soap_fault("INVALID_REQUEST", "the request is not XML")
+        username = envelope.findtext(f".//{{{PARTNER}}}username") or ""
+        password = envelope.findtext(f".//{{{PARTNER}}}password") or ""
+        with self._lock:
+            self.requests.append(
+                Request("POST", path, {}, {"username": [username], "password": [password]}, "")
+            )
+        version = path.rsplit("/", 1)[-1]
+        if not re.fullmatch(r"\d{2}\.0", version) or float(version) >= 65.0:
+            return _soap_fault(
+                "UNSUPPORTED_API_VERSION", f"Invalid Api version specified on URL: {version}"
+            )
+        bare = (self.password or "")[: len(self.password or "") - len(self.security_token)]
+        if username != self.username or not password.startswith(bare) or not bare:
+            return _soap_fault(
+                "INVALID_LOGIN", "Invalid username, password, security token; or user locked out."
+            )
+        if password != self.password:
+            return _soap_fault(
+                "LOGIN_MUST_USE_SECURITY_TOKEN",
+                "Invalid username, password, security token; or user locked out. Are you at a "
+                "new location? When accessing Salesforce--either via a desktop client or the "
+                "API--from outside of your company's trusted networks, you must add a security "
+                "token to your password to log in.",
+            )
+        token = "00DFAKE!" + uuid.uuid4().hex
+        with self._lock:
+            self._tokens.add(token)
+        return 200, (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns="{PARTNER}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            "<soapenv:Body><loginResponse><result>"
+            f"<metadataServerUrl>{self.url}/services/Soap/m/{version}/00DFAKE</metadataServerUrl>"
+            "<passwordExpired>false</passwordExpired><sandbox>false</sandbox>"
+            f"<serverUrl>{self.url}/services/Soap/u/{version}/00DFAKE</serverUrl>"
+            f"<sessionId>{token}</sessionId><userId>005A</userId>"
+            "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
 
     def _valid_assertion(self, assertion: str) -> bool:
         if self.jwt_public_key is None:

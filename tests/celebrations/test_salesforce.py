@@ -49,6 +49,11 @@ def flow() -> str:
 
 
 @pytest.fixture
+def api_version() -> str:
+    return "62.0"
+
+
+@pytest.fixture
 def salesforce_team() -> str:
     return ""  # SALESFORCE_TEAM_ID unset: the one workspace the bot serves
 
@@ -63,6 +68,7 @@ def fake_salesforce(
         username=USERNAME,
         client_secret=CLIENT_SECRET,
         password=PASSWORD + SECURITY_TOKEN,
+        security_token=SECURITY_TOKEN,
         jwt_public_key=jwt_key[1].public_key(),
     ) as fake:
         # simple-salesforce speaks HTTPS only: trust the fake's certificate.
@@ -79,23 +85,27 @@ def bot_env(
     flow: str,
     jwt_key: tuple[str, rsa.RSAPrivateKey],
     salesforce_team: str,
+    api_version: str,
 ) -> dict[str, str]:
+    """flow: "jwt" (connected app, private key), "password" (connected app, OAuth
+    username-password), "soap" (no connected app: username, password, security token) or
+    "bad-key" (a private key that is no key)."""
     fake_slack.add_channel(channel_id=WINS_CHANNEL, name="wins")
     credentials = (
         {"SALESFORCE_PRIVATE_KEY": jwt_key[0] if flow == "jwt" else "-----BEGIN nonsense"}
         if flow in ("jwt", "bad-key")
-        else {
-            "SALESFORCE_CLIENT_SECRET": CLIENT_SECRET,
-            "SALESFORCE_PASSWORD": PASSWORD,
-            "SALESFORCE_SECURITY_TOKEN": SECURITY_TOKEN,
-        }
+        else {"SALESFORCE_PASSWORD": PASSWORD, "SALESFORCE_SECURITY_TOKEN": SECURITY_TOKEN}
     )
+    if flow != "soap":  # the SOAP login needs no connected app
+        credentials["SALESFORCE_CLIENT_ID"] = CLIENT_ID
+    if flow == "password":
+        credentials["SALESFORCE_CLIENT_SECRET"] = CLIENT_SECRET
     return bot_environment(
         fake_slack,
         database_url,
         SALESFORCE_LOGIN_URL=fake_salesforce.url,
-        SALESFORCE_CLIENT_ID=CLIENT_ID,
         SALESFORCE_USERNAME=USERNAME,
+        SALESFORCE_API_VERSION=api_version,
         SALESFORCE_TEAM_ID=salesforce_team,
         SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         **credentials,
@@ -166,6 +176,77 @@ def test_the_username_password_flow_logs_in_with_the_security_token(
     # Credentials never reach a log line.
     for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("flow", ["soap"])
+def test_a_team_without_a_connected_app_logs_in_with_password_and_security_token(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    configure(bot)
+    fake_salesforce.save_opportunity("006W1", name="Small team deal", amount=450, currency="EUR")
+
+    poll(bot)
+    poll(bot)  # the kept session serves the next poll: no second login
+
+    (post,) = channel_posts(bot)
+    assert "Small team deal" in block_text(post) and "€450.00" in block_text(post)
+    (login,) = fake_salesforce.calls("/services/Soap/u/")
+    assert login.path == "/services/Soap/u/62.0"
+    assert login.form == {"username": [USERNAME], "password": [PASSWORD + SECURITY_TOKEN]}
+    assert fake_salesforce.calls("/services/oauth2/token") == []
+    sessions = {r.authorization for r in fake_salesforce.calls("/services/data/")}
+    (session_id,) = sessions
+    for secret in (PASSWORD, SECURITY_TOKEN, session_id.removeprefix("Bearer ")):
+        assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("flow", ["soap"])
+@pytest.mark.parametrize("api_version", ["66.0"])
+def test_the_soap_login_uses_the_last_version_that_has_it(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    """login() is gone from API 65.0 on: the bot logs in at 64.0 and queries at its version."""
+    configure(bot)
+    fake_salesforce.save_opportunity("006W2", name="Newer API", amount=1, currency="USD")
+
+    poll(bot)
+
+    assert [r.path for r in fake_salesforce.calls("/services/Soap/u/")] == ["/services/Soap/u/64.0"]
+    assert fake_salesforce.calls("/services/data/v66.0/query")
+    assert len(channel_posts(bot)) == 1
+
+
+@pytest.mark.parametrize("flow", ["soap"])
+@pytest.mark.parametrize(
+    ("org_password", "fault"),
+    [
+        (PASSWORD + "RESETtoken9", "LOGIN_MUST_USE_SECURITY_TOKEN"),  # the token was reset
+        ("changed-Passw0rd" + SECURITY_TOKEN, "INVALID_LOGIN"),  # the password was changed
+    ],
+)
+def test_a_refused_soap_login_tells_an_admin_what_salesforce_said_once(
+    bot: BotHarness,
+    fake_salesforce: FakeSalesforce,
+    caplog: pytest.LogCaptureFixture,
+    org_password: str,
+    fault: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    configure(bot)
+    fake_salesforce.password = org_password
+    fake_salesforce.security_token = org_password[-len("RESETtoken9") :]
+
+    poll(bot)
+    poll(bot)
+
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert f"login refused: {fault}" in notice["text"]
+    assert f"Salesforce: login refused: {fault}" in block_text(home(bot, "UADMIN"))
+    assert len(fake_salesforce.calls("/services/Soap/u/")) == 2  # one login a poll, no loop
+    assert fake_salesforce.queries() == [] and wins(bot) == []
+    for secret in (PASSWORD, SECURITY_TOKEN):
+        assert secret not in notice["text"] and secret not in caplog.text
 
 
 def test_pages_are_followed_and_a_poll_that_fails_halfway_loses_and_doubles_nothing(
