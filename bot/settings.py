@@ -137,6 +137,11 @@ class Settings(DatabaseSettings):
     salesforce_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
         default=60, alias="SALESFORCE_POLL_SECONDS"
     )
+    # An outage (every poll timing out or failing with 5xx) is told to an admin once it lasts
+    # this long, and again when a poll works.
+    salesforce_outage_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        default=30, alias="SALESFORCE_OUTAGE_MINUTES"
+    )
     # POST /webhooks/salesforce (a record-triggered Flow pushes won opportunities) wants
     # `Authorization: Bearer <SALESFORCE_WEBHOOK_SECRET>`; the route refuses everything unset.
     salesforce_webhook_secret: SecretStr | None = Field(

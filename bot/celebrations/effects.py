@@ -13,6 +13,8 @@ at all; bot/celebrations/messages.py renders them when they are sent. No Slack h
   Home tab, which shows the warning.
 - A failed post whose channel was fixed: the post, owed again.
 - The Salesforce poll refused (the first time since it last worked): an admin's DM.
+- Salesforce not answering for SALESFORCE_OUTAGE_MINUTES, then answering again: an admin's DM
+  each (once per outage), and their Home's status line.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ REACTION = "reaction"
 UNKNOWN_EMAIL = "unknown_email"
 CHANNEL_PROBLEM = "channel_problem"
 SALESFORCE_PROBLEM = "salesforce_problem"
+SALESFORCE_OUTAGE = "salesforce_outage"
+SALESFORCE_BACK = "salesforce_back"
 
 
 def owe_win_post(*, session: Session, win: Win, now: datetime) -> None:
@@ -135,6 +139,38 @@ def owe_salesforce_problem_notice(
         payload={"what": SALESFORCE_PROBLEM, "problem": problem[:500]},
         now=now,
     )
+
+
+def owe_salesforce_outage_notice(
+    *, session: Session, team_id: str, admin_id: str, since: datetime, now: datetime
+) -> None:
+    """An admin hears that Salesforce has not answered the polls since `since` (once per
+    outage: the poll's recorded state decides), and their Home shows it."""
+    _owe(
+        session,
+        team_id=team_id,
+        recipient=admin_id,
+        key=f"salesforce-outage-{since.isoformat()}",
+        payload={"what": SALESFORCE_OUTAGE, "since": since.isoformat()},
+        now=now,
+    )
+    owe_homes(session=session, team_id=team_id, user_ids=[admin_id], now=now)
+
+
+def owe_salesforce_back_notice(
+    *, session: Session, team_id: str, admin_id: str, since: datetime, now: datetime
+) -> None:
+    """The admin told of an outage hears that it is over (once), and their Home no longer
+    shows it."""
+    _owe(
+        session,
+        team_id=team_id,
+        recipient=admin_id,
+        key=f"salesforce-back-{since.isoformat()}",
+        payload={"what": SALESFORCE_BACK, "since": since.isoformat(), "until": now.isoformat()},
+        now=now,
+    )
+    owe_homes(session=session, team_id=team_id, user_ids=[admin_id], now=now)
 
 
 def _owe(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -541,8 +541,19 @@ def salesforce_page_read(
 def salesforce_poll_done(
     factory: Factory, *, team_id: str, org_currency: str | None, now: datetime
 ) -> None:
+    """Every page read: the poll's state is cleared, and the end of an outage an admin was
+    told of is told too."""
     with session_scope(factory) as session:
-        service.poll_done(session=session, team_id=team_id, org_currency=org_currency, now=now)
+        since = service.poll_done(
+            session=session, team_id=team_id, org_currency=org_currency, now=now
+        )
+        if since is None:
+            return
+        admin = service.admin_to_tell(session=session, team_id=team_id)
+        if admin is not None:
+            effects.owe_salesforce_back_notice(
+                session=session, team_id=team_id, admin_id=admin, since=since, now=now
+            )
 
 
 def salesforce_poll_failed(factory: Factory, *, team_id: str, problem: str, now: datetime) -> None:
@@ -561,9 +572,29 @@ def salesforce_poll_failed(factory: Factory, *, team_id: str, problem: str, now:
 
 
 def salesforce_poll_released(factory: Factory, *, team_id: str) -> None:
-    """A transient failure (Salesforce down): the lease is released, nothing else changes."""
+    """An error of the bot's own: the lease is released, nothing else changes."""
     with session_scope(factory) as session:
         service.release_poll(session=session, team_id=team_id)
+
+
+def salesforce_poll_unanswered(
+    factory: Factory, *, team_id: str, now: datetime, outage_after: timedelta
+) -> None:
+    """A transient failure (Salesforce down): the lease is released; an outage that has
+    lasted `outage_after` is told to an admin, once."""
+    with session_scope(factory) as session:
+        since = service.poll_unanswered(
+            session=session, team_id=team_id, now=now, outage_after=outage_after
+        )
+        if since is None:
+            return
+        admin = service.admin_to_tell(session=session, team_id=team_id)
+        if admin is None:
+            logger.warning("no admin to tell in %s that Salesforce does not answer", team_id)
+            return
+        effects.owe_salesforce_outage_notice(
+            session=session, team_id=team_id, admin_id=admin, since=since, now=now
+        )
 
 
 class PushOutcome(StrEnum):

@@ -48,6 +48,10 @@ def _win(ctx: JobContext, delivery: Delivery, win_id: object) -> Win | None:
     return win if win is not None and win.team_id == delivery.team_id else None
 
 
+def _instant(value: object) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
 class WinPost(OutboxKind):
     name = service.WIN_POST_KIND
 
@@ -134,6 +138,14 @@ class CelebrationMessage(OutboxKind):
             problem = service.salesforce_problem(session=ctx.session, team_id=delivery.team_id)
             if problem:  # solved meanwhile: nothing to say
                 text = views.salesforce_problem_dm(t, problem)
+        elif what == effects.SALESFORCE_OUTAGE:
+            # Over meanwhile (the DM waited for Slack): its end says all there is to say.
+            if service.salesforce_unanswered_since(session=ctx.session, team_id=delivery.team_id):
+                text = views.salesforce_outage_dm(t, since=_instant(payload.get("since")))
+        elif what == effects.SALESFORCE_BACK:
+            text = views.salesforce_back_dm(
+                t, since=_instant(payload.get("since")), until=_instant(payload.get("until"))
+            )
         if text is None:
             return []
         return [OutgoingMessage(channel=delivery.recipient, text=text)]

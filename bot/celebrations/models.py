@@ -197,7 +197,8 @@ class EmailLookup(Base):
 class SalesforceSync(Base):
     """Where the Salesforce poll of a workspace stands: the SystemModstamp it has read up to
     (wins before it are stored), who polls now (a lease, so two clocks do not both query), and
-    what went wrong last (shown to admins, told once until it works again). No credentials:
+    what went wrong last (shown to admins, told once until it works again), and since when it
+    has not answered. No credentials:
     those live in the environment only."""
 
     __tablename__ = "salesforce_sync"
@@ -212,3 +213,7 @@ class SalesforceSync(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
     problem: Mapped[str | None] = mapped_column(Text, default=None)
     problem_told_at: Mapped[datetime | None] = mapped_column(default=None)
+    # An outage (timeouts, 5xx): since when no poll has finished, and when an admin was told
+    # that it lasts (once; told again when a poll finishes).
+    unanswered_since: Mapped[datetime | None] = mapped_column(default=None)
+    outage_told_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -61,6 +61,7 @@ class _Session(requests.Session):
         super().__init__()
         self._standard = f"https://{domain}{SALESFORCE_HOSTS}"
         self._login_url = login_url
+        self.last_status = 0  # of the last answer: tells an outage from a refused login
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", REQUEST_TIMEOUT_SECONDS)
@@ -68,7 +69,9 @@ class _Session(requests.Session):
         text = url.decode() if isinstance(url, bytes) else url
         if text.startswith(self._standard + "/") and self._login_url != self._standard:
             text = self._login_url + text[len(self._standard) :]
-        return super().request(verb, text, *args, **kwargs)
+        response = super().request(verb, text, *args, **kwargs)
+        self.last_status = response.status_code
+        return response
 
 
 def _domain(login_url: str) -> str:
@@ -97,7 +100,7 @@ class SalesforceCrm:
     def _session(self) -> _Session:
         return _Session(self._login_url, self._domain)
 
-    def _login(self, session: requests.Session) -> tuple[str, str]:
+    def _login(self, session: _Session) -> tuple[str, str]:
         s = self._settings
         key = s.salesforce_private_key
         try:
@@ -135,8 +138,8 @@ class SalesforceCrm:
                     session=session,
                 )
         except SalesforceAuthenticationFailed as error:
-            if _is_outage(error.code):  # a 5xx page instead of a login answer
-                raise SalesforceUnavailable(f"login: HTTP {error.code}") from None
+            if _is_outage(session.last_status, error.code):  # a 5xx page, no login answer
+                raise SalesforceUnavailable(f"login: HTTP {session.last_status}") from None
             said = getattr(error, "auth_message", "") or ""
             raise SalesforceRefused(f"login refused: {error.code}: {said}"[:300]) from None
         except (OSError, ValueError, jwt.PyJWTError) as error:  # a key file missing, not a key
@@ -145,7 +148,7 @@ class SalesforceCrm:
             raise SalesforceUnavailable(f"login: {type(error).__name__}") from None
         return str(token), str(instance)
 
-    def _client(self, session: requests.Session, *, fresh: bool) -> Salesforce:
+    def _client(self, session: _Session, *, fresh: bool) -> Salesforce:
         with self._lock:
             if fresh or self._token is None:
                 self._token = self._login(session)
@@ -158,7 +161,7 @@ class SalesforceCrm:
             parse_float=Decimal,
         )
 
-    def _call(self, session: requests.Session, read: Any) -> Any:
+    def _call(self, session: _Session, read: Any) -> Any:
         """read(client), with one new login and one retry when the token is refused (401)."""
         try:
             return read(self._client(session, fresh=False))
@@ -212,7 +215,7 @@ class SalesforceCrm:
         finally:
             session.close()
 
-    def _org_currency(self, session: requests.Session) -> str:
+    def _org_currency(self, session: _Session) -> str:
         result = self._call(
             session, lambda sf: sf.query("SELECT DefaultCurrencyIsoCode FROM Organization")
         )
@@ -228,10 +231,12 @@ def soap_login_version(api_version: str) -> str:
     return SOAP_LOGIN_LAST_VERSION
 
 
-def _is_outage(code: object) -> bool:
-    """simple-salesforce reports an unreadable login answer with its HTTP status as code. A
-    SOAP fault is HTTP 500 too but has a code of its own (INVALID_LOGIN...)."""
-    return isinstance(code, int) and (code >= 500 or code == 429)
+def _is_outage(status: int, code: object) -> bool:
+    """A login answered 5xx or 429 without a Salesforce error code (a maintenance page, a
+    proxy's error): Salesforce is not answering. A SOAP fault is HTTP 500 too, but carries its
+    own code (INVALID_LOGIN...): a refusal."""
+    unexplained = code is None or isinstance(code, int)
+    return unexplained and (status >= 500 or status == 429)
 
 
 def _soql(since: datetime, stages: Sequence[str], multi_currency: bool) -> str:

@@ -6,13 +6,14 @@ modified since the cursor page by page with no transaction open, and stores each
 and the cursor past it in one transaction (flows.salesforce_page_read). New wins are then
 prepared as HubSpot's are (the owner's e-mail → a Slack user; preparation.py) and their cards
 owed through the outbox. A refusal (credentials, permissions) is told to an admin once; an
-outage is logged and the next tick resumes from the last stored page.
+outage is logged and the next tick resumes from the last stored page; one that lasts
+SALESFORCE_OUTAGE_MINUTES is told to an admin once, and its end once.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.celebrations import flows, preparation
 from bot.celebrations.salesforce import SalesforceCrm, SalesforceRefused, SalesforceUnavailable
@@ -58,7 +59,12 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
         flows.salesforce_poll_failed(factory, team_id=held.team_id, problem=str(refused), now=now)
     except SalesforceUnavailable as error:
         logger.warning("salesforce poll interrupted, next tick resumes: %s", error)
-        flows.salesforce_poll_released(factory, team_id=held.team_id)
+        flows.salesforce_poll_unanswered(
+            factory,
+            team_id=held.team_id,
+            now=now,
+            outage_after=timedelta(minutes=services.settings.salesforce_outage_minutes),
+        )
     except Exception:
         flows.salesforce_poll_released(factory, team_id=held.team_id)
         raise

@@ -7,6 +7,8 @@
   connected are not celebrated.
 - The lease: one poll of a workspace at a time, whatever the number of clocks.
 - A won opportunity is one win, keyed by its id: won, reopened and won again is one win.
+- An outage (no poll finishes: timeouts, 5xx) is an admin's concern once it lasts: told once,
+  and its end told once; a short one is only logged.
 """
 
 from __future__ import annotations
@@ -113,19 +115,45 @@ def advance(*, session: Session, team_id: str, up_to: datetime) -> None:
         sync.read_up_to = up_to
 
 
-def poll_done(*, session: Session, team_id: str, org_currency: str | None, now: datetime) -> None:
-    """The poll read every page: the lease is released and a past problem forgotten (the
-    next one is told to an admin again)."""
+def poll_done(
+    *, session: Session, team_id: str, org_currency: str | None, now: datetime
+) -> datetime | None:
+    """The poll read every page: the lease is released and a past problem or outage forgotten
+    (the next one is told to an admin again). Returns when the outage an admin was told of
+    began, when there was one: its end is told too."""
     sync = session.get_one(SalesforceSync, team_id)
     sync.polling_until = None
     sync.last_polled_at = now
     sync.org_currency = org_currency or sync.org_currency
     sync.problem = None
     sync.problem_told_at = None
+    told_outage = sync.unanswered_since if sync.outage_told_at is not None else None
+    sync.unanswered_since = None
+    sync.outage_told_at = None
+    return told_outage
+
+
+def poll_unanswered(
+    *, session: Session, team_id: str, now: datetime, outage_after: timedelta
+) -> datetime | None:
+    """A poll stopped on a passing failure (Salesforce did not answer, or answered 5xx): the
+    next tick (any clock) tries again. The first such poll since the last one that finished
+    starts the outage; once it has lasted `outage_after`, returns when it began, once, for an
+    admin to be told (the record survives restarts: nothing is told twice)."""
+    sync = session.get(SalesforceSync, team_id)
+    if sync is None:
+        return None
+    sync.polling_until = None
+    if sync.unanswered_since is None:
+        sync.unanswered_since = now
+    if sync.outage_told_at is not None or now - sync.unanswered_since < outage_after:
+        return None
+    sync.outage_told_at = now
+    return sync.unanswered_since
 
 
 def release_poll(*, session: Session, team_id: str) -> None:
-    """A poll that stopped on a passing failure lets the next tick (any clock) try again."""
+    """A poll that stopped on an error of the bot's own lets the next tick try again."""
     sync = session.get(SalesforceSync, team_id)
     if sync is not None:
         sync.polling_until = None
@@ -140,6 +168,9 @@ def poll_failed(*, session: Session, team_id: str, problem: str, now: datetime) 
         return False
     sync.polling_until = None
     sync.problem = problem[:2000]
+    # Salesforce answered (with a refusal): no outage any more; the refusal is told instead.
+    sync.unanswered_since = None
+    sync.outage_told_at = None
     if sync.problem_told_at is not None:
         return False
     sync.problem_told_at = now
@@ -160,3 +191,12 @@ def salesforce_problem(*, session: Session, team_id: str) -> str | None:
     """What stops the poll now, as last seen (None: it works, or never ran)."""
     sync = session.get(SalesforceSync, team_id)
     return sync.problem if sync is not None else None
+
+
+def salesforce_unanswered_since(*, session: Session, team_id: str) -> datetime | None:
+    """Since when Salesforce has not answered, once that outage was told to an admin (a
+    short one is not shown)."""
+    sync = session.get(SalesforceSync, team_id)
+    if sync is None or sync.outage_told_at is None:
+        return None
+    return sync.unanswered_since

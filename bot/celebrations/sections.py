@@ -70,5 +70,8 @@ def settings_section(viewer: HomeViewer) -> list[Block]:
         salesforce_problem=service.salesforce_problem(
             session=viewer.session, team_id=viewer.team_id
         ),
+        salesforce_unanswered_since=service.salesforce_unanswered_since(
+            session=viewer.session, team_id=viewer.team_id
+        ),
     )
     return views_settings.home_settings_section(viewer.t, summary)

@@ -8,6 +8,7 @@ stay within Slack's limits (3,000 characters of section text, 24 of a modal titl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -293,6 +294,23 @@ def unknown_email_dm(t: Translator, *, email: str, name: str, title: str) -> str
         "posted with the name as text. If they are in Slack under another address, update the "
         "e-mail in the CRM or in their Slack profile."
     ).format(title=escape(title), name=escape(name or email), email=email)
+
+
+def salesforce_outage_dm(t: Translator, *, since: datetime) -> str:
+    return t.gettext(
+        ":warning: Salesforce has not answered since {since}: every poll of closed-won "
+        "opportunities since then timed out or failed on Salesforce's side. I keep trying at "
+        "each poll and will tell you once when it answers again. Nothing is lost: the wins "
+        "since the last good poll are posted then. If it lasts, check trust.salesforce.com "
+        "and the network between the bot and Salesforce."
+    ).format(since=t.channel_time(since))
+
+
+def salesforce_back_dm(t: Translator, *, since: datetime, until: datetime) -> str:
+    return t.gettext(
+        ":white_check_mark: Salesforce answers again (it had not answered from {since} to "
+        "{until}): the wins won meanwhile are being posted."
+    ).format(since=t.channel_time(since), until=t.channel_time(until))
 
 
 def salesforce_problem_dm(t: Translator, problem: str) -> str:

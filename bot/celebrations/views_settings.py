@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from babel.dates import get_day_names
@@ -179,6 +180,7 @@ class SettingsSummary:
     salesforce_polled: bool = False
     salesforce_stages: str = ""
     salesforce_problem: str | None = None
+    salesforce_unanswered_since: datetime | None = None  # an outage an admin was told of
 
 
 def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block]:
@@ -229,6 +231,12 @@ def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block
             ":warning: Salesforce: {problem}. Check the bot's SALESFORCE_* settings."
         ).format(problem=escape(summary.salesforce_problem[:500]))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=problem)]))
+    elif summary.salesforce_unanswered_since is not None:
+        outage = t.gettext(
+            ":warning: Salesforce has not answered since {since}: the poll tries again at "
+            "each tick, and nothing is lost meanwhile."
+        ).format(since=t.channel_time(summary.salesforce_unanswered_since))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=outage)]))
     elif summary.salesforce_polled:
         stages = escape(summary.salesforce_stages) or t.gettext("every opportunity marked won")
         polled = t.gettext("Salesforce closed-won opportunities are polled: {stages}.").format(

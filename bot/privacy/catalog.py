@@ -207,7 +207,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         # The Salesforce poll's state: no person, and no credential (those stay in the
         # environment); `problem` is what Salesforce answered ("invalid_grant: ...").
         "salesforce_sync": "team_id read_up_to polling_until org_currency last_polled_at "
-        "problem problem_told_at",
+        "problem problem_told_at unanswered_since outage_told_at",
         "celebration_email_users": "team_id looked_up_at admins_told_at",
         "wins": "id team_id kind title amount currency message source source_ref created_at "
         "post_state prepare_attempts prepare_after problem hubspot_portal_id hubspot_deal_id "

@@ -14,8 +14,9 @@ HTTPS because simple-salesforce only speaks it: the fake makes a self-signed cer
   read for what the bot asks (`IsWon = true` or `StageName IN (...)`, `SystemModstamp > t`,
   `ORDER BY SystemModstamp, Id`); anything else is refused as Salesforce would (400).
 - `GET /services/data/vXX.X/sobjects/User/<id>`: the user lookup.
-Tokens expire on demand (`expire_tokens`), sessions can be refused for good, faults injected.
-Every request is recorded.
+Tokens expire on demand (`expire_tokens`), sessions can be refused for good, faults injected,
+and the whole org can be `down` (every request answered 503 with an HTML page, as Salesforce's
+maintenance pages are). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ class FakeSalesforce:
         self.users: dict[str, dict[str, Any]] = {}
         self.requests: list[Request] = []
         self.refuse_sessions = False
+        self.down = False
         self._tokens: set[str] = set()
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._faults: deque[tuple[str, int]] = deque()
@@ -182,12 +184,29 @@ class FakeSalesforce:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _down(self, method: str) -> bool:
+                if not fake.down:
+                    return False
+                with fake._lock:
+                    fake.requests.append(Request(method, urlsplit(self.path).path, {}, {}, ""))
+                body = b"<html><body>Service Unavailable: down for maintenance</body></html>"
+                self.send_response(503)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return True
+
             def do_GET(self) -> None:
+                if self._down("GET"):
+                    return
                 self._reply(*fake._get(self.path, self.headers.get("Authorization") or ""))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self._down("POST"):
+                    return
                 if urlsplit(self.path).path.startswith("/services/Soap/u/"):
                     status, xml = fake._soap_login(self.path, raw)
                     body = xml.encode()

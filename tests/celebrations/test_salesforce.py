@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinCallback
 from bot.celebrations.models import SalesforceSync
 from bot.celebrations.service import SALESFORCE_POLL_KIND
+from bot.runtime import build_runtime
+from bot.settings import Settings, load_settings
 from tests.celebrations.conftest import WINS_CHANNEL
 from tests.celebrations.fake_salesforce import FakeSalesforce, private_key_pem
 from tests.celebrations.helpers import (
@@ -54,6 +57,11 @@ def api_version() -> str:
 
 
 @pytest.fixture
+def salesforce_outage_minutes() -> str:
+    return "30"
+
+
+@pytest.fixture
 def salesforce_team() -> str:
     return ""  # SALESFORCE_TEAM_ID unset: the one workspace the bot serves
 
@@ -86,6 +94,7 @@ def bot_env(
     jwt_key: tuple[str, rsa.RSAPrivateKey],
     salesforce_team: str,
     api_version: str,
+    salesforce_outage_minutes: str,
 ) -> dict[str, str]:
     """flow: "jwt" (connected app, private key), "password" (connected app, OAuth
     username-password), "soap" (no connected app: username, password, security token) or
@@ -106,6 +115,7 @@ def bot_env(
         SALESFORCE_LOGIN_URL=fake_salesforce.url,
         SALESFORCE_USERNAME=USERNAME,
         SALESFORCE_API_VERSION=api_version,
+        SALESFORCE_OUTAGE_MINUTES=salesforce_outage_minutes,
         SALESFORCE_TEAM_ID=salesforce_team,
         SALESFORCE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         **credentials,
@@ -472,6 +482,85 @@ def test_a_private_key_that_is_no_key_is_an_admins_problem_not_a_crash(
     (notice,) = bot.fake.dms_to("UADMIN")
     assert "login impossible: InvalidKeyError" in notice["text"]
     assert "nonsense" not in notice["text"] and fake_salesforce.requests == []
+
+
+# ------------------------------------------------------------------ outages
+
+
+def outage_started(bot: BotHarness, minutes_ago: int) -> datetime:
+    """As if the outage had begun `minutes_ago` (the clock cannot be waited out in a test)."""
+    with bot.session() as session:
+        row = session.get(SalesforceSync, "T1")
+        assert row is not None and row.unanswered_since is not None
+        row.unanswered_since = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        return row.unanswered_since
+
+
+def test_an_outage_that_lasts_is_told_once_and_its_end_once_even_across_a_restart(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    poll(bot)  # logged in, nothing won yet
+    fake_salesforce.down = True
+    fake_salesforce.save_opportunity("006O1", name="During the outage", amount=5, currency="USD")
+
+    poll(bot)
+    poll(bot)
+
+    assert bot.fake.dms_to("UADMIN") == []  # a short outage is only logged
+    assert sync_row(bot).unanswered_since is not None and sync_row(bot).problem is None
+    assert "has not answered" not in block_text(home(bot, "UADMIN"))
+
+    since = outage_started(bot, minutes_ago=31)  # SALESFORCE_OUTAGE_MINUTES defaults to 30
+    poll(bot)
+    poll(bot)
+
+    (notice,) = bot.fake.dms_to("UADMIN")
+    stamp = f"<!date^{int(since.timestamp())}^"
+    assert notice["text"].startswith(":warning: Salesforce has not answered since " + stamp)
+    assert f"Salesforce has not answered since {stamp}" in block_text(home(bot, "UADMIN"))
+
+    # Another process (a restart) finds the outage already told: nothing said again.
+    again = BotHarness(
+        build_runtime(load_settings(Settings, **bot.environment)), bot.fake, bot.environment
+    )
+    try:
+        again.runtime.runner.tick(SALESFORCE_POLL_KIND)
+        again.idle()
+    finally:
+        again.close()
+    assert len(bot.fake.dms_to("UADMIN")) == 1
+
+    fake_salesforce.down = False
+    poll(bot)
+    poll(bot)
+
+    (post,) = channel_posts(bot)
+    assert "During the outage" in block_text(post)
+    _outage, back = bot.fake.dms_to("UADMIN")
+    assert back["text"].startswith(":white_check_mark: Salesforce answers again")
+    assert stamp in back["text"]
+    assert "has not answered" not in block_text(home(bot, "UADMIN"))
+    row = sync_row(bot)
+    assert row.unanswered_since is None and row.outage_told_at is None
+
+
+@pytest.mark.parametrize("salesforce_outage_minutes", ["1"])
+@pytest.mark.parametrize("flow", ["jwt", "soap"])
+def test_a_login_answered_by_a_maintenance_page_is_an_outage_not_a_refusal(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.down = True
+
+    poll(bot)
+    assert sync_row(bot).problem is None and bot.fake.dms_to("UADMIN") == []
+    outage_started(bot, minutes_ago=2)  # SALESFORCE_OUTAGE_MINUTES=1
+    poll(bot)
+
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "Salesforce has not answered since" in notice["text"]
+    assert sync_row(bot).problem is None  # not a credentials problem
 
 
 # ------------------------------------------------------------------ operators and privacy
