@@ -211,6 +211,11 @@ def erase_user(
     if cancelled:
         counts["deliveries (sends cancelled)"] = cancelled
     _make_way_for_kept_rows(session, team_id=team_id, user_id=user_id, alias=alias)
+    claimed = _claim_rows_named_by_email(
+        session, team_id=team_id, user_id=user_id, emails=needles.emails
+    )
+    if claimed:
+        counts["rows named by e-mail only"] = claimed
     for entry in sorted(PERSONAL, key=lambda entry: _ORDER.index(entry.holds)):
         changed = _erase_column(
             session, entry, team_id=team_id, user_id=user_id, alias=alias, emails=needles.emails
@@ -260,6 +265,36 @@ def _cancel_sends(session: Session, *, team_id: str, user_id: str, now: datetime
             .values(status=DeliveryStatus.skipped, error=ERASED_RECIPIENT, finished_at=now)
         )
     )
+
+
+def _claim_rows_named_by_email(
+    session: Session, *, team_id: str, user_id: str, emails: frozenset[str]
+) -> int:
+    """A row that names the user by one of their e-mails and by no user id (a CRM win's owner
+    nobody in Slack had then, a lookup that missed) is theirs: it gets their id, so that the
+    erasure below clears its e-mail and name and gives it the pseudonym, as for their other
+    rows (the win then counts for "a former member")."""
+    if not emails:
+        return 0
+    folded = sorted(e.lower() for e in emails)
+    claimed = 0
+    for entry in PERSONAL:
+        if entry.holds is not Holds.email or entry.owner is None:
+            continue
+        table = _table(entry.table)
+        owner = table.c[entry.owner]
+        claimed += rows_affected(
+            session.execute(
+                update(table)
+                .where(
+                    table.c.team_id == team_id,
+                    owner.is_(None),
+                    func.lower(table.c[entry.column]).in_(folded),
+                )
+                .values({entry.owner: user_id})
+            )
+        )
+    return claimed
 
 
 def _make_way_for_kept_rows(session: Session, *, team_id: str, user_id: str, alias: str) -> None:

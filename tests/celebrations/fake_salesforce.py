@@ -156,6 +156,7 @@ class FakeSalesforce:
         self.refuse_sessions = False
         self.down = False
         self._tokens: set[str] = set()
+        self.issued: list[str] = []  # every access token handed out
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._faults: deque[tuple[str, int]] = deque()
         self._hold: threading.Event | None = None
@@ -339,6 +340,7 @@ class FakeSalesforce:
         token = "00DFAKE!" + uuid.uuid4().hex
         with self._lock:
             self._tokens.add(token)
+            self.issued.append(token)
         return 200, {
             "access_token": token,
             "instance_url": self.url,
@@ -383,6 +385,7 @@ class FakeSalesforce:
         token = "00DFAKE!" + uuid.uuid4().hex
         with self._lock:
             self._tokens.add(token)
+            self.issued.append(token)
         return 200, (
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select, update
 
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinCallback
-from bot.celebrations.models import SalesforceSync
+from bot.celebrations.models import EmailLookup, SalesforceSync
 from bot.celebrations.service import SALESFORCE_POLL_KIND
+from bot.db import Base
 from bot.runtime import build_runtime
 from bot.settings import Settings, load_settings
 from tests.celebrations.conftest import WINS_CHANNEL
@@ -579,12 +581,50 @@ def test_an_operator_polls_with_jobs_run(
     assert sync_row(bot).last_polled_at is not None
 
 
-@pytest.mark.parametrize("flow", ["password"])
+@pytest.mark.parametrize("flow", ["jwt", "password", "soap"])
+def test_no_credential_reaches_a_log_line_at_debug_whatever_happens(
+    bot: BotHarness,
+    fake_salesforce: FakeSalesforce,
+    caplog: pytest.LogCaptureFixture,
+    jwt_key: tuple[str, rsa.RSAPrivateKey],
+) -> None:
+    """A login, a poll with a page to follow, an expired session and a new login, then a
+    session refused for good: the DEBUG log (urllib3's requests included) names no password,
+    token, private key, JWT assertion or access token."""
+    caplog.set_level(logging.DEBUG)
+    configure(bot)
+    fake_salesforce.page_size = 1
+    fake_salesforce.save_opportunity("006D1", name="Debug one", amount=1, currency="USD")
+    fake_salesforce.save_opportunity("006D2", name="Debug two", amount=2, currency="USD")
+    poll(bot)
+    fake_salesforce.expire_tokens()
+    poll(bot)
+    fake_salesforce.refuse_sessions = True
+    poll(bot)
+
+    assert len(channel_posts(bot)) == 2 and len(fake_salesforce.issued) >= 3
+    assert "salesforce poll refused" in caplog.text  # the log was captured at all
+    assertions = [
+        r.form["assertion"][0]
+        for r in fake_salesforce.calls("/services/oauth2/token")
+        if "assertion" in r.form
+    ]
+    pem_lines = [line for line in jwt_key[0].splitlines() if "-----" not in line]
+    secrets = [PASSWORD, SECURITY_TOKEN, CLIENT_SECRET, *pem_lines, *assertions]
+    secrets += fake_salesforce.issued
+    for secret in secrets:
+        assert secret not in caplog.text
+        for record in caplog.records:
+            assert secret not in str(record.args) and secret not in (record.exc_text or "")
+
+
+@pytest.mark.parametrize("flow", ["jwt", "password", "soap"])
 def test_an_export_holds_no_salesforce_credential_and_erasure_scrubs_the_owner(
     bot: BotHarness,
     fake_salesforce: FakeSalesforce,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    jwt_key: tuple[str, rsa.RSAPrivateKey],
 ) -> None:
     configure(bot)
     fake_salesforce.save_opportunity("006V1", name="Vandelay", amount=10, currency="USD")
@@ -597,7 +637,8 @@ def test_an_export_holds_no_salesforce_credential_and_erasure_scrubs_the_owner(
         args = ("privacy", "export", "--team", "T1", "--user", user, "--out", str(out))
         assert bot.cli(*args, monkeypatch=monkeypatch) == 0
         exported = out.read_text()
-        for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET, "00DFAKE!"):
+        pem = jwt_key[0].splitlines()[1]
+        for secret in (PASSWORD, SECURITY_TOKEN, CLIENT_SECRET, "00DFAKE!", pem, USERNAME):
             assert secret not in exported
     assert "alice@example.com" in (tmp_path / "U1.json").read_text()  # her own data, yes
 
@@ -608,6 +649,48 @@ def test_an_export_holds_no_salesforce_credential_and_erasure_scrubs_the_owner(
     (winner,) = win.winners
     assert winner.user_id != "U1" and winner.email != "alice@example.com"
     assert "Alice" not in winner.name
+
+
+def traces_of(bot: BotHarness, *needles: str) -> list[str]:
+    """Every stored value, in every table, that still holds one of the needles."""
+    found = []
+    with bot.session() as session:
+        for name, table in sorted(Base.metadata.tables.items()):
+            for row in session.execute(select(table)).mappings():
+                for column, value in row.items():
+                    text = json.dumps(value, default=str, ensure_ascii=False)
+                    found += [f"{name}.{column}: {n}" for n in needles if n.lower() in text.lower()]
+    return found
+
+
+def test_erasure_scrubs_an_owner_first_unknown_then_found_in_slack(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zoé owned a win before she was in Slack (named as text, an admin told of her e-mail),
+    then joined and won again. Erasing her leaves no e-mail or name of hers anywhere: not on
+    the first win, not in the e-mail map, not in the admin's notice."""
+    configure(bot)
+    fake_salesforce.add_user("005Z", email="zoe@partner.example", name="Zoé Nobody")
+    fake_salesforce.save_opportunity("006Z1", name="Before Slack", amount=10, owner_id="005Z")
+    poll(bot)
+    (notice,) = bot.fake.dms_to("UADMIN")
+    assert "zoe@partner.example" in notice["text"]
+
+    bot.fake.add_user(user_id="U9", real_name="Zoé Nobody", email="zoe@partner.example")
+    with bot.session() as session:  # a day later, the miss is asked again
+        session.execute(
+            update(EmailLookup).values(looked_up_at=datetime.now(UTC) - timedelta(days=2))
+        )
+    fake_salesforce.save_opportunity("006Z2", name="After Slack", amount=20, owner_id="005Z")
+    poll(bot)
+    assert "<@U9>" in block_text(channel_posts(bot)[-1])
+    assert traces_of(bot, "zoe@partner.example", "Zoé Nobody")
+
+    erase = ("privacy", "erase", "--team", "T1", "--user", "U9", "--yes")
+    assert bot.cli(*erase, monkeypatch=monkeypatch) == 0
+
+    assert traces_of(bot, "zoe@partner.example", "Zoé Nobody", "U9") == []
+    assert all(w.user_id and w.user_id.startswith("X") for win in wins(bot) for w in win.winners)
 
 
 @pytest.mark.parametrize("salesforce_team", ["TNOPE"])
