@@ -90,6 +90,7 @@ class SalesforceCrm:
         self._lock = threading.Lock()
         self._token: tuple[str, str] | None = None  # (access token, instance host)
         self.told_no_workspace = False
+        self.confirmed = False  # a poll of this process has worked (logged once)
 
     @property
     def configured(self) -> bool:

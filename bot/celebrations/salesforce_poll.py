@@ -45,12 +45,13 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
     if held is None:
         logger.debug("salesforce poll of %s: another process polls it now", team_id)
         return 0
-    created, org_currency = 0, held.org_currency
+    created, read, org_currency = 0, 0, held.org_currency
     try:
         for opportunities, page_currency in crm.won_opportunities(
             since=held.read_from, stages=held.won_stages, org_currency=held.org_currency
         ):
             org_currency = page_currency
+            read += len(opportunities)
             created += flows.salesforce_page_read(
                 factory, team_id=held.team_id, opportunities=opportunities, now=now
             )
@@ -72,6 +73,18 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
         flows.salesforce_poll_done(
             factory, team_id=held.team_id, org_currency=org_currency, now=datetime.now(UTC)
         )
+        if not crm.confirmed:  # once per process: `jobs run` shows that it works
+            crm.confirmed = True
+            logger.info(
+                "salesforce poll works: %s login as %s, %d won opportunit%s modified since %s "
+                "read (%s); later polls log only their wins",
+                services.settings.salesforce_login_mode,
+                services.settings.salesforce_username,
+                read,
+                "y" if read == 1 else "ies",
+                held.read_from.isoformat(timespec="seconds"),
+                ", ".join(held.won_stages) or "IsWon = true",
+            )
     finally:
         if created:  # the pages read before a failure keep their wins: post them
             logger.info("salesforce poll: %d new win(s)", created)

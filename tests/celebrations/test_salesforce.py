@@ -340,6 +340,70 @@ def test_the_same_opportunity_read_by_two_polls_is_stored_once(
     assert len(wins(bot)) == 1 and len(channel_posts(bot)) == 1
 
 
+# ------------------------------------------------------------------ API calls per poll
+
+
+def calls_of_one_poll(bot: BotHarness, fake: FakeSalesforce) -> list[str]:
+    before = len(fake.requests)
+    poll(bot)
+    return [f"{r.method} {r.path}" for r in fake.requests[before:]]
+
+
+@pytest.mark.parametrize("flow", ["jwt", "soap"])
+def test_api_calls_per_poll(
+    bot: BotHarness, fake_salesforce: FakeSalesforce, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a poll costs in Salesforce API calls (README, "API calls per poll"): every
+    request the fake receives is counted. Owners come with the query (Owner.Email,
+    Owner.Name): no user lookups."""
+    configure(bot)
+    fake_salesforce.page_size = 2  # Salesforce's pages hold 2,000 records; 2 here
+    figures = {}
+
+    first = calls_of_one_poll(bot, fake_salesforce)  # login, then the query
+    figures["first poll (login + query)"] = len(first)
+    figures["a poll with nothing new"] = len(calls_of_one_poll(bot, fake_salesforce))
+    fake_salesforce.save_opportunity("006K1", name="One win", amount=1, currency="USD")
+    figures["a poll with one win"] = len(calls_of_one_poll(bot, fake_salesforce))
+    fake_salesforce.expire_tokens()
+    figures["a poll whose session expired"] = len(calls_of_one_poll(bot, fake_salesforce))
+    for number in range(2, 7):
+        fake_salesforce.save_opportunity(f"006K{number}", name=f"Win {number}", amount=number)
+    pages = calls_of_one_poll(bot, fake_salesforce)  # 5 new + 1 re-read (overlap): 3 pages
+    figures["a poll reading 6 records, 2 a page"] = len(pages)
+    # Each query looks 5 minutes back from the cursor: what changed then is read again.
+    figures["the next poll (the same 6 re-read)"] = len(calls_of_one_poll(bot, fake_salesforce))
+
+    assert figures == {
+        "first poll (login + query)": 2,
+        "a poll with nothing new": 1,
+        "a poll with one win": 1,
+        "a poll whose session expired": 3,  # the query refused (401), a login, the query
+        "a poll reading 6 records, 2 a page": 3,  # the query and 2 nextRecordsUrl pages
+        "the next poll (the same 6 re-read)": 3,
+    }
+    soap = bot.environment.get("SALESFORCE_CLIENT_ID") is None
+    assert first[0] == ("POST /services/Soap/u/62.0" if soap else "POST /services/oauth2/token")
+    assert sum("/query" in call for call in pages) == 3
+    assert fake_salesforce.calls("/services/data/v62.0/sobjects/") == []  # no owner lookups
+    assert len(channel_posts(bot)) == 6 and len(wins(bot)) == 6
+    with capsys.disabled():
+        print(f"\nSalesforce API calls per poll ({'soap' if soap else 'jwt'}): {figures}")
+
+
+def test_a_single_currency_org_costs_two_more_calls_once(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    configure(bot)
+    fake_salesforce.multi_currency = False
+
+    first = calls_of_one_poll(bot, fake_salesforce)
+    second = calls_of_one_poll(bot, fake_salesforce)
+
+    # login, the query refused (no CurrencyIsoCode), the Organization's currency, the query
+    assert len(first) == 4 and len(second) == 1
+
+
 # ------------------------------------------------------------------ owners, amounts, stages
 
 
@@ -569,13 +633,34 @@ def test_a_login_answered_by_a_maintenance_page_is_an_outage_not_a_refusal(
 
 
 def test_an_operator_polls_with_jobs_run(
-    bot: BotHarness, fake_salesforce: FakeSalesforce, monkeypatch: pytest.MonkeyPatch
+    bot: BotHarness,
+    fake_salesforce: FakeSalesforce,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """README's "Check it works": what `revops-bot jobs run celebrations-salesforce-poll`
+    prints when it works, and when Salesforce refuses."""
     configure(bot)
     fake_salesforce.save_opportunity("006J1", name="Soylent", amount=77, currency="USD")
 
     assert bot.jobs_run(SALESFORCE_POLL_KIND, monkeypatch=monkeypatch) == 0
     bot.idle()
+    works = capsys.readouterr()
+    assert works.out.startswith("celebrations-salesforce-poll: planned=0")
+    assert (
+        "INFO bot.celebrations.salesforce_poll salesforce poll works: jwt login as "
+        f"{USERNAME}, 1 won opportunity modified since "
+    ) in works.err
+    assert "salesforce poll: 1 new win(s)" in works.err
+
+    fake_salesforce.refuse_sessions = True
+    assert bot.jobs_run(SALESFORCE_POLL_KIND, monkeypatch=monkeypatch) == 0
+    refused = capsys.readouterr()
+    assert (
+        "ERROR bot.celebrations.salesforce_poll salesforce poll refused: a new session was "
+        "refused too (401)"
+    ) in refused.err
+    assert "poll works" not in refused.err
 
     assert [w.title for w in wins(bot)] == ["Soylent"]
     assert sync_row(bot).last_polled_at is not None
