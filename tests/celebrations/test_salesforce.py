@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, update
 
-from bot.celebrations.ids import SettingsAction, SettingsBlock, WinCallback
+from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinCallback
 from bot.celebrations.models import EmailLookup, SalesforceSync
 from bot.celebrations.service import SALESFORCE_POLL_KIND
 from bot.db import Base
@@ -259,6 +259,43 @@ def test_a_refused_soap_login_tells_an_admin_what_salesforce_said_once(
     assert fake_salesforce.queries() == [] and wins(bot) == []
     for secret in (PASSWORD, SECURITY_TOKEN):
         assert secret not in notice["text"] and secret not in caplog.text
+
+
+@pytest.mark.parametrize("flow", ["jwt", "password", "soap"])
+def test_from_the_first_configuration_to_the_card_in_slack(
+    bot: BotHarness, fake_salesforce: FakeSalesforce
+) -> None:
+    """End to end, from nothing: the environment names Salesforce (each way to log in), an
+    admin opens App Home, opens the celebrations settings with its button, picks the channel
+    and the won stages (signed HTTP, as Slack sends them); the clock's poll reads the
+    opportunity from the fake Salesforce and the card appears in the channel."""
+    view = home(bot, "UADMIN")
+    bot.action(WinAction.open_settings, view=view, user_id="UADMIN")
+    bot.idle()
+    modal = bot.fake.calls("views.open")[-1].args["view"]
+    assert modal["callback_id"] == WinCallback.settings
+    assert any(b["block_id"] == SettingsBlock.salesforce_stages for b in modal["blocks"])
+    values = settings_values(WINS_CHANNEL)
+    values[SettingsBlock.salesforce_stages] = {SettingsAction.salesforce_stages: "Signed"}
+    saved = bot.submit(WinCallback.settings, values, user_id="UADMIN")
+    assert saved.status == 200 and not (saved.json or {}).get("errors")
+    bot.idle()
+    fake_salesforce.save_opportunity(
+        "006E2E", name="Initech renewal", amount=48000, currency="EUR", stage="Signed"
+    )
+    fake_salesforce.save_opportunity("006E2F", name="Not this stage", stage="Closed Won")
+
+    poll(bot)
+
+    (post,) = channel_posts(bot)
+    card = block_text(post)
+    assert "Initech renewal" in card and "€48,000.00" in card and "<@U1>" in card
+    assert "Closed-won in Salesforce" in card
+    (win,) = wins(bot)
+    assert win.source_ref == "salesforce:opportunity:006E2E" and win.channel_id == WINS_CHANNEL
+    assert "Salesforce closed-won opportunities are polled: Signed." in block_text(
+        home(bot, "UADMIN")
+    )
 
 
 def test_pages_are_followed_and_a_poll_that_fails_halfway_loses_and_doubles_nothing(
