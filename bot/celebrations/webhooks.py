@@ -118,6 +118,8 @@ def routes(services: Services) -> WebhookRoutes:
         )
         if result.outcome is flows.PushOutcome.no_workspace:
             logger.warning("salesforce push of %s: no workspace takes it", pushed.Id)
+        elif result.outcome is not flows.PushOutcome.new_win:  # 2xx: a Flow would retry errors
+            logger.info("salesforce push of %s: %s, nothing to do", pushed.Id, result.outcome)
         if result.to_prepare and result.team_id:
             services.background.submit(preparation.prepare_wins, services, result.team_id)
         status = 202 if result.outcome is flows.PushOutcome.new_win else 200

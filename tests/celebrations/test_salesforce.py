@@ -881,9 +881,12 @@ def test_a_pushed_slack_id_beats_the_email_and_posts_at_once(bot: BotHarness) ->
 
 
 def test_pushes_that_are_not_won_or_not_trusted_or_malformed_store_nothing(
-    bot: BotHarness,
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     configure(bot)
+    bot.idle()
+    counts = bot.row_counts()
     not_won = push(bot, {**WON, "StageName": "Negotiation", "IsWon": False})
     wrong_secret = push(bot, WON, secret="guessed")
     no_auth = http(
@@ -901,5 +904,13 @@ def test_pushes_that_are_not_won_or_not_trusted_or_malformed_store_nothing(
     assert bad_fields.status == 400
     assert {f["field"] for f in bad_fields.json["fields"]} == {"Id", "CurrencyIsoCode"}
     assert [not_json.status, bad_amount.status] == [400, 400]
+    for body in ([WON], b"", {"Name": "no id"}, {**WON, "Id": None}, "006"):
+        refused = push(bot, body)
+        assert refused.status == 400 and refused.json["error"], body
+    missing = push(bot, {k: v for k, v in WON.items() if k != "Id"})
+    assert [f["field"] for f in missing.json["fields"]] == ["Id"]
     bot.idle()
     assert wins(bot) == [] and channel_posts(bot) == []
+    assert bot.row_counts() == counts  # refused or not won: nothing stored anywhere
+    (line,) = [r for r in caplog.records if "salesforce push of" in r.getMessage()]
+    assert line.getMessage() == ("salesforce push of 006000000000777AAA: not_won, nothing to do")
