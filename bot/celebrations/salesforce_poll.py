@@ -3,10 +3,10 @@
 Each tick of the `celebrations-salesforce-poll` kind (every SALESFORCE_POLL_SECONDS, on every
 clock) takes the workspace's poll lease (one process polls at a time), reads won opportunities
 modified since the cursor page by page with no transaction open, and stores each page's wins
-and the cursor past it in one transaction (flows.salesforce_page_read). New wins are then
-prepared as HubSpot's are (the owner's e-mail → a Slack user; preparation.py) and their cards
-owed through the outbox. A refusal (credentials, permissions) is told to an admin once; an
-outage is logged and the next tick resumes from the last stored page; one that lasts
+and the cursor past it in one transaction (flows_salesforce.salesforce_page_read). New wins
+are then prepared as HubSpot's are (the owner's e-mail → a Slack user; preparation.py) and
+their cards owed through the outbox. A refusal (credentials, permissions) is told to an admin
+once; an outage is logged and the next tick resumes from the last stored page; one that lasts
 SALESFORCE_OUTAGE_MINUTES is told to an admin once, and its end once.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from bot.celebrations import flows, preparation
+from bot.celebrations import flows_salesforce, preparation
 from bot.celebrations.salesforce import SalesforceCrm, SalesforceRefused, SalesforceUnavailable
 from bot.services import Services
 
@@ -30,7 +30,7 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
     factory = services.session_factory
     now = datetime.now(UTC)
     configured_team = services.settings.salesforce_team_id
-    team_id = flows.salesforce_team(factory, configured_team=configured_team)
+    team_id = flows_salesforce.salesforce_team(factory, configured_team=configured_team)
     if team_id is None:
         if not crm.told_no_workspace:  # once per process, not every tick
             crm.told_no_workspace = True
@@ -41,7 +41,7 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
                 else "the bot serves several workspaces",
             )
         return 0
-    held = flows.start_salesforce_poll(factory, team_id=team_id, now=now)
+    held = flows_salesforce.start_salesforce_poll(factory, team_id=team_id, now=now)
     if held is None:
         logger.debug("salesforce poll of %s: another process polls it now", team_id)
         return 0
@@ -52,25 +52,27 @@ def poll(services: Services, crm: SalesforceCrm) -> int:
         ):
             org_currency = page_currency
             read += len(opportunities)
-            created += flows.salesforce_page_read(
+            created += flows_salesforce.salesforce_page_read(
                 factory, team_id=held.team_id, opportunities=opportunities, now=now
             )
     except SalesforceRefused as refused:
         logger.error("salesforce poll refused: %s", refused)
-        flows.salesforce_poll_failed(factory, team_id=held.team_id, problem=str(refused), now=now)
+        flows_salesforce.salesforce_poll_failed(
+            factory, team_id=held.team_id, problem=str(refused), now=now
+        )
     except SalesforceUnavailable as error:
         logger.warning("salesforce poll interrupted, next tick resumes: %s", error)
-        flows.salesforce_poll_unanswered(
+        flows_salesforce.salesforce_poll_unanswered(
             factory,
             team_id=held.team_id,
             now=now,
             outage_after=timedelta(minutes=services.settings.salesforce_outage_minutes),
         )
     except Exception:
-        flows.salesforce_poll_released(factory, team_id=held.team_id)
+        flows_salesforce.salesforce_poll_released(factory, team_id=held.team_id)
         raise
     else:
-        flows.salesforce_poll_done(
+        flows_salesforce.salesforce_poll_done(
             factory, team_id=held.team_id, org_currency=org_currency, now=datetime.now(UTC)
         )
         if not crm.confirmed:  # once per process: `jobs run` shows that it works

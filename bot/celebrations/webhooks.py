@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, jsonify, request
 from pydantic import ValidationError
 
-from bot.celebrations import flows, preparation
+from bot.celebrations import flows, flows_salesforce, preparation
 from bot.celebrations.hubspot import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -110,19 +110,21 @@ def routes(services: Services) -> WebhookRoutes:
             pushed = SalesforceOpportunityIn.model_validate(payload)
         except ValidationError as error:
             return invalid_body(error)
-        result = flows.record_salesforce_push(
+        result = flows_salesforce.record_salesforce_push(
             services.session_factory,
             opportunity=_opportunity(pushed),
             configured_team=services.settings.salesforce_team_id,
             now=datetime.now(UTC),
         )
-        if result.outcome is flows.PushOutcome.no_workspace:
+        if result.outcome is flows_salesforce.PushOutcome.no_workspace:
             logger.warning("salesforce push of %s: no workspace takes it", pushed.Id)
-        elif result.outcome is not flows.PushOutcome.new_win:  # 2xx: a Flow would retry errors
+        elif (
+            result.outcome is not flows_salesforce.PushOutcome.new_win
+        ):  # 2xx: a Flow would retry errors
             logger.info("salesforce push of %s: %s, nothing to do", pushed.Id, result.outcome)
         if result.to_prepare and result.team_id:
             services.background.submit(preparation.prepare_wins, services, result.team_id)
-        status = 202 if result.outcome is flows.PushOutcome.new_win else 200
+        status = 202 if result.outcome is flows_salesforce.PushOutcome.new_win else 200
         return jsonify(status=result.outcome.value), status
 
     def add(web: Flask) -> None:
