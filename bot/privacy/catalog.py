@@ -155,7 +155,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "schedules": "id team_id kind frequency weekday hour minute tz tz_follows_recipient "
         "paused next_run_at updated_at",
         "deliveries": "id team_id kind period status due_at attempts next_attempt_at claimed_by "
-        "claimed_at parts_sent ts error finished_at created_at version payload",
+        "claimed_at parts_sent ts error finished_at created_at version payload uploaded_file_id",
         "send_budgets": "team_id lane tat",
         "privacy_audit": "id team_id action details at",
         "privacy_settings": "team_id retention_months uninstall_grace_days admin_usergroup_id",

@@ -445,6 +445,14 @@ def record_part_sent(
     )
 
 
+def record_uploaded_file(*, session: Session, delivery_id: int, file_id: str) -> None:
+    """The image a send shows is uploaded before its post; its id is kept with the row so
+    that a retry (a post refused or unanswered, a crash) shows that file, never a new one."""
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(uploaded_file_id=file_id)
+    )
+
+
 @dataclass(frozen=True)
 class LastPart:
     """The last part's answer, recorded with the row's end (one write, not two)."""

@@ -583,6 +583,17 @@ class FakeSlack(WebApiMethods):
         with self._cond:
             return [dict(m) for m in self.workspaces[team_id].messages.get(channel, [])]
 
+    def images_shown(self, channel: str, team_id: str = "T1") -> list[UploadedFile]:
+        """The uploaded files that the bot's messages in a channel show in image blocks
+        (slack_file id), in message order; each upload is one Slack accepted (completed)."""
+        files = {f.file_id: f for f in self.uploaded_files if f.team_id == team_id}
+        return [
+            files[block["slack_file"]["id"]]
+            for message in self.messages(channel, team_id)
+            for block in message.get("blocks") or []
+            if block.get("type") == "image" and "id" in (block.get("slack_file") or {})
+        ]
+
     def dms_to(self, user_id: str, team_id: str = "T1") -> list[dict[str, Any]]:
         return self.messages(f"D{user_id}", team_id)
 
