@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -96,10 +96,17 @@ class Translator:
         stamp = int(datetime.combine(value, time(12), tzinfo=UTC).timestamp())
         return f"<!date^{stamp}^{{date_short_pretty}}|{self.day(value)}>"
 
+    def clock(self, hour: int, minute: int = 0) -> str:
+        """A time of day as the language writes it: "9:00 AM" (en), "09:00" (fr)."""
+        return format_time(time(hour, minute), "short", locale=self.language)
+
     def channel_time(self, instant: datetime) -> str:
-        """An instant in a post many people read: each reader sees it in their zone."""
+        """An instant in a post many people read: each reader sees it in their zone; the
+        fallback (clients that cannot show the token) is this language's date and time in
+        UTC, said so."""
         stamp = int(instant.timestamp())
-        fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        utc = instant.astimezone(UTC)
+        fallback = f"{self.day(utc.date())} {self.clock(utc.hour, utc.minute)} UTC"
         return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 

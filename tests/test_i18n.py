@@ -161,6 +161,29 @@ def test_channel_posts_carry_slack_date_tokens() -> None:
     assert token == "<!date^1796472000^{date_short_pretty}|5 déc. 2026>"
 
 
+def test_times_are_written_as_the_reader_language_does_and_tokens_fall_back_to_it() -> None:
+    """A time of day in a schedule (App Home, a card) is CLDR's short time; an instant in a
+    channel post is a Slack token whose fallback is the language's date and time, in UTC."""
+    from datetime import UTC, date, datetime
+
+    from bot.celebrations.report_views import gazette_header
+    from bot.i18n import translator
+
+    fr, en = translator("fr"), translator("en")
+    assert (fr.clock(9), fr.clock(16, 30), en.clock(16)) == ("09:00", "16:30", "4:00\u202fPM")
+    instant = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
+    assert fr.channel_time(instant) == (
+        "<!date^1796482800^{date_short_pretty} {time}|5 déc. 2026 15:00 UTC>"
+    )
+    # The gazette's week, read by the whole channel: two tokens, each with its fallback.
+    header = gazette_header(fr, week_start=date(2026, 11, 13), week_end=date(2026, 11, 19))
+    week = header[1]["elements"][0]["text"]
+    assert week == (
+        "<!date^1794571200^{date_short_pretty}|13 nov. 2026> – "
+        "<!date^1795089600^{date_short_pretty}|19 nov. 2026>"
+    )
+
+
 def test_every_catalogue_has_the_same_plural_rule() -> None:
     """The bot merges the domains' catalogues into one translation with one plural rule."""
     rules = set()

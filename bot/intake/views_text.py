@@ -77,6 +77,12 @@ def day(t: Translator, value: date | None) -> str:
     return format_skeleton("yMMMEd", value, locale=t.language)
 
 
+def channel_day(t: Translator, value: date | None) -> str:
+    """A date in a post many people read (the card): a Slack date token each reader's client
+    shows in their own format, this language's date as its fallback."""
+    return "—" if value is None else t.channel_day(value)
+
+
 def escape(text: str) -> str:
     """User text inside mrkdwn: no accidental links, mentions or formatting breaks."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
