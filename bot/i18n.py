@@ -26,6 +26,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
+from bot.errors import Plural
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 
@@ -61,6 +63,17 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
+
+    def message(self, msgid: str, **params: object) -> str:
+        """A msgid kept for later (N_() or Np_()) in the reader's language, its parameters
+        filled; for an Np_() msgid, the plural form of its count, written as a number of the
+        language ("Keep it under 1 000 characters.")."""
+        if isinstance(msgid, Plural):
+            n = params[msgid.n]
+            assert isinstance(n, int | float | Decimal), msgid.n
+            text = self.ngettext(str(msgid), msgid.plural, int(n))
+            return text.format(**{**params, msgid.n: self.number(n)})
+        return self.gettext(msgid).format(**params)
 
     def count(self, singular: str, plural: str, n: int, **values: object) -> str:
         """The plural form for `n` in the reader's language, its `{count}` written as a number

@@ -191,3 +191,28 @@ def test_every_catalogue_has_the_same_plural_rule() -> None:
         with path.open("rb") as po_file:
             rules.add(read_po(po_file, locale="fr").plural_forms)
     assert len(rules) == 1, rules
+
+
+def test_counts_kept_for_later_read_in_the_reader_plural_form() -> None:
+    """Field errors and notes kept as Np_() msgids: the count picks the form, in French too,
+    and is written as a number of the language."""
+    from bot.i18n import translator
+    from bot.intake.inputs import text_error
+    from bot.intake.service import AUTO_CLOSE_NOTE
+    from bot.intake.views_card import ahead_words
+    from bot.projects.validation import TOO_LONG
+
+    fr, en = translator("fr"), translator("en")
+    assert fr.message(AUTO_CLOSE_NOTE, days=1).endswith("depuis 1 jour ouvré.")
+    assert fr.message(AUTO_CLOSE_NOTE, days=3).endswith("depuis 3 jours ouvrés.")
+    assert en.message(AUTO_CLOSE_NOTE, days=1).endswith("for 1 working day.")
+    error = text_error("x" * 1300, max_len=1200)
+    assert error is not None
+    assert fr.message(error.message, **error.params) == (
+        "Restez sous 1\u202f200 caractères (il y en a 1300)."
+    )
+    assert en.message(TOO_LONG, limit=1) == "Keep it under 1 character."
+    assert ahead_words(en, {"blocks_deal": 1, "slows_team": 2}, 0) == (
+        "1 that blocks a deal from signing; 2 that slow a team down"
+    )
+    assert ahead_words(fr, {"blocks_deal": 1}, 0) == "1 qui bloque la signature d'un deal"

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.errors import N_, UserFacingError
+from bot.errors import N_, Np_, UserFacingError
 from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
@@ -226,7 +226,11 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
         and parsed["auto_close"] <= parsed["reminder"]
     ):
         checked.errors["auto_close"] = (
-            N_("Close after the reminder: more than {days} working days."),
+            Np_(
+                "Close after the reminder: more than {days} working day.",
+                "Close after the reminder: more than {days} working days.",
+                "days",
+            ),
             {"days": parsed["reminder"]},
         )
     who = form.who_may_file or WhoMayFile.everyone
@@ -248,7 +252,10 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
                 )
                 break
         if len(days) > HOLIDAYS_MAX:
-            checked.errors[name] = (N_("At most {max} holidays."), {"max": HOLIDAYS_MAX})
+            checked.errors[name] = (
+                Np_("At most {max} holiday.", "At most {max} holidays.", "max"),
+                {"max": HOLIDAYS_MAX},
+            )
     country = form.country.strip().upper()
     if country and not public_holidays.is_country(country):
         checked.errors["country"] = (
@@ -259,7 +266,10 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
     names = [line.strip() for line in form.rollouts.splitlines() if line.strip()]
     if any(len(name) > ROLLOUT_NAME_MAX for name in names) or len(names) > ROLLOUTS_MAX:
         checked.errors["rollouts"] = (
-            N_("At most {count} roll-outs, one per line, each under {max} characters."),
+            Np_(
+                "At most {count} roll-out, one per line, under {max} characters.",
+                "At most {count} roll-outs, one per line, each under {max} characters.",
+            ),
             {"count": ROLLOUTS_MAX, "max": ROLLOUT_NAME_MAX},
         )
     checked.rollouts = list(dict.fromkeys(names))

@@ -130,7 +130,7 @@ def on_settings_submit(
         )
     )
     errors: dict[str, str] = {
-        FIELD_BLOCKS[name]: t.gettext(message).format(**params)
+        FIELD_BLOCKS[name]: t.message(message, **params)
         for name, (message, params) in checked.errors.items()
     }
     channel = values.get(Block.channel)

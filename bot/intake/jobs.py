@@ -242,7 +242,7 @@ class AskWhyAutoClose(JobKind):
                     session=ctx.session,
                     team_id=settings.team_id,
                     request_id=request.id,
-                    note=t.gettext(service.AUTO_CLOSE_NOTE).format(days=days),
+                    note=t.message(service.AUTO_CLOSE_NOTE, days=days),
                     now=ctx.now,
                 )
                 if closed is None:

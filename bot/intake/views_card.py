@@ -362,7 +362,7 @@ def solved_answer(t: Translator, request: IntakeRequest, *, solved: bool) -> Mes
 
 def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
     parts = [
-        t.gettext(IMPACT_AHEAD[impact]).format(count=t.number(count))
+        t.message(IMPACT_AHEAD[impact], count=count)
         for impact, count in sorted(ahead.items(), key=lambda kv: list(IMPACT_AHEAD).index(kv[0]))
         if count and impact in IMPACT_AHEAD
     ]

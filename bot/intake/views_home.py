@@ -212,9 +212,11 @@ def report_blocks(t: Translator, report: RunReport, *, title: str) -> list[Block
         t.gettext("Median time to first response: *{hours} h*").format(
             hours=number_or_dash(report.median_first_response_hours)
         ),
-        t.gettext("Median time to done: *{days} days*").format(
-            days=number_or_dash(report.median_done_days)
-        ),
+        t.ngettext(
+            "Median time to done: *{days} day*",
+            "Median time to done: *{days} days*",
+            _plural_n(report.median_done_days),
+        ).format(days=number_or_dash(report.median_done_days)),
         t.gettext("Run hours spent: *{spent} h* of {capacity} h capacity").format(
             spent=t.number(report.run_hours_spent, digits=1),
             capacity=t.number(report.capacity_hours),
@@ -442,3 +444,11 @@ def gazette_section(t: Translator, *, delivered: int, deflected: int) -> list[Bl
 
 
 LOADING = N_("Loading…")
+
+
+def _plural_n(value: float | None) -> int:
+    """gettext's plural rules count whole things: a whole value is its own count; a fraction
+    ("1.5 days") or no value ("—") reads as several."""
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return 2

@@ -152,7 +152,7 @@ def kpi_line(t: Translator, reading: KpiReading) -> str:
         target=number(t, kpi.target, kpi.unit),
     )
     if kpi.target_date:
-        head += " " + t.gettext("by {date}").format(date=t.day(kpi.target_date))
+        head += " " + t.gettext("by {date}").format(date=t.channel_day(kpi.target_date))
     bar = f"`{progress_bar(t, reading.progress.fraction)}`"
     if reading.progress.reached:
         bar += " 🎯"

@@ -106,7 +106,7 @@ def test_more_important_work_newly_ahead_is_named_and_only_it(bot: BotHarness) -
         moved = wait_for_dm(bot, "U1", "more important work came first")
         # 16 h ahead of and including mine from Tuesday: Monday next week; was Wednesday.
         assert f"moves to {shown(5)} (was {shown(2)})" in moved
-        assert "What comes first: 1 that block a deal from signing." in moved
+        assert "What comes first: 1 that blocks a deal from signing." in moved
         # The request that was already ahead is not a reason; nobody's details are given.
         assert "stop a team" not in moved
         assert "Secret deal" not in moved and "<@U2>" not in moved
