@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ImageBlock
 
 from bot.slack.client import posting_once
+from bot.slack.uploads import stream_upload
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,9 @@ class FileUpload:
 
     channel: str
     filename: str
-    content: str | bytes  # text (an export) or bytes (a chart's PNG)
+    # Text or bytes; or an open binary file (a CSV export written to a temporary file),
+    # streamed to Slack from where it is and closed after the attempt.
+    content: str | bytes | IO[bytes]
     title: str
     comment: str = ""
     alt_text: str = ""  # what screen readers say of an image
@@ -330,6 +333,9 @@ class Sender:
         self.pacer.wait(team_id, channel, sleep=sleep)
         if hold is not None:
             hold.keep()
+        if not isinstance(upload.content, str | bytes):
+            stream_upload(self._paced(client, team_id, channel, sleep), channel, upload)
+            return PostedMessage(channel=channel, ts="")
         body: dict[str, Any] = (
             {"file": upload.content}
             if isinstance(upload.content, bytes)

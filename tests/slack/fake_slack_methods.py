@@ -39,6 +39,8 @@ class UploadedFile:
     thread_ts: str | None
     team_id: str
     alt_text: str | None = None
+    sha256: str = ""  # of the bytes received, kept or not (FakeSlack.keep_upload_bytes)
+    size: int = 0
 
 
 @dataclass
@@ -676,6 +678,8 @@ class WebApiMethods:
                     args.get("thread_ts"),
                     ws.team_id,
                     p["alt_text"],
+                    p.get("sha256", ""),
+                    p.get("size", 0),
                 )
             )
             out.append(
@@ -683,7 +687,7 @@ class WebApiMethods:
                     "id": p["id"],
                     "name": p["filename"],
                     "title": spec.get("title") or p["filename"],
-                    "size": len(p["content"]),
+                    "size": p.get("size", len(p["content"])),
                 }
             )
         if channel_id:
