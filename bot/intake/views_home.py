@@ -37,6 +37,7 @@ from bot.intake.report import RunReport
 from bot.intake.service import requester_may_withdraw
 from bot.intake.state import QueuePageRef, RequestRef, dump
 from bot.intake.views_card import team_actions
+from bot.intake.views_country import REGION_INPUT_MAX, country_select
 from bot.intake.views_modal import modal, text_input
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
@@ -264,6 +265,7 @@ def settings_modal(
     zones: Sequence[str] = ("UTC",),
     zone: str = "UTC",
     country: str = "",
+    subdivision: str = "",
     worked_holidays: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The admins' settings modal; `usergroups` are (id, name) from Slack; `zones` to pick the
@@ -385,16 +387,17 @@ def settings_modal(
             placeholder="2025-12-25",
             hint=t.gettext("One date per line; skipped by ETAs, nudges and reminders."),
         ),
+        country_select(t, country),
         text_input(
-            Block.country,
-            t.gettext("Country of the team's public holidays"),
-            initial=country,
+            Block.subdivision,
+            t.gettext("Region of the team's public holidays"),
+            initial=subdivision,
             optional=True,
-            placeholder="FR",
+            placeholder="CA",
             hint=t.gettext(
-                "Two letters (FR, US, GB…): its public holidays are skipped like the dates above."
+                "A state, Land or province with holidays of its own, by its code (CA, BY, QC…)."
             ),
-            max_length=2,
+            max_length=REGION_INPUT_MAX,
         ),
         text_input(
             Block.worked_holidays,

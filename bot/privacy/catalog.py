@@ -149,7 +149,7 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     name: frozenset(columns.split())
     for name, columns in {
         "workspaces": "team_id name installed_at default_locale holidays holiday_country "
-        "worked_holidays uninstalled_at",
+        "holiday_subdivision worked_holidays uninstalled_at",
         "members": "team_id tz locale is_admin is_owner is_bot deleted in_admin_group refreshed_at",
         "webhook_tokens": "id team_id created_at revoked_at",
         "schedules": "id team_id kind frequency weekday hour minute tz tz_follows_recipient "

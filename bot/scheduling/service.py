@@ -71,7 +71,9 @@ def holidays_of(*, session: Session, team_id: str, around: date | None = None) -
         return frozenset()
     added = {date.fromisoformat(day) for day in workspace.holidays or []}
     worked = {date.fromisoformat(day) for day in workspace.worked_holidays or []}
-    public = public_holidays(workspace.holiday_country, around=around or date.today())
+    public = public_holidays(
+        workspace.holiday_country, workspace.holiday_subdivision, around=around or date.today()
+    )
     return frozenset((public - worked) | added)
 
 
