@@ -252,7 +252,7 @@ def handle_listener_error(
         return BoltResponse(status=200, body="")
     if isinstance(error, UserFacingError):
         t = _translator_or_english(services, client, context)
-        text = t.gettext(error.message).format(**error.params)
+        text = t.message(error.message, **error.params)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
         return BoltResponse(status=200, body="")  # raised before the ack: the user is told
     if isinstance(error, ModalNotOpened):

@@ -20,11 +20,13 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
+
+from bot.errors import Plural
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
@@ -62,6 +64,17 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
 
+    def message(self, msgid: str, **params: object) -> str:
+        """A msgid kept for later (N_() or Np_()) in the reader's language, its parameters
+        filled; for an Np_() msgid, the plural form of its count, written as a number of the
+        language ("Keep it under 1 000 characters.")."""
+        if isinstance(msgid, Plural):
+            n = params[msgid.n]
+            assert isinstance(n, int | float | Decimal), msgid.n
+            text = self.ngettext(str(msgid), msgid.plural, int(n))
+            return text.format(**{**params, msgid.n: self.number(n)})
+        return self.gettext(msgid).format(**params)
+
     def count(self, singular: str, plural: str, n: int, **values: object) -> str:
         """The plural form for `n` in the reader's language, its `{count}` written as a number
         of that language: t.count("{count} open request", "{count} open requests", 1200)."""
@@ -96,10 +109,17 @@ class Translator:
         stamp = int(datetime.combine(value, time(12), tzinfo=UTC).timestamp())
         return f"<!date^{stamp}^{{date_short_pretty}}|{self.day(value)}>"
 
+    def clock(self, hour: int, minute: int = 0) -> str:
+        """A time of day as the language writes it: "9:00 AM" (en), "09:00" (fr)."""
+        return format_time(time(hour, minute), "short", locale=self.language)
+
     def channel_time(self, instant: datetime) -> str:
-        """An instant in a post many people read: each reader sees it in their zone."""
+        """An instant in a post many people read: each reader sees it in their zone; the
+        fallback (clients that cannot show the token) is this language's date and time in
+        UTC, said so."""
         stamp = int(instant.timestamp())
-        fallback = instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        utc = instant.astimezone(UTC)
+        fallback = f"{self.day(utc.date())} {self.clock(utc.hour, utc.minute)} UTC"
         return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 

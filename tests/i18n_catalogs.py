@@ -26,9 +26,10 @@ BABEL_CFG = ROOT / "babel.cfg"
 # Shared layers whose strings belong to the core catalogue.
 CORE_PACKAGES = {"home", "slack", "scheduling", "workspaces", "db"}
 LANGUAGES = ["fr"]
-# Besides gettext's own names (gettext, ngettext, N_...): Translator.count(singular, plural, n).
-KEYWORDS = {**DEFAULT_KEYWORDS, "count": (1, 2)}
-PYBABEL_KEYWORDS = ["-k", "count:1,2"]
+# Besides gettext's own names (gettext, ngettext, N_...): Translator.count(singular, plural, n)
+# and Np_(singular, plural), a msgid with plural forms kept for later (bot/errors.py).
+KEYWORDS = {**DEFAULT_KEYWORDS, "count": (1, 2), "Np_": (1, 2)}
+PYBABEL_KEYWORDS = ["-k", "count:1,2", "-k", "Np_:1,2"]
 
 
 def domain_of(relative_path: str) -> str:

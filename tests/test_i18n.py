@@ -161,6 +161,29 @@ def test_channel_posts_carry_slack_date_tokens() -> None:
     assert token == "<!date^1796472000^{date_short_pretty}|5 déc. 2026>"
 
 
+def test_times_are_written_as_the_reader_language_does_and_tokens_fall_back_to_it() -> None:
+    """A time of day in a schedule (App Home, a card) is CLDR's short time; an instant in a
+    channel post is a Slack token whose fallback is the language's date and time, in UTC."""
+    from datetime import UTC, date, datetime
+
+    from bot.celebrations.report_views import gazette_header
+    from bot.i18n import translator
+
+    fr, en = translator("fr"), translator("en")
+    assert (fr.clock(9), fr.clock(16, 30), en.clock(16)) == ("09:00", "16:30", "4:00\u202fPM")
+    instant = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
+    assert fr.channel_time(instant) == (
+        "<!date^1796482800^{date_short_pretty} {time}|5 déc. 2026 15:00 UTC>"
+    )
+    # The gazette's week, read by the whole channel: two tokens, each with its fallback.
+    header = gazette_header(fr, week_start=date(2026, 11, 13), week_end=date(2026, 11, 19))
+    week = header[1]["elements"][0]["text"]
+    assert week == (
+        "<!date^1794571200^{date_short_pretty}|13 nov. 2026> – "
+        "<!date^1795089600^{date_short_pretty}|19 nov. 2026>"
+    )
+
+
 def test_every_catalogue_has_the_same_plural_rule() -> None:
     """The bot merges the domains' catalogues into one translation with one plural rule."""
     rules = set()
@@ -168,3 +191,28 @@ def test_every_catalogue_has_the_same_plural_rule() -> None:
         with path.open("rb") as po_file:
             rules.add(read_po(po_file, locale="fr").plural_forms)
     assert len(rules) == 1, rules
+
+
+def test_counts_kept_for_later_read_in_the_reader_plural_form() -> None:
+    """Field errors and notes kept as Np_() msgids: the count picks the form, in French too,
+    and is written as a number of the language."""
+    from bot.i18n import translator
+    from bot.intake.inputs import text_error
+    from bot.intake.service import AUTO_CLOSE_NOTE
+    from bot.intake.views_card import ahead_words
+    from bot.projects.validation import TOO_LONG
+
+    fr, en = translator("fr"), translator("en")
+    assert fr.message(AUTO_CLOSE_NOTE, days=1).endswith("depuis 1 jour ouvré.")
+    assert fr.message(AUTO_CLOSE_NOTE, days=3).endswith("depuis 3 jours ouvrés.")
+    assert en.message(AUTO_CLOSE_NOTE, days=1).endswith("for 1 working day.")
+    error = text_error("x" * 1300, max_len=1200)
+    assert error is not None
+    assert fr.message(error.message, **error.params) == (
+        "Restez sous 1\u202f200 caractères (il y en a 1300)."
+    )
+    assert en.message(TOO_LONG, limit=1) == "Keep it under 1 character."
+    assert ahead_words(en, {"blocks_deal": 1, "slows_team": 2}, 0) == (
+        "1 that blocks a deal from signing; 2 that slow a team down"
+    )
+    assert ahead_words(fr, {"blocks_deal": 1}, 0) == "1 qui bloque la signature d'un deal"

@@ -162,7 +162,7 @@ def on_win_submitted(ack: Ack, caller: Caller, form: Form, services: Services) -
         ack(
             response_action="errors",
             errors={
-                WIN_FIELDS[field]: t.gettext(msg).format(max=WIN_TEXT_LIMITS.get(field))
+                WIN_FIELDS[field]: t.message(msg, max=WIN_TEXT_LIMITS.get(field))
                 for field, msg in errors.items()
             },
         )

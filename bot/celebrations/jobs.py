@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot.celebrations import queries, report_views, salesforce_poll, service
 from bot.celebrations.salesforce import SalesforceCrm
 from bot.charts import draw
-from bot.charts.upload import chart_upload
+from bot.charts.upload import with_chart
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
 from bot.scheduling.models import Delivery
 from bot.scheduling.service import DueItem
@@ -60,8 +60,8 @@ class GazetteKind(ScheduledKind):
             )
             for part, (text, blocks) in enumerate(zip(texts, messages, strict=True))
         ]
-        # Wins per week over the quarter, drawn when the quarter has any: the last part of the
-        # same ledger row (uploaded once).
+        # Wins per week over the quarter, drawn when the quarter has any, in the gazette's
+        # first message (uploaded once).
         chart = draw.gazette_wins_chart(
             t,
             queries.wins_per_week(
@@ -71,9 +71,7 @@ class GazetteKind(ScheduledKind):
                 tz=settings.gazette_tz,
             ),
         )
-        if chart is not None:
-            sent.append(chart_upload(delivery.recipient, chart))
-        return sent
+        return with_chart(sent, chart)
 
 
 class TopPerformersKind(ScheduledKind):

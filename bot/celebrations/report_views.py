@@ -44,7 +44,8 @@ def week_label(t: Translator, week_start: date, week_end: date) -> str:
 def gazette_header(t: Translator, *, week_start: date, week_end: date) -> list[Block]:
     return [
         HeaderBlock(text=t.gettext(":newspaper: The weekly gazette")[:150]).to_dict(),
-        _context(week_label(t, week_start, week_end)),
+        # Read by the whole channel: each reader sees the days in their own format.
+        _context(f"{t.channel_day(week_start)} – {t.channel_day(week_end)}"),
     ]
 
 

@@ -18,7 +18,7 @@ from babel.numbers import NumberFormatError, list_currencies, parse_decimal
 
 from bot.celebrations.models import CelebrationSettings, WinKind
 from bot.celebrations.ranking import ExchangeRates
-from bot.errors import N_
+from bot.errors import N_, Np_
 from bot.scheduling.cadence import local_date
 
 DEFAULT_WON_STAGES = ("closedwon",)
@@ -41,7 +41,7 @@ BAD_RATES = N_("Write one rate per currency, e.g. USD=0.92, GBP=1.17.")
 RATES_NEED_BASE = N_("Exchange rates need a base currency.")
 TITLE_NEEDED = N_("Give the win a title.")
 WINNERS_NEEDED = N_("Pick at least one winner.")
-TOO_LONG = N_("Keep it under {max} characters.")
+TOO_LONG = Np_("Keep it under {max} character.", "Keep it under {max} characters.", "max")
 
 # The win modal's inputs declare these as their max_length; a submission is checked against them.
 WIN_TEXT_LIMITS = {"title": 150, "amount": 30, "currency": 3, "message": 2000}

@@ -45,7 +45,7 @@ class SettingsForm:
 def settings_modal(t: Translator, form: SettingsForm) -> dict[str, Any]:
     days = get_day_names("wide", locale=t.language)
     weekdays = [Option(value=str(day), text=days[day].capitalize()) for day in range(7)]
-    hours = [Option(value=str(hour), text=f"{hour:02d}:00") for hour in range(24)]
+    hours = [Option(value=str(hour), text=t.clock(hour)) for hour in range(24)]
     top_option = Option(value="on", text=t.gettext("Post the monthly top performers"))
     return View(
         type="modal",
@@ -188,11 +188,11 @@ def home_settings_section(t: Translator, summary: SettingsSummary) -> list[Block
     if summary.channel_id:
         day = get_day_names("wide", locale=t.language)[summary.weekday]
         state = t.gettext(
-            "Channel <#{channel}> · gazette every {day} at {hour}:00 ({tz}) · top performers {on}"
+            "Channel <#{channel}> · gazette every {day} at {time} ({tz}) · top performers {on}"
         ).format(
             channel=summary.channel_id,
             day=day,
-            hour=f"{summary.hour:02d}",
+            time=t.clock(summary.hour),
             tz=summary.tz,
             on=t.gettext("on") if summary.top_performers else t.gettext("off"),
         )

@@ -221,9 +221,11 @@ def _portfolio(
     ax.set_xlabel(t.gettext("Way to target (the mean of each project's KPIs)"))
     heading = title
     if len(ranked) > len(shown):
-        heading += "\n" + t.gettext("{shown} furthest from target of {total} projects").format(
-            shown=t.number(len(shown)), total=t.number(len(ranked))
-        )
+        heading += "\n" + t.ngettext(
+            "{shown} furthest from target of {total} project",
+            "{shown} furthest from target of {total} projects",
+            len(ranked),
+        ).format(shown=t.number(len(shown)), total=t.number(len(ranked)))
     ax.set_title(heading, fontsize=12)
     on_target = sum(1 for value, _ in ranked if value >= 1)
     alt = t.ngettext(
@@ -252,7 +254,7 @@ def run_report_chart(t: Translator, weeks: Sequence[RunWeek]) -> Chart | None:
         return None
     from matplotlib import dates as mdates
 
-    title = t.gettext("The run, last {count} weeks").format(count=t.number(len(weeks)))
+    title = t.count("The run, last {count} week", "The run, last {count} weeks", len(weeks))
     figure = _figure(9, 6.5)
     hours_ax, requests_ax = figure.subplots(2, 1, sharex=True)
     figure.suptitle(title, fontsize=13)

@@ -143,8 +143,8 @@ def unsubscribed_footer(t: Translator) -> list[Block]:
 def home_section(
     t: Translator, *, subscribed: bool, weekday: int, hour: int, is_admin: bool
 ) -> list[Block]:
-    when = t.gettext("{weekday} at {hour}:00, your time").format(
-        weekday=weekday_names(t)[weekday], hour=f"{hour:02d}"
+    when = t.gettext("{weekday} at {time}, your time").format(
+        weekday=weekday_names(t)[weekday], time=t.clock(hour)
     )
     if subscribed:
         status = t.gettext("*Weekly digest*: on, {when}.").format(when=when)
@@ -169,7 +169,7 @@ def home_section(
 
 def settings_modal(t: Translator, *, weekday: int, hour: int) -> dict:
     days = [Option(value=str(index), label=name) for index, name in enumerate(weekday_names(t))]
-    hours = [Option(value=str(h), label=f"{h:02d}:00") for h in range(24)]
+    hours = [Option(value=str(h), label=t.clock(h)) for h in range(24)]
     return View(
         type="modal",
         callback_id=DigestView.settings,

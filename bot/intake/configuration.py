@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.errors import N_, UserFacingError
+from bot.errors import N_, Np_, UserFacingError
 from bot.intake import service
 from bot.intake.models import IntakeSettings, Rollout, WhoMayFile
 from bot.intake.priority import Calendar
@@ -173,6 +173,7 @@ class SettingsForm:
     rollouts: str
     tz: str | None = None  # None: keep the zone already chosen
     country: str = ""  # ISO 3166 code whose public holidays are days off ("" for none)
+    subdivision: str = ""  # its region with holidays of its own ("" for none), e.g. CA, BY
     worked_holidays: str = ""  # public holidays the team works anyway
 
 
@@ -184,6 +185,7 @@ class CheckedSettings:
     holidays: list[date] = field(default_factory=list)
     worked_holidays: list[date] = field(default_factory=list)
     country: str | None = None
+    subdivision: str | None = None
     rollouts: list[str] = field(default_factory=list)
     errors: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
 
@@ -196,10 +198,25 @@ def _whole_number(raw: str, *, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def _unknown_region(country: str, typed: str) -> tuple[str, dict[str, object]]:
+    """Why a region is refused, with the codes the country has (the first twenty)."""
+    if not country:
+        return N_("Pick the country of this region first."), {}
+    codes = public_holidays.subdivisions(country)
+    if not codes:
+        return N_("{country} has no regions with holidays of their own."), {"country": country}
+    shown = ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
+    return (
+        N_("{value} is not a region of {country} we know; its regions: {codes}."),
+        {"value": typed[:20], "country": country, "codes": shown},
+    )
+
+
 def check_settings(form: SettingsForm) -> CheckedSettings:
     """An intake channel is required; capacity is 0–200 hours a week; SLA, reminder and
     auto-close are working days with the auto-close after the reminder; holidays (added, and
-    public ones worked anyway) are ISO dates; the country is one whose public holidays are known;
+    public ones worked anyway) are ISO dates; the country is one whose public holidays are known,
+    and its region, if any, one of that country's regions the library knows;
     restricting filers needs at least one user group; the team's time zone is one Python knows."""
     checked = CheckedSettings()
     if not form.intake_channel_id:
@@ -226,7 +243,11 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
         and parsed["auto_close"] <= parsed["reminder"]
     ):
         checked.errors["auto_close"] = (
-            N_("Close after the reminder: more than {days} working days."),
+            Np_(
+                "Close after the reminder: more than {days} working day.",
+                "Close after the reminder: more than {days} working days.",
+                "days",
+            ),
             {"days": parsed["reminder"]},
         )
     who = form.who_may_file or WhoMayFile.everyone
@@ -248,18 +269,30 @@ def check_settings(form: SettingsForm) -> CheckedSettings:
                 )
                 break
         if len(days) > HOLIDAYS_MAX:
-            checked.errors[name] = (N_("At most {max} holidays."), {"max": HOLIDAYS_MAX})
+            checked.errors[name] = (
+                Np_("At most {max} holiday.", "At most {max} holidays.", "max"),
+                {"max": HOLIDAYS_MAX},
+            )
     country = form.country.strip().upper()
     if country and not public_holidays.is_country(country):
         checked.errors["country"] = (
-            N_("{value} is not a country code we know: write two letters, such as FR or US."),
+            N_("{value} is not a country we know: pick one from the list."),
             {"value": country[:40]},
         )
     checked.country = country or None
+    typed_region = form.subdivision.strip()
+    if typed_region and "country" not in checked.errors:
+        region = public_holidays.subdivision_of(country, typed_region) if country else None
+        if region is None:
+            checked.errors["subdivision"] = _unknown_region(country, typed_region)
+        checked.subdivision = region
     names = [line.strip() for line in form.rollouts.splitlines() if line.strip()]
     if any(len(name) > ROLLOUT_NAME_MAX for name in names) or len(names) > ROLLOUTS_MAX:
         checked.errors["rollouts"] = (
-            N_("At most {count} roll-outs, one per line, each under {max} characters."),
+            Np_(
+                "At most {count} roll-out, one per line, under {max} characters.",
+                "At most {count} roll-outs, one per line, each under {max} characters.",
+            ),
             {"count": ROLLOUTS_MAX, "max": ROLLOUT_NAME_MAX},
         )
     checked.rollouts = list(dict.fromkeys(names))
@@ -335,6 +368,7 @@ def save_settings(
     settings.updated_at = now
     workspace.holidays = holidays
     workspace.holiday_country = checked.country
+    workspace.holiday_subdivision = checked.subdivision
     workspace.worked_holidays = sorted({day.isoformat() for day in checked.worked_holidays})
     existing = {
         rollout.name: rollout

@@ -55,6 +55,8 @@ class Note:
             "what": "note",
             "request_id": request.id,
             "text": self.what,
+            # An Np_() msgid's plural travels with it: JSON keeps only the singular's text.
+            "text_plural": getattr(self.what, "plural", None),
             "author_id": self.author_id,
             "note": self.note,
             "doc_url": self.doc_url,

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import N_
+from bot.errors import N_, Np_
 from bot.intake import configuration
 
 # The input rules live in inputs.py (service.py uses them too); re-exported for the listeners.
@@ -94,7 +94,8 @@ def estimate_hours(*, size: str | None, hours: str) -> float | FieldError:
             return FieldError(N_("Give a number of hours, e.g. 3 or 1.5."))
         if not 0 < value <= ESTIMATE_MAX_HOURS:
             return FieldError(
-                N_("Give between 0.5 and {max} hours."), {"max": int(ESTIMATE_MAX_HOURS)}
+                Np_("Give between 0.5 and {max} hour.", "Give between 0.5 and {max} hours.", "max"),
+                {"max": int(ESTIMATE_MAX_HOURS)},
             )
         return value
     if size in SIZE_HOURS:

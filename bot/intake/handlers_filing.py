@@ -307,7 +307,7 @@ def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services
             now=datetime.now(UTC),
         )
     except UserFacingError as refusal:
-        message = t.gettext(refusal.message).format(**refusal.params)
+        message = t.message(refusal.message, **refusal.params)
         ack(response_action="errors", errors={Block.request_title: message})
         return
     except filing.InvalidInput as invalid:  # the request changed between the read and the write
@@ -316,7 +316,7 @@ def on_file(ack: Ack, body: dict[str, Any], caller: Caller, form: Form, services
         ack(
             response_action="errors",
             errors={
-                FIELD_BLOCKS[name]: t.gettext(error.message).format(**error.params)
+                FIELD_BLOCKS[name]: t.message(error.message, **error.params)
                 for name, error in outcome.errors.items()
             },
         )

@@ -65,13 +65,13 @@ def on_answer_submit(ack: Ack, caller: Caller, form: Form, services: Services) -
         note = error.errors["note"]
         ack(
             response_action="errors",
-            errors={Block.note: t.gettext(note.message).format(**note.params)},
+            errors={Block.note: t.message(note.message, **note.params)},
         )
         return
     except UserFacingError as error:
         ack(
             response_action="errors",
-            errors={Block.note: t.gettext(error.message).format(**error.params)},
+            errors={Block.note: t.message(error.message, **error.params)},
         )
         return
     ack()

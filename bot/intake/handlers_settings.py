@@ -37,6 +37,7 @@ FIELD_BLOCKS = {
     "holidays": Block.holidays,
     "worked_holidays": Block.worked_holidays,
     "country": Block.country,
+    "subdivision": Block.subdivision,
     "rollouts": Block.rollouts,
     "tz": Block.tz,
 }
@@ -78,6 +79,7 @@ def on_open_settings(
         holidays = list(workspace.holidays or []) if workspace else []
         worked = list(workspace.worked_holidays or []) if workspace else []
         country = (workspace.holiday_country or "") if workspace else ""
+        region = (workspace.holiday_subdivision or "") if workspace else ""
         rollouts = [
             r.name for r in configuration.active_rollouts(session=session, team_id=caller.team_id)
         ]
@@ -93,6 +95,7 @@ def on_open_settings(
             holidays=holidays,
             worked_holidays=worked,
             country=country,
+            subdivision=region,
             rollouts=rollouts,
             zones=zones,
             zone=zone,
@@ -125,12 +128,13 @@ def on_settings_submit(
             holidays=values.get(Block.holidays) or "",
             worked_holidays=values.get(Block.worked_holidays) or "",
             country=values.get(Block.country) or "",
+            subdivision=values.get(Block.subdivision) or "",
             rollouts=values.get(Block.rollouts) or "",
             tz=values.get(Block.tz),
         )
     )
     errors: dict[str, str] = {
-        FIELD_BLOCKS[name]: t.gettext(message).format(**params)
+        FIELD_BLOCKS[name]: t.message(message, **params)
         for name, (message, params) in checked.errors.items()
     }
     channel = values.get(Block.channel)

@@ -164,7 +164,7 @@ def _answer(
         ack(
             response_action="errors",
             errors={
-                (fields or {}).get(name, first_block): t.gettext(e.message).format(**e.params)
+                (fields or {}).get(name, first_block): t.message(e.message, **e.params)
                 for name, e in error.errors.items()
             },
         )
@@ -172,7 +172,7 @@ def _answer(
     except UserFacingError as error:
         ack(
             response_action="errors",
-            errors={first_block: t.gettext(error.message).format(**error.params)},
+            errors={first_block: t.message(error.message, **error.params)},
         )
         return
     ack()
@@ -227,7 +227,7 @@ def on_accept(ack: Ack, caller: Caller, form: Form, services: Services, client: 
     if isinstance(estimate, filing.FieldError):
         ack(
             response_action="errors",
-            errors={Block.hours: caller.t.gettext(estimate.message).format(**estimate.params)},
+            errors={Block.hours: caller.t.message(estimate.message, **estimate.params)},
         )
         return
     _answer(

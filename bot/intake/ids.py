@@ -96,6 +96,7 @@ class Block(StrEnum):
     auto_close = "intake_auto_close"
     holidays = "intake_holidays"
     country = "intake_country"
+    subdivision = "intake_subdivision"
     worked_holidays = "intake_worked_holidays"
     rollouts = "intake_rollouts"
 

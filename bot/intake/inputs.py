@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.errors import N_
+from bot.errors import N_, Np_
 
 TITLE_MAX = 150
 NEED_MAX = 2000
@@ -21,6 +21,11 @@ SUMMARY_MAX = 500
 SHARE_MESSAGE_MAX = 1000  # the doc shared to a channel: what its post shows
 HOURS_INPUT_MAX = 10  # "1.5", "24"
 NUMBER_INPUT_MAX = 5  # a settings' whole number of hours or days ("200")
+TOO_LONG = Np_(
+    "Keep it under {max} character (it has {length}).",
+    "Keep it under {max} characters (it has {length}).",
+    "max",
+)
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,7 @@ def text_error(value: str, *, max_len: int, required: bool = True) -> FieldError
     if required and not value.strip():
         return FieldError(N_("This field is required."))
     if len(value) > max_len:
-        return FieldError(
-            N_("Keep it under {max} characters (it has {length})."),
-            {"max": max_len, "length": len(value)},
-        )
+        return FieldError(TOO_LONG, {"max": max_len, "length": len(value)})
     return None
 
 
@@ -56,10 +58,7 @@ def link_error(value: str) -> FieldError | None:
     if not value:
         return None
     if len(value) > LINK_MAX:
-        return FieldError(
-            N_("Keep it under {max} characters (it has {length})."),
-            {"max": LINK_MAX, "length": len(value)},
-        )
+        return FieldError(TOO_LONG, {"max": LINK_MAX, "length": len(value)})
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value:
         return FieldError(N_("This is not a link: paste a URL starting with https://"))

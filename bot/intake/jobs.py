@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from bot.charts import draw
-from bot.charts.upload import chart_upload
+from bot.charts.upload import with_chart
 from bot.intake import (
     configuration,
     due,
@@ -242,7 +242,7 @@ class AskWhyAutoClose(JobKind):
                     session=ctx.session,
                     team_id=settings.team_id,
                     request_id=request.id,
-                    note=t.gettext(service.AUTO_CLOSE_NOTE).format(days=days),
+                    note=t.message(service.AUTO_CLOSE_NOTE, days=days),
                     now=ctx.now,
                 )
                 if closed is None:
@@ -357,13 +357,11 @@ class RunReport(ScheduledKind):
                 channel=delivery.recipient, text=t.gettext("Weekly run report"), blocks=blocks
             )
         ]
-        # The last eight weeks, drawn: the last part of the same ledger row (uploaded once).
+        # The last eight weeks, drawn, in the report's message (uploaded once).
         chart = draw.run_report_chart(
             t, report.run_weeks(session=ctx.session, team_id=delivery.team_id, end=delivery.due_at)
         )
-        if chart is not None:
-            messages.append(chart_upload(delivery.recipient, chart))
-        return messages
+        return with_chart(messages, chart)
 
 
 def kinds(services: Services) -> list[JobKind]:

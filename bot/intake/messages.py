@@ -142,9 +142,13 @@ def _question(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -
 
 
 def _note(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
-    what = t.gettext(p["text"])
-    if p.get("days") is not None:  # the auto-close note counts working days
-        what = what.replace("{days}", str(int(p["days"])))
+    days = p.get("days")
+    if days is not None and p.get("text_plural"):  # the auto-close note counts working days
+        what = t.ngettext(p["text"], p["text_plural"], int(days))
+    else:
+        what = t.gettext(p["text"])
+    if days is not None:
+        what = what.replace("{days}", t.number(int(days)))
     if p.get("into_ref") is not None:  # a merge names the other request
         what = what.replace("{into}", views_text.ref(int(p["into_ref"])))
     return views_card.note_in_thread(

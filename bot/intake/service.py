@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.errors import N_, UserFacingError
+from bot.errors import N_, Np_, UserFacingError
 from bot.intake import knowledge
 from bot.intake.inputs import (
     NOTE_MAX,
@@ -495,7 +495,11 @@ def withdraw(
     return _move(session, request, to=Status.withdrawn, actor_id=user_id, note=None, now=now)
 
 
-AUTO_CLOSE_NOTE = N_("Closed automatically: no answer from the requester for {days} working days.")
+AUTO_CLOSE_NOTE = Np_(
+    "Closed automatically: no answer from the requester for {days} working day.",
+    "Closed automatically: no answer from the requester for {days} working days.",
+    "days",
+)
 
 
 def auto_close(

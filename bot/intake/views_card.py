@@ -28,6 +28,7 @@ from bot.intake.views_text import (
     IMPACT_AHEAD,
     IMPACT_LABELS,
     STATUS_LABELS,
+    channel_day,
     cut,
     day,
     hours,
@@ -114,7 +115,9 @@ def facts(t: Translator, request: IntakeRequest, *, rollout_name: str | None) ->
         label(t, CATEGORY_LABELS, request.category),
     ]
     if request.wished_date:
-        parts.append(t.gettext("Wished for: {date}").format(date=day(t, request.wished_date)))
+        parts.append(
+            t.gettext("Wished for: {date}").format(date=channel_day(t, request.wished_date))
+        )
     if rollout_name:
         parts.append(t.gettext("Roll-out: {name}").format(name=safe(rollout_name, 100)))
     return " · ".join(parts)
@@ -127,7 +130,7 @@ def status_line(t: Translator, request: IntakeRequest) -> str:
     if request.estimate_hours:
         parts.append(t.gettext("Estimate: {hours}").format(hours=hours(t, request.estimate_hours)))
     if request.eta_told and request.status in (Status.accepted, Status.in_progress):
-        parts.append(t.gettext("ETA: {date}").format(date=day(t, request.eta_told)))
+        parts.append(t.gettext("ETA: {date}").format(date=channel_day(t, request.eta_told)))
     return " · ".join(parts)
 
 
@@ -359,7 +362,7 @@ def solved_answer(t: Translator, request: IntakeRequest, *, solved: bool) -> Mes
 
 def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
     parts = [
-        t.gettext(IMPACT_AHEAD[impact]).format(count=t.number(count))
+        t.message(IMPACT_AHEAD[impact], count=count)
         for impact, count in sorted(ahead.items(), key=lambda kv: list(IMPACT_AHEAD).index(kv[0]))
         if count and impact in IMPACT_AHEAD
     ]

@@ -37,6 +37,7 @@ from bot.intake.report import RunReport
 from bot.intake.service import requester_may_withdraw
 from bot.intake.state import QueuePageRef, RequestRef, dump
 from bot.intake.views_card import team_actions
+from bot.intake.views_country import REGION_INPUT_MAX, country_select
 from bot.intake.views_modal import modal, text_input
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
@@ -212,9 +213,11 @@ def report_blocks(t: Translator, report: RunReport, *, title: str) -> list[Block
         t.gettext("Median time to first response: *{hours} h*").format(
             hours=number_or_dash(report.median_first_response_hours)
         ),
-        t.gettext("Median time to done: *{days} days*").format(
-            days=number_or_dash(report.median_done_days)
-        ),
+        t.ngettext(
+            "Median time to done: *{days} day*",
+            "Median time to done: *{days} days*",
+            _plural_n(report.median_done_days),
+        ).format(days=number_or_dash(report.median_done_days)),
         t.gettext("Run hours spent: *{spent} h* of {capacity} h capacity").format(
             spent=t.number(report.run_hours_spent, digits=1),
             capacity=t.number(report.capacity_hours),
@@ -262,6 +265,7 @@ def settings_modal(
     zones: Sequence[str] = ("UTC",),
     zone: str = "UTC",
     country: str = "",
+    subdivision: str = "",
     worked_holidays: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The admins' settings modal; `usergroups` are (id, name) from Slack; `zones` to pick the
@@ -383,16 +387,17 @@ def settings_modal(
             placeholder="2025-12-25",
             hint=t.gettext("One date per line; skipped by ETAs, nudges and reminders."),
         ),
+        country_select(t, country),
         text_input(
-            Block.country,
-            t.gettext("Country of the team's public holidays"),
-            initial=country,
+            Block.subdivision,
+            t.gettext("Region of the team's public holidays"),
+            initial=subdivision,
             optional=True,
-            placeholder="FR",
+            placeholder="CA",
             hint=t.gettext(
-                "Two letters (FR, US, GB…): its public holidays are skipped like the dates above."
+                "A state, Land or province with holidays of its own, by its code (CA, BY, QC…)."
             ),
-            max_length=2,
+            max_length=REGION_INPUT_MAX,
         ),
         text_input(
             Block.worked_holidays,
@@ -442,3 +447,11 @@ def gazette_section(t: Translator, *, delivered: int, deflected: int) -> list[Bl
 
 
 LOADING = N_("Loading…")
+
+
+def _plural_n(value: float | None) -> int:
+    """gettext's plural rules count whole things: a whole value is its own count; a fraction
+    ("1.5 days") or no value ("—") reads as several."""
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return 2

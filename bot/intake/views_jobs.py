@@ -146,5 +146,5 @@ def auto_closed(t: Translator, request: IntakeRequest, *, days: int) -> Message:
 
 
 def auto_closed_note(t: Translator, *, days: int) -> Message:
-    text = t.gettext(AUTO_CLOSE_NOTE).format(days=days)
+    text = t.message(AUTO_CLOSE_NOTE, days=days)
     return text, [_section(text)]

@@ -11,7 +11,7 @@ from datetime import date
 
 from babel.dates import format_skeleton
 
-from bot.errors import N_
+from bot.errors import N_, Np_
 from bot.i18n import Translator
 from bot.intake.models import Beneficiary, Category, Impact, Status
 from bot.people import person
@@ -36,10 +36,18 @@ IMPACT_LABELS: dict[str, str] = {
 }
 # Short forms for lists ("what comes first"): never names or titles of other people's requests.
 IMPACT_AHEAD: dict[str, str] = {
-    Impact.blocks_deal: N_("{count} that block a deal from signing"),
-    Impact.stops_team: N_("{count} that stop a team from selling, calling or onboarding"),
-    Impact.slows_team: N_("{count} that slow a team down"),
-    Impact.nice_to_have: N_("{count} nice to have, ranked higher by age or by who benefits"),
+    Impact.blocks_deal: Np_(
+        "{count} that blocks a deal from signing", "{count} that block a deal from signing"
+    ),
+    Impact.stops_team: Np_(
+        "{count} that stops a team from selling, calling or onboarding",
+        "{count} that stop a team from selling, calling or onboarding",
+    ),
+    Impact.slows_team: Np_("{count} that slows a team down", "{count} that slow a team down"),
+    Impact.nice_to_have: Np_(
+        "{count} nice to have, ranked higher by age or by who benefits",
+        "{count} nice to have, ranked higher by age or by who benefits",
+    ),
 }
 BENEFICIARY_LABELS: dict[str, str] = {
     Beneficiary.me: N_("Me"),
@@ -75,6 +83,12 @@ def day(t: Translator, value: date | None) -> str:
     if value is None:
         return "—"
     return format_skeleton("yMMMEd", value, locale=t.language)
+
+
+def channel_day(t: Translator, value: date | None) -> str:
+    """A date in a post many people read (the card): a Slack date token each reader's client
+    shows in their own format, this language's date as its fallback."""
+    return "—" if value is None else t.channel_day(value)
 
 
 def escape(text: str) -> str:

@@ -149,13 +149,13 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
     name: frozenset(columns.split())
     for name, columns in {
         "workspaces": "team_id name installed_at default_locale holidays holiday_country "
-        "worked_holidays uninstalled_at",
+        "holiday_subdivision worked_holidays uninstalled_at",
         "members": "team_id tz locale is_admin is_owner is_bot deleted in_admin_group refreshed_at",
         "webhook_tokens": "id team_id created_at revoked_at",
         "schedules": "id team_id kind frequency weekday hour minute tz tz_follows_recipient "
         "paused next_run_at updated_at",
         "deliveries": "id team_id kind period status due_at attempts next_attempt_at claimed_by "
-        "claimed_at parts_sent ts error finished_at created_at version payload",
+        "claimed_at parts_sent ts error finished_at created_at version payload uploaded_file_id",
         "send_budgets": "team_id lane tat",
         "privacy_audit": "id team_id action details at",
         "privacy_settings": "team_id retention_months uninstall_grace_days admin_usergroup_id",

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.charts import draw
-from bot.charts.upload import chart_upload
+from bot.charts.upload import with_chart
 from bot.projects import chart_data, checkins, followups, report_views, reports, views
 from bot.projects.service import (
     CHECKIN_FOLLOWUP_KIND,
@@ -223,7 +223,7 @@ class FlashReportKind(ScheduledKind):
             )
             for index, (text, blocks) in enumerate(parts)
         ]
-        # The chart is the last part of the same ledger row: uploaded once, after the text.
+        # The chart shows in the report's first message (uploaded once: bot/charts/upload.py).
         chart = draw.flash_report_chart(
             t,
             chart_data.flash_chart_series(
@@ -231,6 +231,4 @@ class FlashReportKind(ScheduledKind):
             ),
             week_of=week_of,
         )
-        if chart is not None:
-            messages.append(chart_upload(delivery.recipient, chart))
-        return messages
+        return with_chart(messages, chart)

@@ -251,7 +251,7 @@ def flash_settings_section(t: Translator, schedule: Schedule | None) -> Blocks:
             "*Weekly flash report*: every {weekday} at {time} ({tz}) in <#{channel}>."
         ).format(
             weekday=t.gettext(WEEKDAYS[schedule.weekday or 0]),
-            time=f"{schedule.hour:02d}:{schedule.minute:02d}",
+            time=t.clock(schedule.hour, schedule.minute),
             tz=schedule.tz,
             channel=schedule.recipient,
         )

@@ -42,11 +42,11 @@ ADMINS_ONLY = N_("Only workspace admins can do this.")
 
 
 def field_errors(t: Translator, problems: Problems) -> dict[str, str]:
-    return {path: t.gettext(p.message).format(**p.params)[:2000] for path, p in problems.items()}
+    return {path: t.message(p.message, **p.params)[:2000] for path, p in problems.items()}
 
 
 def refusal_text(t: Translator, refusal: service.ProjectRefused) -> str:
-    return t.gettext(refusal.message).format(**refusal.params)
+    return t.message(refusal.message, **refusal.params)
 
 
 def channel_problem(access: channels.ChannelAccess, *, may_join: bool) -> Problem | None:

@@ -152,7 +152,7 @@ def kpi_line(t: Translator, reading: KpiReading) -> str:
         target=number(t, kpi.target, kpi.unit),
     )
     if kpi.target_date:
-        head += " " + t.gettext("by {date}").format(date=t.day(kpi.target_date))
+        head += " " + t.gettext("by {date}").format(date=t.channel_day(kpi.target_date))
     bar = f"`{progress_bar(t, reading.progress.fraction)}`"
     if reading.progress.reached:
         bar += " 🎯"
@@ -187,7 +187,8 @@ def milestone_line(t: Translator, milestone: Milestone) -> str:
 def cadence_text(t: Translator, schedule: Schedule | None) -> str:
     if schedule is None:
         return t.gettext("no check-ins")
-    at = f"{schedule.hour:02d}:{schedule.minute:02d} ({schedule.tz})"
+    # The schedule's own zone, said: one time that is right for every reader of the card.
+    at = f"{t.clock(schedule.hour, schedule.minute)} ({schedule.tz})"
     if schedule.weekday is None:
         text = t.gettext("every working day at {time}").format(time=at)
     else:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import N_
+from bot.errors import N_, Np_
 from bot.projects.models import Direction, Health, Phase, Project, RolloutStatus, StatusReason
 
 MAX_NAME = 80
@@ -32,7 +32,7 @@ MAX_REMIND_DAYS = 30
 MAX_KPI_NAME = 80
 MAX_KPI_UNIT = 20
 MAX_MILESTONE_NAME = 120
-TOO_LONG = N_("Keep it under {limit} characters.")
+TOO_LONG = Np_("Keep it under {limit} character.", "Keep it under {limit} characters.", "limit")
 DEFAULT_REMIND_DAYS = 3
 EVERY_WORKING_DAY = "daily"
 
@@ -130,7 +130,12 @@ def validate_project(*, session: Session, team_id: str, draft: ProjectDraft) -> 
         problems["name"] = Problem(N_("Give the project a name."))
     elif len(draft.name) > MAX_NAME:
         problems["name"] = Problem(
-            N_("Keep the name under {limit} characters."), {"limit": MAX_NAME}
+            Np_(
+                "Keep the name under {limit} character.",
+                "Keep the name under {limit} characters.",
+                "limit",
+            ),
+            {"limit": MAX_NAME},
         )
     elif name_taken(session=session, team_id=team_id, name=draft.name):
         problems["name"] = Problem(
@@ -140,7 +145,12 @@ def validate_project(*, session: Session, team_id: str, draft: ProjectDraft) -> 
         problems["objective"] = Problem(N_("Say in one sentence what the project achieves."))
     elif len(draft.objective) > MAX_OBJECTIVE:
         problems["objective"] = Problem(
-            N_("Keep the objective under {limit} characters."), {"limit": MAX_OBJECTIVE}
+            Np_(
+                "Keep the objective under {limit} character.",
+                "Keep the objective under {limit} characters.",
+                "limit",
+            ),
+            {"limit": MAX_OBJECTIVE},
         )
     if not draft.owner_id:
         problems["owner"] = Problem(N_("Pick the owner."))
@@ -176,7 +186,12 @@ def validate_kpis(
     filled = [(index, kpi) for index, kpi in enumerate(kpis) if not kpi.is_blank]
     if len(filled) + len(existing) > MAX_KPIS:
         problems[f"{prefix}.0.name"] = Problem(
-            N_("A project tracks at most {limit} KPIs."), {"limit": MAX_KPIS}
+            Np_(
+                "A project tracks at most {limit} KPI.",
+                "A project tracks at most {limit} KPIs.",
+                "limit",
+            ),
+            {"limit": MAX_KPIS},
         )
     for index, kpi in filled:
         where = f"{prefix}.{index}"
@@ -237,11 +252,21 @@ def validate_milestones(
             )
         if remind_days(milestone.remind_days_before) is None:
             problems[f"{where}.remind_days_before"] = Problem(
-                N_("Remind between 0 and {limit} days before."), {"limit": MAX_REMIND_DAYS}
+                Np_(
+                    "Remind between 0 and {limit} day before.",
+                    "Remind between 0 and {limit} days before.",
+                    "limit",
+                ),
+                {"limit": MAX_REMIND_DAYS},
             )
     if sum(1 for milestone in milestones if not milestone.is_blank) > MAX_MILESTONES:
         problems[f"{prefix}.0.name"] = Problem(
-            N_("A project has at most {limit} milestones."), {"limit": MAX_MILESTONES}
+            Np_(
+                "A project has at most {limit} milestone.",
+                "A project has at most {limit} milestones.",
+                "limit",
+            ),
+            {"limit": MAX_MILESTONES},
         )
     return problems
 
@@ -250,7 +275,11 @@ def validate_rollout_names(names: list[str], *, existing: set[str], field_name: 
     """Teams or countries of the roll-out table: unique, at most 30, 80 characters each."""
     keys = [name_key(name) for name in names]
     if len(names) + len(existing) > MAX_ROLLOUT_LINES:
-        message = N_("The roll-out table holds at most {limit} teams or countries.")
+        message = Np_(
+            "The roll-out table holds at most {limit} team or country.",
+            "The roll-out table holds at most {limit} teams or countries.",
+            "limit",
+        )
         return {field_name: Problem(message, {"limit": MAX_ROLLOUT_LINES})}
     if any(len(name) > 80 for name in names):
         return {field_name: Problem(N_("Keep each team or country under 80 characters."))}
@@ -317,7 +346,7 @@ def reason_problems(*, action: StatusAction, reason: str | None, note: str) -> P
     if reason == StatusReason.other and not note.strip():
         return {"note": Problem(N_("Say why in a few words."))}
     if len(note) > MAX_NOTE:
-        return {"note": Problem(N_("Keep it under {limit} characters."), {"limit": MAX_NOTE})}
+        return {"note": Problem(TOO_LONG, {"limit": MAX_NOTE})}
     return {}
 
 
@@ -368,9 +397,7 @@ def validate_update(*, draft: UpdateDraft, existing_line_names: set[str]) -> Pro
         problems["progress"] = Problem(N_("Progress is a whole number from 0 to 100."))
     for field_name, text in (("done", draft.done), ("blockers", draft.blockers)):
         if len(text) > MAX_UPDATE_TEXT:
-            problems[field_name] = Problem(
-                N_("Keep it under {limit} characters."), {"limit": MAX_UPDATE_TEXT}
-            )
+            problems[field_name] = Problem(TOO_LONG, {"limit": MAX_UPDATE_TEXT})
     if draft.phase is not None and draft.phase not in Phase.__members__:
         problems["phase"] = Problem(N_("Pick a phase."))
     for kpi_id, text in draft.kpi_values.items():

@@ -105,6 +105,9 @@ class Delivery(Base):
     # An object's state changes since the row was created; a send done for an older version
     # than the row's sends again (the latest state wins).
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The image a part shows (a report's chart), once uploaded: a retry shows this file
+    # instead of uploading it again.
+    uploaded_file_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
     @property
     def key(self) -> str:

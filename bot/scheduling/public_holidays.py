@@ -28,15 +28,36 @@ def is_country(code: str) -> bool:
     return code.upper() in countries()
 
 
+def subdivisions(country: str) -> tuple[str, ...]:
+    """The regions (states, Länder, provinces…) of `country` with holidays of their own, as
+    the library codes them ("CA", "BY"); none for a country it does not know."""
+    if not is_country(country):
+        return ()
+    return tuple(holidays.list_supported_countries()[country.upper()])
+
+
+def subdivision_of(country: str, typed: str) -> str | None:
+    """The library's code for a region typed in any case ("by" → "BY"); None if unknown."""
+    wanted = typed.strip().casefold()
+    return next((code for code in subdivisions(country) if code.casefold() == wanted), None)
+
+
 @cache
-def _public_holidays(country: str, first_year: int, last_year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=range(first_year, last_year + 1)))
+def _public_holidays(
+    country: str, subdivision: str | None, first_year: int, last_year: int
+) -> frozenset[date]:
+    years = range(first_year, last_year + 1)
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=years))
 
 
-def public_holidays(country: str | None, *, around: date) -> frozenset[date]:
-    """The public holidays of `country` from the year before `around` to two years after;
-    none for no country or one the library does not know."""
+def public_holidays(
+    country: str | None, subdivision: str | None = None, *, around: date
+) -> frozenset[date]:
+    """The public holidays of `country` (and of its region `subdivision`, when one is set:
+    a state's or a Land's own days) from the year before `around` to two years after; none
+    for no country or one the library does not know; a region it does not know is ignored."""
     if not country or not is_country(country):
         return frozenset()
+    region = subdivision_of(country, subdivision) if subdivision else None
     year = around.year
-    return _public_holidays(country.upper(), year - YEARS_BEFORE, year + YEARS_AFTER)
+    return _public_holidays(country.upper(), region, year - YEARS_BEFORE, year + YEARS_AFTER)

@@ -37,6 +37,7 @@ from bot.slack.sender import (
     DELIVERY_EVENT_TYPE,
     FileUpload,
     HomeTab,
+    ImageFile,
     MessageEdit,
     Outgoing,
     PostedMessage,
@@ -570,6 +571,8 @@ class Runner:
             return self.sender.react(client, team_id=delivery.team_id, reaction=message, hold=lease)
         if isinstance(message, FileUpload):
             return self.sender.upload(client, team_id=delivery.team_id, upload=message, hold=lease)
+        if message.image is not None:
+            message = message.showing(self._uploaded_image(client, delivery, message.image, lease))
         return self.sender.post(
             client,
             team_id=delivery.team_id,
@@ -579,6 +582,22 @@ class Runner:
             thread_ts=first_ts if message.in_thread_of_first and part > 0 else None,
             hold=lease,
         )
+
+    def _uploaded_image(
+        self, client: WebClient, delivery: Delivery, image: ImageFile, lease: Lease | None
+    ) -> str:
+        """The file id of the image a part shows: the one this row recorded, or a new upload
+        (shared nowhere), recorded before the post. An upload whose answer was lost leaves a
+        file nobody sees; the retry uploads again and records that one."""
+        if delivery.uploaded_file_id:
+            return delivery.uploaded_file_id
+        file_id = self.sender.upload_unshared(
+            client, team_id=delivery.team_id, image=image, hold=lease
+        )
+        with session_scope(self.services.session_factory) as session:
+            service.record_uploaded_file(session=session, delivery_id=delivery.id, file_id=file_id)
+        delivery.uploaded_file_id = file_id
+        return file_id
 
     def _on_failed(
         self, kind: JobKind, session: Session, delivery: Delivery, reason: str, *, now: datetime
@@ -608,7 +627,8 @@ class Runner:
             reason = f"{service.UNKNOWN_OUTCOME}HTTP {error.response.status_code}"
         else:  # a timeout or a broken connection
             reason = f"{service.UNKNOWN_OUTCOME}{type(error).__name__}"
-        attempts_allowed = delivery.attempts if code in PERMANENT_ERRORS else kind.max_attempts
+        permanent = code in PERMANENT_ERRORS and not _file_not_ready(error)
+        attempts_allowed = delivery.attempts if permanent else kind.max_attempts
         with session_scope(self.services.session_factory) as session:
             status = service.mark_attempt_failed(
                 session=session,
@@ -643,3 +663,11 @@ class Runner:
                     "attempts": delivery.attempts,
                 },
             )
+
+
+def _file_not_ready(error: Exception) -> bool:
+    """Slack processes an upload asynchronously: a post showing a file just uploaded may be
+    refused as `invalid_blocks` ("invalid slack file") for a while; it is retried, not failed."""
+    if not isinstance(error, SlackApiError) or error.response.get("error") != "invalid_blocks":
+        return False
+    return any("slack_file" in str(line) for line in error.response.get("errors") or [])

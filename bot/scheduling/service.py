@@ -71,7 +71,9 @@ def holidays_of(*, session: Session, team_id: str, around: date | None = None) -
         return frozenset()
     added = {date.fromisoformat(day) for day in workspace.holidays or []}
     worked = {date.fromisoformat(day) for day in workspace.worked_holidays or []}
-    public = public_holidays(workspace.holiday_country, around=around or date.today())
+    public = public_holidays(
+        workspace.holiday_country, workspace.holiday_subdivision, around=around or date.today()
+    )
     return frozenset((public - worked) | added)
 
 
@@ -442,6 +444,14 @@ def record_part_sent(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(parts_sent=parts_sent, channel=channel, ts=func.coalesce(Delivery.ts, ts))
+    )
+
+
+def record_uploaded_file(*, session: Session, delivery_id: int, file_id: str) -> None:
+    """The image a send shows is uploaded before its post; its id is kept with the row so
+    that a retry (a post refused or unanswered, a crash) shows that file, never a new one."""
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(uploaded_file_id=file_id)
     )
 
 

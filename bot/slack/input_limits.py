@@ -18,13 +18,17 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from bot.errors import N_
+from bot.errors import Np_
 from bot.i18n import Translator, translator_for
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
-TOO_LONG = N_("Keep it under {max} characters (it has {length}).")
+TOO_LONG = Np_(
+    "Keep it under {max} character (it has {length}).",
+    "Keep it under {max} characters (it has {length}).",
+    "max",
+)
 
 
 def check_text_lengths(app: App, services: Services) -> None:
@@ -67,7 +71,7 @@ def _check(services: Services) -> Callable[..., Any]:
             return next()
         t = _translator(services, client, context)
         errors = {
-            block_id: t.gettext(TOO_LONG).format(max=limit, length=length)
+            block_id: t.message(TOO_LONG, max=limit, length=length)
             for block_id, (limit, length) in over.items()
         }
         logger.info(

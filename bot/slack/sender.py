@@ -12,13 +12,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import IO, Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ImageBlock
 
 from bot.slack.client import posting_once
+from bot.slack.uploads import stream_upload
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,17 @@ class Pacer:
 
 
 @dataclass(frozen=True)
+class ImageFile:
+    """An image a message shows (a report's chart): uploaded first and shared nowhere
+    (Sender.upload_unshared), then shown by an `image` block that names the file's id."""
+
+    filename: str
+    png: bytes
+    title: str
+    alt_text: str  # what screen readers say; Slack requires it (2,000 characters at most)
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """A message a job wants posted; `channel` may be a user id (a DM, no conversations.open)."""
 
@@ -140,6 +153,19 @@ class OutgoingMessage:
     in_thread_of_first: bool = False
     # A reply under a known message (a note under a request's card).
     thread_ts: str | None = None
+    # Shown below the blocks. The runner uploads it before the post and records the file's id
+    # in the ledger row, so a retry shows the same file (one image per ledger row).
+    image: ImageFile | None = None
+
+    def showing(self, file_id: str) -> OutgoingMessage:
+        """This message with its image, uploaded as `file_id`, as its last block."""
+        assert self.image is not None
+        block = ImageBlock(
+            alt_text=self.image.alt_text[:2000],
+            slack_file={"id": file_id},
+            title=self.image.title[:2000],
+        ).to_dict()
+        return replace(self, blocks=[*(self.blocks or []), block], image=None)
 
 
 @dataclass(frozen=True)
@@ -179,7 +205,9 @@ class FileUpload:
 
     channel: str
     filename: str
-    content: str | bytes  # text (an export) or bytes (a chart's PNG)
+    # Text or bytes; or an open binary file (a CSV export written to a temporary file),
+    # streamed to Slack from where it is and closed after the attempt.
+    content: str | bytes | IO[bytes]
     title: str
     comment: str = ""
     alt_text: str = ""  # what screen readers say of an image
@@ -305,6 +333,9 @@ class Sender:
         self.pacer.wait(team_id, channel, sleep=sleep)
         if hold is not None:
             hold.keep()
+        if not isinstance(upload.content, str | bytes):
+            stream_upload(self._paced(client, team_id, channel, sleep), channel, upload)
+            return PostedMessage(channel=channel, ts="")
         body: dict[str, Any] = (
             {"file": upload.content}
             if isinstance(upload.content, bytes)
@@ -320,6 +351,24 @@ class Sender:
             **body,
         )
         return PostedMessage(channel=channel, ts="")
+
+    def upload_unshared(
+        self, client: WebClient, *, team_id: str, image: ImageFile, hold: Hold | None = None
+    ) -> str:
+        """Upload an image into no conversation (files.getUploadURLExternal, the bytes,
+        files.completeUploadExternal without a channel): only the bot sees it until a message
+        shows it. Paced against the workspace's budget; answers the file's id."""
+        sleep = hold.sleep if hold is not None else None
+        self.pacer.wait(team_id, sleep=sleep)
+        if hold is not None:
+            hold.keep()
+        response = self._paced(client, team_id, None, sleep).files_upload_v2(
+            file=image.png,
+            filename=image.filename,
+            title=image.title,
+            alt_txt=image.alt_text[:1000],  # getUploadURLExternal's limit
+        )
+        return str(response["file"]["id"])
 
     def publish(
         self, client: WebClient, *, team_id: str, home: HomeTab, hold: Hold | None = None

@@ -23,6 +23,9 @@ class Workspace(Base):
     # The team's country (ISO 3166-1 alpha-2): its public holidays are skipped too, except the
     # ISO dates in `worked_holidays` (public holidays the team works anyway).
     holiday_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    # Its region with public holidays of its own (a US state, a German Land), as the
+    # `holidays` library codes it; None: the country's national holidays only.
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16), default=None)
     worked_holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Set when Slack says the app was uninstalled or its tokens revoked: nothing is sent any more,
     # and the data is purged after the grace period (privacy settings).

@@ -93,8 +93,8 @@ def wins(bot: BotHarness) -> list[Win]:
 
 
 def channel_posts(bot: BotHarness, channel: str = WINS_CHANNEL) -> list[dict[str, Any]]:
-    """The bot's posts in a channel (not the file shares of the gazette's chart)."""
-    return [m for m in bot.fake.messages(channel) if m.get("bot_id") and not m.get("upload")]
+    """The bot's posts in a channel."""
+    return [m for m in bot.fake.messages(channel) if m.get("bot_id")]
 
 
 def block_text(message: dict[str, Any]) -> str:

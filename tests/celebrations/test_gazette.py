@@ -67,8 +67,12 @@ def test_the_gazette_sums_up_the_week_once(
     assert len(gazette["blocks"]) <= 50
     # Wins per week over the quarter, drawn once for the two runs: this week's three and last
     # week's "Old deal" (today's belongs to the next gazette).
+    # The chart is shown by the gazette's first message (an image block naming the file),
+    # uploaded once and shared nowhere else.
     (chart,) = bot.fake.uploaded_files
-    assert chart.channel_id == WINS_CHANNEL and chart.filename == "gazette-wins-2026-11-13.png"
+    assert bot.fake.images_shown(WINS_CHANNEL) == [chart]
+    assert gazette["blocks"][-1]["alt_text"] == chart.alt_text
+    assert chart.channel_id is None and chart.filename == "gazette-wins-2026-11-13.png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n") and len(chart.content) > 10_000
     assert chart.alt_text == (
         "Wins per week this quarter: 4 wins in 13 weeks; the most, 3, in the week of Nov 13, 2026."
@@ -222,3 +226,43 @@ def test_every_part_of_the_gazette_counts_the_days_of_its_time_zone(
     assert "Last week's deal" not in text
     assert "1 requests delivered" in text
     assert "Projects that moved" not in text  # they moved the week before, New York time
+
+
+def _a_week_with_a_win(bot: BotHarness) -> None:
+    configure(bot, now=datetime(2026, 11, 1, tzinfo=UTC))
+    posted_win(bot, title="ACME", winners=["U1"], at=datetime(2026, 11, 16, 10, tzinfo=UTC))
+
+
+def test_a_post_refused_after_its_chart_was_uploaded_shows_that_file_when_retried(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart is uploaded (shared nowhere) and its id recorded before the gazette's post;
+    Slack refuses the post; the retry posts the gazette showing the same file."""
+    _a_week_with_a_win(bot)
+    bot.fake.fail_next("chat.postMessage", "internal_error", status=500)
+    bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=FRIDAY_SLOT)
+    assert channel_posts(bot) == [] and len(bot.fake.uploaded_files) == 1
+
+    later = FRIDAY_SLOT.replace(hour=17)  # past the retry's backoff, within the grace
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=later) == 0
+    (gazette,) = channel_posts(bot)
+    (chart,) = bot.fake.uploaded_files  # not uploaded again
+    assert bot.fake.images_shown(WINS_CHANNEL) == [chart]
+    assert len(bot.fake.calls("files.completeUploadExternal")) == 1
+    assert "ACME" in block_text(gazette)
+
+
+def test_a_post_whose_answer_was_lost_is_neither_posted_nor_uploaded_again(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack posted the gazette (with its chart) but its answer never came: the next run
+    finds the post in the channel's history and sends nothing, uploads nothing."""
+    _a_week_with_a_win(bot)
+    bot.fake.lose_answer_next("chat.postMessage")
+    bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=FRIDAY_SLOT)
+    later = FRIDAY_SLOT.replace(hour=17)
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=later) == 0
+    assert bot.jobs_run("celebrations-gazette", monkeypatch=monkeypatch, now=later) == 0
+    assert len(channel_posts(bot)) == 1 and len(bot.fake.calls("chat.postMessage")) == 1
+    (chart,) = bot.fake.uploaded_files
+    assert bot.fake.images_shown(WINS_CHANNEL) == [chart]

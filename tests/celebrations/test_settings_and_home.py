@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.celebrations.ids import SettingsBlock, WinAction, WinCallback
 from bot.celebrations.models import CelebrationSettings
+from bot.i18n import translator
 from bot.scheduling.models import Schedule
 from bot.slack.scopes import BOT_SCOPES
 from tests.celebrations.helpers import (
@@ -50,7 +51,8 @@ def test_an_admin_sets_celebrations_up_from_the_home_tab(bot: BotHarness) -> Non
     good = bot.submit(WinCallback.settings, settings_values("CWINS"), user_id="UADMIN")
     assert good.status == 200 and not good.body
     bot.idle()  # the save owes the admin's Home tab
-    assert "gazette every Monday at 09:00" in block_text(bot.fake.home_of("UADMIN") or {})
+    nine = translator("en").clock(9)  # "9:00 AM", as CLDR writes it
+    assert f"gazette every Monday at {nine}" in block_text(bot.fake.home_of("UADMIN") or {})
     with bot.session() as session:
         settings = session.get(CelebrationSettings, "T1")
         assert settings is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy import select
 
 from bot.digests.models import DigestOptOut
+from bot.i18n import translator
 from bot.scheduling.models import Delivery, Schedule
 from bot.sections import Block, DigestReader
 from tests.harness import BotHarness
@@ -173,7 +175,8 @@ def test_an_admin_changes_the_digest_day_for_everyone(
         assert "Only workspace admins" in refusal["text"]
         assert bot.submit("digest_settings", values, user_id="UADMIN").status == 200
         bot.idle()
-    assert "Friday at 16:00" in str(bot.fake.home_of("UADMIN"))
+    home = json.dumps(bot.fake.home_of("UADMIN"), ensure_ascii=False)
+    assert f"Friday at {translator('en').clock(16)}" in home  # "4:00 PM", as CLDR writes it
     with bot.session() as session:
         next_runs = dict(session.execute(select(Schedule.subject, Schedule.next_run_at)).all())
     # Friday 27 November, 16:00 in each member's own zone.

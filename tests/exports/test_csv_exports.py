@@ -5,6 +5,7 @@ DM through the outbox, once); 100,000 requests streamed in bounded memory."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -21,12 +22,13 @@ from bot.exports.ids import ExportAction, ExportBlock, ExportView
 from bot.intake.ids import Action, Callback
 from bot.intake.models import IntakeRequest
 from bot.privacy.pseudonyms import is_pseudonym
+from bot.slack import sender
 from bot.workspaces.models import Workspace
 from tests.harness import BotHarness
 from tests.intake.helpers import accept_values, act, file_request, set_up_intake, submit
 from tests.intake.test_home import open_home
 from tests.projects.helpers import PROJECT_CHANNEL, create_project, push_kpis, webhook_token
-from tests.slack.fake_slack import FakeSlack
+from tests.slack.fake_slack import FakeSlack, UploadedFile
 from tests.slack.signing import state_value
 
 
@@ -268,5 +270,65 @@ def test_an_admin_exports_from_home_and_gets_the_file_by_dm_once(bot: BotHarness
     assert upload.channel_id == "DUADMIN"
     text = upload.content.decode("utf-8")
     assert text.startswith("reference,title,requester,") and "Pipeline by region" in text
+    bot.idle()
+    assert len([f for f in bot.fake.uploaded_files if f.filename.endswith(".csv")]) == 1
+
+
+def _home_export(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, int], UploadedFile]:
+    """An admin's App Home export of the requests, delivered by DM through the outbox, traced:
+    what the process holds more than before the submission when the upload starts (the
+    export made), and how much more its memory peaks during the upload."""
+    home = open_home(bot, "UADMIN")
+    opened = len(bot.fake.calls("views.open"))
+    bot.action(ExportAction.open, view=home, user_id="UADMIN")
+    modal = dict(bot.fake.wait_for("views.open", count=opened + 1)[-1].response["view"])
+    uploads = len(bot.fake.uploaded_files)
+    measured: dict[str, int] = {}
+
+    def traced_upload(client: Any, channel: str, upload: Any) -> str:
+        at_start = tracemalloc.get_traced_memory()[0]
+        measured["held"] = at_start - measured["before"]
+        tracemalloc.reset_peak()
+        try:
+            return real_upload(client, channel, upload)
+        finally:
+            measured["upload_peak"] = tracemalloc.get_traced_memory()[1] - at_start
+
+    real_upload = sender.stream_upload
+    monkeypatch.setattr(sender, "stream_upload", traced_upload)
+    tracemalloc.start()
+    try:
+        measured["before"] = tracemalloc.get_traced_memory()[0]
+        assert _submit_export(bot, modal, kind="requests").status == 200
+        bot.idle(timeout=180)  # 30,000 rows, traced: slow on a loaded machine
+    finally:
+        tracemalloc.stop()
+    (upload,) = bot.fake.uploaded_files[uploads:]
+    return measured, upload
+
+
+def test_a_home_export_streams_its_rows_to_slack_without_holding_them(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A 3 MB export: its rows are written to a temporary file a batch at a time (it spills
+    to disk past 1 MiB) and uploaded from there in blocks, never held whole in memory. The
+    file Slack got is byte for byte the CLI's export, sent once."""
+    set_up_intake(bot)
+    bot.fake.keep_upload_bytes = False  # the fake keeps a digest: its memory is not the bot's
+    _many_requests(bot, 30_000)
+    measured, upload = _home_export(bot, monkeypatch)
+    out = tmp_path / "cli.csv"
+    args = ["export", "requests", "--team", "T1", "--out", str(out)]
+    assert bot.cli(*args, monkeypatch=monkeypatch) == 0
+    assert (upload.size, upload.sha256) == (
+        out.stat().st_size,
+        hashlib.sha256(out.read_bytes()).hexdigest(),
+    )
+    assert upload.size > 3_000_000 and upload.channel_id == "DUADMIN"
+    assert upload.initial_comment == "Your export: 30,000 rows."
+    assert measured["held"] < 1_500_000, measured  # at most the 1 MiB spool, not 3 MB
+    assert measured["upload_peak"] < 1_000_000, measured
     bot.idle()
     assert len([f for f in bot.fake.uploaded_files if f.filename.endswith(".csv")]) == 1

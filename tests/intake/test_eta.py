@@ -72,7 +72,7 @@ def test_more_important_work_pushes_an_eta_and_the_requester_learns_what_comes_f
 
     moved = wait_for_dm(bot, "U1", "moves to")
     assert f"moves to {in_working_days(5)} (was {in_working_days(1)})" in moved
-    assert "What comes first: 1 that block a deal from signing." in moved
+    assert "What comes first: 1 that blocks a deal from signing." in moved
     # Never other people's private details.
     assert "Secret acquisition" not in moved and "<@U2>" not in moved
     assert reload(bot, small.id).eta_told == Calendar().working_day_after(team_today(), 5)

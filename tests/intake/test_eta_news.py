@@ -106,14 +106,16 @@ def test_more_important_work_newly_ahead_is_named_and_only_it(bot: BotHarness) -
         moved = wait_for_dm(bot, "U1", "more important work came first")
         # 16 h ahead of and including mine from Tuesday: Monday next week; was Wednesday.
         assert f"moves to {shown(5)} (was {shown(2)})" in moved
-        assert "What comes first: 1 that block a deal from signing." in moved
+        assert "What comes first: 1 that blocks a deal from signing." in moved
         # The request that was already ahead is not a reason; nobody's details are given.
         assert "stop a team" not in moved
         assert "Secret deal" not in moved and "<@U2>" not in moved
         # The moved request's card and its requester's Home show the new date too, though
         # nobody acted on it: the channel, the DM and Home agree.
         bot.idle()
-        assert f"ETA: {shown(5)}" in blocks_text(card_of(bot, mine)["blocks"])
+        assert f"ETA: {EN.channel_day(working_day(5, MONDAY))}" in blocks_text(
+            card_of(bot, mine)["blocks"]
+        )
         assert f"ETA {shown(5)}" in blocks_text(bot.fake.home_of("U1")["blocks"])
 
 
@@ -141,7 +143,9 @@ def test_a_passed_eta_is_re_timed_at_the_working_hour_once(
     assert f"now expected by {shown(3)}" in retimed  # Wednesday + 4 h = Thursday
     assert len(dm_texts(bot, "U1")) == told + 1
     assert reload(bot, mine.id).eta_told == working_day(3)
-    assert f"ETA: {shown(3)}" in blocks_text(card_of(bot, mine)["blocks"])
+    assert f"ETA: {EN.channel_day(working_day(3, MONDAY))}" in blocks_text(
+        card_of(bot, mine)["blocks"]
+    )
     home = bot.fake.home_of("U1")
     assert home and f"ETA {shown(3)}" in blocks_text(home["blocks"])
 

@@ -23,7 +23,10 @@ from bot.intake.models import (
     Status,
 )
 from bot.intake.priority import Calendar
+from bot.intake.views_country import country_select
 from bot.intake.views_text import day
+from bot.scheduling.service import holidays_of
+from bot.workspaces.models import Workspace
 from tests.harness import BotHarness
 from tests.intake.helpers import (
     INTAKE_CHANNEL,
@@ -81,7 +84,8 @@ def settings_values(**changes: Any) -> dict[str, Any]:
         "capacity": "20",
         "holidays": "",
         "rollouts": "",
-        "country": "",
+        "country": None,
+        "subdivision": "",
         "worked_holidays": "",
     }
     fields.update(changes)
@@ -102,7 +106,8 @@ def settings_values(**changes: Any) -> dict[str, Any]:
         Block.auto_close: {Block.auto_close: "10"},
         Block.holidays: {Block.holidays: fields["holidays"]},
         Block.rollouts: {Block.rollouts: fields["rollouts"]},
-        Block.country: {Block.country: fields["country"]},
+        Block.country: {Block.country: state_value("static_select", fields["country"])},
+        Block.subdivision: {Block.subdivision: fields["subdivision"]},
         Block.worked_holidays: {Block.worked_holidays: fields["worked_holidays"]},
     }
 
@@ -201,13 +206,24 @@ def test_the_teams_country_makes_its_public_holidays_days_off_unless_the_admin_w
 
     view = open_settings(bot)
     country = next(b for b in view["blocks"] if b.get("block_id") == Block.country)
-    assert "initial_value" not in country["element"]  # no country chosen yet
+    assert "initial_option" not in country["element"]  # no country chosen yet
+    names = [o["text"]["text"] for g in country["element"]["option_groups"] for o in g["options"]]
+    assert "France (FR)" in names and "Germany (DE)" in names and len(names) > 100
+    # A crafted value the list does not hold, a region of no country, a region France lacks:
     refused = submit(bot, Callback.settings, view, settings_values(country="XX"), user="UADMIN")
     assert refused.json["errors"] == {
-        Block.country: "XX is not a country code we know: write two letters, such as FR or US."
+        Block.country: "XX is not a country we know: pick one from the list."
     }
+    refused = submit(bot, Callback.settings, view, settings_values(subdivision="CA"), user="UADMIN")
+    assert refused.json["errors"] == {Block.subdivision: "Pick the country of this region first."}
+    refused = submit(
+        bot, Callback.settings, view, settings_values(country="FR", subdivision="ZZ"), user="UADMIN"
+    )
+    assert refused.json["errors"][Block.subdivision].startswith(
+        "ZZ is not a region of FR we know; its regions: "
+    )
 
-    saved = submit(bot, Callback.settings, view, settings_values(country="fr"), user="UADMIN")
+    saved = submit(bot, Callback.settings, view, settings_values(country="FR"), user="UADMIN")
     assert saved.status == 200 and not saved.body
     moved = wait_for_dm(bot, "U1", "moved to")
     assert f"moved to {shown(20, holidays=(easter_monday,))} (was {shown(20)})" in moved
@@ -215,7 +231,7 @@ def test_the_teams_country_makes_its_public_holidays_days_off_unless_the_admin_w
 
     reopened = open_settings(bot)
     country = next(b for b in reopened["blocks"] if b.get("block_id") == Block.country)
-    assert country["element"]["initial_value"] == "FR"
+    assert country["element"]["initial_option"]["value"] == "FR"
     worked = settings_values(country="FR", worked_holidays="2027-03-29")
     submit(bot, Callback.settings, reopened, worked, user="UADMIN")
     wait_for_dm(bot, "U1", f"now expected by {shown(20)}")  # the team works Easter Monday
@@ -420,3 +436,30 @@ def test_requests_filed_before_the_team_chose_its_channel_get_their_cards_when_i
     assert submit(bot, Callback.settings, view, settings_values(), user="UADMIN").status == 200
     bot.idle()
     assert len([m for m in fake.messages(INTAKE_CHANNEL) if m["text"].startswith("REQ-")]) == 2
+
+
+def test_a_region_adds_its_own_public_holidays_and_french_admins_read_country_names(
+    bot: BotHarness,
+) -> None:
+    """US and California: César Chávez Day (March 31) is a day off in California only; the
+    region is saved with the library's spelling, and shown back; a French admin picks
+    "États-Unis"."""
+    set_up_intake(bot)
+    view = open_settings(bot)
+    values = settings_values(country="US", subdivision="ca")
+    assert submit(bot, Callback.settings, view, values, user="UADMIN").status == 200
+    with bot.session() as session:
+        workspace = session.get(Workspace, "T1")
+        assert workspace is not None
+        assert (workspace.holiday_country, workspace.holiday_subdivision) == ("US", "CA")
+        days_off = holidays_of(session=session, team_id="T1", around=date(2027, 3, 1))
+    assert date(2027, 3, 31) in days_off and date(2027, 7, 5) in days_off  # CA, and national
+    reopened = open_settings(bot)
+    region = next(b for b in reopened["blocks"] if b.get("block_id") == Block.subdivision)
+    assert region["element"]["initial_value"] == "CA"
+
+    # The same select for a French admin: names in French, grouped by their initial.
+    french = country_select(translator_for("fr-FR"), "US").to_dict()["element"]
+    assert french["initial_option"]["text"]["text"] == "États-Unis (US)"
+    e_group = next(g for g in french["option_groups"] if g["label"]["text"] == "E")
+    assert "Espagne (ES)" in [o["text"]["text"] for o in e_group["options"]]

@@ -44,11 +44,7 @@ def _monday_noon_utc() -> Iterator[None]:
 
 def channel_posts(bot: BotHarness) -> list[dict]:
     """Top-level messages (a card with replies carries its own ts as thread_ts)."""
-    return [
-        m
-        for m in bot.fake.messages(INTAKE_CHANNEL)
-        if m.get("thread_ts") in (None, m["ts"]) and not m.get("upload")  # not a chart's share
-    ]
+    return [m for m in bot.fake.messages(INTAKE_CHANNEL) if m.get("thread_ts") in (None, m["ts"])]
 
 
 def paris(moment: datetime, hour: int, minute: int = 0) -> datetime:
@@ -228,9 +224,11 @@ def test_the_weekly_run_report_counts_in_closed_deflected_and_run_hours(
     ):
         assert expected in text
 
-    # The last eight weeks, drawn: one PNG in the intake channel, the week in its alt text;
-    # a second run of the same week posts and uploads nothing more.
-    (chart,) = [f for f in bot.fake.uploaded_files if f.channel_id == INTAKE_CHANNEL]
+    # The last eight weeks, drawn: one PNG shown by the report's message (an image block
+    # naming the file, shared nowhere else), the week in its alt text; a second run of the
+    # same week posts and uploads nothing more.
+    (chart,) = bot.fake.images_shown(INTAKE_CHANNEL)
+    assert chart.channel_id is None and report["blocks"][-1]["type"] == "image"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert 10_000 < len(chart.content) < 2_000_000
     assert chart.filename.startswith("run-report-") and chart.filename.endswith(".png")

@@ -21,7 +21,6 @@ from bot.celebrations.ids import WinCallback
 from bot.i18n import translator_for
 from bot.intake.ids import Action, Callback
 from bot.intake.models import IntakeRequest, Status
-from bot.intake.views_text import day
 from bot.outbox.service import DONE
 from bot.projects.ids import ProjectAction
 from bot.scheduling.models import Delivery
@@ -189,7 +188,7 @@ def test_a_sixty_second_outage_delays_every_message_and_loses_or_doubles_none(
     mine_card = next(
         m for m in bot.fake.messages(INTAKE_CHANNEL) if m["ts"] == reload(bot, mine.id).card_ts
     )
-    assert f"ETA: {day(EN, moved_to)}" in blocks_text(mine_card["blocks"])
+    assert f"ETA: {EN.channel_day(moved_to)}" in blocks_text(mine_card["blocks"])
     # Receipts, the acceptance and the ETA news: each once.
     u1 = dm_texts(bot, "U1")[u1_before:]
     u2 = dm_texts(bot, "U2")[u2_before:]

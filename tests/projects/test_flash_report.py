@@ -47,15 +47,18 @@ MONDAY = 0
 
 
 def posts(bot: BotHarness) -> list[dict[str, Any]]:
-    """The report's messages in its channel (not the chart's file share)."""
-    return [message for message in bot.fake.messages("CREPORT") if not message.get("upload")]
+    """The report's messages in its channel."""
+    return bot.fake.messages("CREPORT")
 
 
 def charts(bot: BotHarness) -> list[UploadedFile]:
-    """PNG charts uploaded into the report's channel, each checked to be a real image of a
-    plausible size (a drawn chart, not an empty or truncated file)."""
-    found = [f for f in bot.fake.uploaded_files if f.channel_id == "CREPORT"]
+    """PNG charts the report's messages show in image blocks, each uploaded shared nowhere
+    (only the message shows it) and checked to be a real image of a plausible size (a drawn
+    chart, not an empty or truncated file); every upload the bot made is one of them."""
+    found = bot.fake.images_shown("CREPORT")
+    assert len(bot.fake.uploaded_files) == len(found)
     for upload in found:
+        assert upload.channel_id is None, "a chart is shown by its message, never shared"
         assert upload.content.startswith(b"\x89PNG\r\n\x1a\n"), upload.filename
         assert 10_000 < len(upload.content) < 2_000_000, len(upload.content)
     return found

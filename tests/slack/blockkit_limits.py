@@ -8,6 +8,7 @@ Limits: https://api.slack.com/reference/block-kit (blocks, block elements, compo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_MESSAGE_BLOCKS = 50
@@ -117,8 +118,7 @@ class _Checker:
             self.length(el.get("value"), 2000, f"{ptr}/value")
             self.length(el.get("url"), 3000, f"{ptr}/url")
         elif kind == "image":
-            self.length(el.get("image_url"), 3000, f"{ptr}/image_url")
-            self.length(el.get("alt_text"), 2000, f"{ptr}/alt_text")
+            self.image_source(el, ptr)
         elif kind == "plain_text_input":
             for key in ("max_length", "min_length"):
                 value = el.get(key)
@@ -140,6 +140,26 @@ class _Checker:
                         self.items(group.get("options"), 100, f"{gptr}/options")
                     ):
                         self.option(opt, f"{gptr}/options/{i}")
+
+    def image_source(self, image: dict[str, Any], ptr: str) -> None:
+        """An image block or element: alt text required (2,000 characters), and exactly one of
+        image_url (3,000) or slack_file, which holds exactly one of url or id (an F… file id)."""
+        if self.required(image, "alt_text", ptr):
+            self.length(image["alt_text"], 2000, f"{ptr}/alt_text")
+        url, slack_file = image.get("image_url"), image.get("slack_file")
+        if (url is None) == (slack_file is None):
+            self.fail("must provide either image_url or slack_file", ptr)
+        self.length(url, 3000, f"{ptr}/image_url")
+        if slack_file is None:
+            return
+        if not isinstance(slack_file, dict) or ("id" in slack_file) == ("url" in slack_file):
+            self.fail("invalid slack file", f"{ptr}/slack_file")
+            return
+        file_id = slack_file.get("id")
+        if file_id is not None and not (
+            isinstance(file_id, str) and re.fullmatch(r"F[A-Z0-9]{8,}", file_id)
+        ):
+            self.fail("input must match regex pattern: ^[F][A-Z0-9]{8,}$", f"{ptr}/slack_file/id")
 
     # --- blocks -------------------------------------------------------------------------
     def block(self, blk: Any, ptr: str, block_ids: set[str]) -> None:
@@ -184,8 +204,7 @@ class _Checker:
             if self.required(blk, "element", ptr):
                 self.element(blk["element"], f"{ptr}/element", action_ids)
         elif kind == "image":
-            self.length(blk.get("image_url"), 3000, f"{ptr}/image_url")
-            self.length(blk.get("alt_text"), 2000, f"{ptr}/alt_text")
+            self.image_source(blk, ptr)
             self.text(blk.get("title"), 2000, f"{ptr}/title")
 
     def blocks(self, blocks: Any, limit: int, ptr: str) -> None:

@@ -8,6 +8,7 @@ OpenAPI spec by ``derive_methods.py``); Block Kit limits live in ``blockkit_limi
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import math
@@ -214,6 +215,7 @@ class FakeSlack(WebApiMethods):
         self.trigger_ttl_seconds = trigger_ttl_seconds
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.uploaded_files: list[UploadedFile] = []
+        self.keep_upload_bytes = True  # off: an upload keeps only its sha256 and size
         self.ratelimited_count = 0
         self.workspaces: dict[str, Workspace] = {}
         self._cond = threading.Condition(threading.RLock())
@@ -583,6 +585,17 @@ class FakeSlack(WebApiMethods):
         with self._cond:
             return [dict(m) for m in self.workspaces[team_id].messages.get(channel, [])]
 
+    def images_shown(self, channel: str, team_id: str = "T1") -> list[UploadedFile]:
+        """The uploaded files that the bot's messages in a channel show in image blocks
+        (slack_file id), in message order; each upload is one Slack accepted (completed)."""
+        files = {f.file_id: f for f in self.uploaded_files if f.team_id == team_id}
+        return [
+            files[block["slack_file"]["id"]]
+            for message in self.messages(channel, team_id)
+            for block in message.get("blocks") or []
+            if block.get("type") == "image" and "id" in (block.get("slack_file") or {})
+        ]
+
     def dms_to(self, user_id: str, team_id: str = "T1") -> list[dict[str, Any]]:
         return self.messages(f"D{user_id}", team_id)
 
@@ -602,6 +615,25 @@ class FakeSlack(WebApiMethods):
             self._calls.append(Call("response_url", args, team_id, True, None, time.time(), None))
             self._cond.notify_all()
 
+    def _receive_upload(self, req: _Handler, file_id: str, length: int) -> None:
+        """The bytes of an upload, read in blocks; with `keep_upload_bytes` off, only their
+        SHA-256 and size are kept (a test measuring the bot's memory keeps the fake's small)."""
+        digest, kept, left = hashlib.sha256(), bytearray(), length
+        while left:
+            block = req.rfile.read(min(left, 65536))
+            if not block:
+                break
+            digest.update(block)
+            if self.keep_upload_bytes:
+                kept += block
+            left -= len(block)
+        with self._cond:
+            pending = self._pending_uploads.get(file_id)
+            if pending is not None:
+                pending["content"] = bytes(kept)
+                pending["sha256"], pending["size"] = digest.hexdigest(), length - left
+        req.reply(200 if pending else 404, f"OK - {length - left}".encode(), text=True)
+
     def home_of(self, user_id: str, team_id: str = "T1") -> dict[str, Any] | None:
         with self._cond:
             return self.workspaces[team_id].homes.get(user_id)
@@ -611,14 +643,10 @@ class FakeSlack(WebApiMethods):
         received = time.time()
         url = urlsplit(req.path)
         length = int(req.headers.get("Content-Length") or 0)
-        body = req.rfile.read(length) if length else b""
         if url.path.startswith("/upload/"):
-            with self._cond:
-                pending = self._pending_uploads.get(url.path[len("/upload/") :])
-                if pending is not None:
-                    pending["content"] = body
-            req.reply(200 if pending else 404, f"OK - {len(body)}".encode(), text=True)
+            self._receive_upload(req, url.path[len("/upload/") :], length)
             return
+        body = req.rfile.read(length) if length else b""
         if url.path.startswith("/respond/"):
             self._record_response_url(url.path, body)
             req.reply(200, {"ok": True})

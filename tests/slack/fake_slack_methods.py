@@ -39,6 +39,8 @@ class UploadedFile:
     thread_ts: str | None
     team_id: str
     alt_text: str | None = None
+    sha256: str = ""  # of the bytes received, kept or not (FakeSlack.keep_upload_bytes)
+    size: int = 0
 
 
 @dataclass
@@ -314,8 +316,25 @@ class WebApiMethods:
     def _team_info(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         return {"team": {"id": ws.team_id, "name": ws.team_name, "domain": ws.domain}}
 
+    def _check_slack_files(self, ws: Workspace, args: dict[str, Any]) -> None:
+        """An image block's slack_file must name a completed upload the poster can see: in
+        this fake, a file the bot uploaded in this workspace (shared or not). Slack answers
+        invalid_blocks ("invalid slack file") otherwise, and for an upload never completed."""
+        blocks = args.get("blocks")
+        if not isinstance(blocks, list):
+            return
+        known = {f.file_id for f in self.uploaded_files if f.team_id == ws.team_id}
+        for index, block in enumerate(blocks):
+            slack_file = block.get("slack_file") if isinstance(block, dict) else None
+            if isinstance(slack_file, dict) and slack_file.get("id") not in known:
+                pointer = f"/blocks/{index}/slack_file"
+                raise SlackError(
+                    "invalid_blocks", [f"[ERROR] invalid slack file [json-pointer:{pointer}]"]
+                )
+
     def _post_message(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         self._validate_message(args)
+        self._check_slack_files(ws, args)
         ch = self._resolve(ws, str(args["channel"]), post=True)
         msg = self._store_message(ws, ch["id"], self._bot_message(ws, args), args.get("thread_ts"))
         return {"channel": ch["id"], "ts": msg["ts"], "message": dict(msg)}
@@ -334,6 +353,7 @@ class WebApiMethods:
 
     def _update_message(self, ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         self._validate_message(args)
+        self._check_slack_files(ws, args)
         ch = self._resolve(ws, str(args["channel"]), post=True)
         msg = self._find_message(ws, ch["id"], str(args["ts"]))
         if msg.get("user") != ws.bot_user_id:
@@ -658,6 +678,8 @@ class WebApiMethods:
                     args.get("thread_ts"),
                     ws.team_id,
                     p["alt_text"],
+                    p.get("sha256", ""),
+                    p.get("size", 0),
                 )
             )
             out.append(
@@ -665,7 +687,7 @@ class WebApiMethods:
                     "id": p["id"],
                     "name": p["filename"],
                     "title": spec.get("title") or p["filename"],
-                    "size": len(p["content"]),
+                    "size": p.get("size", len(p["content"])),
                 }
             )
         if channel_id:

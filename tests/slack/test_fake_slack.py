@@ -532,6 +532,33 @@ def test_files_upload_v2(client: WebClient, fake: FakeSlack) -> None:
     assert fake.messages("C1")[-1]["text"] == "export"
 
 
+def test_an_unshared_upload_is_shown_by_an_image_block_and_only_a_real_one(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    """files_upload_v2 without a channel shares the file nowhere; an image block shows it by
+    id. Slack refuses an image without alt text, with both a URL and a file (or neither), a
+    slack_file with both id and url or a malformed id, and a file the bot cannot see."""
+    done = client.files_upload_v2(file=b"\x89PNG-bytes", filename="c.png", title="Chart")
+    file_id = done["file"]["id"]
+    assert fake.uploaded_files[0].channel_id is None and fake.messages("C1") == []
+    image = {"type": "image", "alt_text": "wins per week", "slack_file": {"id": file_id}}
+    client.chat_postMessage(channel="C1", text="gazette", blocks=[image])
+    assert fake.images_shown("C1") == fake.uploaded_files
+    refused = [
+        ({**image, "alt_text": ""}, "missing required field: alt_text"),
+        ({**image, "image_url": "https://example.com/a.png"}, "either image_url or slack_file"),
+        ({"type": "image", "alt_text": "x"}, "either image_url or slack_file"),
+        ({**image, "slack_file": {"id": file_id, "url": "https://x"}}, "invalid slack file"),
+        ({**image, "slack_file": {"id": "f123"}}, "regex pattern"),
+        ({**image, "alt_text": "a" * 2001}, "/blocks/0/alt_text"),
+        ({**image, "slack_file": {"id": "F99999999"}}, "invalid slack file"),
+    ]
+    for block, message in refused:
+        body = api_error(client.chat_postMessage, channel="C1", text="x", blocks=[block])
+        assert body["error"] == "invalid_blocks", block
+        assert any(message in m for m in body["response_metadata"]["messages"]), (block, body)
+
+
 def test_oauth_v2_access(fake: FakeSlack) -> None:
     fake.oauth_codes["code-1"] = {"team_id": "T9", "user_id": "U9"}
     install = WebClient(base_url=fake.url).oauth_v2_access(

@@ -80,7 +80,7 @@ def test_a_crafted_submission_without_its_blocks_is_checked_by_the_domain_too(
         "response_action": "errors",
         "errors": {
             WinBlock.win_title: "Keep it under 150 characters.",
-            WinBlock.message: "Keep it under 2000 characters.",
+            WinBlock.message: "Keep it under 2,000 characters.",
         },
     }
     assert wins(bot) == []
