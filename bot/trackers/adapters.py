@@ -7,11 +7,30 @@ holds that tracker's credentials (App Home offers only those).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bot.settings import Settings
-from bot.trackers.client import TrackerClient
+from bot.trackers import jira
+from bot.trackers.client import IssueState, TrackerClient
+
+
+class VerifyWebhook(Protocol):
+    def __call__(
+        self,
+        settings: Settings,
+        *,
+        headers: Mapping[str, str],
+        body: bytes,
+        args: Mapping[str, str],
+    ) -> str | None:
+        """None when the call comes from the tracker; else why not (401, nothing stored)."""
+        ...
+
+
+# (settings, the JSON body) → the issue states it carries; ValueError(reason) → 400.
+ParseWebhook = Callable[[Settings, Any], list[IssueState]]
 
 
 @dataclass(frozen=True)
@@ -21,12 +40,13 @@ class Adapter:
     # (settings, project or team key, issue type or None) → a client
     factory: Callable[[Settings, str, str | None], TrackerClient]
     asks_issue_type: bool
+    # POST /webhooks/<kind>: how a call is verified and read (None: no webhook route).
+    verify_webhook: VerifyWebhook | None = None
+    parse_webhook: ParseWebhook | None = None
 
 
 def _jira(settings: Settings, project: str, issue_type: str | None) -> TrackerClient:
-    from bot.trackers.jira import JiraTracker  # the jira client is imported only when used
-
-    return JiraTracker(settings, project=project, issue_type=issue_type)
+    return jira.JiraTracker(settings, project=project, issue_type=issue_type)
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -35,6 +55,8 @@ ADAPTERS: dict[str, Adapter] = {
         configured=lambda settings: settings.jira_base_url is not None,
         factory=_jira,
         asks_issue_type=True,
+        verify_webhook=jira.verify_webhook,
+        parse_webhook=jira.parse_webhook,
     ),
     # "linear": Adapter("Linear", lambda s: s.linear_api_key is not None, _linear, False),
 }

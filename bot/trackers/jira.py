@@ -13,9 +13,11 @@ resolution (or status) reads like "Won't Do" counts as won't do.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -348,3 +350,65 @@ def _pick_transition(
         if wanted:
             fields["resolution"] = {"name": wanted[0]}
     return str(chosen["id"]), fields
+
+
+# ---------------------------------------------------------------- webhooks (POST /webhooks/jira)
+
+SIGNATURE_HEADER = "X-Hub-Signature"
+ISSUE_EVENTS = {"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"}
+
+
+def verify_webhook(
+    settings: Settings, *, headers: Mapping[str, str], body: bytes, args: Mapping[str, str]
+) -> str | None:
+    """None when the call is Jira's; else why not. Jira Cloud signs the body with the
+    webhook's secret (`X-Hub-Signature: sha256=<hex HMAC>`); a Data Center webhook, which
+    cannot sign, sends the secret in its URL (`?secret=`) or as a bearer token."""
+    secret = settings.jira_webhook_secret
+    if secret is None:
+        return "JIRA_WEBHOOK_SECRET is not set: calls cannot be checked"
+    key = secret.get_secret_value().encode()
+    signature = headers.get(SIGNATURE_HEADER)
+    if signature:
+        method, _, digest = signature.partition("=")
+        if method != "sha256":
+            return f"unsupported signature method {method[:20]!r}"
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        return None if hmac.compare_digest(expected, digest.strip()) else "invalid signature"
+    shared = args.get("secret") or headers.get("Authorization", "").removeprefix("Bearer ")
+    if shared and hmac.compare_digest(shared.encode(), key):
+        return None
+    return "missing or invalid signature"
+
+
+def parse_webhook(settings: Settings, payload: Any) -> list[IssueState]:
+    """The issue states a webhook call carries (none for events about other things: a
+    comment, a sprint); raises ValueError saying what is malformed."""
+    if not isinstance(payload, dict):
+        raise ValueError("expected a JSON object")
+    event = payload.get("webhookEvent")
+    if not isinstance(event, str):
+        raise ValueError("webhookEvent is missing")
+    if event not in ISSUE_EVENTS:
+        return []
+    raw = payload.get("issue")
+    if not isinstance(raw, dict):
+        raise ValueError("issue is missing")
+    deleted = event == "jira:issue_deleted"
+    stamp = payload.get("timestamp")
+    if deleted and isinstance(stamp, int):  # the deletion is newer than the last update
+        moment = datetime.fromtimestamp(stamp / 1000, UTC)
+        fields = dict(raw.get("fields") or {})
+        fields["updated"] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp % 1000:03d}+0000"
+        raw = {**raw, "fields": fields}
+    assert settings.jira_base_url is not None
+    state = issue_state(
+        raw,
+        base_url=str(settings.jira_base_url).rstrip("/"),
+        story_points_field=settings.jira_story_points_field,
+        hours_per_point=settings.jira_hours_per_story_point,
+        deleted=deleted,
+    )
+    if state is None:
+        raise ValueError("issue needs id, key and fields.updated")
+    return [state]
