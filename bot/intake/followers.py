@@ -10,7 +10,7 @@ it (several runtimes in one process, as in the tests, register the same function
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,9 @@ CardButton = Callable[[Session, IntakeRequest, Translator], dict[str, Any] | Non
 _followers: dict[str, MoveFollower] = {}
 _card_lines: dict[str, CardLine] = {}
 _card_buttons: dict[str, CardButton] = {}
+# Short tags shown beside requests in App Home's lists ("OPS-12"), for many requests at once.
+RequestTags = Callable[[Session, str, Sequence[int]], dict[int, str]]
+_request_tags: dict[str, RequestTags] = {}
 
 
 def follow_moves(name: str, follower: MoveFollower) -> None:
@@ -39,6 +42,10 @@ def add_card_line(name: str, line: CardLine) -> None:
 
 def add_card_button(name: str, button: CardButton) -> None:
     _card_buttons[name] = button
+
+
+def add_request_tags(name: str, tags: RequestTags) -> None:
+    _request_tags[name] = tags
 
 
 def request_moved(session: Session, request: IntakeRequest, now: datetime) -> None:
@@ -54,3 +61,13 @@ def card_lines(session: Session, request: IntakeRequest, t: Translator) -> list[
 def card_buttons(session: Session, request: IntakeRequest, t: Translator) -> list[dict[str, Any]]:
     buttons = (button(session, request, t) for button in list(_card_buttons.values()))
     return [element for element in buttons if element]
+
+
+def request_tags(session: Session, team_id: str, request_ids: Sequence[int]) -> dict[int, str]:
+    """Each request's tags from every domain, joined: one read per domain for the list."""
+    tags: dict[int, list[str]] = {}
+    if request_ids:
+        for source in list(_request_tags.values()):
+            for request_id, tag in source(session, team_id, request_ids).items():
+                tags.setdefault(request_id, []).append(tag)
+    return {request_id: " · ".join(parts) for request_id, parts in tags.items()}

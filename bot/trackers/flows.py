@@ -15,9 +15,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.actor import Actor
 from bot.db import read_scope, session_scope
+from bot.errors import UserFacingError
 from bot.home.effects import owe_homes
 from bot.i18n import translator_for
+from bot.intake import flows as intake_flows
 from bot.intake import flows_tracker
 from bot.intake import service as intake_service
 from bot.intake.models import IntakeRequest
@@ -174,10 +177,14 @@ def tell_problem(factory: Factory, *, team_id: str, problem: str, now: datetime)
             effects.owe_problem_told(session=session, connection=connection, now=now)
 
 
-def create_asked(factory: Factory, *, team_id: str, request_id: int, now: datetime) -> bool:
-    """Someone pressed "Create issue" on the card: the sync is owed even when issues are not
-    created on Accept. Returns False when the request cannot have one now."""
+def create_asked(factory: Factory, actor: Actor, *, request_id: int, now: datetime) -> bool:
+    """Someone of the RevOps team pressed "Create issue" on the card: the sync is owed even
+    when issues are not created on Accept. Returns False when the request cannot have one
+    now."""
+    team_id = actor.team_id
     with session_scope(factory) as session:
+        if not intake_flows.is_revops(session, actor):
+            raise UserFacingError(intake_service.REVOPS_ONLY)
         connection = service.connection_of(session=session, team_id=team_id)
         request = intake_service.find_request(
             session=session, team_id=team_id, request_id=request_id

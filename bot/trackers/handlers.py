@@ -5,6 +5,7 @@ card's line naming the issue)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +57,16 @@ def card_line(session: Session, request: IntakeRequest, t: Translator) -> str | 
         url=link.url,
         deleted=link.deleted_at is not None,
     )
+
+
+def request_tags(session: Session, team_id: str, request_ids: Sequence[int]) -> dict[int, str]:
+    """App Home's lists: each request's issue key (struck through once deleted)."""
+    return {
+        link.request_id: f"~{link.identifier}~"
+        if link.deleted_at
+        else f"<{link.url}|{link.identifier}>"
+        for link in service.links_of(session=session, team_id=team_id, request_ids=request_ids)
+    }
 
 
 def card_button(session: Session, request: IntakeRequest, t: Translator) -> dict[str, Any] | None:
@@ -186,7 +197,7 @@ def on_create_issue(ack: Ack, body: dict[str, Any], caller: Caller, services: Se
         return
     if not flows.create_asked(
         services.session_factory,
-        team_id=caller.team_id,
+        caller.actor,
         request_id=request_id,
         now=datetime.now(UTC),
     ):
@@ -200,6 +211,7 @@ def register(app: App, services: Services) -> None:
     followers.follow_moves("trackers", effects.request_moved)
     followers.add_card_line("trackers", card_line)
     followers.add_card_button("trackers", card_button)
+    followers.add_request_tags("trackers", request_tags)
     configured = _available(services)
 
     def section(viewer: HomeViewer) -> list[dict[str, Any]]:

@@ -57,6 +57,8 @@ class IssueSync(OutboxKind):
                 team_id=delivery.team_id,
                 request_id=int(delivery.subject),
                 now=datetime.now(UTC),
+                # Rows are owed only when an issue is wanted: on Accept, or by the button.
+                asked=True,
             )
         except TrackerUnavailable as down:
             raise TrackerDown(str(down)) from None

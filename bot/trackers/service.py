@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,6 +71,17 @@ def link_of(*, session: Session, team_id: str, request_id: int) -> IssueLink | N
     """A request's issue, if it has one."""
     return session.scalar(
         select(IssueLink).where(IssueLink.team_id == team_id, IssueLink.request_id == request_id)
+    )
+
+
+def links_of(*, session: Session, team_id: str, request_ids: Sequence[int]) -> list[IssueLink]:
+    """The issues of these requests (App Home's lists: one read)."""
+    return list(
+        session.scalars(
+            select(IssueLink).where(
+                IssueLink.team_id == team_id, IssueLink.request_id.in_(list(request_ids))
+            )
+        )
     )
 
 
