@@ -45,6 +45,8 @@ def move_from_tracker(
     """Move the request to `target` ("in_progress", "done", "declined") as its issue did;
     None when its status does not follow (see request_follows). `issue_name` ("Jira OPS-12")
     is the note the requester and the thread read."""
+    # The request as it is now, held: a move made in Slack meanwhile is seen, not undone.
+    session.refresh(request, with_for_update=True)
     if not request_follows(request, target):
         return None
     team_id = request.team_id

@@ -207,7 +207,7 @@ def issue_changed(
     "unknown" (not an issue of a request), "old" (seen before), "moved", "noted"."""
     with session_scope(factory) as session:
         link = service.link_by_issue(
-            session=session, team_id=team_id, kind=kind, issue_id=state.ref.issue_id
+            session=session, team_id=team_id, kind=kind, issue_id=state.ref.issue_id, lock=True
         )
         if link is None:
             return "unknown"

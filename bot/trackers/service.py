@@ -85,12 +85,18 @@ def links_of(*, session: Session, team_id: str, request_ids: Sequence[int]) -> l
     )
 
 
-def link_by_issue(*, session: Session, team_id: str, kind: str, issue_id: str) -> IssueLink | None:
-    return session.scalar(
-        select(IssueLink).where(
-            IssueLink.team_id == team_id, IssueLink.kind == kind, IssueLink.issue_id == issue_id
-        )
+def link_by_issue(
+    *, session: Session, team_id: str, kind: str, issue_id: str, lock: bool = False
+) -> IssueLink | None:
+    """The link of a tracker's issue; `lock`: held until the transaction ends, so that a
+    webhook and a poll bringing the same change apply it one after the other (the second
+    then sees it as old news)."""
+    query = select(IssueLink).where(
+        IssueLink.team_id == team_id, IssueLink.kind == kind, IssueLink.issue_id == issue_id
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def idempotency_key(*, team_id: str, request_id: int) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -195,3 +196,20 @@ def test_the_issues_estimate_feeds_the_eta(bot: BotHarness, fake_jira: FakeJira)
     assert signed_jira_post(bot, fake_jira.webhook_body("OPS-1")).status == 200
     bot.idle()
     assert reload(bot, request.id).estimate_hours == 24
+
+
+def test_ten_concurrent_deliveries_and_a_poll_move_the_request_once(
+    bot: BotHarness, fake_jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_up_intake(bot)
+    assert connect_jira(bot).status == 200
+    request = accepted_request(bot)
+    fake_jira.move("OPS-1", "Done", "Done")
+    body = fake_jira.webhook_body("OPS-1")
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: signed_jira_post(bot, body).status, range(10)))
+    assert answers == [200] * 10
+    assert bot.jobs_run(POLL_KIND, monkeypatch=monkeypatch) == 0
+    bot.idle()
+    assert reload(bot, request.id).status == Status.done
+    assert len([t for t in bot.fake.dms_to("U1") if "is done" in t.get("text", "")]) == 1
