@@ -148,6 +148,31 @@ class Settings(DatabaseSettings):
         default=None, alias="SALESFORCE_WEBHOOK_SECRET"
     )
 
+    # Work trackers (bot/trackers/): accepted requests become issues, and follow them. Jira
+    # Cloud logs in with JIRA_EMAIL + JIRA_API_TOKEN, Jira Data Center with a personal access
+    # token (JIRA_PAT). The project and issue type are chosen in App Home.
+    jira_base_url: AnyHttpUrl | None = Field(default=None, alias="JIRA_BASE_URL")
+    jira_email: str | None = Field(default=None, alias="JIRA_EMAIL")
+    jira_api_token: SecretStr | None = Field(default=None, alias="JIRA_API_TOKEN")
+    jira_pat: SecretStr | None = Field(default=None, alias="JIRA_PAT")
+    # POST /webhooks/jira: Jira Cloud signs with this secret (X-Hub-Signature, HMAC-SHA256);
+    # a Data Center webhook sends it in the URL (?secret=) or as a bearer token instead.
+    jira_webhook_secret: SecretStr | None = Field(default=None, alias="JIRA_WEBHOOK_SECRET")
+    # Story points become hours for the ETA (time tracking's original estimate is used first).
+    jira_story_points_field: str = Field(
+        default="customfield_10016", alias="JIRA_STORY_POINTS_FIELD"
+    )
+    jira_hours_per_story_point: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=4.0, alias="JIRA_HOURS_PER_STORY_POINT"
+    )
+    linear_api_key: SecretStr | None = Field(default=None, alias="LINEAR_API_KEY")
+    linear_webhook_secret: SecretStr | None = Field(default=None, alias="LINEAR_WEBHOOK_SECRET")
+    # How often a connected tracker is asked what changed (for trackers that cannot reach the
+    # bot's webhook; with the webhook, polling catches what a lost delivery missed).
+    tracker_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
+        default=120, alias="TRACKER_POLL_SECONDS"
+    )
+
     # Operational knobs beyond the contract; defaults suit one small team.
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")
     web_threads: Annotated[int, Field(ge=1, le=256)] = Field(default=16, alias="WEB_THREADS")
@@ -196,7 +221,19 @@ class Settings(DatabaseSettings):
         ):
             raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
         self._salesforce_flow()
+        self._jira_credentials()
         return self
+
+    def _jira_credentials(self) -> None:
+        """A Jira URL needs one way to log in; half of Cloud's pair is refused at start."""
+        if (self.jira_email is None) != (self.jira_api_token is None):
+            missing = "JIRA_API_TOKEN" if self.jira_api_token is None else "JIRA_EMAIL"
+            raise ValueError(f"{missing}: Jira Cloud needs both JIRA_EMAIL and JIRA_API_TOKEN")
+        if self.jira_base_url is not None and self.jira_api_token is None and self.jira_pat is None:
+            raise ValueError(
+                "JIRA_BASE_URL: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT "
+                "(Jira Data Center)"
+            )
 
     def _salesforce_flow(self) -> None:
         """Half a Salesforce configuration is refused at start, naming what is missing."""
@@ -279,6 +316,10 @@ _SHOWABLE_INPUTS = {
     "SALESFORCE_LOGIN_URL",
     "SALESFORCE_API_VERSION",
     "SALESFORCE_POLL_SECONDS",
+    "JIRA_BASE_URL",
+    "JIRA_STORY_POINTS_FIELD",
+    "JIRA_HOURS_PER_STORY_POINT",
+    "TRACKER_POLL_SECONDS",
     "WEB_CONCURRENCY",
     "WEB_THREADS",
     "LISTENER_THREADS",
