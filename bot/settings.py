@@ -141,6 +141,19 @@ class Settings(DatabaseSettings):
     salesforce_webhook_secret: SecretStr | None = Field(
         default=None, alias="SALESFORCE_WEBHOOK_SECRET"
     )
+    # Linear for accepted requests (bot/trackers/linear.py, docs/linear.md): a personal API key
+    # (or an OAuth access token, "Bearer ..." included) and the signing secret Linear shows for
+    # the webhook that calls POST /webhooks/linear. The team is chosen in App Home.
+    linear_api_key: SecretStr | None = Field(default=None, alias="LINEAR_API_KEY")
+    linear_webhook_secret: SecretStr | None = Field(default=None, alias="LINEAR_WEBHOOK_SECRET")
+    linear_api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://api.linear.app/graphql"), alias="LINEAR_API_URL"
+    )
+    # Linear estimates are points on the team's scale; the ETA wants hours. Half a day a point
+    # suits the usual Fibonacci scale (1, 2, 3, 5, 8); teams whose point is a day set 8.
+    linear_hours_per_point: Annotated[float, Field(gt=0, le=1000)] = Field(
+        default=4.0, alias="LINEAR_HOURS_PER_POINT"
+    )
 
     # Operational knobs beyond the contract; defaults suit one small team.
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = Field(default=1, alias="WEB_CONCURRENCY")
@@ -251,6 +264,8 @@ _SHOWABLE_INPUTS = {
     "SALESFORCE_LOGIN_URL",
     "SALESFORCE_API_VERSION",
     "SALESFORCE_POLL_SECONDS",
+    "LINEAR_API_URL",
+    "LINEAR_HOURS_PER_POINT",
     "WEB_CONCURRENCY",
     "WEB_THREADS",
     "LISTENER_THREADS",
