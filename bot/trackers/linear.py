@@ -157,15 +157,8 @@ def issue_state(
         updated_at = updated_at.replace(tzinfo=UTC)
     state = node.get("state")
     state_type = state.get("type") if isinstance(state, Mapping) else None
-    estimate = node.get("estimate")
-    hours = (
-        float(estimate) * hours_per_point
-        if isinstance(estimate, int | float)
-        and not isinstance(estimate, bool)
-        and math.isfinite(estimate)
-        and estimate >= 0
-        else None
-    )
+    points = finite_number(node.get("estimate"))
+    hours = points * hours_per_point if points is not None and points >= 0 else None
     key = node.get("identifier")
     link = node.get("url") if isinstance(node.get("url"), str) else url
     gone = removed or bool(node.get("trashed")) or node.get("archivedAt") is not None
@@ -180,6 +173,17 @@ def issue_state(
         updated_at=updated_at.astimezone(UTC),
         deleted=gone,
     )
+
+
+def finite_number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else (booleans, NaN, 1e400, strings)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer longer than any float
+        return None
+    return number if math.isfinite(number) else None
 
 
 class LinearTracker:

@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.trackers.client import IssueState
-from bot.trackers.linear import issue_state
+from bot.trackers.linear import finite_number, issue_state
 
 SIGNATURE_HEADER = "Linear-Signature"
 DELIVERY_HEADER = "Linear-Delivery"  # a UUID per delivery (the same on Linear's retries)
@@ -62,8 +61,8 @@ def verify(
         raise LinearWebhookMalformed("the body is not JSON") from None
     if not isinstance(payload, dict):
         raise LinearWebhookMalformed("the body is not a JSON object")
-    stamp = payload.get("webhookTimestamp")
-    if not isinstance(stamp, int | float) or isinstance(stamp, bool) or not math.isfinite(stamp):
+    stamp = finite_number(payload.get("webhookTimestamp"))
+    if stamp is None:
         raise LinearWebhookMalformed("webhookTimestamp is missing or not a number")
     current = (now or datetime.now(UTC)).timestamp() * 1000
     skew = abs(current - stamp) / 1000
