@@ -39,6 +39,14 @@ from bot.trackers.client import (
     TrackerRefused,
     TrackerUnavailable,
 )
+from bot.trackers.linear_queries import (
+    CHANGED_ISSUES,
+    CREATE_ISSUE,
+    ISSUE,
+    ISSUE_WITH_STATES,
+    MOVE_ISSUE,
+    TEAM,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,55 +72,6 @@ STATE_TYPES_OF_STATUS: dict[IssueStatus, tuple[str, ...]] = {
     IssueStatus.wont_do: ("canceled",),
 }
 
-ISSUE_FIELDS = """
-fragment IssueFields on Issue {
-  id identifier url title updatedAt archivedAt trashed estimate
-  state { id name type }
-}"""
-TEAM = """
-query Team($filter: TeamFilter!) {
-  teams(filter: $filter, first: 2) { nodes { id key name } }
-}"""
-CREATE_ISSUE = (
-    """
-mutation CreateIssue($input: IssueCreateInput!) {
-  issueCreate(input: $input) { success issue { ...IssueFields } }
-}"""
-    + ISSUE_FIELDS
-)
-ISSUE = (
-    """
-query Issue($id: String!) {
-  issue(id: $id) { ...IssueFields }
-}"""
-    + ISSUE_FIELDS
-)
-ISSUE_WITH_STATES = (
-    """
-query IssueWithStates($id: String!) {
-  issue(id: $id) {
-    ...IssueFields
-    team { id states { nodes { id name type position } } }
-  }
-}"""
-    + ISSUE_FIELDS
-)
-MOVE_ISSUE = """
-mutation MoveIssue($id: String!, $stateId: String!) {
-  issueUpdate(id: $id, input: { stateId: $stateId }) { success }
-}"""
-CHANGED_ISSUES = (
-    """
-query ChangedIssues($filter: IssueFilter!, $first: Int!, $after: String) {
-  issues(filter: $filter, orderBy: updatedAt, first: $first, after: $after,
-         includeArchived: true) {
-    nodes { ...IssueFields }
-    pageInfo { hasNextPage endCursor }
-  }
-}"""
-    + ISSUE_FIELDS
-)
-
 _RETRY_CODES = {"RATELIMITED", "INTERNAL_ERROR", "LOCK_TIMEOUT"}
 _RETRY_TYPES = {"ratelimited", "internal error", "lock timeout", "network error"}
 _REFUSE_CODES = {"AUTHENTICATION_ERROR", "FORBIDDEN"}
@@ -121,6 +80,10 @@ _REFUSE_TYPES = {"authentication error", "forbidden"}
 
 class _NotFound(TrackerRefused):
     """Linear has no issue with that id (never made, deleted, or out of the key's reach)."""
+
+
+class _NoTeam(TrackerRefused):
+    """The team chosen in App Home is not one the API key can see."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +281,18 @@ class LinearTracker:
 
     # ------------------------------------------------------------ team
 
+    def check_connection(self) -> list[str]:
+        """The team exists and the key may use it (asked when an admin saves the connection).
+        Linear has no issue types: []. Raises IssueGone for an unknown team, TrackerRefused
+        for a refused key."""
+        with self._lock:
+            self._team = None  # the admin may have just renamed or created it
+        try:
+            self.team()
+        except _NoTeam as unknown:
+            raise IssueGone(str(unknown)) from None
+        return []
+
     def team(self) -> LinearTeam:
         """The configured team (looked up once per adapter, by id or key)."""
         with self._lock:
@@ -329,7 +304,7 @@ class LinearTracker:
         teams = data.get("teams")
         nodes = teams.get("nodes") if isinstance(teams, Mapping) else None
         if not isinstance(nodes, list) or len(nodes) != 1 or not isinstance(nodes[0], Mapping):
-            raise TrackerRefused(f"Linear has no team {ref!r} this API key can see")
+            raise _NoTeam(f"Linear has no team {ref!r} this API key can see")
         node = nodes[0]
         team = LinearTeam(
             id=str(node.get("id")), key=str(node.get("key")), name=str(node.get("name"))

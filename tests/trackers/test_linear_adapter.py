@@ -260,6 +260,14 @@ def test_a_team_is_found_by_key_or_by_id_and_an_unknown_one_is_refused(fake: Fak
         tracker(fake, team="NOPE").create_issue(new_issue())
 
 
+def test_checking_the_connection_finds_the_team_or_says_it_is_gone(fake: FakeLinear) -> None:
+    assert tracker(fake).check_connection() == []  # Linear has no issue types to offer
+    with pytest.raises(IssueGone, match="no team 'NOPE'"):
+        tracker(fake, team="NOPE").check_connection()
+    with pytest.raises(TrackerRefused, match="Authentication required"):
+        tracker(fake, key="lin_api_wrong").check_connection()
+
+
 def test_linear_down_is_unavailable(fake: FakeLinear) -> None:
     issue = fake.add_issue()
     linear = tracker(fake)
