@@ -36,6 +36,7 @@ from bot.trackers.client import (
     IssueState,
     IssueStatus,
     NewIssue,
+    TrackerError,
     TrackerRefused,
     TrackerUnavailable,
 )
@@ -84,6 +85,14 @@ class _NotFound(TrackerRefused):
 
 class _NoTeam(TrackerRefused):
     """The team chosen in App Home is not one the API key can see."""
+
+
+class _Unreached(TrackerUnavailable):
+    """No answer from Linear itself: the network, a 5xx, or its rate limit."""
+
+
+class _KeyRefused(TrackerRefused):
+    """Linear refused the API key (401/403, AUTHENTICATION_ERROR, FORBIDDEN)."""
 
 
 @dataclass(frozen=True)
@@ -205,13 +214,15 @@ class LinearTracker:
         }
         try:
             data = self._call("CreateIssue", CREATE_ISSUE, variables)
-        except TrackerRefused as refusal:
-            # Linear refuses an id it has: an earlier try whose answer was lost made it, so the
-            # issue is ours. Any other refusal stands.
+        except (_Unreached, _KeyRefused):
+            raise  # the outbox tries again later (a read now would fail alike)
+        except TrackerError as failure:
+            # Linear answers a taken id with an error (its wording is not documented): an
+            # earlier try whose answer was lost made it, so the issue is ours. Else it stands.
             try:
                 return self._read(issue_id).ref
-            except (TrackerRefused, IssueGone):
-                raise refusal from None
+            except TrackerError:
+                raise failure from None
         made = data.get("issueCreate")
         if not isinstance(made, Mapping) or not made.get("success"):
             raise TrackerRefused("Linear CreateIssue: the issue was not created")
@@ -347,7 +358,7 @@ class LinearTracker:
                 timeout=self._timeout,
             )
         except requests.RequestException as error:
-            raise TrackerUnavailable(f"{where}: {type(error).__name__}") from None
+            raise _Unreached(f"{where}: {type(error).__name__}") from None
         return self._answer(where, response)
 
     def _answer(self, where: str, response: requests.Response) -> dict[str, Any]:
@@ -363,14 +374,16 @@ class LinearTracker:
         kinds = {str(x.get("type", "")).lower() for x in extensions if isinstance(x, dict)}
         said = self._scrub(_first_message(errors))
         if status == 429 or "RATELIMITED" in codes or "ratelimited" in kinds:
-            raise TrackerUnavailable(f"{where}: rate limited by Linear")
+            raise _Unreached(f"{where}: rate limited by Linear")
         if status in (401, 403) or codes & _REFUSE_CODES or kinds & _REFUSE_TYPES:
-            raise TrackerRefused(
+            raise _KeyRefused(
                 f"{where}: HTTP {status}: {said or 'refused'} (check LINEAR_API_KEY and that "
                 "its owner is a member of the team)"
             )
-        if status >= 500 or codes & _RETRY_CODES or kinds & _RETRY_TYPES:
-            raise TrackerUnavailable(f"{where}: HTTP {status}")
+        if status >= 500:
+            raise _Unreached(f"{where}: HTTP {status}")
+        if codes & _RETRY_CODES or kinds & _RETRY_TYPES:
+            raise TrackerUnavailable(f"{where}: {said or 'Linear failed'}, try again")
         if errors:
             if "not found" in said.lower() or "could not find" in said.lower():
                 raise _NotFound(f"{where}: {said}")

@@ -119,6 +119,7 @@ class FakeLinear:
         self.down = False
         self.rate_limited = False
         self.rate_limit_status = 400  # Linear answers RATELIMITED with 400; some proxies 429
+        self.taken_id_error = "invalid input"  # or "internal": how a taken issue id is refused
         self._drop: dict[str, int] = {}
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -356,7 +357,10 @@ class FakeLinear:
                 _error("Argument Validation Error", "INVALID_INPUT", "invalid input", "id")
             ) from None
         if issue_id in self.issues:
-            # The wording is the fake's: the adapter reads the issue on any refusal of a create.
+            # Linear does not document this answer: the adapter reads the issue whatever error
+            # a create gets, and `taken_id_error` tries both kinds.
+            if self.taken_id_error == "internal":
+                raise _Refusal(_error("Internal server error", "INTERNAL_ERROR", "internal error"))
             raise _Refusal(
                 _error(
                     "Entity with this id already exists",

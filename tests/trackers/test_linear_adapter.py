@@ -79,7 +79,11 @@ def test_create_makes_the_issue_in_the_team_with_the_id_chosen_from_the_key(
     assert fake.calls[-1].authorization == KEY  # a personal key goes as is, no "Bearer"
 
 
-def test_creating_twice_with_the_same_key_makes_one_issue(fake: FakeLinear) -> None:
+@pytest.mark.parametrize("taken_id_error", ["invalid input", "internal"])
+def test_creating_twice_with_the_same_key_makes_one_issue(
+    fake: FakeLinear, taken_id_error: str
+) -> None:
+    fake.taken_id_error = taken_id_error
     linear = tracker(fake)
     first = linear.create_issue(new_issue())
     second = tracker(fake).create_issue(new_issue())  # another process, same request
