@@ -109,6 +109,8 @@ def test_a_delivery_more_than_a_minute_from_now_is_a_replay(
         (b"not json", "not JSON"),
         (b"\xff\xfe", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
+        (b"[" * 100 + b"]" * 100, "nested deeper"),
+        (b'{"webhookTimestamp": 1, "data": {"id": "a\\u0000b"}}', "NUL"),
         (b'{"type": "Issue"}', "webhookTimestamp"),
         (b'{"webhookTimestamp": "1733371200000"}', "webhookTimestamp"),
         (b'{"webhookTimestamp": true}', "webhookTimestamp"),
