@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.http_limits import UnreadableJson, load_json
+from bot.settings import Settings
 from bot.trackers.client import IssueState
 from bot.trackers.linear import finite_number, issue_state
 
@@ -97,3 +98,37 @@ def issue_event(payload: Mapping[str, Any], *, hours_per_point: float) -> IssueS
         )
     except ValueError as error:
         raise LinearWebhookMalformed(str(error)) from None
+
+
+# ------------------------------------------------ what POST /webhooks/linear plugs in
+
+
+def verify_webhook(
+    settings: Settings, *, headers: Mapping[str, str], body: bytes, args: Mapping[str, str]
+) -> str | None:
+    """None when the delivery comes from Linear, now; else why not (401, nothing stored).
+
+    A body Linear signed that cannot be read passes here: reading it answers 400 with why."""
+    secret = settings.linear_webhook_secret
+    try:
+        verify(
+            body=body,
+            signature=headers.get(SIGNATURE_HEADER),
+            secret=secret.get_secret_value() if secret is not None else "",
+        )
+    except LinearWebhookRefused as refused:
+        return str(refused)
+    except LinearWebhookMalformed:
+        return None
+    return None
+
+
+def parse_webhook(settings: Settings, payload: Any) -> list[IssueState]:
+    """The issue a verified delivery describes ([] for comments, projects...); raises
+    LinearWebhookMalformed (a ValueError) with the reason for a body that is not Linear's."""
+    if not isinstance(payload, Mapping):
+        raise LinearWebhookMalformed("the body is not a JSON object")
+    if finite_number(payload.get("webhookTimestamp")) is None:
+        raise LinearWebhookMalformed("webhookTimestamp is missing or not a number")
+    state = issue_event(payload, hours_per_point=settings.linear_hours_per_point)
+    return [] if state is None else [state]

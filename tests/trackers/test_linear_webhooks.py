@@ -14,13 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.settings import Settings, load_settings
 from bot.trackers.client import IssueStatus
 from bot.trackers.linear_webhooks import (
+    SIGNATURE_HEADER,
     LinearWebhookMalformed,
     LinearWebhookRefused,
     issue_event,
+    parse_webhook,
     sign,
     verify,
+    verify_webhook,
 )
 from tests.trackers.fake_linear import FakeLinear
 
@@ -296,3 +300,56 @@ def test_the_fake_sends_deliveries_the_verification_accepts(fake: FakeLinear) ->
     assert payload["data"]["id"] == issue.id
     with pytest.raises(LinearWebhookRefused):
         verify(body=bad_body, signature=bad_headers["Linear-Signature"], secret=SECRET)
+
+
+def linear_settings(secret: str | None = SECRET) -> Settings:
+    extra = {"LINEAR_WEBHOOK_SECRET": secret} if secret is not None else {}
+    return load_settings(
+        Settings,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        LINEAR_API_KEY="lin_api_x",
+        LINEAR_HOURS_PER_POINT=2,
+        **extra,
+    )
+
+
+def test_the_route_functions_verify_then_read(fake: FakeLinear) -> None:
+    issue = fake.add_issue(estimate=5, state="Done")
+    body = body_of(fake.webhook_payload(issue.id))
+    headers = {SIGNATURE_HEADER: sign(body, SECRET)}
+    settings = linear_settings()
+
+    assert verify_webhook(settings, headers=headers, body=body, args={}) is None
+    (state,) = parse_webhook(settings, json.loads(body))
+    assert state.status is IssueStatus.done and state.estimate_hours == 10.0
+
+    assert "does not match" in str(
+        verify_webhook(settings, headers={SIGNATURE_HEADER: "0" * 64}, body=body, args={})
+    )
+    assert "no Linear-Signature" in str(verify_webhook(settings, headers={}, body=body, args={}))
+    unset = linear_settings(secret=None)
+    assert "LINEAR_WEBHOOK_SECRET" in str(
+        verify_webhook(unset, headers=headers, body=body, args={})
+    )
+    stale = body_of(
+        fake.webhook_payload(issue.id, timestamp=datetime.now(UTC) - timedelta(minutes=5))
+    )
+    assert "webhookTimestamp" in str(
+        verify_webhook(
+            settings, headers={SIGNATURE_HEADER: sign(stale, SECRET)}, body=stale, args={}
+        )
+    )
+
+
+def test_the_route_functions_leave_a_signed_unreadable_body_to_a_400(fake: FakeLinear) -> None:
+    settings = linear_settings()
+    for body in (b"not json", b"[]", b'{"type": "Issue"}'):
+        headers = {SIGNATURE_HEADER: sign(body, SECRET)}
+        assert verify_webhook(settings, headers=headers, body=body, args={}) is None
+    with pytest.raises(ValueError, match="not a JSON object"):
+        parse_webhook(settings, [])
+    with pytest.raises(ValueError, match="webhookTimestamp"):
+        parse_webhook(settings, {"type": "Issue"})
+    comment = {"type": "Comment", "action": "create", "data": {}, "webhookTimestamp": 1}
+    assert parse_webhook(settings, comment) == []
