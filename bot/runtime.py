@@ -59,6 +59,10 @@ from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.client import TeamClients, build_client
 from bot.slack.sender import Pacer, RateLimits, Sender
+from bot.trackers import handlers as trackers_handlers
+from bot.trackers import jobs as trackers_jobs
+from bot.trackers import messages as trackers_messages
+from bot.trackers import webhooks as trackers_webhooks
 from bot.web import WebhookRoutes, create_web_app
 from bot.workspaces import handlers as workspace_handlers
 from bot.workspaces.service import ensure_workspace
@@ -71,6 +75,7 @@ HANDLER_MODULES: list[Any] = [
     workspace_handlers,
     scheduling_handlers,
     intake_handlers,
+    trackers_handlers,
     projects_handlers,
     celebrations_handlers,
     digests_handlers,
@@ -80,12 +85,13 @@ HANDLER_MODULES: list[Any] = [
 ]
 JOB_MODULES: list[ModuleType] = [
     intake_jobs,
+    trackers_jobs,
     projects_jobs,
     celebrations_jobs,
     digests_jobs,
     privacy_jobs,
 ]
-WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks]
+WEBHOOK_MODULES: list[ModuleType] = [projects_webhooks, celebrations_webhooks, trackers_webhooks]
 
 
 def outbox_kinds(services: Services) -> list[OutboxKind]:
@@ -93,6 +99,7 @@ def outbox_kinds(services: Services) -> list[OutboxKind]:
     thread, Home tabs last (they show what the rest did)."""
     return [
         *intake_messages.kinds(),
+        *trackers_messages.kinds(),
         *projects_messages.kinds(),
         *celebrations_messages.kinds(),
         *digests_messages.kinds(),

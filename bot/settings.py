@@ -141,6 +141,24 @@ class Settings(DatabaseSettings):
     salesforce_webhook_secret: SecretStr | None = Field(
         default=None, alias="SALESFORCE_WEBHOOK_SECRET"
     )
+
+    # Work trackers (bot/trackers/): accepted requests become issues, and follow them. Jira
+    # Cloud logs in with JIRA_EMAIL + JIRA_API_TOKEN, Jira Data Center with a personal access
+    # token (JIRA_PAT). The project and issue type are chosen in App Home.
+    jira_base_url: AnyHttpUrl | None = Field(default=None, alias="JIRA_BASE_URL")
+    jira_email: str | None = Field(default=None, alias="JIRA_EMAIL")
+    jira_api_token: SecretStr | None = Field(default=None, alias="JIRA_API_TOKEN")
+    jira_pat: SecretStr | None = Field(default=None, alias="JIRA_PAT")
+    # POST /webhooks/jira: Jira Cloud signs with this secret (X-Hub-Signature, HMAC-SHA256);
+    # a Data Center webhook sends it in the URL (?secret=) or as a bearer token instead.
+    jira_webhook_secret: SecretStr | None = Field(default=None, alias="JIRA_WEBHOOK_SECRET")
+    # Story points become hours for the ETA (time tracking's original estimate is used first).
+    jira_story_points_field: str = Field(
+        default="customfield_10016", alias="JIRA_STORY_POINTS_FIELD"
+    )
+    jira_hours_per_story_point: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=4.0, alias="JIRA_HOURS_PER_STORY_POINT"
+    )
     # Linear for accepted requests (bot/trackers/linear.py, docs/linear.md): a personal API key
     # (or an OAuth access token, "Bearer ..." included) and the signing secret Linear shows for
     # the webhook that calls POST /webhooks/linear. The team is chosen in App Home.
@@ -153,6 +171,11 @@ class Settings(DatabaseSettings):
     # suits the usual Fibonacci scale (1, 2, 3, 5, 8); teams whose point is a day set 8.
     linear_hours_per_point: Annotated[float, Field(gt=0, le=1000)] = Field(
         default=4.0, alias="LINEAR_HOURS_PER_POINT"
+    )
+    # How often a connected tracker is asked what changed (for trackers that cannot reach the
+    # bot's webhook; with the webhook, polling catches what a lost delivery missed).
+    tracker_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
+        default=120, alias="TRACKER_POLL_SECONDS"
     )
 
     # Operational knobs beyond the contract; defaults suit one small team.
@@ -203,7 +226,19 @@ class Settings(DatabaseSettings):
         ):
             raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
         self._salesforce_flow()
+        self._jira_credentials()
         return self
+
+    def _jira_credentials(self) -> None:
+        """A Jira URL needs one way to log in; half of Cloud's pair is refused at start."""
+        if (self.jira_email is None) != (self.jira_api_token is None):
+            missing = "JIRA_API_TOKEN" if self.jira_api_token is None else "JIRA_EMAIL"
+            raise ValueError(f"{missing}: Jira Cloud needs both JIRA_EMAIL and JIRA_API_TOKEN")
+        if self.jira_base_url is not None and self.jira_api_token is None and self.jira_pat is None:
+            raise ValueError(
+                "JIRA_BASE_URL: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT "
+                "(Jira Data Center)"
+            )
 
     def _salesforce_flow(self) -> None:
         """Half a Salesforce configuration is refused at start, naming what is missing."""
@@ -264,6 +299,10 @@ _SHOWABLE_INPUTS = {
     "SALESFORCE_LOGIN_URL",
     "SALESFORCE_API_VERSION",
     "SALESFORCE_POLL_SECONDS",
+    "JIRA_BASE_URL",
+    "JIRA_STORY_POINTS_FIELD",
+    "JIRA_HOURS_PER_STORY_POINT",
+    "TRACKER_POLL_SECONDS",
     "LINEAR_API_URL",
     "LINEAR_HOURS_PER_POINT",
     "WEB_CONCURRENCY",

@@ -8,6 +8,7 @@ from bot.privacy import models as privacy_models
 from bot.projects import models as projects_models
 from bot.scheduling import models as scheduling_models
 from bot.slack import oauth_tables
+from bot.trackers import models as trackers_models
 from bot.workspaces import models as workspaces_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "privacy_models",
     "projects_models",
     "scheduling_models",
+    "trackers_models",
     "workspaces_models",
 ]

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import N_
 from bot.home.effects import owe_homes
+from bot.intake import followers
 from bot.intake.etas import EtaNews
 from bot.intake.models import IntakeRequest, RequestWatcher
 from bot.outbox.service import owe_message, owe_refresh
@@ -332,6 +333,7 @@ def owe_move(
         user_ids=[actor_id, request.requester_id, request.assignee_id, *watchers],
         now=now,
     )
+    followers.request_moved(session, request, now)  # e.g. its issue in the tracker follows
 
 
 def owe_filing(

@@ -14,6 +14,7 @@ from slack_bolt import App
 from bot.intake import (
     configuration,
     due,
+    followers,
     handlers_filing,
     handlers_requester,
     handlers_settings,
@@ -60,7 +61,8 @@ def my_requests_section(viewer: HomeViewer) -> list[Block]:
     mine = queue.requests_of(
         session=viewer.session, team_id=viewer.team_id, requester_id=viewer.user_id
     )
-    return views_home.my_requests(viewer.t, mine.shown, more_open=mine.open_not_shown)
+    tags = followers.request_tags(viewer.session, viewer.team_id, [r.id for r in mine.shown])
+    return views_home.my_requests(viewer.t, mine.shown, more_open=mine.open_not_shown, tags=tags)
 
 
 def followed_section(viewer: HomeViewer) -> list[Block]:
@@ -81,7 +83,10 @@ def queue_section(viewer: HomeViewer) -> list[Block]:
         today=due.team_today(settings, viewer.now),
         page=page,
     )
-    return views_home.queue_section(viewer.t, data)
+    tags = followers.request_tags(
+        viewer.session, viewer.team_id, [row.request.id for row in data.rows]
+    )
+    return views_home.queue_section(viewer.t, data, tags)
 
 
 def run_report_section(viewer: HomeViewer) -> list[Block]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from bot.intake import service, views_card, views_text
+from bot.intake import followers, service, views_card, views_text
 from bot.intake.effects import CARD_KIND, MESSAGE_KIND
 from bot.intake.models import IntakeRequest
 from bot.outbox.kinds import OutboxKind
@@ -55,6 +55,8 @@ class RequestCard(OutboxKind):
             request,
             rollout_name=rollout.name if rollout else None,
             related=related,
+            extra_lines=followers.card_lines(ctx.session, request, t),
+            extra_buttons=followers.card_buttons(ctx.session, request, t),
         )
         if request.card_ts and request.card_channel_id and delivery.error not in CARD_GONE:
             return [

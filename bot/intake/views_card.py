@@ -5,7 +5,9 @@ Data in, (text, blocks) out: no database, no network. User text is cut and escap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -180,9 +182,12 @@ def card(
     *,
     rollout_name: str | None,
     related: IntakeRequest | None = None,
+    extra_lines: Sequence[str] = (),
+    extra_buttons: Sequence[dict[str, Any]] = (),
 ) -> Message:
     """The request as the team sees it in the intake channel, with the actions its status
-    allows; `related` is the request it was merged into, or may duplicate."""
+    allows; `related` is the request it was merged into, or may duplicate; `extra_lines`
+    what other domains add (its issue in the tracker)."""
     links = " · ".join(
         part
         for part in (
@@ -199,10 +204,15 @@ def card(
             + "".join(f" · {part}" for part in (watchers_line(t, request), links) if part)
         ),
         *related_blocks(t, request, related),
+        *(_context(line) for line in extra_lines),
     ]
     actions = team_actions(t, request)
     if actions:
         blocks.append(actions)
+    if extra_buttons:
+        blocks.append(
+            {"type": "actions", "block_id": "card_extras", "elements": list(extra_buttons)}
+        )
     text = t.gettext("{ref}: {title} ({status})").format(
         ref=ref(request.number),
         title=safe(request.title, TITLE_SHOWN),

@@ -7,7 +7,7 @@ domains' sections fit in the Home tab's 100 blocks too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -65,17 +65,23 @@ def _context(text: str) -> BlockDict:
     return ContextBlock(elements=[MarkdownTextObject(text=text[:3000])]).to_dict()
 
 
-def request_line(t: Translator, request: IntakeRequest) -> str:
+def request_line(t: Translator, request: IntakeRequest, tag: str | None = None) -> str:
     title = safe(request.title, TITLE_IN_LIST)
     status = label(t, STATUS_LABELS, request.status)
     line = f"• *{ref(request.number)}* {title} · {status}"
     if request.eta_told and request.status in (Status.accepted, Status.in_progress):
         line += " · " + t.gettext("ETA {date}").format(date=day(t, request.eta_told))
+    if tag:  # what other domains add: its issue in the tracker
+        line += f" · {tag}"
     return line
 
 
 def my_requests(
-    t: Translator, requests: Sequence[IntakeRequest], *, more_open: int = 0
+    t: Translator,
+    requests: Sequence[IntakeRequest],
+    *,
+    more_open: int = 0,
+    tags: Mapping[int, str] | None = None,
 ) -> list[BlockDict]:
     """Everyone: their requests with status, ETA and reference, and a button to file one;
     open requests beyond the list are counted, never dropped silently."""
@@ -86,7 +92,10 @@ def my_requests(
     if not requests:
         blocks.append(_context(t.gettext("Nothing filed yet. `/revops-request` works anywhere.")))
         return blocks
-    blocks.append(_section("\n".join(request_line(t, request) for request in requests)))
+    tags = tags or {}
+    blocks.append(
+        _section("\n".join(request_line(t, request, tags.get(request.id)) for request in requests))
+    )
     if more_open:
         blocks.append(
             _context(
@@ -127,8 +136,12 @@ def followed_requests(t: Translator, requests: Sequence[IntakeRequest]) -> list[
     ]
 
 
-def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
-    """RevOps: the prioritised queue, one page, with the card's actions on every request."""
+def queue_section(
+    t: Translator, data: QueuePageData, tags: Mapping[int, str] | None = None
+) -> list[BlockDict]:
+    """RevOps: the prioritised queue, one page, with the card's actions on every request;
+    `tags` are what other domains add (its issue in the tracker)."""
+    tags = tags or {}
     counts = ", ".join(
         f"{label(t, STATUS_LABELS, status)} {t.number(count)}"
         for status, count in sorted(
@@ -157,6 +170,7 @@ def queue_section(t: Translator, data: QueuePageData) -> list[BlockDict]:
                 label(t, STATUS_LABELS, request.status),
                 t.gettext("Assignee: {user}").format(user=mention(t, request.assignee_id)),
                 t.gettext("ETA {date}").format(date=day(t, row.eta)),
+                *([tags[request.id]] if request.id in tags else []),
             ]
         )
         blocks.append(

@@ -78,6 +78,8 @@ PERSONAL: tuple[Personal, ...] = (
     P("intake_request_events", "assignee_id", Holds.user),
     P("intake_request_events", "note", Holds.authored, owner="actor_id"),
     P("intake_docs", "created_by", Holds.user),
+    # trackers
+    P("tracker_connections", "connected_by", Holds.user),
     P("intake_deflections", "user_id", Holds.user),
     P("intake_watchers", "user_id", Holds.user),
     P("intake_queue_pages", "user_id", Holds.row_owner),
@@ -209,6 +211,14 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "salesforce_sync": "team_id read_up_to polling_until org_currency last_polled_at "
         "problem problem_told_at",
         "celebration_email_users": "team_id looked_up_at admins_told_at",
+        # A workspace's tracker: no credential (those stay in the environment); `problem` is
+        # what the tracker answered ("Jira refused (401)").
+        "tracker_connections": "team_id kind project issue_type create_on connected_at "
+        "read_up_to polling_until last_polled_at problem problem_told_at",
+        # Issue references only: the issue's text (the requester's name among it) lives in
+        # the tracker, whose own erasure tools apply.
+        "tracker_issue_links": "id team_id request_id kind issue_id identifier url status "
+        "seen_updated_at estimate_hours deleted_at created_at",
         "wins": "id team_id kind title amount currency message source source_ref created_at "
         "post_state prepare_attempts prepare_after problem hubspot_portal_id hubspot_deal_id "
         "channel_id ts posted_at",

@@ -468,7 +468,14 @@ class Runner:
                     messages = kind.render(context, _reloaded(session, delivery))
             if not messages and blocked is None and kind.silent:
                 with session_scope(factory) as session:
-                    service.mark_sent(session=session, delivery_id=delivery.id, now=now)
+                    # A versioned silent row (a tracker issue's sync) whose object moved on
+                    # while it worked goes again, from the newer state.
+                    service.mark_sent(
+                        session=session,
+                        delivery_id=delivery.id,
+                        now=now,
+                        version=delivery.version if kind.versioned else None,
+                    )
                 report.count("sent")
                 return True
             if not messages:

@@ -76,6 +76,13 @@ class IssueGone(TrackerError):
 class TrackerClient(Protocol):
     kind: str  # "jira" | "linear"
 
+    def check_connection(self) -> list[str]:
+        """Whether the connected project (Jira) or team (Linear) exists and the credentials
+        may use it, asked when an admin saves the connection in App Home. Returns the issue
+        type names it offers (Jira; [] where the tracker has none). Raises IssueGone for an
+        unknown project or team, TrackerRefused for credentials it refuses."""
+        ...
+
     def create_issue(self, issue: NewIssue) -> IssueRef:
         """Create the issue, or return the one an earlier try with the same idempotency key
         made."""
