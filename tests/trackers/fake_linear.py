@@ -457,9 +457,12 @@ class FakeLinear:
         return (by_name or by_type)[0]
 
     def _touch(self, issue: FakeIssue) -> None:
-        """updatedAt moves forward by at least a millisecond, as Linear's does."""
-        stamp = max(datetime.now(UTC), issue.updated_at + timedelta(milliseconds=1))
-        issue.updated_at = stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+        """updatedAt in milliseconds, as Linear's; each change later than every one before, so
+        that "changed since" orders them as they happened."""
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        newest = max((i.updated_at for i in self.issues.values()), default=now)
+        issue.updated_at = max(now, newest + timedelta(milliseconds=1))
 
     def _node(self, issue: FakeIssue, *, with_team: bool = False) -> dict[str, Any]:
         node: dict[str, Any] = {
