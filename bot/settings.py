@@ -159,7 +159,7 @@ class Settings(DatabaseSettings):
     jira_hours_per_story_point: Annotated[float, Field(gt=0, le=100)] = Field(
         default=4.0, alias="JIRA_HOURS_PER_STORY_POINT"
     )
-    # Linear for accepted requests (bot/trackers/linear.py, docs/linear.md): a personal API key
+    # Linear for accepted requests (bot/trackers/linear.py, README "Linear"): a personal API key
     # (or an OAuth access token, "Bearer ..." included) and the signing secret Linear shows for
     # the webhook that calls POST /webhooks/linear. The team is chosen in App Home.
     linear_api_key: SecretStr | None = Field(default=None, alias="LINEAR_API_KEY")

@@ -260,3 +260,22 @@ def test_a_removed_issue_shows_on_the_card_and_breaks_nothing(
     bot.idle()
     assert reload(bot, request.id).status == Status.done
     assert len(fake_linear.calls) == calls  # the gone issue is not asked for again
+
+
+def test_a_refused_key_tells_the_admin_once_and_never_shows_it(
+    bot: BotHarness, fake_linear: FakeLinear
+) -> None:
+    set_up_intake(bot)
+    assert connect_linear(bot).status == 200
+    fake_linear.api_key = "lin_api_rotated_by_someone"  # the bot's key no longer works
+    accepted_request(bot, "First")
+    accepted_request(bot, "Second")
+    eventually(
+        lambda: any("Linear refused the bot" in m.get("text", "") for m in bot.fake.dms_to(ADMIN)),
+        what="the admin told",
+    )
+    bot.idle()
+    told = [m for m in bot.fake.dms_to(ADMIN) if "Linear refused the bot" in m.get("text", "")]
+    assert len(told) == 1
+    assert "Authentication required" in told[0]["text"] and LINEAR_KEY not in told[0]["text"]
+    assert fake_linear.live_issues() == []
