@@ -102,7 +102,7 @@ def test_from_app_home_to_the_issue_and_back_to_the_requester(
     assert bad.json["response_action"] == "errors"
     assert "Linear has no project or team NOPE" in bad.json["errors"][TrackerBlock.project]
     assert connect_linear(bot).status == 200
-    assert "Linear project OPS: issues created on Accept" in json.dumps(bot.fake.home_of(ADMIN))
+    assert "Linear team OPS: issues created on Accept" in json.dumps(bot.fake.home_of(ADMIN))
 
     request = accepted_request(bot)
     issue = the_issue(fake_linear)
