@@ -123,7 +123,7 @@ def sync_issue(
                 created = service.record_created(
                     session=session, request=request, kind=client.kind, ref=ref, now=now
                 )
-                _working(session, team_id)
+                _working(session, team_id, now)
                 effects.owe_request_shown(session=session, request=request, now=now)
                 issue_id = created.issue_id
                 target = service.issue_target(request)
@@ -143,7 +143,7 @@ def sync_issue(
             moved = service.link_of(session=session, team_id=team_id, request_id=request_id)
             if moved is not None:
                 moved.status = target.value
-            _working(session, team_id)
+            _working(session, team_id, now)
     except IssueGone:
         with session_scope(factory) as session:
             link = service.link_of(session=session, team_id=team_id, request_id=request_id)
@@ -161,10 +161,12 @@ def sync_issue(
         tell_problem(factory, team_id=team_id, problem=str(refused), now=now)
 
 
-def _working(session: Session, team_id: str) -> None:
+def _working(session: Session, team_id: str, now: datetime) -> None:
+    """The tracker works (again): requests it refused while it did not get their issues."""
     connection = service.connection_of(session=session, team_id=team_id)
-    if connection is not None:
-        service.record_working(connection)
+    if connection is not None and service.record_working(connection):
+        for request_id in service.requests_missing_issues(session=session, connection=connection):
+            effects.owe_sync(session=session, team_id=team_id, request_id=request_id, now=now)
 
 
 def tell_problem(factory: Factory, *, team_id: str, problem: str, now: datetime) -> None:
@@ -296,7 +298,7 @@ def poll(factory: Factory, client_for: ClientFor, *, team_id: str, now: datetime
             up_to=max((s.updated_at for s in changes), default=None),
             now=now,
         )
-        _working(session, team_id)
+        _working(session, team_id, now)
     return applied
 
 
@@ -349,9 +351,12 @@ def connect(
     now: datetime,
 ) -> None:
     """An admin connected a tracker (checked with it first, by the listener): saved, a past
-    problem forgotten, the poll's cursor starting now; App Home shows it."""
+    problem forgotten (the requests it kept from their issues get them now), the poll's
+    cursor starting now; App Home shows it."""
     with session_scope(factory) as session:
-        service.save_connection(
+        before = service.connection_of(session=session, team_id=team_id)
+        fixing = before is not None and before.problem is not None
+        connection = service.save_connection(
             session=session,
             team_id=team_id,
             user_id=user_id,
@@ -361,4 +366,9 @@ def connect(
             create_on=create_on,
             now=now,
         )
+        if fixing:  # saved again to fix what the tracker refused: the missed issues follow
+            for request_id in service.requests_missing_issues(
+                session=session, connection=connection
+            ):
+                effects.owe_sync(session=session, team_id=team_id, request_id=request_id, now=now)
         owe_homes(session=session, team_id=team_id, user_ids=[user_id], now=now)

@@ -203,11 +203,37 @@ def record_problem(*, connection: TrackerConnection, problem: str, now: datetime
     return True
 
 
-def record_working(connection: TrackerConnection) -> None:
-    """The tracker answered well: a past problem is forgotten (the next is told again)."""
+def record_working(connection: TrackerConnection) -> bool:
+    """The tracker answered well: a past problem is forgotten (the next is told again).
+    Returns whether there was one (requests accepted meanwhile are owed their issues)."""
     if connection.problem is not None or connection.problem_told_at is not None:
         connection.problem = None
         connection.problem_told_at = None
+        return True
+    return False
+
+
+MISSING_ISSUES_MAX = 200
+
+
+def requests_missing_issues(*, session: Session, connection: TrackerConnection) -> list[int]:
+    """Accepted or in-progress requests with no issue although issues are created on Accept
+    (the tracker refused them while a problem lasted); the oldest MISSING_ISSUES_MAX."""
+    if connection.create_on != CreateOn.accept:
+        return []
+    linked = select(IssueLink.request_id).where(IssueLink.team_id == connection.team_id)
+    return list(
+        session.scalars(
+            select(IntakeRequest.id)
+            .where(
+                IntakeRequest.team_id == connection.team_id,
+                IntakeRequest.status.in_([Status.accepted, Status.in_progress]),
+                IntakeRequest.id.not_in(linked),
+            )
+            .order_by(IntakeRequest.id)
+            .limit(MISSING_ISSUES_MAX)
+        )
+    )
 
 
 def claim_poll(*, session: Session, team_id: str, now: datetime) -> TrackerConnection | None:

@@ -125,6 +125,12 @@ def test_refused_credentials_tell_the_admin_once(bot: BotHarness, fake_jira: Fak
     with bot.session() as session:
         connection = session.get(TrackerConnection, "T1")
         assert connection is not None and "401" in (connection.problem or "")
+    assert not fake_jira.issues
+    # The admin fixes the credentials and saves the settings again: the missed issues follow.
+    fake_jira.refuse = False
+    assert connect_jira(bot).status == 200
+    bot.idle()
+    assert sorted(i.summary for i in fake_jira.issues.values()) == ["First", "Second"]
 
 
 def test_a_deleted_issue_shows_on_the_card_and_breaks_nothing(
