@@ -279,3 +279,9 @@ def test_a_refused_key_tells_the_admin_once_and_never_shows_it(
     assert len(told) == 1
     assert "Authentication required" in told[0]["text"] and LINEAR_KEY not in told[0]["text"]
     assert fake_linear.live_issues() == []
+
+    fake_linear.api_key = LINEAR_KEY  # fixed on Linear's side; the admin saves again
+    assert connect_linear(bot).status == 200
+    eventually(lambda: len(fake_linear.live_issues()) == 2, timeout=30, what="missed issues")
+    bot.idle()
+    assert sorted(i.title for i in fake_linear.live_issues()) == ["First", "Second"]
