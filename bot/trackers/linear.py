@@ -279,7 +279,9 @@ class LinearTracker:
             for node in page["nodes"]:
                 if isinstance(node, Mapping):
                     state = self._state(node)
-                    seen[state.ref.issue_id] = state
+                    known = seen.get(state.ref.issue_id)
+                    if known is None or known.updated_at < state.updated_at:
+                        seen[state.ref.issue_id] = state  # an issue changed while paging: once
             info = page.get("pageInfo")
             cursor = info.get("endCursor") if isinstance(info, Mapping) else None
             if not (isinstance(info, Mapping) and info.get("hasNextPage") and cursor):
@@ -287,7 +289,7 @@ class LinearTracker:
             if cursor == after:
                 raise TrackerUnavailable("Linear ChangedIssues: the same page twice")
             after = str(cursor)
-        # Oldest first whatever order Linear pages in; an issue changed while paging once.
+        # Oldest first, whatever order Linear pages in.
         return sorted(seen.values(), key=lambda s: (s.updated_at, s.ref.issue_id))
 
     # ------------------------------------------------------------ team

@@ -20,6 +20,7 @@ import base64
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,6 +121,10 @@ class FakeLinear:
         self.rate_limited = False
         self.rate_limit_status = 400  # Linear answers RATELIMITED with 400; some proxies 429
         self.taken_id_error = "invalid input"  # or "internal": how a taken issue id is refused
+        # Called (under the fake's lock) after each page of changed issues is served: a test
+        # moves issues between pages, as people do while a poll reads.
+        self.after_page: Callable[[int], None] | None = None
+        self._pages_served = 0
         self._drop: dict[str, int] = {}
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -408,6 +413,9 @@ class FakeLinear:
         start = int(base64.b64decode(after).decode()) if after else 0
         page = matching[start : start + first]
         end = start + len(page)
+        self._pages_served += 1
+        if self.after_page is not None:
+            self.after_page(self._pages_served)
         return {
             "issues": {
                 "nodes": [self._node(i) for i in page],

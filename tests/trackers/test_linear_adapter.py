@@ -205,6 +205,18 @@ def test_changed_since_reads_every_page_and_returns_the_oldest_first(fake: FakeL
     assert tracker(fake).changed_since(since + timedelta(hours=1)) == []
 
 
+def test_an_issue_that_moves_while_the_pages_are_read_is_listed_once(fake: FakeLinear) -> None:
+    fake.page_size = 2
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    a, b, c, d, e = (fake.add_issue(title=t) for t in "abcde")  # newest first: e d | c b | a
+    fake.after_page = lambda served: fake.move(a.id, "Done") if served == 1 else None
+    # Now a d... shift: page 2 is d c again, page 3 is b; d comes twice, a waits for the next
+    # poll (its updatedAt is newer than anything this one returns).
+    states = tracker(fake).changed_since(since)
+    assert [s.ref.issue_id for s in states] == [b.id, c.id, d.id, e.id]
+    assert tracker(fake).changed_since(states[-1].updated_at)[-1].ref.issue_id == a.id
+
+
 def test_changed_since_shows_archived_and_trashed_issues_as_deleted(fake: FakeLinear) -> None:
     since = datetime.now(UTC) - timedelta(minutes=1)
     kept, archived, trashed = (fake.add_issue(title=t) for t in ("kept", "archived", "trashed"))
