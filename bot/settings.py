@@ -165,8 +165,19 @@ class Settings(DatabaseSettings):
     jira_hours_per_story_point: Annotated[float, Field(gt=0, le=100)] = Field(
         default=4.0, alias="JIRA_HOURS_PER_STORY_POINT"
     )
+    # Linear for accepted requests (bot/trackers/linear.py, README "Linear"): a personal API key
+    # (or an OAuth access token, "Bearer ..." included) and the signing secret Linear shows for
+    # the webhook that calls POST /webhooks/linear. The team is chosen in App Home.
     linear_api_key: SecretStr | None = Field(default=None, alias="LINEAR_API_KEY")
     linear_webhook_secret: SecretStr | None = Field(default=None, alias="LINEAR_WEBHOOK_SECRET")
+    linear_api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://api.linear.app/graphql"), alias="LINEAR_API_URL"
+    )
+    # Linear estimates are points on the team's scale; the ETA wants hours. Half a day a point
+    # suits the usual Fibonacci scale (1, 2, 3, 5, 8); teams whose point is a day set 8.
+    linear_hours_per_point: Annotated[float, Field(gt=0, le=1000)] = Field(
+        default=4.0, alias="LINEAR_HOURS_PER_POINT"
+    )
     # How often a connected tracker is asked what changed (for trackers that cannot reach the
     # bot's webhook; with the webhook, polling catches what a lost delivery missed).
     tracker_poll_seconds: Annotated[int, Field(ge=15, le=3600)] = Field(
@@ -320,6 +331,8 @@ _SHOWABLE_INPUTS = {
     "JIRA_STORY_POINTS_FIELD",
     "JIRA_HOURS_PER_STORY_POINT",
     "TRACKER_POLL_SECONDS",
+    "LINEAR_API_URL",
+    "LINEAR_HOURS_PER_POINT",
     "WEB_CONCURRENCY",
     "WEB_THREADS",
     "LISTENER_THREADS",

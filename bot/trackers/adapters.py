@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.settings import Settings
-from bot.trackers import jira
+from bot.trackers import jira, linear, linear_webhooks
 from bot.trackers.client import IssueState, TrackerClient
 
 
@@ -49,6 +49,10 @@ def _jira(settings: Settings, project: str, issue_type: str | None) -> TrackerCl
     return jira.JiraTracker(settings, project=project, issue_type=issue_type)
 
 
+def _linear(settings: Settings, team: str, issue_type: str | None) -> TrackerClient:
+    return linear.LinearTracker.from_settings(settings, team=team)  # Linear has no issue types
+
+
 ADAPTERS: dict[str, Adapter] = {
     "jira": Adapter(
         label="Jira",
@@ -58,7 +62,14 @@ ADAPTERS: dict[str, Adapter] = {
         verify_webhook=jira.verify_webhook,
         parse_webhook=jira.parse_webhook,
     ),
-    # "linear": Adapter("Linear", lambda s: s.linear_api_key is not None, _linear, False),
+    "linear": Adapter(
+        label="Linear",
+        configured=lambda settings: settings.linear_api_key is not None,
+        factory=_linear,
+        asks_issue_type=False,
+        verify_webhook=linear_webhooks.verify_webhook,
+        parse_webhook=linear_webhooks.parse_webhook,
+    ),
 }
 
 

@@ -59,10 +59,18 @@ def home_section(t: Translator, summary: ConnectionSummary) -> list[Block]:
             if summary.create_on == CreateOn.accept
             else t.gettext("by the card's button")
         )
-        state = t.ngettext(
-            "{tracker} project {project}: issues created {when} · {count} issue linked",
-            "{tracker} project {project}: issues created {when} · {count} issues linked",
-            summary.issues,
+        state = (
+            t.ngettext(  # Linear has teams where Jira has projects (and Linear projects differ)
+                "{tracker} team {project}: issues created {when} · {count} issue linked",
+                "{tracker} team {project}: issues created {when} · {count} issues linked",
+                summary.issues,
+            )
+            if summary.kind == "linear"
+            else t.ngettext(
+                "{tracker} project {project}: issues created {when} · {count} issue linked",
+                "{tracker} project {project}: issues created {when} · {count} issues linked",
+                summary.issues,
+            )
         ).format(
             tracker=summary.tracker,
             project=summary.project,

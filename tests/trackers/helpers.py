@@ -25,10 +25,10 @@ def home(bot: BotHarness, user: str) -> dict[str, Any]:
 
 
 def settings_values(
-    *, project: str = "OPS", issue_type: str = "Task", create_on: str = "accept"
+    *, project: str = "OPS", issue_type: str = "Task", create_on: str = "accept", kind: str = "jira"
 ) -> dict[str, Any]:
     return {
-        TrackerBlock.kind: {TrackerAction.kind: state_value("static_select", "jira")},
+        TrackerBlock.kind: {TrackerAction.kind: state_value("static_select", kind)},
         TrackerBlock.project: {TrackerAction.project: project},
         TrackerBlock.issue_type: {TrackerAction.issue_type: issue_type},
         TrackerBlock.create_on: {TrackerAction.create_on: state_value("radio_buttons", create_on)},

@@ -14,11 +14,15 @@ from bot.trackers.client import (
     TrackerRefused,
     TrackerUnavailable,
 )
-from tests.trackers.contract import Tracker, jira_tracker
+from tests.trackers.contract import Tracker, jira_tracker, linear_tracker
 
 
-@pytest.fixture(params=["jira-cloud", "jira-data-center"])
+@pytest.fixture(params=["jira-cloud", "jira-data-center", "linear"])
 def tracker(request: pytest.FixtureRequest) -> Iterator[Tracker]:
+    if request.param == "linear":
+        with linear_tracker() as (tracker, _):
+            yield tracker
+        return
     with jira_tracker(cloud=request.param == "jira-cloud") as (tracker, _):
         yield tracker
 
@@ -80,11 +84,12 @@ def test_errors_are_split_into_try_again_admin_must_fix_and_gone(tracker: Tracke
     with pytest.raises(TrackerRefused) as refused:
         tracker.client.create_issue(new_issue("revops-T1-3"))
     assert "jira-api-token" not in str(refused.value)
+    assert "lin_api_" not in str(refused.value)
     tracker.set_refusing(False)
-    assert tracker.client.check_connection()  # the project exists
+    # The project exists: Jira lists its issue types, Linear has none.
+    assert isinstance(tracker.client.check_connection(), list)
 
 
 def test_an_unknown_project_is_gone(tracker: Tracker) -> None:
-    tracker.client.project = "NOPE"  # type: ignore[attr-defined]
     with pytest.raises(IssueGone):
-        tracker.client.check_connection()
+        tracker.connect("NOPE").check_connection()
