@@ -177,7 +177,7 @@ def file_one(session: Any, title: str, need: str, view_id: str, now: datetime) -
 def doc_keys(factory: Any, data: dict[str, Any]) -> dict[int, str]:
     by_url = {doc["url"]: doc["id"] for doc in data["docs"]}
     with session_scope(factory) as session:
-        return {doc.id: by_url[doc.url] for doc in session.query(KnowledgeDoc)}
+        return {doc.id: by_url[doc.url] for doc in session.query(KnowledgeDoc) if doc.url in by_url}
 
 
 def db_doc_matcher(factory: Any, keys: dict[int, str]) -> Matcher:
