@@ -229,7 +229,7 @@ def main() -> None:
         old = figures(drafts, replace(before), dialect)
         print(
             f"  {dialect}: dev P@1 {p1:.2f} R@3 {r3:.2f} none→offer {wrong:.2f}"
-            f"  (rule before: P@1 {old[0]:.2f} R@3 {old[1]:.2f} none→offer {old[2]:.2f})"
+            f"  (DOC_RULE as committed: P@1 {old[0]:.2f} R@3 {old[1]:.2f} none→offer {old[2]:.2f})"
         )
 
 
