@@ -2,12 +2,14 @@
 
     python bench/deflection.py [--rounds 300] [--docs 10000] [--requests 5000] [--no-speed]
 
-Quality, on the labelled set bench/data/deflection.yaml (25 docs, 8 open requests, 78 drafts in
-English and French; dev = the half used to choose thresholds, test = the held-out half):
+Quality, on the labelled set bench/data/deflection.yaml (25 docs, 8 open requests, 102 drafts
+in English and French; dev = the 63 used to choose thresholds (bench/calibrate_deflection.py),
+test = the 39 held out):
 - P@1: of the drafts the matcher offered something for, the share whose first offer answers it;
 - P@3: of everything offered (at most three per draft), the share that answers its draft;
 - R@3: of the drafts something answers, the share whose answer is among the first three;
-- none→offer: of the drafts nothing answers, the share offered something anyway.
+- none→offer: of the drafts nothing answers, the share offered something anyway;
+- R@3 90% interval: R@3 over bootstrap resamples of the drafts (bootstrap_interval).
 Docs are judged on every draft: a draft an open request answers is one no doc answers.
 Each matcher runs on a real database built through the bot's own write paths (remember_doc,
 file_request); the keyword matcher shipped before issue 17 (bench/keyword_matcher.py) is the
@@ -75,6 +77,18 @@ class Quality:
     none_offered: float
     offered_none: int
     nones: int
+    r_at_3_interval: tuple[float, float] = (0.0, 0.0)
+
+
+def bootstrap_interval(hits: list[bool], rounds: int = 2000) -> tuple[float, float]:
+    """The 5th and 95th percentiles of a share over resamples of its drafts (with
+    replacement, a fixed seed): how far the figure could move with another draw of drafts
+    like these. A share near a goal whose interval straddles it is there by luck."""
+    if not hits:
+        return (1.0, 1.0)
+    generator = random.Random(17)
+    shares = sorted(sum(generator.choices(hits, k=len(hits))) / len(hits) for _ in range(rounds))
+    return shares[int(0.05 * rounds)], shares[int(0.95 * rounds) - 1]
 
 
 def judge(drafts: list[dict[str, Any]], matcher: Matcher, prefix: str) -> Quality:
@@ -82,6 +96,7 @@ def judge(drafts: list[dict[str, Any]], matcher: Matcher, prefix: str) -> Qualit
     with `prefix` (say a request, when judging docs) count as nothing answering."""
     first_right = with_offer = offered = offered_right = found = answerable = 0
     nones = offered_none = 0
+    hits: list[bool] = []
     for draft in drafts:
         answer = draft["answer"] if draft["answer"].startswith(prefix) else NONE
         shown = matcher(draft["text"])[:3]
@@ -96,6 +111,7 @@ def judge(drafts: list[dict[str, Any]], matcher: Matcher, prefix: str) -> Qualit
         else:
             answerable += 1
             found += answer in shown
+            hits.append(answer in shown)
     return Quality(
         drafts=len(drafts),
         p_at_1=first_right / with_offer if with_offer else 1.0,
@@ -104,6 +120,7 @@ def judge(drafts: list[dict[str, Any]], matcher: Matcher, prefix: str) -> Qualit
         none_offered=offered_none / nones if nones else 0.0,
         offered_none=offered_none,
         nones=nones,
+        r_at_3_interval=bootstrap_interval(hits),
     )
 
 
@@ -160,7 +177,7 @@ def file_one(session: Any, title: str, need: str, view_id: str, now: datetime) -
 def doc_keys(factory: Any, data: dict[str, Any]) -> dict[int, str]:
     by_url = {doc["url"]: doc["id"] for doc in data["docs"]}
     with session_scope(factory) as session:
-        return {doc.id: by_url[doc.url] for doc in session.query(KnowledgeDoc)}
+        return {doc.id: by_url[doc.url] for doc in session.query(KnowledgeDoc) if doc.url in by_url}
 
 
 def db_doc_matcher(factory: Any, keys: dict[int, str]) -> Matcher:
@@ -306,7 +323,7 @@ def print_quality(
     print(f"\n{title}")
     print(
         f"{'matcher':<30} {'split':<5} {'drafts':>6} {'P@1':>6} {'P@3':>6} {'R@3':>6} "
-        f"{'none→offer':>16}"
+        f"{'none→offer':>16}  R@3 90% interval"
     )
     for name, matcher in matchers.items():
         for split in ("all", "dev", "test"):
@@ -315,6 +332,7 @@ def print_quality(
             print(
                 f"{name:<30} {split:<5} {q.drafts:>6} {q.p_at_1:>6.2f} {q.p_at_3:>6.2f} "
                 f"{q.r_at_3:>6.2f} {q.none_offered:>6.2f} ({q.offered_none:>2}/{q.nones:>2})"
+                f"  {q.r_at_3_interval[0]:.2f}-{q.r_at_3_interval[1]:.2f}"
             )
 
 

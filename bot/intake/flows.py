@@ -215,6 +215,7 @@ def start_work(factory: Factory, actor: Actor, *, request_id: int, now: datetime
             "to_requester": {
                 "what": "outcome",
                 "headline": N_("Work started on your request {ref} “{title}”."),
+                "follower_headline": N_("Work started on it."),
             }
         },
         refresh_etas=True,
@@ -244,6 +245,14 @@ CLOSINGS: dict[str, tuple[Callable[..., Outcome], str, str, str]] = {
 }
 
 
+# The same headlines for the request's watchers (views_follow).
+FOLLOWER_HEADLINES = {
+    "self_service": N_("The team suggests its requester do it alone. Here is how:"),
+    "decline": N_("It was declined. The reason:"),
+    "done": N_("It is done."),
+}
+
+
 def close(
     factory: Factory, actor: Actor, *, how: str, request_id: int, note: str, now: datetime
 ) -> Outcome:
@@ -254,7 +263,12 @@ def close(
         if outcome.request.status == Status.done:
             to_requester: dict[str, object] = {"what": "done", "note": note}
         else:
-            to_requester = {"what": "outcome", "headline": headline, "note": note}
+            to_requester = {
+                "what": "outcome",
+                "headline": headline,
+                "follower_headline": FOLLOWER_HEADLINES[how],
+                "note": note,
+            }
         return {
             "note": Note(thread_text, actor.user_id, note),
             "to_requester": to_requester,
@@ -316,6 +330,7 @@ def answer_with_doc(
             to_requester={
                 "what": "outcome",
                 "headline": N_("Your request {ref} “{title}” already has an answer: this doc."),
+                "follower_headline": N_("It already has an answer: this doc."),
                 "note": summary,
                 "doc_url": doc.url,
             },

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from bot.intake import followers, service, views_card, views_text
+from bot.intake import followers, service, views_card, views_follow, views_text
 from bot.intake.effects import CARD_KIND, MESSAGE_KIND
 from bot.intake.models import IntakeRequest
 from bot.outbox.kinds import OutboxKind
@@ -180,6 +180,49 @@ def _solved(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> 
     return views_card.solved_answer(t, request, solved=bool(p.get("solved")))
 
 
+def _eta_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    eta = _day(p["eta"])
+    if request is None or eta is None:
+        return None
+    return views_follow.eta_news(
+        t,
+        request,
+        reason=p["reason"],
+        previous=_day(p.get("previous")),
+        eta=eta,
+        ahead=p.get("ahead") or {},
+        rollouts_ahead=int(p.get("rollouts_ahead") or 0),
+    )
+
+
+def _outcome_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    if request is None:
+        return None
+    if not p.get("follower_headline"):  # written before watchers had their own words
+        return _outcome(t, request, p)
+    return views_follow.outcome(
+        t,
+        request,
+        headline_text=t.gettext(p["follower_headline"]),
+        note=p.get("note"),
+        doc_url=p.get("doc_url"),
+    )
+
+
+def _done_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    return views_follow.done(t, request, note=p.get("note")) if request else None
+
+
+def _accepted_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    return views_follow.accepted(t, request, eta=_day(p.get("eta"))) if request else None
+
+
+def _question_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    if request is None:
+        return None
+    return views_follow.question(t, request, asker_id=p["asker_id"], asked=p.get("question") or "")
+
+
 RENDERERS: dict[str, Render] = {
     "receipt": _receipt,
     "eta": _eta,
@@ -191,6 +234,15 @@ RENDERERS: dict[str, Render] = {
     "shared_doc": _shared_doc,
     "solved": _solved,
     "merged": _merged,
+}
+# A request's news as its watchers read it (`follower` in the payload): addressed to a
+# follower, after a line naming the request (views_follow).
+FOLLOWER_RENDERERS: dict[str, Render] = {
+    "eta": _eta_followed,
+    "outcome": _outcome_followed,
+    "done": _done_followed,
+    "accepted": _accepted_followed,
+    "question": _question_followed,
 }
 # Read by many in a channel: the workspace's language. Everything else is a DM.
 CHANNEL_POSTS = frozenset({"note", "shared_doc"})
@@ -213,12 +265,15 @@ class RequestMessage(OutboxKind):
         if what == "merged":  # the request it went into, as it is now
             into = _request(ctx, delivery, payload.get("into_id"))
             payload = {**payload, "into_number": into.number if into else 0}
+        followed = bool(payload.get("follower")) and request is not None
+        if followed and what in FOLLOWER_RENDERERS:
+            build = FOLLOWER_RENDERERS[what]
         built = build(t, request, payload)
         if built is None:
             return []
         text, blocks = built
-        if payload.get("follower") and request is not None:
-            text, blocks = views_card.for_follower(t, request, text=text, blocks=blocks)
+        if followed and what not in FOLLOWER_RENDERERS and request is not None:
+            text, blocks = views_follow.for_follower(t, request, text=text, blocks=blocks)
         if what == "solved":  # the answer replaces the question it answers, in place
             return [
                 MessageEdit(channel=payload["channel"], ts=payload["ts"], text=text, blocks=blocks)

@@ -462,17 +462,3 @@ def merged_to_requester(t: Translator, request: IntakeRequest, *, into_number: i
         "it into {into}. You now follow {into} and get its news, as its requester does."
     ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), into=ref(into_number))
     return text, [_section(text)]
-
-
-def for_follower(
-    t: Translator, request: IntakeRequest, *, text: str, blocks: list[Block]
-) -> Message:
-    """A requester's news, as a watcher gets it: said to be about a request they follow, and
-    without the requester's own buttons."""
-    about = t.gettext("News of {ref} “{title}”, which you follow (filed by {user}):").format(
-        ref=ref(request.number),
-        title=safe(request.title, TITLE_SHOWN),
-        user=mention(t, request.requester_id),
-    )
-    kept = [block for block in blocks if block.get("type") != "actions"]
-    return f"{about} {text}", [_context(about), *kept]

@@ -4,8 +4,8 @@ Rules (session-taking, no Slack):
 - A *possible duplicate* of a draft is an open request of the same workspace (new, waiting,
   accepted, in progress: never a merged, withdrawn or otherwise closed one) that the
   full-text engine finds for the draft's own words (no glossary: GLOSSARY) and that passes
-  the same confidence rule as the docs (knowledge.confident): showing nothing beats showing
-  a wrong request.
+  the docs' confidence rule (knowledge.confident) with its own numbers (REQUEST_RULE):
+  showing nothing beats showing a wrong request.
 - *Following* a request makes someone a watcher: they hear its status and ETA news as its
   requester does, see it in their App Home, and nothing new is filed. Its requester cannot
   follow it, and following twice changes nothing. Each distinct watcher raises the request's
@@ -38,6 +38,15 @@ SHOWN_DUPLICATES = 3
 # offered a wrong one (a request is narrower than a doc: "coverage by product line" is not
 # "coverage by segment").
 GLOSSARY = False
+# The confidence rule duplicates pass: the docs' first rule, which found every duplicate of
+# the dev half and offered no wrong one (the docs' rule was later tightened for docs only).
+REQUEST_RULE = knowledge.ConfidenceRule(
+    close_to_best=0.7,
+    min_matched=3,
+    min_share=0.2,
+    min_rank={"sqlite": 7.0, "postgresql": 0.25},
+    min_coverage=0.3,
+)
 _OPEN = "AND t.status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 
 CLOSED_TARGET = N_("REQ-{number} is closed: there is nothing to follow or merge into.")
@@ -90,7 +99,10 @@ def matching_requests(
         )
         candidates.append(knowledge.Candidate(row_id, rank, matched))
     kept = knowledge.confident(
-        candidates, searched=len(searched), dialect=session.get_bind().dialect.name
+        candidates,
+        searched=len(searched),
+        dialect=session.get_bind().dialect.name,
+        rule=REQUEST_RULE,
     )
     matches = []
     for candidate in kept[:SHOWN_DUPLICATES]:

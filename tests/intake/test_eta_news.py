@@ -174,4 +174,6 @@ def test_a_watcher_hears_the_eta_move_the_requester_hears(bot: BotHarness) -> No
         heard = wait_for_dm(bot, "U4", "more important work came first")
         assert heard.startswith("News of REQ-1 “Slow report”, which you follow")
         moved = told[told.index("moves to") :].split(".")[0]
-        assert moved in heard and "Secret deal" not in heard
+        assert f"It {moved}" in heard and "Secret deal" not in heard
+        # Addressed to a follower: "it moves up", not the requester's "yours moves up".
+        assert "your request" not in heard.lower() and "yours" not in heard

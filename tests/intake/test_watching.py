@@ -260,3 +260,40 @@ def test_me_too_moves_a_request_up_the_queue_and_the_run_report_counts_follows(
     assert "Avoided by following an open request: *5*" in home
     assert "Me too: 5 more people follow it" in blocks_text(card_of(bot, for_me)["blocks"])
     assert dm_texts(bot, "U4") == []  # following says nothing until the request moves
+
+
+def test_a_watcher_reads_the_news_addressed_to_a_follower_in_their_own_language(
+    bot: BotHarness,
+) -> None:
+    """The requester reads "your request…"; a watcher reads the same news after the line
+    naming the request they follow, addressed to a follower ("it is accepted"), in their
+    Slack language, without the requester's buttons."""
+    set_up_intake(bot)
+    bot.fake.add_user(user_id="U4", real_name="Manager U4", locale="en-US")
+    bot.fake.add_user(user_id="U9", real_name="Manon U9", locale="fr-FR")
+    first = file_request(bot, **COVERAGE)
+    view = open_filing(bot, user="U4")
+    for user in ("U4", "U9"):
+        follow = FollowRef(request_id=first.id).model_dump_json()
+        bot.action(f"{Action.follow}_{first.id}", follow, view=view, user_id=user)
+    bot.idle()
+    assert [user for user, _ in watchers(bot, first.id)] == ["U4", "U9"]
+
+    act(bot, Action.accept, Callback.accept, first, accept_values(hours="4", size=None))
+    assert "Your request REQ-1" in wait_for_dm(bot, "U1", "is accepted")
+    accepted = wait_for_dm(bot, "U4", "is accepted")
+    assert accepted.startswith("News of REQ-1 “Pipeline coverage by segment”, which you follow")
+    assert f"It is accepted; <@{REVOPS_MEMBER}> will handle it." in accepted
+    french = wait_for_dm(bot, "U9", "acceptée")
+    assert french.startswith("Nouvelles de REQ-1 « Pipeline coverage by segment », que vous")
+    assert f"Elle est acceptée ; <@{REVOPS_MEMBER}> s'en charge." in french
+
+    act(bot, Action.done, Callback.done, first, note("Live in the BI tool."))
+    wait_for_dm(bot, "U1", "is done")
+    done = next(m for m in bot.fake.dms_to("U4") if "It is done." in m.get("text", ""))
+    assert "Live in the BI tool." in blocks_text(done["blocks"])
+    assert all(block["type"] != "actions" for block in done["blocks"])
+    assert any("Elle est terminée." in m.get("text", "") for m in bot.fake.dms_to("U9"))
+    for user in ("U4", "U9"):
+        heard = " ".join(m.get("text", "") for m in bot.fake.dms_to(user))
+        assert "your request" not in heard.lower() and "votre demande" not in heard.lower()
