@@ -117,7 +117,9 @@ def test_two_clocks_both_send_from_the_first_minute_of_a_large_fan_out(bot: BotH
     )
     for name in CLOCKS:
         # A clock that sat the slot out would send nothing until its next tick, a minute later.
-        assert reports[name].sent >= FAN_OUT // 5, figures
+        # How the work splits depends on which clock's threads the machine runs first (95/145
+        # on a quiet machine, 46/194 at load 10): a tenth is a real share, not a fair one.
+        assert reports[name].sent >= FAN_OUT // 10, figures
         assert firsts[name] < 5, figures
 
 
