@@ -99,10 +99,17 @@ def _receipt(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) ->
 
 
 def _eta(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
+    return _eta_news(views_card.eta_news, t, request, p)
+
+
+def _eta_news(
+    render: Callable[..., Any], t: Translator, request: IntakeRequest | None, p: dict[str, Any]
+) -> Any:
+    """An ETA's news, in the requester's words or a follower's (`render`)."""
     eta = _day(p["eta"])
     if request is None or eta is None:
         return None
-    return views_card.eta_news(
+    return render(
         t,
         request,
         reason=p["reason"],
@@ -181,18 +188,7 @@ def _solved(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> 
 
 
 def _eta_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
-    eta = _day(p["eta"])
-    if request is None or eta is None:
-        return None
-    return views_follow.eta_news(
-        t,
-        request,
-        reason=p["reason"],
-        previous=_day(p.get("previous")),
-        eta=eta,
-        ahead=p.get("ahead") or {},
-        rollouts_ahead=int(p.get("rollouts_ahead") or 0),
-    )
+    return _eta_news(views_follow.eta_news, t, request, p)
 
 
 def _outcome_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:

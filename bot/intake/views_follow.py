@@ -20,8 +20,9 @@ from bot.intake.views_card import (
     _context,
     _section,
     ahead_words,
+    outcome_to_requester,
 )
-from bot.intake.views_text import day, link, mention, quote, ref, safe
+from bot.intake.views_text import day, mention, quote, ref, safe
 from bot.sections import Block
 
 
@@ -127,11 +128,9 @@ def outcome(
     note: str | None,
     doc_url: str | None = None,
 ) -> Message:
-    """A move's headline for followers (the flow's `follower_headline`), the team's words."""
-    text = headline_text.format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN))
-    body = text
-    if doc_url:
-        body += "\n" + link(doc_url, doc_url[:200])
-    if note:
-        body += "\n" + quote(note, NOTE_SHOWN)
-    return _news(t, request, text, [_section(body)])
+    """A move's headline for followers (the flow's `follower_headline`), the team's words:
+    the requester's message, under the line that says which request it is."""
+    text, blocks = outcome_to_requester(
+        t, request, headline_text=headline_text, note=note, doc_url=doc_url
+    )
+    return _news(t, request, text, blocks)
