@@ -39,9 +39,11 @@ _unavailable = False
 
 
 def configure(enabled: bool) -> None:
-    """Set from SEMANTIC_MATCHING when the app is built; loading waits for the first use."""
-    global _enabled
+    """Set from SEMANTIC_MATCHING when the app is built; loading waits for the first use
+    (a missing extra is looked for again, and logged once more, after each configure)."""
+    global _enabled, _unavailable
     _enabled = enabled
+    _unavailable = False
 
 
 def enabled() -> bool:
