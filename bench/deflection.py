@@ -22,6 +22,11 @@ matching_docs), and the open requests it offers to follow (all of
 watching.matching_requests). Goal: p99 under 20 ms. On PostgreSQL the same figures are
 measured with every matching row ranked (the reference the rarest-words-first pool is compared
 with), and how many drafts get the same offers both ways on the bulk base.
+
+With the semantic extra installed (bot.semantic), two more doc rows: "nearest in meaning
+alone" (the model's three nearest docs, no threshold) and "fused (SEMANTIC_RULE)" (what the
+modal offers with SEMANTIC_MATCHING=true), and the docs' matching speed with it on ("built in"
+is then the time the first search took to compute the missing vectors of every doc).
 """
 
 from __future__ import annotations
@@ -46,10 +51,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.keyword_matcher import KeywordMatcher  # noqa: E402
-from bot import textsearch  # noqa: E402
+from bot import semantic, textsearch  # noqa: E402
 from bot.db import build_engine, session_factory, session_scope  # noqa: E402
 from bot.db.migrations import upgrade  # noqa: E402
-from bot.intake import filing, knowledge, search, watching  # noqa: E402
+from bot.intake import filing, knowledge, meaning, search, watching  # noqa: E402
 from bot.intake.models import IntakeRequest, KnowledgeDoc  # noqa: E402
 from bot.workspaces import service as workspaces  # noqa: E402
 from tests import databases  # noqa: E402
@@ -246,6 +251,40 @@ def without_glossary(matcher: Matcher) -> Matcher:
     return match
 
 
+@contextmanager
+def semantic_on() -> Iterator[None]:
+    """Semantic matching on (the extra installed) for what runs inside."""
+    semantic.configure(True)
+    try:
+        yield
+    finally:
+        semantic.configure(False)
+
+
+def with_semantic(matcher: Matcher) -> Matcher:
+    def match(text: str) -> list[str]:
+        with semantic_on():
+            return matcher(text)
+
+    return match
+
+
+def nearest_alone(factory: Any, keys: dict[int, str]) -> Matcher:
+    """The three docs nearest in meaning, no threshold: what the model alone ranks first."""
+
+    def match(text: str) -> list[str]:
+        with semantic_on(), session_scope(factory) as session:
+            found = meaning.nearest_docs(session=session, team_id=TEAM, text=text, limit=3)
+        return [f"doc:{keys.get(row_id, row_id)}" for row_id, _ in found]
+
+    return match
+
+
+def semantic_installed() -> bool:
+    with semantic_on():
+        return semantic.enabled()
+
+
 def agreement(matcher: Matcher, texts: list[str]) -> int:
     """Of the texts, how many get the same answer as when every matching row is ranked."""
     pooled = [matcher(text) for text in texts]
@@ -360,6 +399,9 @@ def main() -> None:
             "full-text, no glossary": without_glossary(db_doc_matcher(factory, keys)),
             "full-text (matching_docs)": db_doc_matcher(factory, keys),
         }
+        if semantic_installed():
+            matchers["nearest in meaning alone"] = nearest_alone(factory, keys)
+            matchers["fused (SEMANTIC_RULE)"] = with_semantic(db_doc_matcher(factory, keys))
         print_quality(f"Docs offered for a draft, {backend}", drafts, matchers)
         request_ids = request_keys(factory, data)
         print_quality(
@@ -376,6 +418,14 @@ def main() -> None:
             duplicates = db_duplicate_matcher(factory, request_ids)
             requests_ms = timed(duplicates, texts, args.rounds)
             speeds.append((backend, docs_ms, requests_ms, built))
+            if semantic_installed():
+                # The bulk docs have no vector yet: timed()'s warm-up fills them (lazily, as
+                # after turning the setting on), out of the figures.
+                started = time.perf_counter()
+                with_semantic(db_doc_matcher(factory, keys))(texts[0])
+                filled = time.perf_counter() - started
+                docs_ms = timed(with_semantic(db_doc_matcher(factory, keys)), texts, args.rounds)
+                speeds.append(("  semantic on (docs)", docs_ms, (0.0, 0.0), filled))
             if backend == "PostgreSQL":
                 with every_row_ranked():
                     docs_ms = timed(db_doc_matcher(factory, keys), texts, args.rounds)

@@ -21,7 +21,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import metrics
+from bot import metrics, semantic
 from bot.errors import N_, UserFacingError
 from bot.executors import TrackedExecutor
 from bot.i18n import Translator, translator_for
@@ -59,6 +59,7 @@ def create_app(
 ) -> App:
     """Build the Bolt app for the mode the settings choose (token, Socket Mode or OAuth)."""
     client = client or build_client(settings)
+    semantic.configure(settings.semantic_matching)  # the model loads at first use only
     common: dict[str, Any] = {
         "signing_secret": settings.slack_signing_secret.get_secret_value(),
         "client": client,

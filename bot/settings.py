@@ -63,6 +63,9 @@ class DatabaseSettings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, alias="SECRET_KEY")
     # Error reporting to Sentry (the `revops-bot[sentry]` extra); off when unset.
     sentry_dsn: SecretStr | None = Field(default=None, alias="SENTRY_DSN")
+    # Semantic matching of drafts to docs (the `revops-bot[semantic]` extra, bot/semantic.py):
+    # off by default; on but not installed logs one line and matches with full-text only.
+    semantic_matching: bool = Field(default=False, alias="SEMANTIC_MATCHING")
 
     @field_validator("database_url")
     @classmethod

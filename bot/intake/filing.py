@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import semantic
 from bot.errors import N_, Np_
 from bot.intake import configuration
 
@@ -168,6 +169,8 @@ def file_request(
         status=Status.new,
         created_at=now,
         touched_at=now,
+        # With semantic matching on (bot.semantic), its vector is written with it.
+        semantic_vector=semantic.as_blob(f"{filing.title} {filing.need}"),
     )
     session.add(request)
     session.flush()

@@ -37,8 +37,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import textsearch
-from bot.intake import search
+from bot import semantic, textsearch
+from bot.intake import meaning, search
 from bot.intake.models import Deflection, KnowledgeDoc
 
 SHOWN_MATCHES = 3
@@ -170,10 +170,9 @@ def matching_docs(
     *, session: Session, team_id: str, text: str, limit: int = SHOWN_MATCHES
 ) -> list[DocMatch]:
     """Docs of the team that may already answer a draft request (best first), with the
-    draft's words that matched and the summary's words to highlight."""
+    draft's words that matched and the summary's words to highlight. With semantic matching
+    on (bot.semantic), docs near the draft in meaning are fused in (bot.intake.meaning)."""
     found = candidate_docs(session=session, team_id=team_id, text=text)
-    if not found:
-        return []
     searched = textsearch.query_terms(text)
     kept = confident(
         [candidate for _, candidate in found],
@@ -181,12 +180,22 @@ def matching_docs(
         dialect=session.get_bind().dialect.name,
     )
     docs = {doc.id: doc for doc, _ in found}
+    candidates = {candidate.id: candidate for _, candidate in found}
+    chosen = [candidate.id for candidate in kept]
+    if semantic.enabled() and len(text.strip()) > 1:
+        nearest = meaning.nearest_docs(session=session, team_id=team_id, text=text)
+        chosen = meaning.fused(chosen, [candidate.id for _, candidate in found], nearest)
+        unread = [row_id for row_id in chosen[:limit] if row_id not in docs]
+        if unread:
+            docs.update(
+                (doc.id, doc)
+                for doc in session.scalars(select(KnowledgeDoc).where(KnowledgeDoc.id.in_(unread)))
+            )
     matches = []
-    for candidate in kept[:limit]:
-        doc = docs[candidate.id]
-        wanted = frozenset(
-            stem for term in candidate.matched for stem in textsearch.term_stems(term)
-        )
+    for row_id in chosen[:limit]:
+        doc = docs[row_id]
+        matched = candidates[row_id].matched if row_id in candidates else frozenset()
+        wanted = frozenset(stem for term in matched for stem in textsearch.term_stems(term))
         matches.append(
             DocMatch(
                 doc,
@@ -265,6 +274,8 @@ def remember_doc(
         doc.keywords = " ".join(kept_keywords(doc.keywords.split(), words))
         doc.summary = summary
         doc.times_used += 1
+    # With semantic matching on, the vector is written in the doc's own transaction.
+    doc.semantic_vector = semantic.as_blob(meaning.doc_text(doc))
     session.flush()
     return doc
 

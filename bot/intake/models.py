@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -172,6 +173,8 @@ class IntakeRequest(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Merged into another request (status merged): its requester follows that one.
     merged_into_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Unit float32 vector of title + need (bot.semantic), when semantic matching is on.
+    semantic_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
 
 
 class WatchVia(StrEnum):
@@ -248,6 +251,8 @@ class KnowledgeDoc(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     times_used: Mapped[int] = mapped_column(Integer, default=1)
+    # Unit float32 vector of summary + keywords (bot.semantic), when semantic matching is on.
+    semantic_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, default=None)
 
 
 class Deflection(Base):

@@ -135,6 +135,9 @@ FOLDED: dict[str, tuple[str, ...]] = {
 # Space-separated keywords drawn from free text (a doc's summary and the requests it answered).
 KEYWORDS: dict[str, tuple[str, ...]] = {"intake_docs": ("keywords",)}
 
+# Vectors computed from a row's text (bot.semantic): dropped on erasure, recomputed lazily.
+SEMANTIC_VECTORS: tuple[str, ...] = ("intake_docs", "intake_requests")
+
 # Credentials: never exported, whoever the row names.
 SECRETS: dict[str, frozenset[str]] = {
     name: frozenset(columns.split())
@@ -178,11 +181,15 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
         "intake_requests": "id team_id number filed_from_view impact beneficiary category "
         "wished_date rollout_id base_score filed_weekday_index status created_at touched_at "
         "first_response_at waiting_since closed_at estimate_hours card_channel_id card_ts "
-        "eta_told solved escalated_at watcher_count duplicate_of_id merged_into_id",
+        "eta_told solved escalated_at watcher_count duplicate_of_id merged_into_id "
+        # A vector of the title and need (the semantic extra): cleared by an erasure
+        # (privacy.service.erase), recomputed from the scrubbed text at the next search.
+        "semantic_vector",
         "intake_watchers": "id team_id request_id via merged_request_id created_at",
         "intake_request_events": "id team_id request_id from_status to_status created_at "
         "estimate_hours solved",
-        "intake_docs": "id team_id url url_sha256 summary keywords created_at times_used",
+        "intake_docs": "id team_id url url_sha256 summary keywords created_at times_used "
+        "semantic_vector",  # as intake_requests' semantic_vector
         "intake_deflections": "id team_id doc_id view_id created_at",
         "intake_queue_pages": "team_id page",
         "intake_rollouts": "id team_id name active created_at",

@@ -36,6 +36,7 @@ from bot.privacy.catalog import (
     KEYWORDS,
     MENTIONS,
     PERSONAL,
+    SEMANTIC_VECTORS,
     Holds,
     Personal,
     is_secret,
@@ -239,6 +240,12 @@ def erase_user(
             changed = _drop_keywords(session, _table(name), column, team_id, needles)
             if changed:
                 counts[f"{name}.{column} (keywords)"] += changed
+    for name in SEMANTIC_VECTORS:  # derived from the texts just scrubbed: recomputed later
+        session.execute(
+            update(_table(name))
+            .where(_table(name).c.team_id == team_id)
+            .values(semantic_vector=None)
+        )
     record_erasure(session=session, team_id=team_id, alias=alias, now=now)
     audit(
         session=session,
