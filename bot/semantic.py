@@ -53,7 +53,9 @@ def enabled() -> bool:
 
 def _load() -> Any:
     global _model, _unavailable
-    if _model is not None or _unavailable or not _enabled:
+    if not _enabled:  # off, even when an earlier configuration of this process loaded it
+        return None
+    if _model is not None or _unavailable:
         return _model
     with _lock:
         if _model is not None or _unavailable:

@@ -235,6 +235,14 @@ NOT_PERSONAL: dict[str, frozenset[str]] = {
 }
 
 
+def is_left_out_of_exports(table: str, column: str) -> bool:
+    """A credential, or a vector computed from text the export already holds (bytes that
+    mean nothing to a person, and would not fit a JSON document)."""
+    if table in SEMANTIC_VECTORS and column == "semantic_vector":
+        return True
+    return is_secret(table, column)
+
+
 def is_secret(table: str, column: str) -> bool:
     """A credential: left out of every export."""
     if column in SECRETS.get(table, frozenset()):

@@ -39,7 +39,7 @@ from bot.privacy.catalog import (
     SEMANTIC_VECTORS,
     Holds,
     Personal,
-    is_secret,
+    is_left_out_of_exports,
     personal_columns,
     tables_with_personal_data,
 )
@@ -152,7 +152,7 @@ def export_user(*, session: Session, team_id: str, user_id: str, now: datetime) 
             {
                 key: _jsonable(value)
                 for key, value in row._mapping.items()
-                if not is_secret(name, key)
+                if not is_left_out_of_exports(name, key)
             }
             for row in rows
             if _names_user(table, dict(row._mapping), needles)

@@ -88,6 +88,18 @@ def test_the_default_install_never_imports_the_model() -> None:
     assert "1 passed" in done.stdout
 
 
+def test_turned_off_after_loading_computes_no_vector() -> None:
+    """A process whose model was loaded by an earlier configuration (a test, a reloaded
+    setting) computes nothing once the setting is off: CI's privacy export met such bytes."""
+    pytest.importorskip("wordllama")
+    semantic.configure(True)
+    try:
+        assert semantic.as_blob("pipeline coverage") is not None
+    finally:
+        semantic.configure(False)
+    assert semantic.as_blob("pipeline coverage") is None and not semantic.enabled()
+
+
 def test_on_but_not_installed_logs_one_line_and_matches_with_full_text(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.celebrations.models import Win
 from bot.intake.ids import Action, Callback
@@ -470,3 +470,31 @@ def test_ids_match_whole_exporting_u1_leaves_out_u10_and_erasing_u1_keeps_u10_in
 
 def _callback(name: str) -> Any:
     return lambda call: call.ok and call.args["view"].get("callback_id") == name
+
+
+def test_an_export_leaves_out_the_semantic_vectors_of_the_users_requests(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With SEMANTIC_MATCHING on, requests carry a vector of their text (bytes): the export
+    holds the text, never the vector (a JSON document could not hold it either)."""
+    set_up_intake(bot)
+    file_request(bot, user="U1", title="Churn by cohort")
+    with bot.session() as session:
+        session.execute(update(IntakeRequest).values(semantic_vector=b"\x00\x01" * 512))
+    out = tmp_path / "u1.json"
+    assert (
+        bot.cli(
+            "privacy",
+            "export",
+            "--team",
+            "T1",
+            "--user",
+            "U1",
+            "--out",
+            str(out),
+            monkeypatch=monkeypatch,
+        )
+        == 0
+    )
+    (request,) = json.loads(out.read_text())["tables"]["intake_requests"]
+    assert request["title"] == "Churn by cohort" and "semantic_vector" not in request
