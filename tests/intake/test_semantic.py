@@ -104,6 +104,7 @@ def test_on_but_not_installed_logs_one_line_and_matches_with_full_text(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(semantic, "find_spec", lambda name: None)
+    monkeypatch.setattr(semantic, "_model", None)  # as a process that never loaded it
     semantic.configure(True)
     try:
         with caplog.at_level(logging.WARNING, logger="bot.semantic"):
