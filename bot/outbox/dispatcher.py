@@ -76,13 +76,22 @@ class Dispatcher:
         connections would ever be freed (each `jobs run` left its connections open)."""
         dispatcher = weakref.ref(self)
 
+        # SQLAlchemy calls both listeners for a savepoint (begin_nested) too. Its release is not
+        # the commit: other connections cannot see its rows yet, and threads kicked then found
+        # nothing (the rows waited for the clock's next sweep). Its rollback must not forget
+        # what the transaction owed before it; a lane kicked for rows a savepoint undid finds
+        # nothing to send, which costs one query.
         def committed(session: Session) -> None:
+            if session.in_nested_transaction():
+                return
             owed = session.info.pop(service.OWED, None)
             alive = dispatcher()
             if owed and alive is not None:
                 alive.kick(owed)
 
         def rolled_back(session: Session) -> None:
+            if session.in_nested_transaction():
+                return
             session.info.pop(service.OWED, None)
 
         event.listen(factory, "after_commit", committed)
