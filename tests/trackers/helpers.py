@@ -7,9 +7,12 @@ import hmac
 import json
 from typing import Any
 
+from bot.intake.ids import Action, Callback
+from bot.intake.models import IntakeRequest
 from bot.trackers.ids import TrackerAction, TrackerBlock, TrackerCallback
 from bot.trackers.models import IssueLink
 from tests.harness import BotHarness, HttpResult, http
+from tests.intake.helpers import accept_values, act, file_request, reload
 from tests.slack.signing import state_value
 from tests.trackers.conftest import JIRA_WEBHOOK_SECRET
 
@@ -69,3 +72,12 @@ def link_of(bot: BotHarness, request_id: int) -> IssueLink | None:
         if link is not None:
             session.expunge(link)
         return link
+
+
+def accepted_request(bot: BotHarness, title: str = "Fix the lead source field") -> IntakeRequest:
+    """A request filed, then accepted with a 6-hour estimate: what makes its tracker issue."""
+    request = file_request(bot, title=title)
+    answer = act(bot, Action.accept, Callback.accept, request, accept_values(hours="6", size=None))
+    assert answer.status == 200
+    bot.idle()
+    return reload(bot, request.id)

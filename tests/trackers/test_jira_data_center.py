@@ -13,8 +13,7 @@ from tests.intake.helpers import reload, set_up_intake
 from tests.trackers.conftest import JIRA_WEBHOOK_SECRET
 from tests.trackers.contract import JIRA_PAT
 from tests.trackers.fake_jira import FakeJira
-from tests.trackers.helpers import connect_jira
-from tests.trackers.test_jira_end_to_end import accepted_request
+from tests.trackers.helpers import accepted_request, connect_jira
 
 
 @pytest.fixture

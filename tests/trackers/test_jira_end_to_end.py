@@ -18,25 +18,15 @@ from bot.trackers.jobs import POLL_KIND
 from bot.trackers.models import TrackerConnection
 from tests.harness import BotHarness, eventually
 from tests.intake.helpers import (
-    accept_values,
     act,
     card_of,
-    file_request,
     note,
     reload,
     set_up_intake,
     wait_for_dm,
 )
 from tests.trackers.fake_jira import FakeJira
-from tests.trackers.helpers import ADMIN, connect_jira, link_of, signed_jira_post
-
-
-def accepted_request(bot: BotHarness, title: str = "Fix the lead source field"):  # type: ignore[no-untyped-def]
-    request = file_request(bot, title=title)
-    answer = act(bot, Action.accept, Callback.accept, request, accept_values(hours="6", size=None))
-    assert answer.status == 200
-    bot.idle()
-    return reload(bot, request.id)
+from tests.trackers.helpers import ADMIN, accepted_request, connect_jira, link_of, signed_jira_post
 
 
 def test_from_app_home_to_the_issue_and_back_to_the_requester(

@@ -14,17 +14,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.intake.ids import Action, Callback
-from bot.intake.models import IntakeRequest, Status
+from bot.intake.models import Status
 from bot.trackers.ids import TrackerAction, TrackerBlock, TrackerCallback
 from bot.trackers.jobs import POLL_KIND
 from bot.trackers.linear import issue_id_for
 from bot.trackers.service import idempotency_key
 from tests.harness import BotHarness, HttpResult, bot_environment, eventually
 from tests.intake.helpers import (
-    accept_values,
     act,
     card_of,
-    file_request,
     note,
     reload,
     set_up_intake,
@@ -32,7 +30,7 @@ from tests.intake.helpers import (
 )
 from tests.slack.fake_slack import FakeSlack
 from tests.trackers.fake_linear import FakeIssue, FakeLinear
-from tests.trackers.helpers import ADMIN, home, link_of, settings_values
+from tests.trackers.helpers import ADMIN, accepted_request, home, link_of, settings_values
 
 LINEAR_KEY = "lin_api_end2end_0123456789abcdef"
 LINEAR_SECRET = "lin_wh_end2end_signing_secret"
@@ -73,14 +71,6 @@ def connect_linear(bot: BotHarness, *, team: str = "OPS") -> HttpResult:
     return answer
 
 
-def accepted_request(bot: BotHarness, title: str = "Fix the renewal report") -> IntakeRequest:
-    request = file_request(bot, title=title)
-    answer = act(bot, Action.accept, Callback.accept, request, accept_values(hours="6", size=None))
-    assert answer.status == 200
-    bot.idle()
-    return reload(bot, request.id)
-
-
 def the_issue(fake: FakeLinear) -> FakeIssue:
     (issue,) = fake.live_issues()
     return issue
@@ -108,7 +98,7 @@ def test_from_app_home_to_the_issue_and_back_to_the_requester(
     issue = the_issue(fake_linear)
     # The id every try asks for: derived from the request, so retries find this issue.
     assert issue.id == issue_id_for(idempotency_key(team_id="T1", request_id=request.id))
-    assert issue.identifier == "OPS-1" and issue.title == "Fix the renewal report"
+    assert issue.identifier == "OPS-1" and issue.title == "Fix the lead source field"
     assert "Estimate: 6 h" in issue.description and "REQ-1" in issue.description
     assert "https://slack.com/archives/" in issue.description
     link = link_of(bot, request.id)
