@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.actor import Actor
 from bot.db import session_scope
 from bot.errors import N_
-from bot.intake import effects, etas, service
+from bot.intake import effects, etas, service, service_requester
 from bot.intake.effects import Note
 from bot.intake.flows import Factory, intake_channel
 from bot.intake.models import IntakeRequest, RequestEvent
@@ -26,7 +26,7 @@ def question_to_answer(
     factory: Factory, actor: Actor, *, request_id: int
 ) -> tuple[IntakeRequest, RequestEvent | None]:
     with session_scope(factory) as session:
-        return service.question_to_answer(
+        return service_requester.question_to_answer(
             session=session, team_id=actor.team_id, request_id=request_id, user_id=actor.user_id
         )
 
@@ -65,7 +65,7 @@ def answer_question(
     factory: Factory, actor: Actor, *, request_id: int, answer: str, now: datetime
 ) -> Outcome:
     with session_scope(factory) as session:
-        outcome = service.answer_question(
+        outcome = service_requester.answer_question(
             session=session,
             team_id=actor.team_id,
             request_id=request_id,
@@ -87,9 +87,9 @@ def answer_in_thread(
     text: str,
     now: datetime,
 ) -> Outcome | None:
-    """A reply under a card: service.answer_in_thread says whether it is the answer."""
+    """A reply under a card: service_requester.answer_in_thread says whether it is the answer."""
     with session_scope(factory) as session:
-        outcome = service.answer_in_thread(
+        outcome = service_requester.answer_in_thread(
             session=session,
             team_id=team_id,
             channel_id=channel_id,
@@ -145,7 +145,7 @@ def withdraw(factory: Factory, actor: Actor, *, request_id: int, now: datetime) 
         factory,
         actor,
         now,
-        lambda session: service.withdraw(
+        lambda session: service_requester.withdraw(
             session=session,
             team_id=actor.team_id,
             request_id=request_id,
@@ -191,7 +191,7 @@ def confirm_solved(
         factory,
         actor,
         now,
-        lambda session: service.confirm_solved(
+        lambda session: service_requester.confirm_solved(
             session=session,
             team_id=actor.team_id,
             request_id=request_id,

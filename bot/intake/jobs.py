@@ -33,6 +33,7 @@ from bot.intake import (
     queue,
     report,
     service,
+    service_requester,
     views_card,
     views_home,
     views_jobs,
@@ -238,11 +239,11 @@ class AskWhyAutoClose(JobKind):
                 working_days=days,
                 tz_of=partial(_tz_of, ctx, settings),
             ):
-                closed = service.auto_close(
+                closed = service_requester.auto_close(
                     session=ctx.session,
                     team_id=settings.team_id,
                     request_id=request.id,
-                    note=t.message(service.AUTO_CLOSE_NOTE, days=days),
+                    note=t.message(service_requester.AUTO_CLOSE_NOTE, days=days),
                     now=ctx.now,
                 )
                 if closed is None:
@@ -255,7 +256,7 @@ class AskWhyAutoClose(JobKind):
                     actor_id=None,
                     channel_id=settings.intake_channel_id,
                     now=ctx.now,
-                    note=effects.Note(service.AUTO_CLOSE_NOTE, None, days=days),
+                    note=effects.Note(service_requester.AUTO_CLOSE_NOTE, None, days=days),
                 )
                 items.append(
                     DueItem(
