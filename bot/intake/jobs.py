@@ -34,9 +34,9 @@ from bot.intake import (
     report,
     service,
     service_requester,
-    views_card,
     views_home,
     views_jobs,
+    views_requester,
 )
 from bot.intake.models import IntakeRequest, IntakeSettings, Status
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
@@ -326,7 +326,7 @@ class EtaRetime(JobKind):
         if request is None or request.eta_told is None or request.status not in queue.SCHEDULED:
             return []
         t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
-        built = views_card.eta_news(
+        built = views_requester.eta_news(
             t,
             request,
             reason=etas.Reason.passed,
