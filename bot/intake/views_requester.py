@@ -7,6 +7,7 @@ Data in, (text, blocks) out: no database, no network. User text is cut and escap
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock
@@ -172,6 +173,77 @@ def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
     return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class EtaWords:
+    """An ETA's news in one reader's words: a template for each reason it is told (with {date}
+    and {previous}, and whatever names the reader's words use), and the line that says how the
+    team orders requests, under "what comes first"."""
+
+    first: str
+    earlier: str
+    passed: str
+    moved: str
+    more_important: str
+    order: str
+
+
+# The requester's words ({ref} and {title} name their request).
+REQUESTER_ETA_WORDS = EtaWords(
+    first=N_("Your request {ref} “{title}” is expected by {date}."),
+    earlier=N_(
+        "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
+    ),
+    passed=N_(
+        "Your request {ref} “{title}” was expected by {previous} and is not done yet: it is "
+        "now expected by {date}."
+    ),
+    moved=N_("The ETA of your request {ref} “{title}” moved to {date} (was {previous})."),
+    more_important=N_(
+        "Your request {ref} “{title}” moves to {date} (was {previous}): more important work came "
+        "first."
+    ),
+    order=N_(
+        "The team orders requests by business impact, who benefits and age: yours moves "
+        "up every working day it waits."
+    ),
+)
+
+
+def eta_message(
+    t: Translator,
+    words: EtaWords,
+    *,
+    reason: str,
+    previous: date | None,
+    eta: date,
+    ahead: dict[str, int],
+    rollouts_ahead: int,
+    **names: str,
+) -> Message:
+    """An ETA told or moved (etas.py decides who hears what), in `words` filled with `names`.
+    "What comes first" only when more important requests came ahead, in impact classes only."""
+    values = {**names, "date": day(t, eta), "previous": day(t, previous)}
+    told: dict[str, str] = {
+        Reason.earlier: words.earlier,
+        Reason.passed: words.passed,
+        Reason.moved: words.moved,
+    }
+    if previous is None or reason == Reason.first:
+        text = t.gettext(words.first).format(**values)
+        return text, [section(text)]
+    if reason in told:
+        text = t.gettext(told[reason]).format(**values)
+        return text, [section(text)]
+    text = t.gettext(words.more_important).format(**values)
+    why = ahead_words(t, ahead, rollouts_ahead)
+    blocks = [section(text)]
+    if why:
+        blocks.append(section(t.gettext("*What comes first:* {reasons}.").format(reasons=why)))
+        text += " " + t.gettext("What comes first: {reasons}.").format(reasons=why)
+    blocks.append(context(t.gettext(words.order)))
+    return text, blocks
+
+
 def eta_news(
     t: Translator,
     request: IntakeRequest,
@@ -182,51 +254,18 @@ def eta_news(
     ahead: dict[str, int],
     rollouts_ahead: int,
 ) -> Message:
-    """An ETA told or moved (etas.py decides who hears what). "What comes first" only when
-    more important requests came ahead, in impact classes only."""
-    values = {
-        "ref": ref(request.number),
-        "title": safe(request.title, TITLE_SHOWN),
-        "date": day(t, eta),
-        "previous": day(t, previous),
-    }
-    if previous is None or reason == Reason.first:
-        text = t.gettext("Your request {ref} “{title}” is expected by {date}.").format(**values)
-        return text, [section(text)]
-    if reason == Reason.earlier:
-        text = t.gettext(
-            "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
-        ).format(**values)
-        return text, [section(text)]
-    if reason == Reason.passed:
-        text = t.gettext(
-            "Your request {ref} “{title}” was expected by {previous} and is not done yet: it is "
-            "now expected by {date}."
-        ).format(**values)
-        return text, [section(text)]
-    if reason == Reason.moved:
-        text = t.gettext(
-            "The ETA of your request {ref} “{title}” moved to {date} (was {previous})."
-        ).format(**values)
-        return text, [section(text)]
-    text = t.gettext(
-        "Your request {ref} “{title}” moves to {date} (was {previous}): more important work came "
-        "first."
-    ).format(**values)
-    why = ahead_words(t, ahead, rollouts_ahead)
-    blocks = [section(text)]
-    if why:
-        blocks.append(section(t.gettext("*What comes first:* {reasons}.").format(reasons=why)))
-        text += " " + t.gettext("What comes first: {reasons}.").format(reasons=why)
-    blocks.append(
-        context(
-            t.gettext(
-                "The team orders requests by business impact, who benefits and age: yours moves "
-                "up every working day it waits."
-            )
-        )
+    """An ETA told or moved, in the requester's words (eta_message)."""
+    return eta_message(
+        t,
+        REQUESTER_ETA_WORDS,
+        reason=reason,
+        previous=previous,
+        eta=eta,
+        ahead=ahead,
+        rollouts_ahead=rollouts_ahead,
+        ref=ref(request.number),
+        title=safe(request.title, TITLE_SHOWN),
     )
-    return text, blocks
 
 
 def merged_to_requester(t: Translator, request: IntakeRequest, *, into_number: int) -> Message:
