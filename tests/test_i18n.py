@@ -198,8 +198,8 @@ def test_counts_kept_for_later_read_in_the_reader_plural_form() -> None:
     and is written as a number of the language."""
     from bot.i18n import translator
     from bot.intake.inputs import text_error
-    from bot.intake.service import AUTO_CLOSE_NOTE
-    from bot.intake.views_card import ahead_words
+    from bot.intake.service_requester import AUTO_CLOSE_NOTE
+    from bot.intake.views_requester import ahead_words
     from bot.projects.validation import TOO_LONG
 
     fr, en = translator("fr"), translator("en")

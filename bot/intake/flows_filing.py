@@ -2,8 +2,9 @@
 the filer check, the submission (stored with its card, receipt and Home tab owed, in one
 transaction) and a deflection counted once.
 
-Split from flows.py (the team's and the requester's moves, settings): the filing modal is the
-path a person waits on, so its reads use read_scope() and never queue behind writers.
+Split from flows.py (settings; the team's and the requester's moves are in flows_team.py and
+flows_requester.py): the filing modal is the path a person waits on, so its reads use
+read_scope() and never queue behind writers.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import UserFacingError
-from bot.intake import filing, flows, views_modal
+from bot.intake import filing, flows_requester, views_modal
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import ModalRef, RequestRef, parse
 from bot.services import Services
@@ -30,7 +30,7 @@ def on_answer_button(
 ) -> None:
     ack()
     clicked = parse(RequestRef, action.get("value"))
-    request, asked = flows.question_to_answer(
+    request, asked = flows_requester.question_to_answer(
         services.session_factory, caller.actor, request_id=clicked.request_id
     )
     t = caller.t
@@ -54,7 +54,7 @@ def on_answer_submit(ack: Ack, caller: Caller, form: Form, services: Services) -
     meta = form.meta(ModalRef, parse)
     t = caller.t
     try:
-        flows.answer_question(
+        flows_requester.answer_question(
             services.session_factory,
             caller.actor,
             request_id=meta.request_id,
@@ -83,7 +83,7 @@ def is_reply_under_a_card(services: Services, event: dict[str, Any], context: An
         return False
     if thread_ts == event.get("ts") or not event.get("user"):
         return False
-    return flows.is_card_thread(
+    return flows_requester.is_card_thread(
         services.session_factory,
         team_id=context.team_id,
         channel_id=event.get("channel", ""),
@@ -93,7 +93,7 @@ def is_reply_under_a_card(services: Services, event: dict[str, Any], context: An
 
 def on_thread_reply(services: Services, event: dict[str, Any], context: Any) -> None:
     """A reply under a card: the flow says whether it is the requester's answer."""
-    flows.answer_in_thread(
+    flows_requester.answer_in_thread(
         services.session_factory,
         team_id=context.team_id,
         channel_id=event["channel"],
@@ -107,7 +107,7 @@ def on_thread_reply(services: Services, event: dict[str, Any], context: Any) -> 
 def on_withdraw(ack: Ack, action: dict[str, Any], caller: Caller, services: Services) -> None:
     ack()
     clicked = parse(RequestRef, action.get("value"))
-    flows.withdraw(
+    flows_requester.withdraw(
         services.session_factory, caller.actor, request_id=clicked.request_id, now=datetime.now(UTC)
     )
 
@@ -123,7 +123,7 @@ def on_solved(
         if container.get("channel_id") and container.get("message_ts")
         else None
     )
-    flows.confirm_solved(
+    flows_requester.confirm_solved(
         services.session_factory,
         caller.actor,
         request_id=clicked.request_id,

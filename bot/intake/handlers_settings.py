@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.db import session_scope
 from bot.errors import N_
-from bot.intake import configuration, flows, views_home, views_modal
+from bot.intake import configuration, flows, views_modal, views_settings
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.state import QueuePageRef, parse
 from bot.privacy import powers
@@ -70,7 +70,7 @@ def on_open_settings(
     opened = open_modal(
         client,
         trigger_id=body["trigger_id"],
-        view=views_modal.notice_modal(t, title=title, text=t.gettext(views_home.LOADING)),
+        view=views_modal.notice_modal(t, title=title, text=t.gettext(views_settings.LOADING)),
     )
     groups = _usergroups(client)
     with session_scope(services.session_factory) as session:
@@ -88,7 +88,7 @@ def on_open_settings(
         )
     client.views_update(
         view_id=opened["id"],
-        view=views_home.settings_modal(
+        view=views_settings.settings_modal(
             t,
             settings,
             usergroups=groups,

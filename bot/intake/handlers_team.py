@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.errors import UserFacingError
 from bot.i18n import Translator
-from bot.intake import filing, flows, flows_watching, views_modal
+from bot.intake import filing, flows_team, flows_watching, views_modal
 from bot.intake.filing import InvalidInput
 from bot.intake.ids import Action, Block, Callback
 from bot.intake.models import IntakeRequest, Status
@@ -104,7 +104,7 @@ def on_button(
 ) -> None:
     ack()
     clicked = parse(RequestRef, action.get("value"))
-    opening = flows.team_button(
+    opening = flows_team.team_button(
         services.session_factory,
         caller.actor,
         request_id=clicked.request_id,
@@ -125,7 +125,7 @@ def on_button(
 def on_start(ack: Ack, action: dict[str, Any], caller: Caller, services: Services) -> None:
     ack()
     clicked = parse(RequestRef, action.get("value"))
-    flows.start_work(
+    flows_team.start_work(
         services.session_factory, caller.actor, request_id=clicked.request_id, now=datetime.now(UTC)
     )
 
@@ -183,7 +183,7 @@ def on_ask_why(ack: Ack, caller: Caller, form: Form, services: Services, client:
     _answer(
         ack,
         caller.t,
-        lambda: flows.ask_why(
+        lambda: flows_team.ask_why(
             services.session_factory,
             caller.actor,
             request_id=meta.request_id,
@@ -204,7 +204,7 @@ def closing(how: str) -> Callable[..., None]:
         _answer(
             ack,
             caller.t,
-            lambda: flows.close(
+            lambda: flows_team.close(
                 services.session_factory,
                 caller.actor,
                 how=how,
@@ -233,7 +233,7 @@ def on_accept(ack: Ack, caller: Caller, form: Form, services: Services, client: 
     _answer(
         ack,
         caller.t,
-        lambda: flows.accept(
+        lambda: flows_team.accept(
             services.session_factory,
             caller.actor,
             request_id=meta.request_id,
@@ -270,7 +270,7 @@ def on_answer_doc(
     _answer(
         ack,
         caller.t,
-        lambda: flows.answer_with_doc(
+        lambda: flows_team.answer_with_doc(
             services.session_factory,
             caller.actor,
             request_id=meta.request_id,

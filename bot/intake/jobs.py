@@ -33,9 +33,10 @@ from bot.intake import (
     queue,
     report,
     service,
-    views_card,
+    service_requester,
     views_home,
     views_jobs,
+    views_requester,
 )
 from bot.intake.models import IntakeRequest, IntakeSettings, Status
 from bot.scheduling.kinds import JobContext, JobKind, ScheduledKind
@@ -238,11 +239,11 @@ class AskWhyAutoClose(JobKind):
                 working_days=days,
                 tz_of=partial(_tz_of, ctx, settings),
             ):
-                closed = service.auto_close(
+                closed = service_requester.auto_close(
                     session=ctx.session,
                     team_id=settings.team_id,
                     request_id=request.id,
-                    note=t.message(service.AUTO_CLOSE_NOTE, days=days),
+                    note=t.message(service_requester.AUTO_CLOSE_NOTE, days=days),
                     now=ctx.now,
                 )
                 if closed is None:
@@ -255,7 +256,7 @@ class AskWhyAutoClose(JobKind):
                     actor_id=None,
                     channel_id=settings.intake_channel_id,
                     now=ctx.now,
-                    note=effects.Note(service.AUTO_CLOSE_NOTE, None, days=days),
+                    note=effects.Note(service_requester.AUTO_CLOSE_NOTE, None, days=days),
                 )
                 items.append(
                     DueItem(
@@ -325,7 +326,7 @@ class EtaRetime(JobKind):
         if request is None or request.eta_told is None or request.status not in queue.SCHEDULED:
             return []
         t = ctx.translator(team_id=delivery.team_id, user_id=delivery.recipient)
-        built = views_card.eta_news(
+        built = views_requester.eta_news(
             t,
             request,
             reason=etas.Reason.passed,

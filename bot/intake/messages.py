@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.i18n import Translator
-from bot.intake import followers, service, views_card, views_follow, views_text
+from bot.intake import (
+    followers,
+    service,
+    views_card,
+    views_follow,
+    views_requester,
+    views_text,
+)
 from bot.intake.effects import CARD_KIND, MESSAGE_KIND
 from bot.intake.models import IntakeRequest
 from bot.outbox.kinds import OutboxKind
@@ -93,13 +100,13 @@ def _receipt(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) ->
         return None
     due = _day(p["due"])
     assert due is not None
-    return views_card.receipt(
+    return views_requester.receipt(
         t, request, due=due, channel_id=p.get("channel_id"), eta=request.eta_told
     )
 
 
 def _eta(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
-    return _eta_news(views_card.eta_news, t, request, p)
+    return _eta_news(views_requester.eta_news, t, request, p)
 
 
 def _eta_news(
@@ -123,7 +130,7 @@ def _eta_news(
 def _outcome(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
     if request is None:
         return None
-    return views_card.outcome_to_requester(
+    return views_requester.outcome_to_requester(
         t,
         request,
         headline_text=t.gettext(p["headline"]),
@@ -133,19 +140,19 @@ def _outcome(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) ->
 
 
 def _done(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
-    return views_card.done_to_requester(t, request, note=p.get("note")) if request else None
+    return views_requester.done_to_requester(t, request, note=p.get("note")) if request else None
 
 
 def _accepted(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
     if request is None:
         return None
-    return views_card.accepted_to_requester(t, request, eta=_day(p.get("eta")))
+    return views_requester.accepted_to_requester(t, request, eta=_day(p.get("eta")))
 
 
 def _question(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
     if request is None:
         return None
-    return views_card.question_to_requester(
+    return views_requester.question_to_requester(
         t, request, asker_id=p["asker_id"], question=p.get("question") or ""
     )
 
@@ -178,13 +185,15 @@ def _shared_doc(t: Translator, request: IntakeRequest | None, p: dict[str, Any])
 def _merged(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
     if request is None:
         return None
-    return views_card.merged_to_requester(t, request, into_number=int(p.get("into_number") or 0))
+    return views_requester.merged_to_requester(
+        t, request, into_number=int(p.get("into_number") or 0)
+    )
 
 
 def _solved(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:
     if request is None:
         return None
-    return views_card.solved_answer(t, request, solved=bool(p.get("solved")))
+    return views_requester.solved_answer(t, request, solved=bool(p.get("solved")))
 
 
 def _eta_followed(t: Translator, request: IntakeRequest | None, p: dict[str, Any]) -> Any:

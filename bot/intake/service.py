@@ -1,6 +1,9 @@
-"""The rules of run intake: the priority score, who may triage, and every move of a request.
+"""The rules of run intake: the priority score, who may triage, and the moves of a request:
+how a move is made and recorded, and the team's moves.
 
 Where the other rules of the domain live (each module is pure or session-taking, no Slack):
+- service_requester.py the requester's moves (answer "why?", withdraw, "did this solve it?")
+                   and the bot's closing of a request its requester left silent;
 - states.py        the state machine: statuses, legal moves, who makes them (re-exported here);
 - filing.py        what a valid request is, references, the first-response due date;
 - priority.py      the queue order and the ETA arithmetic on the score defined here;
@@ -12,8 +15,9 @@ Where the other rules of the domain live (each module is pure or session-taking,
 - configuration.py the workspace's intake settings (channel, groups, capacity, SLA, roll-outs);
 - report.py        the weekly run report.
 
-Every move below goes through states.check_transition: a move the state machine does not
-allow is refused with a message and changes nothing (a double click, a Slack retry).
+Every move (below and in service_requester.py) goes through states.check_transition: a move
+the state machine does not allow is refused with a message and changes nothing (a double
+click, a Slack retry).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.errors import N_, Np_, UserFacingError
+from bot.errors import N_, UserFacingError
 from bot.intake import knowledge
 from bot.intake.inputs import (
     NOTE_MAX,
@@ -148,8 +152,6 @@ REVOPS_ONLY = N_(
     "Only the RevOps team can do this. An admin can add you to the RevOps user group in the "
     "intake settings (App Home)."
 )
-REQUESTER_ONLY = N_("Only the person who filed REQ-{number} can do this.")
-ALREADY_SOLVED = N_("REQ-{number} is already marked as solved. Thanks!")
 
 
 def is_revops_member(
@@ -198,7 +200,7 @@ def lock_queue(*, session: Session, team_id: str) -> IntakeSettings | None:
     )
 
 
-def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
+def lock_request(session: Session, team_id: str, request_id: int) -> IntakeRequest:
     lock_queue(session=session, team_id=team_id)
     request = session.scalar(
         select(IntakeRequest)
@@ -213,7 +215,7 @@ def _locked(session: Session, team_id: str, request_id: int) -> IntakeRequest:
     return request
 
 
-def _move(
+def apply_move(
     session: Session,
     request: IntakeRequest,
     *,
@@ -255,12 +257,7 @@ def _require_revops(actor_is_revops: bool) -> None:
         raise UserFacingError(REVOPS_ONLY)
 
 
-def _require_requester(request: IntakeRequest, user_id: str) -> None:
-    if request.requester_id != user_id:
-        raise UserFacingError(REQUESTER_ONLY, number=request.number)
-
-
-def _checked_note(note: str, *, max_len: int = NOTE_MAX, required: bool = True) -> str:
+def checked_note(note: str, *, max_len: int = NOTE_MAX, required: bool = True) -> str:
     error = text_error(note, max_len=max_len, required=required)
     if error:
         raise InvalidInput({"note": error})
@@ -279,73 +276,11 @@ def ask_why(
 ) -> Outcome:
     """Challenge: a RevOps member asks why; the request waits on its requester."""
     _require_revops(actor_is_revops)
-    _checked_note(question)
-    request = _locked(session, team_id, request_id)
-    return _move(session, request, to=Status.waiting, actor_id=actor_id, note=question, now=now)
-
-
-def answer_question(
-    *,
-    session: Session,
-    team_id: str,
-    request_id: int,
-    user_id: str,
-    answer: str,
-    now: datetime,
-) -> Outcome:
-    """The requester answers (modal or thread reply): the request is back with the team."""
-    _checked_note(answer)
-    request = _locked(session, team_id, request_id)
-    _require_requester(request, user_id)
-    return _move(session, request, to=Status.new, actor_id=user_id, note=answer, now=now)
-
-
-def question_to_answer(
-    *, session: Session, team_id: str, request_id: int, user_id: str
-) -> tuple[IntakeRequest, RequestEvent | None]:
-    """The request a requester is about to answer (the Answer button), with the question asked.
-
-    Only its requester answers, and only while it waits on them (else the usual refusal).
-    """
-    request = find_request(session=session, team_id=team_id, request_id=request_id)
-    if request is None:
-        raise UserFacingError(NOT_FOUND)
-    _require_requester(request, user_id)
-    check_transition(number=request.number, current=request.status, target=Status.new)
-    return request, last_question(session=session, team_id=team_id, request_id=request.id)
-
-
-def answer_in_thread(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    thread_ts: str,
-    user_id: str,
-    text: str,
-    now: datetime,
-) -> Outcome | None:
-    """A reply in a card's thread is the requester's answer when it comes from the requester
-    while the request waits on them; anything else (someone else, a comment once the request
-    is back with the team, a retried event) is a conversation, not a move: None."""
-    request = request_for_thread(
-        session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts
+    checked_note(question)
+    request = lock_request(session, team_id, request_id)
+    return apply_move(
+        session, request, to=Status.waiting, actor_id=actor_id, note=question, now=now
     )
-    if request is None or request.requester_id != user_id or request.status != Status.waiting:
-        return None
-    if not text.strip():
-        return None  # a file or an emoji alone says nothing the team can read
-    try:
-        return answer_question(
-            session=session,
-            team_id=team_id,
-            request_id=request.id,
-            user_id=user_id,
-            answer=text[:NOTE_MAX],
-            now=now,
-        )
-    except UserFacingError:
-        return None  # raced with another answer: already back with the team
 
 
 def answer_with_doc(
@@ -376,8 +311,8 @@ def answer_with_doc(
         errors["doc_summary"] = summary_error
     if errors:
         raise InvalidInput(errors)
-    request = _locked(session, team_id, request_id)
-    outcome = _move(
+    request = lock_request(session, team_id, request_id)
+    outcome = apply_move(
         session, request, to=Status.answered_doc, actor_id=actor_id, note=summary, now=now
     )
     doc = knowledge.remember_doc(
@@ -404,9 +339,11 @@ def suggest_self_service(
 ) -> Outcome:
     """Challenge: the requester can do it alone; the request closes with the steps."""
     _require_revops(actor_is_revops)
-    _checked_note(steps)
-    request = _locked(session, team_id, request_id)
-    return _move(session, request, to=Status.self_service, actor_id=actor_id, note=steps, now=now)
+    checked_note(steps)
+    request = lock_request(session, team_id, request_id)
+    return apply_move(
+        session, request, to=Status.self_service, actor_id=actor_id, note=steps, now=now
+    )
 
 
 def decline(
@@ -421,9 +358,9 @@ def decline(
 ) -> Outcome:
     """The team says no, with a reason the requester reads."""
     _require_revops(actor_is_revops)
-    _checked_note(reason)
-    request = _locked(session, team_id, request_id)
-    return _move(session, request, to=Status.declined, actor_id=actor_id, note=reason, now=now)
+    checked_note(reason)
+    request = lock_request(session, team_id, request_id)
+    return apply_move(session, request, to=Status.declined, actor_id=actor_id, note=reason, now=now)
 
 
 def accept(
@@ -440,8 +377,10 @@ def accept(
     """Accepting sets the effort estimate and the assignee (whoever accepts, unless they named
     someone else): the request now holds capacity."""
     _require_revops(actor_is_revops)
-    request = _locked(session, team_id, request_id)
-    outcome = _move(session, request, to=Status.accepted, actor_id=actor_id, note=None, now=now)
+    request = lock_request(session, team_id, request_id)
+    outcome = apply_move(
+        session, request, to=Status.accepted, actor_id=actor_id, note=None, now=now
+    )
     request.estimate_hours = estimate
     request.assignee_id = assignee_id or actor_id
     outcome.event.estimate_hours, outcome.event.assignee_id = estimate, request.assignee_id
@@ -459,8 +398,10 @@ def start_work(
 ) -> Outcome:
     """Work begins; whoever starts it becomes the assignee if nobody was."""
     _require_revops(actor_is_revops)
-    request = _locked(session, team_id, request_id)
-    outcome = _move(session, request, to=Status.in_progress, actor_id=actor_id, note=None, now=now)
+    request = lock_request(session, team_id, request_id)
+    outcome = apply_move(
+        session, request, to=Status.in_progress, actor_id=actor_id, note=None, now=now
+    )
     if request.assignee_id is None:
         request.assignee_id = actor_id
         outcome.event.assignee_id = actor_id
@@ -479,75 +420,12 @@ def mark_done(
 ) -> Outcome:
     """Delivered, with what was done; the requester is asked whether it solved the need."""
     _require_revops(actor_is_revops)
-    _checked_note(outcome_note)
-    request = _locked(session, team_id, request_id)
-    outcome = _move(session, request, to=Status.done, actor_id=actor_id, note=outcome_note, now=now)
+    checked_note(outcome_note)
+    request = lock_request(session, team_id, request_id)
+    outcome = apply_move(
+        session, request, to=Status.done, actor_id=actor_id, note=outcome_note, now=now
+    )
     request.solved = None
-    return outcome
-
-
-def withdraw(
-    *, session: Session, team_id: str, request_id: int, user_id: str, now: datetime
-) -> Outcome:
-    """The requester no longer needs it."""
-    request = _locked(session, team_id, request_id)
-    _require_requester(request, user_id)
-    return _move(session, request, to=Status.withdrawn, actor_id=user_id, note=None, now=now)
-
-
-AUTO_CLOSE_NOTE = Np_(
-    "Closed automatically: no answer from the requester for {days} working day.",
-    "Closed automatically: no answer from the requester for {days} working days.",
-    "days",
-)
-
-
-def auto_close(
-    *, session: Session, team_id: str, request_id: int, note: str, now: datetime
-) -> Outcome | None:
-    """The bot closes a request still waiting on its requester (None if it moved meanwhile).
-
-    `note` is AUTO_CLOSE_NOTE in the workspace's language: the history is read by anyone.
-    """
-    request = _locked(session, team_id, request_id)
-    if request.status != Status.waiting:
-        return None
-    return _move(session, request, to=Status.withdrawn, actor_id=None, note=note, now=now)
-
-
-def confirm_solved(
-    *,
-    session: Session,
-    team_id: str,
-    request_id: int,
-    user_id: str,
-    solved: bool,
-    now: datetime,
-) -> Outcome:
-    """ "Did this solve it?" Yes is recorded once (in the history too, from done to done); no
-    reopens the request (done → accepted). Either answer is in the history."""
-    request = _locked(session, team_id, request_id)
-    _require_requester(request, user_id)
-    if solved:
-        if request.status != Status.done:
-            raise IllegalTransition(number=request.number, current=request.status)
-        if request.solved:
-            raise UserFacingError(ALREADY_SOLVED, number=request.number)
-        request.solved = True
-        event = RequestEvent(
-            team_id=team_id,
-            request_id=request.id,
-            actor_id=user_id,
-            from_status=Status.done,
-            to_status=Status.done,
-            solved=True,
-            created_at=now,
-        )
-        session.add(event)
-        session.flush()
-        return Outcome(request, request.status, event)
-    outcome = _move(session, request, to=Status.accepted, actor_id=user_id, note=None, now=now)
-    outcome.event.solved = False
     return outcome
 
 

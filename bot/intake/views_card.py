@@ -1,4 +1,6 @@
-"""Block Kit of the request card (intake channel) and of the messages about a request.
+"""Block Kit of the request card (intake channel), of the notes in its thread and of a doc
+shared to a channel; the blocks every intake message is made of (section, context, a button
+on a request). The requester's DMs are in views_requester.py, a watcher's in views_follow.py.
 
 Data in, (text, blocks) out: no database, no network. User text is cut and escaped on purpose.
 """
@@ -6,7 +8,6 @@ Data in, (text, blocks) out: no database, no network. User text is cut and escap
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,7 +20,6 @@ from slack_sdk.models.blocks import (
 
 from bot.errors import N_
 from bot.i18n import Translator
-from bot.intake.etas import Reason
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest, Status
 from bot.intake.service import OPEN_STATUSES, team_moves
@@ -27,12 +27,10 @@ from bot.intake.state import MergeRef, RequestRef, dump
 from bot.intake.views_text import (
     BENEFICIARY_LABELS,
     CATEGORY_LABELS,
-    IMPACT_AHEAD,
     IMPACT_LABELS,
     STATUS_LABELS,
     channel_day,
     cut,
-    day,
     hours,
     label,
     link,
@@ -49,17 +47,17 @@ NEED_SHOWN = 600
 NOTE_SHOWN = 1500
 
 
-def _context(*lines: str) -> Block:
+def context(*lines: str) -> Block:
     return ContextBlock(
         elements=[MarkdownTextObject(text=line) for line in lines if line]
     ).to_dict()
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
     return SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict()
 
 
-def _button(
+def request_button(
     t: Translator,
     text: str,
     action: Action,
@@ -96,7 +94,7 @@ def team_actions(t: Translator, request: IntakeRequest) -> Block | None:
     the state machine's moves, the first one primary, declining in red."""
     moves = team_moves(request.status)
     buttons = [
-        _button(
+        request_button(
             t,
             *MOVE_BUTTONS[target],
             request.id,
@@ -157,7 +155,7 @@ def related_blocks(
     if related is None:
         return []
     if request.status == Status.merged:
-        return [_context(t.gettext("Merged into {ref}.").format(ref=ref(related.number)))]
+        return [context(t.gettext("Merged into {ref}.").format(ref=ref(related.number)))]
     if request.status not in MERGEABLE or related.status not in OPEN_STATUSES:
         return []
     text = t.gettext("Possible duplicate of *{ref}* “{title}” ({status}).").format(
@@ -200,14 +198,14 @@ def card(
         if part
     )
     blocks = [
-        _section(headline(request) + "\n" + quote(request.need, NEED_SHOWN)),
-        _context(facts(t, request, rollout_name=rollout_name)),
-        _context(
+        section(headline(request) + "\n" + quote(request.need, NEED_SHOWN)),
+        context(facts(t, request, rollout_name=rollout_name)),
+        context(
             status_line(t, request)
             + "".join(f" · {part}" for part in (watchers_line(t, request), links) if part)
         ),
         *related_blocks(t, request, related),
-        *(_context(line) for line in extra_lines),
+        *(context(line) for line in extra_lines),
     ]
     actions = team_actions(t, request)
     if actions:
@@ -224,65 +222,7 @@ def card(
     return text, blocks
 
 
-# ---------------------------------------------------------------- to the requester
-
-
-def receipt(
-    t: Translator,
-    request: IntakeRequest,
-    *,
-    due: date,
-    channel_id: str | None,
-    eta: date | None = None,
-) -> Message:
-    """What the requester is promised: the first answer by `due`, the ETA (or when it will come),
-    where to follow it; and, before the team chose its intake channel, that it will see the
-    request then."""
-    values = {
-        "ref": ref(request.number),
-        "title": safe(request.title, TITLE_SHOWN),
-        "date": day(t, due),
-        "eta": day(t, eta),
-    }
-    text = t.gettext(
-        "We got your request {ref} “{title}”. The RevOps team will answer by {date} at the latest."
-    ).format(**values)
-    if eta is not None:
-        when = t.gettext("It is expected by {eta}.").format(**values)
-    else:
-        when = t.gettext(
-            "Your ETA will follow once the team accepts it, at the latest by {date}."
-        ).format(**values)
-    if channel_id:
-        where = t.gettext("Follow it in <#{channel}> or in the bot's Home tab.").format(
-            channel=channel_id
-        )
-    else:
-        where = t.gettext(
-            "The RevOps team is still setting the bot up: your request is stored, and it "
-            "reaches their intake channel as soon as they choose one. Follow it in the bot's "
-            "Home tab."
-        )
-    return f"{text} {when}", [_section(f"{text}\n{when}"), _context(where)]
-
-
-def question_to_requester(
-    t: Translator, request: IntakeRequest, *, asker_id: str, question: str
-) -> Message:
-    text = t.gettext("{user} asks about your request {ref} “{title}”:").format(
-        user=mention(t, asker_id), ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
-    )
-    blocks = [
-        _section(text + "\n" + quote(question, NOTE_SHOWN)),
-        _context(t.gettext("Answer here or in the request's thread in the intake channel.")),
-        ActionsBlock(
-            elements=[
-                _button(t, N_("Answer"), Action.answer_question, request.id, style="primary"),
-                _button(t, N_("Withdraw my request"), Action.withdraw, request.id),
-            ]
-        ).to_dict(),
-    ]
-    return text, blocks
+# ---------------------------------------------------------------- in the thread and channels
 
 
 def note_in_thread(
@@ -301,147 +241,7 @@ def note_in_thread(
     doc = link(doc_url, cut(doc_url, 200)) if doc_url else ""
     text = what.format(user=mention(t, author_id), doc=doc)
     body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
-    return text, [_section(body)]
-
-
-def outcome_to_requester(
-    t: Translator,
-    request: IntakeRequest,
-    *,
-    headline_text: str,
-    note: str | None,
-    doc_url: str | None = None,
-) -> Message:
-    """A closing or progress message: what happened to the request, and the team's words."""
-    text = headline_text.format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN))
-    body = text
-    if doc_url:
-        body += "\n" + link(doc_url, doc_url[:200])
-    if note:
-        body += "\n" + quote(note, NOTE_SHOWN)
-    return text, [_section(body)]
-
-
-def accepted_to_requester(t: Translator, request: IntakeRequest, *, eta: date | None) -> Message:
-    if eta is None:
-        text = t.gettext(
-            "Your request {ref} “{title}” is accepted; {user} will handle it. The team will "
-            "give you a date as soon as its run capacity is set."
-        )
-    else:
-        text = t.gettext(
-            "Your request {ref} “{title}” is accepted; {user} will handle it. Expected by {date}."
-        )
-    text = text.format(
-        ref=ref(request.number),
-        title=safe(request.title, TITLE_SHOWN),
-        user=mention(t, request.assignee_id),
-        date=day(t, eta),
-    )
-    return text, [_section(text)]
-
-
-def done_to_requester(t: Translator, request: IntakeRequest, *, note: str | None) -> Message:
-    text = t.gettext("Your request {ref} “{title}” is done.").format(
-        ref=ref(request.number), title=safe(request.title, TITLE_SHOWN)
-    )
-    blocks = [
-        _section(text + ("\n" + quote(note, NOTE_SHOWN) if note else "")),
-        _section(t.gettext("*Did this solve it?*")),
-        ActionsBlock(
-            block_id=f"intake_solved_{request.id}",
-            elements=[
-                _button(t, N_("Yes, solved"), Action.solved_yes, request.id, style="primary"),
-                _button(t, N_("No, reopen it"), Action.solved_no, request.id),
-            ],
-        ).to_dict(),
-    ]
-    return text, blocks
-
-
-def solved_answer(t: Translator, request: IntakeRequest, *, solved: bool) -> Message:
-    if solved:
-        text = t.gettext("Your request {ref} is done and solved. Thanks for telling us!")
-    else:
-        text = t.gettext(
-            "Your request {ref} is reopened: the team is on it again and will send you a new date."
-        )
-    text = text.format(ref=ref(request.number))
-    return text, [_section(text)]
-
-
-def ahead_words(t: Translator, ahead: dict[str, int], rollouts: int) -> str:
-    parts = [
-        t.message(IMPACT_AHEAD[impact], count=count)
-        for impact, count in sorted(ahead.items(), key=lambda kv: list(IMPACT_AHEAD).index(kv[0]))
-        if count and impact in IMPACT_AHEAD
-    ]
-    if rollouts:
-        parts.append(
-            t.ngettext(
-                "{count} of them for a tool roll-out (to protect its adoption)",
-                "{count} of them for tool roll-outs (to protect their adoption)",
-                rollouts,
-            ).format(count=t.number(rollouts))
-        )
-    return "; ".join(parts)
-
-
-def eta_news(
-    t: Translator,
-    request: IntakeRequest,
-    *,
-    reason: str,
-    previous: date | None,
-    eta: date,
-    ahead: dict[str, int],
-    rollouts_ahead: int,
-) -> Message:
-    """An ETA told or moved (etas.py decides who hears what). "What comes first" only when
-    more important requests came ahead, in impact classes only."""
-    values = {
-        "ref": ref(request.number),
-        "title": safe(request.title, TITLE_SHOWN),
-        "date": day(t, eta),
-        "previous": day(t, previous),
-    }
-    if previous is None or reason == Reason.first:
-        text = t.gettext("Your request {ref} “{title}” is expected by {date}.").format(**values)
-        return text, [_section(text)]
-    if reason == Reason.earlier:
-        text = t.gettext(
-            "Good news: your request {ref} “{title}” is now expected by {date} (was {previous})."
-        ).format(**values)
-        return text, [_section(text)]
-    if reason == Reason.passed:
-        text = t.gettext(
-            "Your request {ref} “{title}” was expected by {previous} and is not done yet: it is "
-            "now expected by {date}."
-        ).format(**values)
-        return text, [_section(text)]
-    if reason == Reason.moved:
-        text = t.gettext(
-            "The ETA of your request {ref} “{title}” moved to {date} (was {previous})."
-        ).format(**values)
-        return text, [_section(text)]
-    text = t.gettext(
-        "Your request {ref} “{title}” moves to {date} (was {previous}): more important work came "
-        "first."
-    ).format(**values)
-    why = ahead_words(t, ahead, rollouts_ahead)
-    blocks = [_section(text)]
-    if why:
-        blocks.append(_section(t.gettext("*What comes first:* {reasons}.").format(reasons=why)))
-        text += " " + t.gettext("What comes first: {reasons}.").format(reasons=why)
-    blocks.append(
-        _context(
-            t.gettext(
-                "The team orders requests by business impact, who benefits and age: yours moves "
-                "up every working day it waits."
-            )
-        )
-    )
-    return text, blocks
+    return text, [section(body)]
 
 
 def shared_doc(t: Translator, *, sharer_id: str, url: str, summary: str, message: str) -> Message:
@@ -450,15 +250,7 @@ def shared_doc(t: Translator, *, sharer_id: str, url: str, summary: str, message
         user=mention(t, sharer_id)
     )
     body = text + "\n" + link(url, url[:200]) + "\n" + quote(summary, 500)
-    blocks = [_section(body)]
+    blocks = [section(body)]
     if message:
-        blocks.insert(0, _section(safe(message, 1000)))
+        blocks.insert(0, section(safe(message, 1000)))
     return text, blocks
-
-
-def merged_to_requester(t: Translator, request: IntakeRequest, *, into_number: int) -> Message:
-    text = t.gettext(
-        "Your request {ref} “{title}” asks for what {into} already asks: the RevOps team merged "
-        "it into {into}. You now follow {into} and get its news, as its requester does."
-    ).format(ref=ref(request.number), title=safe(request.title, TITLE_SHOWN), into=ref(into_number))
-    return text, [_section(text)]

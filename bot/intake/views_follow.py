@@ -10,18 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.errors import N_
 from bot.i18n import Translator
-from bot.intake.etas import Reason
 from bot.intake.models import IntakeRequest
-from bot.intake.views_card import (
-    NOTE_SHOWN,
-    TITLE_SHOWN,
-    Message,
-    _context,
-    _section,
-    ahead_words,
-    outcome_to_requester,
-)
+from bot.intake.views_card import NOTE_SHOWN, TITLE_SHOWN, Message, context, section
+from bot.intake.views_requester import EtaWords, eta_message, outcome_to_requester
 from bot.intake.views_text import day, mention, quote, ref, safe
 from bot.sections import Block
 
@@ -41,12 +34,26 @@ def for_follower(
     request, and without the requester's own buttons."""
     first = about(t, request)
     kept = [block for block in blocks if block.get("type") != "actions"]
-    return f"{first} {text}", [_context(first), *kept]
+    return f"{first} {text}", [context(first), *kept]
 
 
 def _news(t: Translator, request: IntakeRequest, text: str, blocks: list[Block]) -> Message:
     first = about(t, request)
-    return f"{first} {text}", [_context(first), *blocks]
+    return f"{first} {text}", [context(first), *blocks]
+
+
+# The ETA's news in a watcher's words (views_requester.eta_message says when each is told).
+FOLLOWER_ETA_WORDS = EtaWords(
+    first=N_("It is expected by {date}."),
+    earlier=N_("Good news: it is now expected by {date} (was {previous})."),
+    passed=N_("It was expected by {previous} and is not done yet: it is now expected by {date}."),
+    moved=N_("Its ETA moved to {date} (was {previous})."),
+    more_important=N_("It moves to {date} (was {previous}): more important work came first."),
+    order=N_(
+        "The team orders requests by business impact, who benefits and age: it moves "
+        "up every working day it waits."
+    ),
+)
 
 
 def eta_news(
@@ -59,38 +66,15 @@ def eta_news(
     ahead: dict[str, int],
     rollouts_ahead: int,
 ) -> Message:
-    """views_card.eta_news for a watcher."""
-    values = {"date": day(t, eta), "previous": day(t, previous)}
-    if previous is None or reason == Reason.first:
-        text = t.gettext("It is expected by {date}.").format(**values)
-        return _news(t, request, text, [_section(text)])
-    if reason == Reason.earlier:
-        text = t.gettext("Good news: it is now expected by {date} (was {previous}).")
-        text = text.format(**values)
-        return _news(t, request, text, [_section(text)])
-    if reason == Reason.passed:
-        text = t.gettext(
-            "It was expected by {previous} and is not done yet: it is now expected by {date}."
-        ).format(**values)
-        return _news(t, request, text, [_section(text)])
-    if reason == Reason.moved:
-        text = t.gettext("Its ETA moved to {date} (was {previous}).").format(**values)
-        return _news(t, request, text, [_section(text)])
-    text = t.gettext("It moves to {date} (was {previous}): more important work came first.").format(
-        **values
-    )
-    why = ahead_words(t, ahead, rollouts_ahead)
-    blocks = [_section(text)]
-    if why:
-        blocks.append(_section(t.gettext("*What comes first:* {reasons}.").format(reasons=why)))
-        text += " " + t.gettext("What comes first: {reasons}.").format(reasons=why)
-    blocks.append(
-        _context(
-            t.gettext(
-                "The team orders requests by business impact, who benefits and age: it moves "
-                "up every working day it waits."
-            )
-        )
+    """views_requester.eta_news for a watcher."""
+    text, blocks = eta_message(
+        t,
+        FOLLOWER_ETA_WORDS,
+        reason=reason,
+        previous=previous,
+        eta=eta,
+        ahead=ahead,
+        rollouts_ahead=rollouts_ahead,
     )
     return _news(t, request, text, blocks)
 
@@ -104,20 +88,20 @@ def accepted(t: Translator, request: IntakeRequest, *, eta: date | None) -> Mess
     else:
         text = t.gettext("It is accepted; {user} will handle it. Expected by {date}.")
     text = text.format(user=mention(t, request.assignee_id), date=day(t, eta))
-    return _news(t, request, text, [_section(text)])
+    return _news(t, request, text, [section(text)])
 
 
 def done(t: Translator, request: IntakeRequest, *, note: str | None) -> Message:
     """Done: the team's words, and no "did this solve it?" (its requester answers that)."""
     text = t.gettext("It is done.")
     body = text + ("\n" + quote(note, NOTE_SHOWN) if note else "")
-    return _news(t, request, text, [_section(body)])
+    return _news(t, request, text, [section(body)])
 
 
 def question(t: Translator, request: IntakeRequest, *, asker_id: str, asked: str) -> Message:
     text = t.gettext("{user} asked its requester:").format(user=mention(t, asker_id))
     body = text + ("\n" + quote(asked, NOTE_SHOWN) if asked else "")
-    return _news(t, request, text, [_section(body)])
+    return _news(t, request, text, [section(body)])
 
 
 def outcome(

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Translator
 from bot.intake.ids import Action
 from bot.intake.models import IntakeRequest
-from bot.intake.service import AUTO_CLOSE_NOTE
+from bot.intake.service_requester import AUTO_CLOSE_NOTE
 from bot.intake.state import RequestRef, dump
 from bot.intake.views_card import Message
 from bot.intake.views_text import STATUS_LABELS, day, label, mention, ref, safe

@@ -101,7 +101,7 @@ def test_a_second_answer_waiting_on_the_lock_sees_the_first_one_and_changes_noth
     from datetime import UTC, datetime
 
     from bot.db import session_scope
-    from bot.intake import service
+    from bot.intake import service, service_requester
 
     set_up_intake(bot)
     request = file_request(bot)
@@ -113,7 +113,7 @@ def test_a_second_answer_waiting_on_the_lock_sees_the_first_one_and_changes_noth
     now = datetime.now(UTC)
 
     def answer(session: Any) -> Any:
-        return service.answer_in_thread(
+        return service_requester.answer_in_thread(
             session=session,
             team_id="T1",
             channel_id=card.card_channel_id or "",

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_factory, session_scope
 from bot.errors import UserFacingError
-from bot.intake import filing, report, service
+from bot.intake import filing, report, service, service_requester
 from bot.intake.models import IntakeRequest, Status
+from bot.intake.service_requester import answer_in_thread
 
 TEAM = "T1"
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -70,34 +71,34 @@ def test_a_thread_reply_answers_only_from_the_requester_while_it_waits(session: 
     reply = {"team_id": TEAM, "channel_id": CARD[0], "thread_ts": CARD[1], "now": NOW}
 
     # Before any question: a comment, not a move.
-    assert service.answer_in_thread(session=session, user_id="U1", text="Hi", **reply) is None
+    assert answer_in_thread(session=session, user_id="U1", text="Hi", **reply) is None
     service.ask_why(session=session, question="Which regions?", **moved(request))
-    assert service.answer_in_thread(session=session, user_id="U2", text="+1", **reply) is None
-    assert service.answer_in_thread(session=session, user_id="U1", text=" ", **reply) is None
+    assert answer_in_thread(session=session, user_id="U2", text="+1", **reply) is None
+    assert answer_in_thread(session=session, user_id="U1", text=" ", **reply) is None
     assert request.status == Status.waiting
 
-    answered = service.answer_in_thread(session=session, user_id="U1", text="EMEA", **reply)
+    answered = answer_in_thread(session=session, user_id="U1", text="EMEA", **reply)
     assert answered is not None
     assert (request.status, answered.event.note) == (Status.new, "EMEA")
     # Slack retries the event: already back with the team, nothing more happens.
-    assert service.answer_in_thread(session=session, user_id="U1", text="EMEA", **reply) is None
+    assert answer_in_thread(session=session, user_id="U1", text="EMEA", **reply) is None
 
 
 def test_only_the_requester_answers_a_question_and_only_while_asked(session: Session) -> None:
     request = filed(session)
     with pytest.raises(UserFacingError) as not_asked:
-        service.question_to_answer(
+        service_requester.question_to_answer(
             session=session, team_id=TEAM, request_id=request.id, user_id="U1"
         )
     assert "untriaged: nothing was changed" in str(not_asked.value)
 
     service.ask_why(session=session, question="Which regions?", **moved(request))
     with pytest.raises(UserFacingError) as someone_else:
-        service.question_to_answer(
+        service_requester.question_to_answer(
             session=session, team_id=TEAM, request_id=request.id, user_id="U2"
         )
     assert "Only the person who filed REQ-1" in str(someone_else.value)
-    found, asked = service.question_to_answer(
+    found, asked = service_requester.question_to_answer(
         session=session, team_id=TEAM, request_id=request.id, user_id="U1"
     )
     assert found.id == request.id and asked is not None and asked.note == "Which regions?"
@@ -108,13 +109,13 @@ def test_the_history_records_estimate_assignee_and_did_it_solve_it(session: Sess
     accepted = service.accept(session=session, estimate=6.0, **moved(request, assignee_id="U4"))
     assert (accepted.event.estimate_hours, accepted.event.assignee_id) == (6.0, "U4")
     service.mark_done(session=session, outcome_note="Shipped.", **moved(request))
-    reopened = service.confirm_solved(
+    reopened = service_requester.confirm_solved(
         session=session, team_id=TEAM, request_id=request.id, user_id="U1", solved=False, now=NOW
     )
     assert (reopened.event.from_status, reopened.event.to_status) == (Status.done, Status.accepted)
     assert reopened.event.solved is False
     service.mark_done(session=session, outcome_note="Fixed the filter.", **moved(request))
-    solved = service.confirm_solved(
+    solved = service_requester.confirm_solved(
         session=session, team_id=TEAM, request_id=request.id, user_id="U1", solved=True, now=NOW
     )
     assert (solved.event.from_status, solved.event.to_status, solved.event.solved) == (
