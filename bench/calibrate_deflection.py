@@ -44,8 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import deflection  # noqa: E402
 from bot import textsearch  # noqa: E402
-from bot.db import build_engine, session_factory, session_scope  # noqa: E402
-from bot.db.migrations import upgrade  # noqa: E402
+from bot.db import session_scope  # noqa: E402
 from bot.intake import knowledge  # noqa: E402
 
 GRID: dict[str, list[Any]] = {
@@ -69,28 +68,20 @@ class DevDraft:
 
 
 def dev_drafts(url: str, data: dict[str, Any]) -> list[DevDraft]:
-    upgrade(url)
-    engine = build_engine(url)
-    factory = session_factory(engine)
-    deflection.build_set(factory, data, datetime.now(UTC))
-    keys = deflection.doc_keys(factory, data)
     drafts = []
-    for draft in data["drafts"]:
-        if draft["split"] != "dev":
-            continue
-        answer = draft["answer"] if draft["answer"].startswith("doc:") else deflection.NONE
-        with session_scope(factory) as session:
-            found = knowledge.candidate_docs(
-                session=session, team_id=deflection.TEAM, text=draft["text"]
+    with deflection.built_set(url, data, datetime.now(UTC)) as (factory, keys):
+        for answer, text in deflection.dev_half(data):
+            with session_scope(factory) as session:
+                found = knowledge.candidate_docs(
+                    session=session, team_id=deflection.TEAM, text=text
+                )
+            drafts.append(
+                DevDraft(
+                    answer,
+                    len(textsearch.query_terms(text)),
+                    [(f"doc:{keys[doc.id]}", candidate) for doc, candidate in found],
+                )
             )
-        drafts.append(
-            DevDraft(
-                answer,
-                len(textsearch.query_terms(draft["text"])),
-                [(f"doc:{keys[doc.id]}", candidate) for doc, candidate in found],
-            )
-        )
-    engine.dispose()
     return drafts
 
 

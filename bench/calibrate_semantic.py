@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import deflection  # noqa: E402
 from bot import semantic, textsearch  # noqa: E402
-from bot.db import build_engine, session_factory, session_scope  # noqa: E402
-from bot.db.migrations import upgrade  # noqa: E402
+from bot.db import session_scope  # noqa: E402
 from bot.intake import knowledge, meaning  # noqa: E402
 
 COSINES = [round(0.40 + 0.025 * step, 3) for step in range(23)]  # 0.40 .. 0.95
@@ -46,37 +45,27 @@ class DevDraft:
 
 
 def dev_drafts(url: str, data: dict[str, Any]) -> tuple[list[DevDraft], dict[int, str]]:
-    upgrade(url)
-    engine = build_engine(url)
-    factory = session_factory(engine)
-    deflection.build_set(factory, data, datetime.now(UTC))
-    keys = deflection.doc_keys(factory, data)
     drafts = []
-    for draft in data["drafts"]:
-        if draft["split"] != "dev":
-            continue
-        answer = draft["answer"] if draft["answer"].startswith("doc:") else deflection.NONE
-        with session_scope(factory) as session:
-            found = knowledge.candidate_docs(
-                session=session, team_id=deflection.TEAM, text=draft["text"]
+    with deflection.built_set(url, data, datetime.now(UTC)) as (factory, keys):
+        for answer, text in deflection.dev_half(data):
+            with session_scope(factory) as session:
+                found = knowledge.candidate_docs(
+                    session=session, team_id=deflection.TEAM, text=text
+                )
+                kept = knowledge.confident(
+                    [candidate for _, candidate in found],
+                    searched=len(textsearch.query_terms(text)),
+                    dialect=session.get_bind().dialect.name,
+                )
+                nearest = meaning.nearest_docs(session=session, team_id=deflection.TEAM, text=text)
+            drafts.append(
+                DevDraft(
+                    answer,
+                    [candidate.id for candidate in kept],
+                    [candidate.id for _, candidate in found],
+                    nearest,
+                )
             )
-            kept = knowledge.confident(
-                [candidate for _, candidate in found],
-                searched=len(textsearch.query_terms(draft["text"])),
-                dialect=session.get_bind().dialect.name,
-            )
-            nearest = meaning.nearest_docs(
-                session=session, team_id=deflection.TEAM, text=draft["text"]
-            )
-        drafts.append(
-            DevDraft(
-                answer,
-                [candidate.id for candidate in kept],
-                [candidate.id for _, candidate in found],
-                nearest,
-            )
-        )
-    engine.dispose()
     return drafts, {row_id: f"doc:{key}" for row_id, key in keys.items()}
 
 

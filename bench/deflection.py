@@ -160,6 +160,31 @@ def build_set(factory: Any, data: dict[str, Any], now: datetime) -> None:
             file_one(session, request["title"], request["need"], f"set-{index}", now)
 
 
+@contextmanager
+def built_set(
+    url: str, data: dict[str, Any], now: datetime
+) -> Iterator[tuple[Any, dict[int, str]]]:
+    """A database at `url` (upgraded to head) holding the set's docs and open requests, and
+    the set's key of each doc's id; its connections are closed after."""
+    upgrade(url)
+    engine = build_engine(url)
+    factory = session_factory(engine)
+    try:
+        build_set(factory, data, now)
+        yield factory, doc_keys(factory, data)
+    finally:
+        engine.dispose()
+
+
+def dev_half(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(what answers it, its text) of each draft rules are chosen on: "doc:<id>", or NONE (a
+    draft an open request answers is one no doc answers)."""
+    for draft in data["drafts"]:
+        if draft["split"] == "dev":
+            answer = draft["answer"] if draft["answer"].startswith("doc:") else NONE
+            yield answer, draft["text"]
+
+
 def file_one(session: Any, title: str, need: str, view_id: str, now: datetime) -> IntakeRequest:
     return filing.file_request(
         session=session,
@@ -356,6 +381,18 @@ def timed(matcher: Matcher, texts: list[str], rounds: int) -> tuple[float, float
 # ---------------------------------------------------------------- report
 
 
+# How the drafts are reported: every one, the half the rules were chosen on, the first held-out
+# half, the fresh held-out batch (written later, by someone who had seen neither the matcher
+# nor its figures), and both held-out sets together ("held").
+SPLITS = {
+    "all": {"dev", "test", "fresh"},
+    "dev": {"dev"},
+    "test": {"test"},
+    "fresh": {"fresh"},
+    "held": {"test", "fresh"},
+}
+
+
 def print_quality(
     title: str, drafts: list[dict[str, Any]], matchers: dict[str, Matcher], prefix: str = "doc:"
 ) -> None:
@@ -365,8 +402,8 @@ def print_quality(
         f"{'none→offer':>16}  R@3 90% interval"
     )
     for name, matcher in matchers.items():
-        for split in ("all", "dev", "test"):
-            chosen = [d for d in drafts if split == "all" or d["split"] == split]
+        for split, splits in SPLITS.items():
+            chosen = [d for d in drafts if d["split"] in splits]
             q = judge(chosen, matcher, prefix)
             print(
                 f"{name:<30} {split:<5} {q.drafts:>6} {q.p_at_1:>6.2f} {q.p_at_3:>6.2f} "
