@@ -32,6 +32,7 @@ drafts would measure the rule afresh.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
 from dataclasses import dataclass, replace
@@ -67,10 +68,12 @@ class DevDraft:
     candidates: list[tuple[str, knowledge.Candidate]]
 
 
-def dev_drafts(url: str, data: dict[str, Any]) -> list[DevDraft]:
+def dev_drafts(
+    url: str, data: dict[str, Any], splits: frozenset[str] = deflection.DEV
+) -> list[DevDraft]:
     drafts = []
     with deflection.built_set(url, data, datetime.now(UTC)) as (factory, keys):
-        for answer, text in deflection.dev_half(data):
+        for answer, text in deflection.dev_half(data, splits):
             with session_scope(factory) as session:
                 found = knowledge.candidate_docs(
                     session=session, team_id=deflection.TEAM, text=text
@@ -124,9 +127,14 @@ def rule_of(point: dict[str, Any]) -> knowledge.ConfidenceRule:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--on", default="dev", help="the splits rules are chosen on, comma-separated (dev)"
+    )
+    splits = frozenset(parser.parse_args().on.split(","))
     data = deflection.load_set()
     engines = {
-        ("sqlite" if name == "SQLite" else "postgresql"): dev_drafts(url, data)
+        ("sqlite" if name == "SQLite" else "postgresql"): dev_drafts(url, data, splits)
         for name, url in deflection.each_backend()
     }
     names = list(GRID)
