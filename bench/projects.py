@@ -7,7 +7,7 @@ Measures, p50 / p99 in milliseconds:
 - one scheduler tick of the project kinds: finding the check-ins due now (the `schedules`
   rows of `project-checkin`), the check-ins to remind or mark missed, the milestone reminders
   due; each tick runs in a transaction rolled back afterwards, so every run sees the same data;
-- building the weekly flash report: the bulk read (reports.flash_report) plus the Block Kit
+- building the weekly flash report: the bulk read (flash.flash_report) plus the Block Kit
   messages (report_views.flash_report).
 Goals (issue 6): tick under 100 ms and report under 1 s on SQLite. Results are also written to
 bench/results/projects-<backend>.json.
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.db import build_engine, session_factory
 from bot.db.migrations import upgrade
 from bot.i18n import translator_for
-from bot.projects import report_views, reports
+from bot.projects import report_views
 from bot.projects.followups import missed_due_at, reminder_due_at
 from bot.projects.jobs import (
     CheckinFollowUpKind,
@@ -287,7 +287,7 @@ def main() -> None:
 
         def flash() -> None:
             with factory() as session:
-                report = reports.flash_report(session=session, team_id=TEAM, now=NOW)
+                report = flash.flash_report(session=session, team_id=TEAM, now=NOW)
                 messages[:] = report_views.flash_report(t, report, week_of=NOW.date())
 
         results = {

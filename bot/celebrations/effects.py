@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.celebrations.models import Win
-from bot.celebrations.service import WIN_POST_KIND
+from bot.celebrations.service_posting import WIN_POST_KIND
 from bot.home.effects import owe_homes
 from bot.outbox.service import owe_again, owe_message
 from bot.scheduling.models import Delivery

@@ -1,11 +1,14 @@
 """Celebrations' use cases: read once, apply the rules, write the change and what it owes.
 
 Each flow runs one transaction and writes the Slack messages the change owes as outbox rows in
-that same transaction (effects.py says which): a win and its card, a prepared win and its card,
-saved settings and the posts of the wins that waited for a channel. Two run inside the
-ledger's own transaction instead (`win_posted`, `win_post_refused`: a card went out, or Slack
-refused it). What needs Slack or HubSpot (the channel's state, a deal, an e-mail's user) is
-asked by the caller before or after, never inside a transaction. No Slack here.
+that same transaction (effects.py says which): a win and its card, a prepared win and its card.
+One runs inside the ledger's own transaction instead (`win_posted`: a card went out). What
+needs Slack or HubSpot (a deal, an e-mail's user) is asked by the caller before or after,
+never inside a transaction. No Slack here.
+
+The celebration channel and the settings that pick it (saved settings owe the posts of the
+wins that waited for a channel; a card Slack refused) are in flows_channel.py; the Salesforce
+poll in flows_salesforce.py.
 """
 
 from __future__ import annotations
@@ -21,12 +24,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.actor import Actor
-from bot.celebrations import effects, service
-from bot.celebrations.models import CelebrationSettings, PostState, Win
-from bot.celebrations.rules import DealDetails, SettingsChange, WinForm, format_rates
+from bot.celebrations import effects, service, service_posting
+from bot.celebrations.models import PostState, Win
+from bot.celebrations.rules import DealDetails, WinForm
 from bot.celebrations.schemas import HubSpotEvent, WinIn
 from bot.db import session_scope
-from bot.home.effects import owe_homes
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ def post_when_ready(session: Session, win: Win, *, now: datetime) -> bool:
     channel_id = service.settings_of(session=session, team_id=win.team_id).channel_id
     if not channel_id:
         return False
-    service.queue_win(win=win, channel_id=channel_id)
+    service_posting.queue_win(win=win, channel_id=channel_id)
     effects.owe_win_post(session=session, win=win, now=now)
     return True
 
@@ -52,7 +54,7 @@ def post_when_ready(session: Session, win: Win, *, now: datetime) -> bool:
 def queue_waiting_wins(*, session: Session, team_id: str | None, now: datetime) -> int:
     """Ready wins of workspaces with a channel (a channel just set or fixed, or wins recorded
     before the outbox that no change queued): queued, their cards owed."""
-    wins = service.queue_ready_wins(session=session, team_id=team_id)
+    wins = service_posting.queue_ready_wins(session=session, team_id=team_id)
     effects.owe_win_posts(session=session, wins=wins, now=now)
     return len(wins)
 
@@ -219,9 +221,9 @@ def _receive(session: Session, event: HubSpotEvent, now: datetime, batch: HubSpo
 
 def claim_wins_to_prepare(
     factory: Factory, *, team_id: str | None, now: datetime
-) -> list[service.Preparation]:
+) -> list[service_posting.Preparation]:
     with session_scope(factory) as session:
-        return service.claim_wins_to_prepare(session=session, now=now, team_id=team_id)
+        return service_posting.claim_wins_to_prepare(session=session, now=now, team_id=team_id)
 
 
 def admin_known(factory: Factory, *, team_id: str) -> bool:
@@ -242,7 +244,7 @@ def complete_preparation(
     transaction. A winner's e-mail that matches nobody in Slack is told to an admin, once per
     e-mail."""
     with session_scope(factory) as session:
-        win = service.complete_preparation(
+        win = service_posting.complete_preparation(
             session=session, win_id=win_id, deal=deal, resolved=resolved
         )
         post_when_ready(session, win, now=now)
@@ -266,7 +268,7 @@ def preparation_failed(
     factory: Factory, *, win_id: int, problem: str, now: datetime, permanent: bool
 ) -> PostState:
     with session_scope(factory) as session:
-        return service.preparation_failed(
+        return service_posting.preparation_failed(
             session=session, win_id=win_id, problem=problem, now=now, permanent=permanent
         )
 
@@ -289,164 +291,15 @@ def remember_email_user(
         )
 
 
-# ---------------------------------------------------------------- posts sent or refused
+# ---------------------------------------------------------------- a card sent
 
 
 def win_posted(
     *, session: Session, team_id: str, win_id: int, channel: str, ts: str, now: datetime
 ) -> None:
     """In the ledger's transaction: the card is in the channel; the bot's :tada: is owed."""
-    service.mark_win_posted(session=session, win_id=win_id, channel=channel, ts=ts, now=now)
+    service_posting.mark_win_posted(session=session, win_id=win_id, channel=channel, ts=ts, now=now)
     effects.owe_reaction(session=session, win_id=win_id, team_id=team_id, channel=channel, now=now)
-
-
-def win_post_refused(
-    *, session: Session, team_id: str, channel_id: str, error: str, now: datetime
-) -> None:
-    """In the ledger's transaction: Slack refused a card for good. When its error says the
-    channel is the problem, the problem is recorded (App Home shows it) and an admin is told,
-    once until the channel works again."""
-    problem = service.refused_post_problem(error)
-    if problem is None:
-        return
-    _channel_state(session, team_id=team_id, channel_id=channel_id, problem=problem, now=now)
-
-
-# ---------------------------------------------------------------- the channel
-
-
-@dataclass(frozen=True)
-class ChannelSeen:
-    """What Slack said of a channel, asked by the caller (the bot joins a public one it was
-    asked to post in before it looks)."""
-
-    channel_id: str
-    exists: bool
-    is_member: bool
-
-
-def _channel_state(
-    session: Session, *, team_id: str, channel_id: str, problem: str | None, now: datetime
-) -> None:
-    tell = service.record_channel_state(
-        session=session, team_id=team_id, channel_id=channel_id, problem=problem
-    )
-    if not tell:
-        return
-    admin = service.admin_to_tell(session=session, team_id=team_id)
-    if admin is None:
-        logger.warning("no admin to tell in %s about the celebration channel", team_id)
-        return
-    effects.owe_channel_problem_notice(
-        session=session, team_id=team_id, channel_id=channel_id, admin_id=admin, now=now
-    )
-
-
-def _channel_checked(
-    session: Session, team_id: str, seen: ChannelSeen | None, now: datetime
-) -> None:
-    """An admin acted on the channel (saved it, clicked "Check again", invited the bot): its
-    state is recorded; once it works, failed posts are owed again and waiting wins queued.
-    Slack did not say (`seen` None): nothing is recorded, waiting wins are queued anyway."""
-    problem = None
-    if seen is not None:
-        problem = service.channel_problem(exists=seen.exists, is_member=seen.is_member)
-        _channel_state(
-            session, team_id=team_id, channel_id=seen.channel_id, problem=problem, now=now
-        )
-        if problem is None:
-            for delivery in service.failed_posts_to_retry(
-                session=session, team_id=team_id, channel_id=seen.channel_id
-            ):
-                effects.owe_post_again(session=session, delivery=delivery, now=now)
-    queue_waiting_wins(session=session, team_id=team_id, now=now)
-
-
-def channel_checked(
-    factory: Factory, actor: Actor | None, *, team_id: str, seen: ChannelSeen | None, now: datetime
-) -> None:
-    """An admin clicked "Check again", or invited the bot into the celebration channel: see
-    `_channel_checked`; the admin who clicked sees the outcome in their Home tab."""
-    with session_scope(factory) as session:
-        settings = service.settings_of(session=session, team_id=team_id)
-        if seen is None or settings.channel_id == seen.channel_id:
-            _channel_checked(session, team_id, seen, now)
-        if actor is not None:
-            owe_homes(session=session, team_id=team_id, user_ids=[actor.user_id], now=now)
-
-
-def celebration_channel(factory: Factory, *, team_id: str) -> str | None:
-    with session_scope(factory) as session:
-        return service.settings_of(session=session, team_id=team_id).channel_id
-
-
-def is_celebration_channel_join(
-    factory: Factory, *, team_id: str, channel_id: str, user_id: str, bot_user_id: str | None
-) -> bool:
-    with session_scope(factory) as session:
-        return service.is_celebration_channel_join(
-            session=session,
-            team_id=team_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            bot_user_id=bot_user_id,
-        )
-
-
-# ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class SettingsShown:
-    """The settings modal's initial values (the admin's own zone until settings are saved)."""
-
-    channel_id: str | None
-    weekday: int
-    hour: int
-    tz: str
-    top_performers: bool
-    won_stages: str
-    portal_id: str
-    base_currency: str
-    exchange_rates: str
-    salesforce_stages: str = ""
-
-
-def settings_shown(factory: Factory, *, team_id: str, admin_tz: str) -> SettingsShown:
-    with session_scope(factory) as session:
-        settings = service.settings_of(session=session, team_id=team_id)
-        stored = session.get(CelebrationSettings, team_id) is not None
-        return SettingsShown(
-            channel_id=settings.channel_id,
-            weekday=settings.gazette_weekday,
-            hour=settings.gazette_hour,
-            tz=settings.gazette_tz if stored else admin_tz,
-            top_performers=settings.top_performers,
-            won_stages=", ".join(settings.won_stages or service.DEFAULT_WON_STAGES),
-            portal_id=settings.hubspot_portal_id or "",
-            base_currency=settings.base_currency or "",
-            exchange_rates=format_rates(settings.exchange_rates or {}),
-            salesforce_stages=", ".join(settings.salesforce_won_stages or []),
-        )
-
-
-def save_settings(
-    factory: Factory,
-    actor: Actor,
-    *,
-    change: SettingsChange,
-    seen: ChannelSeen | None,
-    now: datetime,
-) -> None:
-    """An admin's settings, with their gazette and top-performers schedules; the channel as
-    Slack showed it (recorded, an admin told once of a problem); the wins that waited for a
-    channel, or failed in a broken one, owed to it; the admin's Home shows the new settings."""
-    with session_scope(factory) as session:
-        service.save_settings(
-            session=session, team_id=actor.team_id, change=change, updated_by=actor.user_id, now=now
-        )
-        _channel_checked(session, actor.team_id, seen, now)
-        owe_homes(session=session, team_id=actor.team_id, user_ids=[actor.user_id], now=now)
 
 
 # ---------------------------------------------------------------- reactions

@@ -1,4 +1,4 @@
-"""Bolt listeners of celebrations: ack, parse, call a flow (bot/celebrations/flows.py), render
+"""Bolt listeners of celebrations: ack, parse, call a flow (bot/celebrations/flows*.py), render
 the answer. A win, its card, the note to its author, the settings and the posts of the wins
 that waited are stored in one transaction; the outbox delivers the Slack messages after it.
 
@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.app import notice_modal
-from bot.celebrations import flows, service, views, views_settings
+from bot.celebrations import flows, flows_channel, service, views, views_settings
 from bot.celebrations.ids import SettingsAction, SettingsBlock, WinAction, WinBlock, WinCallback
 from bot.celebrations.models import WinKind
 from bot.celebrations.prefill import WinPrefill
@@ -92,7 +92,7 @@ def _draft(model: type[WinDraft], raw: str | None) -> WinDraft:
         raise UserFacingError(STALE_MODAL) from None
 
 
-def look_at_channel(client: WebClient, channel_id: str | None) -> flows.ChannelSeen | None:
+def look_at_channel(client: WebClient, channel_id: str | None) -> flows_channel.ChannelSeen | None:
     """Can the bot post in the channel? A public one it is not in is joined first (an admin
     chose it, or asked to check it). None when there is no channel or Slack did not say."""
     if not channel_id:
@@ -105,7 +105,7 @@ def look_at_channel(client: WebClient, channel_id: str | None) -> flows.ChannelS
     except (SlackClientError, OSError) as error:
         logger.warning("could not look at the celebration channel %s: %s", channel_id, error)
         return None
-    return flows.ChannelSeen(channel_id, exists=access.exists, is_member=access.is_member)
+    return flows_channel.ChannelSeen(channel_id, exists=access.exists, is_member=access.is_member)
 
 
 # ---------------------------------------------------------------- listeners: wins
@@ -194,7 +194,7 @@ def on_open_settings(
 ) -> None:
     ack()
     powers.require_admin_of(services, client, context, "open celebrations settings")
-    shown = flows.settings_shown(
+    shown = flows_channel.settings_shown(
         services.session_factory, team_id=caller.team_id, admin_tz=caller.member.tz or "UTC"
     )
     form = views_settings.SettingsForm(**dataclasses.asdict(shown))
@@ -241,7 +241,7 @@ def on_settings_submitted(
         action="celebrations settings",
     ):
         raise UserFacingError(ADMINS_ONLY)
-    flows.save_settings(
+    flows_channel.save_settings(
         services.session_factory,
         caller.actor,
         change=change,
@@ -257,8 +257,8 @@ def on_check_channel(
     flow)."""
     ack()
     powers.require_admin_of(services, client, context, "check the celebration channel")
-    channel_id = flows.celebration_channel(services.session_factory, team_id=caller.team_id)
-    flows.channel_checked(
+    channel_id = flows_channel.celebration_channel(services.session_factory, team_id=caller.team_id)
+    flows_channel.channel_checked(
         services.session_factory,
         caller.actor,
         team_id=caller.team_id,
@@ -299,7 +299,7 @@ def on_member_joined(
         return
     services: Services = context["services"]
     channel_id = event.get("channel", "")
-    if not flows.is_celebration_channel_join(
+    if not flows_channel.is_celebration_channel_join(
         services.session_factory,
         team_id=context.team_id,
         channel_id=channel_id,
@@ -307,7 +307,7 @@ def on_member_joined(
         bot_user_id=context.bot_user_id,
     ):
         return
-    flows.channel_checked(
+    flows_channel.channel_checked(
         services.session_factory,
         None,
         team_id=context.team_id,

@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.celebrations import effects, flows, preparation, service, views
+from bot.celebrations import (
+    effects,
+    flows,
+    flows_channel,
+    preparation,
+    service,
+    service_posting,
+    views,
+)
 from bot.celebrations.models import PostState, Win
 from bot.outbox.kinds import OutboxKind
 from bot.privacy.pseudonyms import is_pseudonym
@@ -53,7 +61,7 @@ def _instant(value: object) -> datetime:
 
 
 class WinPost(OutboxKind):
-    name = service.WIN_POST_KIND
+    name = service_posting.WIN_POST_KIND
 
     def prepare(self, services: Services, *, now: datetime, team_id: str | None) -> None:
         """The clock's tick: wins whose preparation is due (never started, a retry whose time
@@ -88,7 +96,7 @@ class WinPost(OutboxKind):
             )
 
     def on_failed(self, ctx: JobContext, delivery: Delivery, reason: str) -> None:
-        flows.win_post_refused(
+        flows_channel.win_post_refused(
             session=ctx.session,
             team_id=delivery.team_id,
             channel_id=delivery.recipient,

@@ -3,7 +3,8 @@
 A HubSpot deal's name, amount and owner, and the Slack users behind winners known by e-mail,
 are fetched with no transaction open; `flows.complete_preparation` then makes the win ready
 and owes its card in one transaction (a failed fetch is retried with backoff, see
-service.preparation_failed). A hand-made win never comes here: its winners are Slack users.
+service_posting.preparation_failed). A hand-made win never comes here: its winners are Slack
+users.
 
 Runs off the webhook's thread (`services.background`) right after a webhook stored wins, and in
 the win posts' clock tick (messages.WinPost.prepare) for retries that came due and for
@@ -21,7 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.celebrations import flows
 from bot.celebrations.hubspot import CrmUnavailable, DealNotFound, HubSpotCrm
 from bot.celebrations.models import PostState
-from bot.celebrations.service import Preparation
+from bot.celebrations.service_posting import Preparation
 from bot.services import Services
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ surface's owner holds a session while sections run).
 
 from __future__ import annotations
 
-from bot.celebrations import report_views, service, views, views_settings
+from bot.celebrations import report_views, service, service_posting, views, views_settings
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
@@ -64,7 +64,7 @@ def settings_section(viewer: HomeViewer) -> list[Block]:
         tz=settings.gazette_tz,
         top_performers=settings.top_performers,
         channel_problem=settings.channel_problem,
-        waiting=service.waiting_wins(session=viewer.session, team_id=viewer.team_id),
+        waiting=service_posting.waiting_wins(session=viewer.session, team_id=viewer.team_id),
         salesforce_polled=service.salesforce_polled(session=viewer.session, team_id=viewer.team_id),
         salesforce_stages=", ".join(settings.salesforce_won_stages or []),
         salesforce_problem=service.salesforce_problem(

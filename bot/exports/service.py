@@ -64,11 +64,18 @@ def _within(query: SelectT, column: Any, period: Period) -> SelectT:
     return query
 
 
+def _batches(session: Session, query: Any) -> Iterator[Sequence[Any]]:
+    """Rows in lists of BATCH (the last one shorter, none empty) from a server-side cursor
+    (PostgreSQL) / the SQLite cursor. An export that reads more per row (first moves, KPIs,
+    winners) reads it once per list."""
+    result = session.execute(query.execution_options(yield_per=BATCH, stream_results=True))
+    yield from result.partitions(BATCH)
+
+
 def _streamed(session: Session, query: Any) -> Iterator[Any]:
     """Rows BATCH at a time from a server-side cursor (PostgreSQL) / the SQLite cursor."""
-    result = session.execute(query.execution_options(yield_per=BATCH, stream_results=True))
-    for partition in result.partitions(BATCH):
-        yield from partition
+    for batch in _batches(session, query):
+        yield from batch
 
 
 def names_of(session: Session, *, team_id: str) -> Callable[[str | None], str]:
@@ -130,13 +137,8 @@ def request_rows(session: Session, *, team_id: str, period: Period) -> Iterator[
         IntakeRequest.created_at,
         period,
     )
-    batch: list[Any] = []
-    for request in _streamed(session, query):
-        batch.append(request)
-        if len(batch) == BATCH:
-            yield from _request_batch(session, batch, name=name)
-            batch = []
-    yield from _request_batch(session, batch, name=name)
+    for batch in _batches(session, query):
+        yield from _request_batch(session, batch, name=name)
 
 
 def _request_batch(
@@ -219,13 +221,8 @@ def project_rows(session: Session, *, team_id: str, period: Period) -> Iterator[
         Project.created_at,
         period,
     )
-    batch: list[Any] = []
-    for project in _streamed(session, query):
-        batch.append(project)
-        if len(batch) == BATCH:
-            yield from _project_batch(session, batch, width=width, name=name)
-            batch = []
-    yield from _project_batch(session, batch, width=width, name=name)
+    for batch in _batches(session, query):
+        yield from _project_batch(session, batch, width=width, name=name)
 
 
 def _project_batch(
@@ -292,13 +289,8 @@ def win_rows(session: Session, *, team_id: str, period: Period) -> Iterator[Row]
         Win.created_at,
         period,
     )
-    batch: list[Any] = []
-    for win in _streamed(session, query):
-        batch.append(win)
-        if len(batch) == BATCH:
-            yield from _win_batch(session, batch, name=name)
-            batch = []
-    yield from _win_batch(session, batch, name=name)
+    for batch in _batches(session, query):
+        yield from _win_batch(session, batch, name=name)
 
 
 def _win_batch(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
-    ContextBlock,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -13,13 +12,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot.errors import N_
 from bot.exports.columns import ExportKind
 from bot.exports.ids import ExportAction, ExportBlock, ExportView
 from bot.i18n import Translator
 from bot.sections import Block
+from bot.slack.views import file_by_dm_modal
 
 KIND_LABELS: dict[ExportKind, str] = {
     ExportKind.requests: N_("Requests (one row per request)"),
@@ -51,13 +50,11 @@ def export_modal(t: Translator) -> dict:
         "`revops-bot export --help` documents every column."
     )
     excel = Option(value="yes", label=t.gettext("For a spreadsheet (Excel)"))
-    return View(
-        type="modal",
+    return file_by_dm_modal(
+        t,
         callback_id=ExportView.export,
         title=t.gettext("Export to CSV"),
-        submit=t.gettext("Export"),
-        close=t.gettext("Cancel"),
-        blocks=[
+        inputs=[
             InputBlock(
                 block_id=ExportBlock.kind,
                 label=t.gettext("What to export"),
@@ -83,6 +80,6 @@ def export_modal(t: Translator) -> dict:
                 label=t.gettext("Format"),
                 element=CheckboxesElement(action_id=ExportBlock.excel, options=[excel]),
             ),
-            ContextBlock(elements=[MarkdownTextObject(text=note)]),
         ],
-    ).to_dict()
+        note=note,
+    )

@@ -8,7 +8,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     CheckboxesElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -22,6 +21,7 @@ from slack_sdk.models.views import View
 from bot.i18n import Translator
 from bot.privacy.ids import PrivacyAction, PrivacyBlock, PrivacyView
 from bot.sections import Block
+from bot.slack.views import file_by_dm_modal
 
 
 def home_section(
@@ -78,14 +78,13 @@ def export_modal(t: Translator) -> dict:
         "Every row that names this member, across the bot's data, as one JSON file sent to you "
         "by direct message. The export is recorded in the audit trail."
     )
-    return View(
-        type="modal",
+    return file_by_dm_modal(
+        t,
         callback_id=PrivacyView.export,
         title=t.gettext("Export data"),
-        submit=t.gettext("Export"),
-        close=t.gettext("Cancel"),
-        blocks=[_user_input(t), ContextBlock(elements=[MarkdownTextObject(text=note)])],
-    ).to_dict()
+        inputs=[_user_input(t)],
+        note=note,
+    )
 
 
 def erase_modal(t: Translator) -> dict:

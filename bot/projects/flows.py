@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.actor import Actor
 from bot.db import session_scope
 from bot.errors import N_
-from bot.projects import checkins, effects, reports, service
-from bot.projects.checkins import Celebration, UpdateForm
+from bot.projects import checkins, effects, flash, reports, rollout, service, service_members
+from bot.projects.checkins import UpdateForm
 from bot.projects.models import Milestone, Project
 from bot.projects.reports import ProjectCard, ProjectPage
+from bot.projects.rollout import Celebration
 from bot.projects.service import ProjectRefused
 from bot.projects.validation import (
     Problems,
@@ -193,7 +194,7 @@ def post_update(
         checkins.ensure_may_update(
             session=session, project=project, user_id=actor.user_id, is_admin=actor.is_admin
         )
-        lines = checkins.rollout_lines_of(session=session, project_id=project.id)
+        lines = rollout.rollout_lines_of(session=session, project_id=project.id)
         problems = validate_update(
             draft=draft, existing_line_names={name_key(line.name) for line in lines}
         )
@@ -306,7 +307,7 @@ def mark_milestone_reached(
 
 def celebration_of(factory: Factory, actor: Actor, *, project_id: int, line_id: int) -> Celebration:
     with session_scope(factory) as session:
-        return checkins.celebration_of(
+        return rollout.celebration_of(
             session=session,
             team_id=actor.team_id,
             project_id=project_id,
@@ -321,7 +322,7 @@ def celebration_of(factory: Factory, actor: Actor, *, project_id: int, line_id: 
 
 def flash_schedule(factory: Factory, *, team_id: str) -> Schedule | None:
     with session_scope(factory) as session:
-        return reports.flash_report_schedule(session=session, team_id=team_id)
+        return flash.flash_report_schedule(session=session, team_id=team_id)
 
 
 def save_flash_report(
@@ -339,7 +340,7 @@ def save_flash_report(
     """Validated settings (admins only, checked before), and what they owe, in one
     transaction."""
     with session_scope(factory) as session:
-        reports.save_flash_report(
+        flash.save_flash_report(
             session=session,
             team_id=actor.team_id,
             channel_id=channel_id,
@@ -361,7 +362,7 @@ def save_flash_report(
 
 def stop_flash_report(factory: Factory, actor: Actor, *, now: datetime) -> None:
     with session_scope(factory) as session:
-        reports.stop_flash_report(session=session, team_id=actor.team_id)
+        flash.stop_flash_report(session=session, team_id=actor.team_id)
         effects.owe_flash_stopped(
             session=session, team_id=actor.team_id, admin_id=actor.user_id, now=now
         )
@@ -372,7 +373,9 @@ def stop_flash_report(factory: Factory, actor: Actor, *, now: datetime) -> None:
 
 def follows_group(factory: Factory, *, team_id: str, usergroup_id: str) -> bool:
     with session_scope(factory) as session:
-        return service.follows_group(session=session, team_id=team_id, usergroup_id=usergroup_id)
+        return service_members.follows_group(
+            session=session, team_id=team_id, usergroup_id=usergroup_id
+        )
 
 
 def group_changed(
@@ -384,7 +387,7 @@ def group_changed(
         return set()
     current = members()
     with session_scope(factory) as session:
-        return service.sync_group_members(
+        return service_members.sync_group_members(
             session=session, team_id=team_id, usergroup_id=usergroup_id, member_ids=current
         )
 
@@ -392,6 +395,6 @@ def group_changed(
 def owner_moved(factory: Factory, *, team_id: str, user_id: str, tz: str, now: datetime) -> int:
     """An owner's time zone changed: their projects' check-ins follow, from the next slot."""
     with session_scope(factory) as session:
-        return service.follow_owner_tz(
+        return service_members.follow_owner_tz(
             session=session, team_id=team_id, owner_id=user_id, tz=tz, now=now
         )

@@ -24,7 +24,17 @@ from bot.celebrations.handlers import open_win_modal
 from bot.errors import N_, UserFacingError
 from bot.i18n import Translator
 from bot.privacy import powers
-from bot.projects import create_modal, flows, modals, state, submissions, surfaces, texts, views
+from bot.projects import (
+    create_modal,
+    flows,
+    modals,
+    state,
+    submissions,
+    surfaces,
+    texts,
+    views,
+    views_card,
+)
 from bot.projects.ids import ProjectAction
 from bot.projects.validation import StatusAction
 from bot.services import Services
@@ -62,11 +72,11 @@ def _list(services: Services, t: Translator, team_id: str, offset: int) -> tuple
     page = flows.project_page(
         services.session_factory, team_id=team_id, offset=offset, limit=texts.LIST_PAGE
     )
-    return views.project_list(t, page, offset=offset)
+    return views_card.project_list(t, page, offset=offset)
 
 
 def _card_blocks(t: Translator, shown: flows.CardView) -> list[Any]:
-    return views.project_card(t, shown.card, may_steer=shown.may_steer)
+    return views_card.project_card(t, shown.card, may_steer=shown.may_steer)
 
 
 def _open_create_modal(client: WebClient, caller: Caller, *, trigger_id: str, name: str) -> None:
@@ -135,7 +145,7 @@ def on_open(
     shown = flows.project_card(services.session_factory, caller.actor, project_id=ref.p)
     t = caller.t
     if body.get("container", {}).get("type") == "view":  # the Home tab: show it in a modal
-        view = modals.card_modal(t, views.project_card(t, shown.card, with_buttons=False))
+        view = modals.card_modal(t, views_card.project_card(t, shown.card, with_buttons=False))
         open_modal(client, trigger_id=body["trigger_id"], view=view)
         return
     respond(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.charts import draw
 from bot.charts.upload import with_chart
-from bot.projects import chart_data, checkins, followups, report_views, reports, views
+from bot.projects import chart_data, checkins, flash, followups, report_views, views
 from bot.projects.service import (
     CHECKIN_FOLLOWUP_KIND,
     CHECKIN_KIND,
@@ -209,10 +209,10 @@ class FlashReportKind(ScheduledKind):
     grace = timedelta(hours=24)
 
     def render(self, ctx: JobContext, delivery: Delivery) -> list[Outgoing]:
-        report = reports.flash_report(session=ctx.session, team_id=delivery.team_id, now=ctx.now)
+        report = flash.flash_report(session=ctx.session, team_id=delivery.team_id, now=ctx.now)
         if report.is_empty:
             return []
-        schedule = reports.flash_report_schedule(session=ctx.session, team_id=delivery.team_id)
+        schedule = flash.flash_report_schedule(session=ctx.session, team_id=delivery.team_id)
         tz = schedule.tz if schedule else "UTC"
         t = ctx.translator(team_id=delivery.team_id)
         week_of = ctx.now.astimezone(ZoneInfo(tz)).date()

@@ -13,16 +13,70 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.projects.models import Kpi, KpiPush, KpiValue, Project
-from bot.projects.service import (
-    KpiChange,
-    KpiProgress,
-    change_since_last_checkin,
-    kpi_progress,
-    target_reached,
-    value_before,
-)
+from bot.projects.models import Direction, Kpi, KpiPush, KpiValue, Project
 from bot.projects.validation import name_key
+
+# ---------------------------------------------------------------- KPI arithmetic (pure)
+
+
+@dataclass(frozen=True)
+class KpiProgress:
+    """Where a KPI stands: 0 at the baseline, 1 at the target (may be below 0 or above 1)."""
+
+    fraction: float | None
+    reached: bool
+
+
+def target_reached(*, target: float, value: float, direction: str) -> bool:
+    """Up is good: at or above the target. Down is good: at or below it."""
+    return value >= target if direction == Direction.up else value <= target
+
+
+def kpi_progress(
+    *, baseline: float, target: float, current: float | None, direction: str
+) -> KpiProgress:
+    """Progress from baseline to target; no fraction without a current value."""
+    if current is None or target == baseline:
+        return KpiProgress(fraction=None, reached=False)
+    fraction = (current - baseline) / (target - baseline)
+    return KpiProgress(
+        fraction=fraction, reached=target_reached(target=target, value=current, direction=direction)
+    )
+
+
+@dataclass(frozen=True)
+class KpiChange:
+    delta: float
+    improved: bool | None  # None: unchanged
+
+
+def change_since_last_checkin(
+    *, previous: float | None, current: float | None, direction: str
+) -> KpiChange | None:
+    """The move since the value given at the last check-in; better or worse by the direction."""
+    if previous is None or current is None:
+        return None
+    delta = current - previous
+    if delta == 0:
+        return KpiChange(delta=0.0, improved=None)
+    return KpiChange(delta=delta, improved=(delta > 0) == (direction == Direction.up))
+
+
+def value_before(
+    *,
+    current_at: datetime | None,
+    checkin_at: datetime | None,
+    checkin_value: float | None,
+    previous_checkin_value: float | None,
+) -> float | None:
+    """What "since the last check-in" compares with: a value pushed after the latest check-in
+    compares with that check-in's value; the latest check-in's own value with the one before."""
+    if checkin_at is not None and current_at is not None and current_at > checkin_at:
+        return checkin_value
+    return previous_checkin_value
+
+
+# ---------------------------------------------------------------- KPI values
 
 
 @dataclass(frozen=True, slots=True)

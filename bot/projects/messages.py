@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.outbox.kinds import OutboxKind
-from bot.projects import checkins, reports, views
+from bot.projects import checkins, reports, rollout, views, views_card
 from bot.projects.effects import MESSAGE_KIND
 from bot.projects.kpi_values import KpiFacts, reading_of
 from bot.projects.models import Checkin, Milestone, Project
@@ -102,7 +102,7 @@ def _created(ctx: JobContext, delivery: Delivery, p: dict[str, Any]) -> Sequence
     )
     if not card:
         return []
-    text, blocks = views.announcement(ctx.translator(team_id=delivery.team_id), card)
+    text, blocks = views_card.announcement(ctx.translator(team_id=delivery.team_id), card)
     return [OutgoingMessage(channel=delivery.recipient, text=text, blocks=blocks)]
 
 
@@ -113,7 +113,7 @@ def _update(ctx: JobContext, delivery: Delivery, p: dict[str, Any]) -> Sequence[
     )
     if project is None or not checkin:
         return []
-    lines = checkins.rollout_lines_of(session=ctx.session, project_id=project.id)
+    lines = rollout.rollout_lines_of(session=ctx.session, project_id=project.id)
     by_id = {line.id: line for line in lines}
     reached_ids = [int(m) for m in p.get("reached") or []]
     reached = (
@@ -144,7 +144,7 @@ def _status(ctx: JobContext, delivery: Delivery, p: dict[str, Any]) -> Sequence[
     project = _project(ctx, delivery, p)
     if project is None:
         return []
-    text, blocks = views.status_post(
+    text, blocks = views_card.status_post(
         ctx.translator(team_id=delivery.team_id),
         project,
         action=p["action"],

@@ -149,7 +149,7 @@ class Kpi(Base):
     current_value: Mapped[float | None] = mapped_column(Float, default=None)
     current_at: Mapped[datetime | None] = mapped_column(default=None)
     # Values given at the latest check-in and at the one before: "change since the last
-    # check-in" compares with them (service.value_before).
+    # check-in" compares with them (kpi_values.value_before).
     checkin_value: Mapped[float | None] = mapped_column(Float, default=None)
     checkin_at: Mapped[datetime | None] = mapped_column(default=None)
     previous_checkin_value: Mapped[float | None] = mapped_column(Float, default=None)

@@ -13,16 +13,11 @@ from slack_sdk.models.blocks import ButtonElement, ConfirmObject, MarkdownTextOb
 
 from bot.i18n import Translator
 from bot.projects import state
+from bot.projects.flash import FlashEntry, FlashReport, ProjectFacts
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Project
-from bot.projects.reports import (
-    DigestEntry,
-    FlashEntry,
-    FlashReport,
-    ProjectFacts,
-    ProjectMoves,
-)
+from bot.projects.reports import DigestEntry, ProjectMoves
 from bot.projects.texts import (
     HEALTH_EMOJI,
     HEALTHS,
@@ -44,7 +39,7 @@ from bot.projects.texts import (
     signed,
     status_text,
 )
-from bot.projects.views import steering_buttons
+from bot.projects.views_card import steering_buttons
 from bot.scheduling.models import Schedule
 
 MESSAGE_BLOCK_LIMIT = 50

@@ -1,20 +1,24 @@
 """The rules of project animation: creating a project, who may steer it, pausing, resuming and
-abandoning it, how a KPI progresses from its baseline to its target.
+abandoning it.
 
 No Slack here. Flows (flows.py: one transaction per use case, with the messages the change
 owes, effects.py) and jobs call these functions with a session and never hold one across a
 Slack call. The other rules modules of the domain, by concern:
 - validation.py: what valid input is (a project, a KPI, a milestone, an update, a reason);
 - checkins.py: the check-in of each cadence period and the update that answers it;
-- kpi_values.py: KPI values from check-ins and from dashboard tools (the webhook, idempotent);
+- rollout.py: the roll-out table an update changes, and the first successes to celebrate;
+- service_members.py: projects follow their people (a user group's members, the owner's time
+  zone) as Slack changes them;
+- kpi_values.py: KPI values from check-ins and from dashboard tools (the webhook, idempotent),
+  and how a KPI progresses from its baseline to its target;
 - followups.py: when a check-in's reminder is due, when it is missed, milestone reminders;
-- reports.py: what cards, Home, the digest, the gazette and the flash report show, and the
-  flash report's settings.
+- reports.py: what cards, Home, the digest and the gazette show;
+- flash.py: what the weekly flash report shows, and its settings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,66 +76,6 @@ def checkin_subject(project_id: int) -> str:
 def project_id_of(subject: str) -> int | None:
     prefix, _, number = subject.partition(":")
     return int(number) if prefix == "project" and number.isdigit() else None
-
-
-# ---------------------------------------------------------------- KPI arithmetic (pure)
-
-
-@dataclass(frozen=True)
-class KpiProgress:
-    """Where a KPI stands: 0 at the baseline, 1 at the target (may be below 0 or above 1)."""
-
-    fraction: float | None
-    reached: bool
-
-
-def target_reached(*, target: float, value: float, direction: str) -> bool:
-    """Up is good: at or above the target. Down is good: at or below it."""
-    return value >= target if direction == Direction.up else value <= target
-
-
-def kpi_progress(
-    *, baseline: float, target: float, current: float | None, direction: str
-) -> KpiProgress:
-    """Progress from baseline to target; no fraction without a current value."""
-    if current is None or target == baseline:
-        return KpiProgress(fraction=None, reached=False)
-    fraction = (current - baseline) / (target - baseline)
-    return KpiProgress(
-        fraction=fraction, reached=target_reached(target=target, value=current, direction=direction)
-    )
-
-
-@dataclass(frozen=True)
-class KpiChange:
-    delta: float
-    improved: bool | None  # None: unchanged
-
-
-def change_since_last_checkin(
-    *, previous: float | None, current: float | None, direction: str
-) -> KpiChange | None:
-    """The move since the value given at the last check-in; better or worse by the direction."""
-    if previous is None or current is None:
-        return None
-    delta = current - previous
-    if delta == 0:
-        return KpiChange(delta=0.0, improved=None)
-    return KpiChange(delta=delta, improved=(delta > 0) == (direction == Direction.up))
-
-
-def value_before(
-    *,
-    current_at: datetime | None,
-    checkin_at: datetime | None,
-    checkin_value: float | None,
-    previous_checkin_value: float | None,
-) -> float | None:
-    """What "since the last check-in" compares with: a value pushed after the latest check-in
-    compares with that check-in's value; the latest check-in's own value with the one before."""
-    if checkin_at is not None and current_at is not None and current_at > checkin_at:
-        return checkin_value
-    return previous_checkin_value
 
 
 # ---------------------------------------------------------------- creating a project
@@ -216,90 +160,6 @@ def set_members(
                 project_id=project.id, team_id=project.team_id, user_id=user_id, via_group=not named
             )
         )
-
-
-def follows_group(*, session: Session, team_id: str, usergroup_id: str) -> bool:
-    """Whether some project takes its members from this user group."""
-    return (
-        session.scalar(
-            select(Project.id)
-            .where(Project.team_id == team_id, Project.usergroup_id == usergroup_id)
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def sync_group_members(
-    *, session: Session, team_id: str, usergroup_id: str, member_ids: frozenset[str]
-) -> set[str]:
-    """Members who come through a project's user group follow the group: whoever joins it takes
-    part at once, whoever leaves it no longer does (unless named on the project). Returns the
-    users whose projects changed."""
-    projects = session.scalars(
-        select(Project)
-        .where(Project.team_id == team_id, Project.usergroup_id == usergroup_id)
-        .order_by(Project.id)
-        .with_for_update()  # two changes of one group at once: one after the other
-    ).all()
-    changed: set[str] = set()
-    for project in projects:
-        current = {
-            member.user_id: member
-            for member in session.scalars(
-                select(ProjectMember).where(ProjectMember.project_id == project.id)
-            )
-        }
-        for user_id, member in current.items():
-            if member.via_group and user_id not in member_ids:
-                session.delete(member)
-                changed.add(user_id)
-        for user_id in sorted(member_ids - current.keys() - {project.owner_id}):
-            session.add(
-                ProjectMember(
-                    project_id=project.id, team_id=team_id, user_id=user_id, via_group=True
-                )
-            )
-            changed.add(user_id)
-    session.flush()
-    return changed
-
-
-def follow_owner_tz(
-    *, session: Session, team_id: str, owner_id: str, tz: str, now: datetime
-) -> int:
-    """Check-ins come at the owner's local time: an owner who moves gets them at the same local
-    hour in the new time zone, from the next slot. Returns how many projects moved."""
-    if not valid_tz(tz):
-        return 0
-    projects = session.scalars(
-        select(Project).where(
-            Project.team_id == team_id,
-            Project.owner_id == owner_id,
-            Project.status.in_((ProjectStatus.active, ProjectStatus.paused)),
-            Project.tz != tz,
-        )
-    ).all()
-    holidays = scheduling.holidays_of(session=session, team_id=team_id)
-    for project in projects:
-        project.tz = tz
-        schedule = scheduling.find_schedule(
-            session=session,
-            team_id=team_id,
-            kind=CHECKIN_KIND,
-            subject=checkin_subject(project.id),
-        )
-        if schedule is not None:
-            scheduling.save_schedule(
-                session=session,
-                team_id=team_id,
-                kind=CHECKIN_KIND,
-                subject=schedule.subject,
-                recipient=schedule.recipient,
-                cadence=replace(scheduling.cadence_of(schedule, holidays), tz=tz),
-                now=now,
-            )
-    return len(projects)
 
 
 def add_kpis(*, session: Session, project: Project, kpis: list[KpiDraft]) -> list[Kpi]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.projects import report_views, reports, service
+from bot.projects import flash, report_views, reports, service
 from bot.sections import Block, DigestReader, GazetteReader, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
@@ -46,7 +46,7 @@ def home_section(viewer: HomeViewer) -> list[Block]:
 def flash_settings_section(viewer: HomeViewer) -> list[Block]:
     if not is_admin(viewer.member):
         return []
-    schedule = reports.flash_report_schedule(session=viewer.session, team_id=viewer.team_id)
+    schedule = flash.flash_report_schedule(session=viewer.session, team_id=viewer.team_id)
     return report_views.flash_settings_section(viewer.t, schedule)
 
 

@@ -24,10 +24,10 @@ from bot.errors import N_
 from bot.i18n import Translator
 from bot.people import person
 from bot.projects import state
+from bot.projects.flash import ProjectFacts
 from bot.projects.ids import ProjectAction
 from bot.projects.kpi_values import KpiReading
 from bot.projects.models import Milestone, Project, ProjectEvent, RolloutLine, StatusReason
-from bot.projects.reports import ProjectFacts
 from bot.scheduling.models import Schedule
 
 Blocks = list[dict[str, Any]]
@@ -235,6 +235,10 @@ def button(
 
 def actions(*elements: ButtonElement, block_id: str | None = None) -> dict[str, Any]:
     return ActionsBlock(elements=list(elements), block_id=block_id).to_dict()
+
+
+def notice(text: str) -> Blocks:
+    return [section(text)]
 
 
 def project_fraction(project: Project | ProjectFacts) -> float | None:

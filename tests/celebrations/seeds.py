@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.intake import etas
 from bot.intake import service as intake
 from bot.intake.filing import Filing, file_request
-from bot.projects import checkins
+from bot.projects import checkins, rollout
 from bot.projects import service as projects
 from bot.projects.models import Milestone, RolloutStatus
 from bot.projects.validation import (
@@ -162,7 +162,7 @@ def moved(
         (kpi,) = checkins.kpis_of(session=session, project_id=project_id)
         france = next(
             line
-            for line in checkins.rollout_lines_of(session=session, project_id=project_id)
+            for line in rollout.rollout_lines_of(session=session, project_id=project_id)
             if line.name == "France"
         )
         reached = next(m.id for m in _milestones(session, project_id) if m.name == milestone)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from bot.celebrations import service
+from bot.celebrations import service, service_posting
 from bot.celebrations.models import CelebrationSettings, PostState, Win, WinSource
 from bot.celebrations.rules import DealDetails
 from bot.celebrations.schemas import HubSpotEvent, WinIn
@@ -67,18 +67,20 @@ def test_preparation_is_leased_retried_with_backoff_then_given_up(engine: Engine
         win, _ = service.record_win(session=session, team_id="T1", new=new, now=NOW)
         win_id = win.id
     now = NOW
-    for attempt in range(1, service.MAX_PREPARE_ATTEMPTS + 1):
+    for attempt in range(1, service_posting.MAX_PREPARE_ATTEMPTS + 1):
         with session_scope(factory) as session:
-            (claimed,) = service.claim_wins_to_prepare(session=session, now=now)
+            (claimed,) = service_posting.claim_wins_to_prepare(session=session, now=now)
             assert claimed.deal_id == "7"
             # Leased: a second worker finds nothing to take.
-            assert service.claim_wins_to_prepare(session=session, now=now) == []
-            state = service.preparation_failed(
+            assert service_posting.claim_wins_to_prepare(session=session, now=now) == []
+            state = service_posting.preparation_failed(
                 session=session, win_id=win_id, problem="HTTP 503", now=now, permanent=False
             )
             win = session.get_one(Win, win_id)
             expected = (
-                PostState.failed if attempt == service.MAX_PREPARE_ATTEMPTS else PostState.preparing
+                PostState.failed
+                if attempt == service_posting.MAX_PREPARE_ATTEMPTS
+                else PostState.preparing
             )
             assert state == expected
             if win.prepare_after is not None:
@@ -106,7 +108,7 @@ def test_a_prepared_deal_takes_the_crm_details_and_its_owner(engine: Engine) -> 
         name="ACME", amount=Decimal("10"), currency=None, owner_email="A@X.IO", owner_name="Ann"
     )
     with session_scope(factory) as session:
-        done = service.complete_preparation(
+        done = service_posting.complete_preparation(
             session=session, win_id=win.id, deal=deal, resolved={"a@x.io": "U9"}
         )
         assert (done.title, done.currency, done.post_state) == ("ACME", "EUR", PostState.ready)

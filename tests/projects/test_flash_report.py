@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.projects import service
+from bot.projects.flash import save_flash_report
 from bot.projects.ids import ProjectAction, ProjectView
 from bot.projects.models import Checkin, Project
-from bot.projects.reports import save_flash_report
 from bot.projects.validation import KpiDraft, ProjectDraft, StatusAction
 from bot.scheduling.models import Delivery, Schedule
 from tests.harness import BotHarness

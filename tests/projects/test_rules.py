@@ -7,16 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.i18n import translator, translator_for
+from bot.projects.flash import FlashEntry, FlashReport, ProjectFacts
 from bot.projects.followups import missed_due_at, reminder_due_at
-from bot.projects.report_views import flash_report
-from bot.projects.reports import FlashEntry, FlashReport, ProjectFacts
-from bot.projects.service import (
+from bot.projects.kpi_values import (
     KpiChange,
     change_since_last_checkin,
     kpi_progress,
     target_reached,
     value_before,
 )
+from bot.projects.report_views import flash_report
 from bot.projects.texts import number, progress_bar, signed
 from bot.projects.validation import (
     KpiDraft,
