@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.db import session_scope
-from bot.scheduling import service
+from bot.scheduling import ledger, service
 from bot.scheduling.kinds import JobContext, JobKind, NotReady
 from bot.scheduling.lease import ClaimLost, Lease, wall_clock
 from bot.scheduling.models import Delivery, DeliveryStatus
@@ -170,13 +170,13 @@ class Runner:
         self.kinds = {kind.name: kind for kind in kinds}
         self.send_threads = send_threads
         self.worker = worker or this_worker()
-        # The claim lease (default service.CLAIM_LEASE) and the wall clock it runs on.
+        # The claim lease (default ledger.CLAIM_LEASE) and the wall clock it runs on.
         self.lease = lease
         self.clock = clock
 
     @property
     def lease_length(self) -> timedelta:
-        return self.lease or service.CLAIM_LEASE
+        return self.lease or ledger.CLAIM_LEASE
 
     def tick(
         self,
@@ -254,7 +254,7 @@ class Runner:
             with session_scope(self.services.session_factory) as session:
                 context = JobContext(session=session, now=now, services=self.services)
                 items = kind.plan(context, team_id=team_id, forced=forced)
-                created = service.enqueue(session=session, kind=kind.name, items=items, now=now)
+                created = ledger.enqueue(session=session, kind=kind.name, items=items, now=now)
             if planning is not None:
                 planning.committed()
             self._planned(kind, items, created, report)
@@ -288,10 +288,10 @@ class Runner:
         with session_scope(self.services.session_factory) as session:
             dead = [
                 worker
-                for worker in service.claimers(session=session, kind=kind.name, team_id=team_id)
+                for worker in ledger.claimers(session=session, kind=kind.name, team_id=team_id)
                 if is_dead(worker)
             ]
-            stale = service.stale_claims(
+            stale = ledger.stale_claims(
                 session=session,
                 kind=kind.name,
                 now=self.clock(),  # leases run on the wall clock, whatever the tick's `now`
@@ -304,7 +304,7 @@ class Runner:
                     parts_found, first_ts = delivery.parts_sent, None
                 else:
                     parts_found, first_ts, _ = self._parts_in_slack(delivery)
-                service.release_claim(
+                ledger.release_claim(
                     session=session,
                     delivery_id=delivery.id,
                     parts_sent=max(parts_found, delivery.parts_sent),
@@ -353,7 +353,7 @@ class Runner:
         delivery.parts_sent, delivery.channel = parts_found, channel
         delivery.ts = delivery.ts or first_ts
         with session_scope(self.services.session_factory) as session:
-            service.record_part_sent(
+            ledger.record_part_sent(
                 session=session,
                 delivery_id=delivery.id,
                 parts_sent=parts_found,
@@ -438,7 +438,7 @@ class Runner:
         factory = self.services.session_factory
         claimed_at = self.clock()
         with session_scope(factory) as session:
-            delivery = service.claim_next(
+            delivery = ledger.claim_next(
                 session=session,
                 kind=kind.name,
                 now=now,
@@ -458,11 +458,11 @@ class Runner:
             clock=self.clock,
         )
         try:
-            if service.outcome_unknown(delivery.error) and not kind.resendable(delivery):
+            if ledger.outcome_unknown(delivery.error) and not kind.resendable(delivery):
                 self._resume_after_silence(delivery)
             kind.before_render(self.services, delivery)
             with session_scope(factory) as session:
-                blocked = service.blocked_reason(session=session, delivery=delivery)
+                blocked = ledger.blocked_reason(session=session, delivery=delivery)
                 messages: Sequence[Outgoing] = []
                 if blocked is None:
                     context = JobContext(session=session, now=now, services=self.services)
@@ -471,7 +471,7 @@ class Runner:
                 with session_scope(factory) as session:
                     # A versioned silent row (a tracker issue's sync) whose object moved on
                     # while it worked goes again, from the newer state.
-                    service.mark_sent(
+                    ledger.mark_sent(
                         session=session,
                         delivery_id=delivery.id,
                         now=now,
@@ -481,7 +481,7 @@ class Runner:
                 return True
             if not messages:
                 with session_scope(factory) as session:
-                    service.mark_skipped(
+                    ledger.mark_skipped(
                         session=session,
                         delivery_id=delivery.id,
                         reason=blocked or "nothing to say",
@@ -491,12 +491,12 @@ class Runner:
                 return True
             posted = self._post_parts(delivery, messages, lease)
             last = (
-                service.LastPart(len(messages), posted[-1].channel, posted[-1].ts or None)
+                ledger.LastPart(len(messages), posted[-1].channel, posted[-1].ts or None)
                 if posted
                 else None
             )
             with session_scope(factory) as session:
-                service.mark_sent(
+                ledger.mark_sent(
                     session=session,
                     delivery_id=delivery.id,
                     now=now,
@@ -511,7 +511,7 @@ class Runner:
             report.count("sent")
         except NotReady as wait:
             with session_scope(factory) as session:
-                service.defer(
+                ledger.defer(
                     session=session,
                     delivery_id=delivery.id,
                     until=now + timedelta(seconds=wait.delay),
@@ -550,7 +550,7 @@ class Runner:
             if part == len(messages) - 1:
                 break  # the last part is recorded with the row's end (mark_sent)
             with session_scope(self.services.session_factory) as session:
-                service.record_part_sent(
+                ledger.record_part_sent(
                     session=session,
                     delivery_id=delivery.id,
                     parts_sent=part + 1,
@@ -602,7 +602,7 @@ class Runner:
             client, team_id=delivery.team_id, image=image, hold=lease
         )
         with session_scope(self.services.session_factory) as session:
-            service.record_uploaded_file(session=session, delivery_id=delivery.id, file_id=file_id)
+            ledger.record_uploaded_file(session=session, delivery_id=delivery.id, file_id=file_id)
         delivery.uploaded_file_id = file_id
         return file_id
 
@@ -631,13 +631,13 @@ class Runner:
         if code:
             reason = str(code)  # Slack refused it: nothing was posted
         elif isinstance(error, SlackApiError):  # a 5xx: Slack may still have posted it
-            reason = f"{service.UNKNOWN_OUTCOME}HTTP {error.response.status_code}"
+            reason = f"{ledger.UNKNOWN_OUTCOME}HTTP {error.response.status_code}"
         else:  # a timeout or a broken connection
-            reason = f"{service.UNKNOWN_OUTCOME}{type(error).__name__}"
+            reason = f"{ledger.UNKNOWN_OUTCOME}{type(error).__name__}"
         permanent = code in PERMANENT_ERRORS and not _file_not_ready(error)
         attempts_allowed = delivery.attempts if permanent else kind.max_attempts
         with session_scope(self.services.session_factory) as session:
-            status = service.mark_attempt_failed(
+            status = ledger.mark_attempt_failed(
                 session=session,
                 delivery=delivery,
                 error=reason,
