@@ -129,7 +129,7 @@ def _jobs_run(args: argparse.Namespace) -> int:
     _check_slack(settings)
     runtime = _runtime(settings, engine)
     from bot.scheduling.progress import TickProgress
-    from bot.scheduling.runner import TickReport
+    from bot.scheduling.tick_report import TickReport
 
     report = TickReport(kind=args.kind)
     progress = TickProgress(report, sys.stderr) if sys.stderr.isatty() else None

@@ -24,8 +24,9 @@ from sqlalchemy import select, update
 from bot.scheduling import ledger
 from bot.scheduling.kinds import JobContext, JobKind
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.runner import Runner, TickReport
+from bot.scheduling.runner import Runner
 from bot.scheduling.service import DueItem
+from bot.scheduling.tick_report import TickReport
 from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
 from bot.workspaces.service import ensure_workspace
 from tests.harness import BotHarness, eventually
