@@ -59,9 +59,9 @@ def test_compose_runs_a_release_step_two_web_processes_and_one_clock() -> None:
     assert SERVICES["clock"]["command"] == ["clock"]
     assert "replicas" not in SERVICES["clock"].get("deploy", {})
     # The same roles as the Procfile, through the same commands.
-    assert command_of(SERVICES["release"]["command"]) is cli._db_upgrade
-    assert command_of(SERVICES["web"]["command"]) is cli._serve
-    assert command_of(SERVICES["clock"]["command"]) is cli._clock
+    assert command_of(SERVICES["release"]["command"]) is cli.database._db_upgrade
+    assert command_of(SERVICES["web"]["command"]) is cli.serve._serve
+    assert command_of(SERVICES["clock"]["command"]) is cli.serve._clock
 
 
 def test_compose_migrates_before_any_web_or_clock_process_starts() -> None:
@@ -137,7 +137,7 @@ def test_dockerfile_runs_revops_bot_serve_as_a_non_root_user() -> None:
     entrypoint = yaml.safe_load(instruction("ENTRYPOINT")[0])
     default = yaml.safe_load(instruction("CMD")[-1])
     assert entrypoint == ["revops-bot"] and default == ["serve"]
-    assert command_of(default) is cli._serve
+    assert command_of(default) is cli.serve._serve
 
 
 def test_dockerfile_installs_the_wheel_with_the_constraints_as_ci_does() -> None:
@@ -244,10 +244,10 @@ def test_render_blueprint_runs_the_same_commands_with_known_variables() -> None:
     blueprint = yaml.safe_load((ROOT / "render.yaml").read_text())
     services = {service["name"]: service for service in blueprint["services"]}
     web, clock = services["revops-bot-web"], services["revops-bot-clock"]
-    assert command_of(shlex.split(web["preDeployCommand"])[1:]) is cli._db_upgrade
+    assert command_of(shlex.split(web["preDeployCommand"])[1:]) is cli.database._db_upgrade
     assert shlex.split(web["dockerCommand"]) == ["revops-bot", "serve", "--no-scheduler"]
-    assert command_of(shlex.split(web["dockerCommand"])[1:]) is cli._serve
-    assert command_of(shlex.split(clock["dockerCommand"])[1:]) is cli._clock
+    assert command_of(shlex.split(web["dockerCommand"])[1:]) is cli.serve._serve
+    assert command_of(shlex.split(clock["dockerCommand"])[1:]) is cli.serve._clock
     assert web["healthCheckPath"] == "/readyz" and web["numInstances"] == 2
     assert clock["type"] == "worker" and "numInstances" not in clock
     (database,) = blueprint["databases"]

@@ -74,7 +74,7 @@ def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 REPORT_AN_ERROR = """
 import argparse, logging, sentry_sdk
-from bot.cli import _configure_logging
+from bot.cli.startup import _configure_logging
 from bot.settings import DatabaseSettings, load_settings
 _configure_logging(argparse.Namespace(), load_settings(DatabaseSettings))
 try:

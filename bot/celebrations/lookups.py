@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.celebrations.models import CelebrationSettings, EmailLookup, Win, WinReaction
 from bot.db import insert_or_ignore
-from bot.scheduling.service import dm_refusal
+from bot.scheduling.ledger import dm_refusal
 from bot.workspaces.models import Member
 from bot.workspaces.service import ensure_workspace
 

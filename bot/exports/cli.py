@@ -18,7 +18,7 @@ PROGRESS_EVERY = 1000
 
 
 def add_command(commands: Any) -> None:
-    """Register `export` on the CLI's subcommands (bot/cli.py calls this once)."""
+    """Register `export` on the CLI's subcommands (bot/cli/__init__.py calls this once)."""
     parser: argparse.ArgumentParser = commands.add_parser(
         "export",
         help="CSV export of requests, projects, KPI values or wins",
@@ -70,19 +70,19 @@ def _day(value: str) -> date:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot import cli
+    from bot.cli.startup import UsageError, _database_settings, _engine, _require_known_workspace
     from bot.db import session_factory, session_scope
     from bot.exports import csvfile
     from bot.exports.service import Period, count, export_header, export_rows
     from bot.workspaces.models import Workspace
 
     if args.start and args.end and args.end < args.start:
-        raise cli.UsageError(f"--to {args.end} is before --from {args.start}")
-    settings = cli._database_settings(args)
-    engine = cli._engine(settings)
+        raise UsageError(f"--to {args.end} is before --from {args.start}")
+    settings = _database_settings(args)
+    engine = _engine(settings)
     kind, period = ExportKind(args.kind), Period(args.start, args.end)
     with session_scope(session_factory(engine)) as session:
-        cli._require_known_workspace(session, args.team)
+        _require_known_workspace(session, args.team)
         workspace = session.get(Workspace, args.team)
         language = (workspace.default_locale if workspace else "en").split("-")[0]
         dialect = csvfile.dialect_for(excel=args.excel, language=language)

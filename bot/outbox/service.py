@@ -21,8 +21,8 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import insert_or_ignore, rows_affected
+from bot.scheduling.ledger import outcome_unknown
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.service import outcome_unknown
 from bot.workspaces.service import ensure_workspace
 
 # session.info key: the (team, kind) pairs this transaction owes messages for.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from slack_bolt import App
 
 from bot.outbox import service as outbox
-from bot.scheduling import service, views
+from bot.scheduling import ledger, views
 from bot.sections import Block, HomeViewer
 from bot.services import Services
 from bot.workspaces.service import is_admin
@@ -44,5 +44,5 @@ def waiting_deliveries_section(services: Services, viewer: HomeViewer) -> list[B
 def failed_deliveries_section(viewer: HomeViewer) -> list[Block]:
     if not is_admin(viewer.member):
         return []
-    failed = service.failed_deliveries(session=viewer.session, team_id=viewer.team_id)
+    failed = ledger.failed_deliveries(session=viewer.session, team_id=viewer.team_id)
     return views.failed_deliveries(viewer.t, failed)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import Translator, translator_for
 from bot.scheduling import service
+from bot.scheduling.ledger import RETRY_BASE, RETRY_CAP
 from bot.scheduling.models import Delivery
-from bot.scheduling.service import RETRY_BASE, RETRY_CAP, DueItem
+from bot.scheduling.service import DueItem
 from bot.services import Services
 from bot.slack.sender import Outgoing, PostedMessage
 from bot.workspaces.models import Member, Workspace

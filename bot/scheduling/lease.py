@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.scheduling import service
+from bot.scheduling import ledger
 
 
 def wall_clock() -> datetime:
@@ -41,7 +41,7 @@ class Lease:
     attempts: int
     # When the claim was made or last renewed, on `clock`.
     renewed_at: datetime
-    length: timedelta = field(default_factory=lambda: service.CLAIM_LEASE)
+    length: timedelta = field(default_factory=lambda: ledger.CLAIM_LEASE)
     clock: Callable[[], datetime] = wall_clock
     sleeper: Callable[[float], None] = time.sleep
 
@@ -60,7 +60,7 @@ class Lease:
         if self.renewed_at + self.length - now >= timedelta(seconds=seconds) + self.margin:
             return
         with session_scope(self.session_factory) as session:
-            renewed = service.renew_claim(
+            renewed = ledger.renew_claim(
                 session=session,
                 delivery_id=self.delivery_id,
                 worker=self.worker,

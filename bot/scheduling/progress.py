@@ -6,7 +6,7 @@ import logging
 import time
 from typing import TextIO
 
-from bot.scheduling.runner import TickReport
+from bot.scheduling.tick_report import TickReport
 
 
 class TickProgress:

@@ -28,8 +28,9 @@ from bot.scheduling import service
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.kinds import JobContext, ScheduledKind
 from bot.scheduling.models import Delivery, Schedule
-from bot.scheduling.runner import Runner, TickReport
+from bot.scheduling.runner import Runner
 from bot.scheduling.service import DueItem
+from bot.scheduling.tick_report import TickReport
 from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
 from bot.workspaces.service import ensure_workspace
 from tests.harness import BotHarness

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.scheduling.runner import PERMANENT_ERRORS, _file_not_ready
+from bot.scheduling.delivery import PERMANENT_ERRORS, _file_not_ready
 
 
 def _refusal(error: str, errors: list[str]) -> SlackApiError:

@@ -21,11 +21,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.scheduling import service
+from bot.scheduling import ledger
 from bot.scheduling.kinds import JobContext, JobKind
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.runner import Runner, TickReport
+from bot.scheduling.runner import Runner
 from bot.scheduling.service import DueItem
+from bot.scheduling.tick_report import TickReport
 from bot.slack.sender import OutgoingMessage, Pacer, RateLimits, Sender
 from bot.workspaces.service import ensure_workspace
 from tests.harness import BotHarness, eventually
@@ -49,7 +50,7 @@ class Note(JobKind):
 
 @pytest.fixture
 def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "CLAIM_LEASE", LEASE)
+    monkeypatch.setattr(ledger, "CLAIM_LEASE", LEASE)
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def due_notes(bot: BotHarness, *recipients: str) -> None:
     with bot.session() as session:
         ensure_workspace(session=session, team_id="T1")
         for recipient in recipients:
-            service.enqueue(
+            ledger.enqueue(
                 session=session,
                 kind=KIND,
                 items=[DueItem("T1", recipient, "2026-W49", recipient, due)],

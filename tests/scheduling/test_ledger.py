@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.db import session_factory, session_scope
-from bot.scheduling import service
+from bot.scheduling import ledger, service
 from bot.scheduling.cadence import Cadence, Frequency
 from bot.scheduling.models import Delivery, DeliveryStatus, Schedule
 from bot.workspaces.service import ensure_workspace
@@ -49,7 +49,7 @@ def test_daily_nudge_missed_for_three_days_is_sent_once(engine: Engine) -> None:
         items = service.plan_schedules(
             session=session, kind=KIND, now=thursday, grace=timedelta(hours=12)
         )
-        service.enqueue(session=session, kind=KIND, items=items, now=thursday)
+        ledger.enqueue(session=session, kind=KIND, items=items, now=thursday)
     with session_scope(factory) as session:
         rows = deliveries(session)
         assert [(row.period, row.status) for row in rows] == [
@@ -72,7 +72,7 @@ def test_weekly_send_older_than_its_grace_is_recorded_as_skipped(engine: Engine)
         items = service.plan_schedules(
             session=session, kind=KIND, now=saturday, grace=timedelta(days=2)
         )
-        service.enqueue(session=session, kind=KIND, items=items, now=saturday)
+        ledger.enqueue(session=session, kind=KIND, items=items, now=saturday)
     with session_scope(factory) as session:
         (row,) = deliveries(session)
         assert (row.period, row.status) == ("2026-W48", DeliveryStatus.skipped)
@@ -92,7 +92,7 @@ def test_planning_the_same_period_twice_enters_the_ledger_once(engine: Engine) -
             items = service.plan_schedules(
                 session=session, kind=KIND, now=now, grace=timedelta(days=1), forced=True
             )
-            created.append(service.enqueue(session=session, kind=KIND, items=items, now=now))
+            created.append(ledger.enqueue(session=session, kind=KIND, items=items, now=now))
     assert created == [3, 0]
     with session_scope(factory) as session:
         assert session.scalar(select(func.count()).select_from(Delivery)) == 3
@@ -104,14 +104,14 @@ def test_concurrent_claims_never_hand_the_same_row_to_two_workers(engine: Engine
     with session_scope(factory) as session:
         ensure_workspace(session=session, team_id="T1")
         items = [service.DueItem("T1", f"U{n}", "2026-W48", f"U{n}", now) for n in range(60)]
-        service.enqueue(session=session, kind=KIND, items=items, now=now)
+        ledger.enqueue(session=session, kind=KIND, items=items, now=now)
     claimed: list[int] = []
     lock = threading.Lock()
 
     def worker(name: str) -> None:
         while True:
             with session_scope(factory) as session:
-                row = service.claim_next(session=session, kind=KIND, now=now, worker=name)
+                row = ledger.claim_next(session=session, kind=KIND, now=now, worker=name)
                 if row is None:
                     return
                 with lock:
@@ -130,16 +130,16 @@ def test_failed_sends_back_off_then_fail_for_good(engine: Engine) -> None:
     now = utc(2026, 11, 23, 9)
     with session_scope(factory) as session:
         ensure_workspace(session=session, team_id="T1")
-        service.enqueue(
+        ledger.enqueue(
             session=session, kind=KIND, items=[service.DueItem("T1", "U1", "p", "U1", now)], now=now
         )
     statuses, delays = [], []
     for _ in range(3):
         with session_scope(factory) as session:
-            row = service.claim_next(session=session, kind=KIND, now=now, worker="w")
+            row = ledger.claim_next(session=session, kind=KIND, now=now, worker="w")
             assert row is not None
             statuses.append(
-                service.mark_attempt_failed(
+                ledger.mark_attempt_failed(
                     session=session, delivery=row, error="internal_error", now=now, max_attempts=3
                 )
             )
@@ -150,7 +150,7 @@ def test_failed_sends_back_off_then_fail_for_good(engine: Engine) -> None:
     assert statuses == [DeliveryStatus.retry, DeliveryStatus.retry, DeliveryStatus.failed]
     assert delays[:2] == [timedelta(seconds=30), timedelta(seconds=60)]
     with session_scope(factory) as session:
-        (failed,) = service.failed_deliveries(session=session, team_id="T1")
+        (failed,) = ledger.failed_deliveries(session=session, team_id="T1")
         assert failed.error == "internal_error" and failed.attempts == 3
 
 

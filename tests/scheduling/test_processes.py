@@ -24,8 +24,9 @@ from bot.celebrations.models import WinSource
 from bot.db import build_engine, session_factory, session_scope
 from bot.db.migrations import upgrade
 from bot.scheduling.cadence import Cadence, Frequency
+from bot.scheduling.ledger import enqueue
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.service import enqueue, plan_schedules, save_schedule
+from bot.scheduling.service import plan_schedules, save_schedule
 from bot.workspaces.service import MemberProfile, ensure_workspace, save_member
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, eventually
 from tests.slack.fake_slack import FakeSlack

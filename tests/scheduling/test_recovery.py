@@ -14,8 +14,8 @@ import pytest
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy import select, update
 
+from bot.scheduling.ledger import CLAIM_LEASE
 from bot.scheduling.models import Delivery, DeliveryStatus
-from bot.scheduling.service import CLAIM_LEASE
 from bot.sections import Block, DigestReader
 from tests.harness import BotHarness
 
