@@ -2,10 +2,14 @@
 # revops-bot as a container: `docker build -t revops-bot .`, then compose.yaml (or any platform
 # that runs images). The build runs the same commands as .ci/run's "wheel outside the checkout"
 # step: build the wheel, install it with constraints.txt into a fresh virtual environment (with
-# the sentry extra: error reporting stays off until SENTRY_DSN is set).
+# the sentry extra by default: error reporting stays off until SENTRY_DSN is set).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
+# The extras installed with the wheel: `--build-arg EXTRAS=sentry,semantic` adds matching by
+# meaning (SEMANTIC_MATCHING; the wordllama wheel carries its model: about 55 MB more installed
+# with tokenizers, safetensors and huggingface_hub; nothing is downloaded at run time).
+ARG EXTRAS=sentry
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
@@ -14,7 +18,7 @@ COPY bot ./bot
 RUN python -m pip wheel --no-deps --wheel-dir /dist . \
     && python -m venv /opt/revops-bot \
     && WHEEL="$(ls /dist/*.whl)" \
-    && /opt/revops-bot/bin/python -m pip install --constraint constraints.txt "${WHEEL}[sentry]"
+    && /opt/revops-bot/bin/python -m pip install --constraint constraints.txt "${WHEEL}[${EXTRAS}]"
 
 FROM ${PYTHON_IMAGE}
 # A system user without a login shell; /data is its working directory (where a SQLite

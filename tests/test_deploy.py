@@ -143,8 +143,14 @@ def test_dockerfile_runs_revops_bot_serve_as_a_non_root_user() -> None:
 def test_dockerfile_installs_the_wheel_with_the_constraints_as_ci_does() -> None:
     (build,) = [step for step in instruction("RUN") if "pip wheel" in step]
     assert "python -m pip wheel --no-deps --wheel-dir /dist ." in build
-    assert 'WHEEL="$(ls /dist/*.whl)"' in build  # the wheel just built, with the sentry extra
-    assert 'pip install --constraint constraints.txt "${WHEEL}[sentry]"' in build
+    assert 'WHEEL="$(ls /dist/*.whl)"' in build  # the wheel just built, with its extras
+    assert 'pip install --constraint constraints.txt "${WHEEL}[${EXTRAS}]"' in build
+    # Sentry by default; the semantic extra on request (--build-arg EXTRAS=sentry,semantic).
+    assert "EXTRAS=sentry" in instruction("ARG")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert {"sentry", "semantic"} <= set(extras)
     ci = (ROOT / ".ci" / "wheel_outside_checkout.py").read_text()
     assert '"wheel", "--no-deps", "--wheel-dir"' in ci and '"--constraint"' in ci
 
