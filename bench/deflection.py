@@ -2,9 +2,9 @@
 
     python bench/deflection.py [--rounds 300] [--docs 10000] [--requests 5000] [--no-speed]
 
-Quality, on the labelled set bench/data/deflection.yaml (25 docs, 8 open requests, 102 drafts
+Quality, on the labelled set bench/data/deflection.yaml (25 docs, 8 open requests, 222 drafts
 in English and French; dev = the 63 used to choose thresholds (bench/calibrate_deflection.py),
-test = the 39 held out):
+test = the 39 held out, fresh and fresh2 = 60 each written blind later: see SPLITS):
 - P@1: of the drafts the matcher offered something for, the share whose first offer answers it;
 - P@3: of everything offered (at most three per draft), the share that answers its draft;
 - R@3: of the drafts something answers, the share whose answer is among the first three;
