@@ -52,6 +52,8 @@ _STOP_WORDS = """
 def fold(text: str) -> str:
     """Lower case, accents removed: how every word is compared."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
+    if decomposed.isascii():  # no accent to remove; every match folds its docs' text
+        return decomposed
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 

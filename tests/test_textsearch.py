@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,3 +128,11 @@ def test_rarest_first_is_every_term_alone_when_they_fit() -> None:
         ("bookings",),
         ("quota",),
     ]
+
+
+@given(st.text(max_size=200) | st.text(st.characters(max_codepoint=127), max_size=200))
+def test_folding_ascii_text_takes_a_short_cut_to_the_same_result(text: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    assert textsearch.fold(text) == "".join(
+        char for char in decomposed if not unicodedata.combining(char)
+    )

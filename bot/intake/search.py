@@ -1,7 +1,14 @@
 """The engines' search of intake's indexed tables (docs, requests): ids and ranks, best first.
 
-SQLite: FTS5 `MATCH` on the stems of any searched term, ranked by bm25 (fast at any size: the
-FTS5 index is the table). PostgreSQL: the `search_vector` GIN index, ranked by ts_rank, which
+SQLite: FTS5 `MATCH` on the stems of any searched term, ranked by bm25. A draft of common
+words matches thousands of rows, and bm25 scores each of them: most of the time goes there
+(py-spy, bench/deflection.py's 10,000 docs). Joining every match to the base table to keep
+the team's rows, before ranking, cost about a third more CPU (one B-tree seek per match). So
+FTS5 ranks every match on its own, the base table is read for its SQLITE_SCANNED best rows
+only, and the team's best CANDIDATES are taken from those; when fewer than CANDIDATES of them
+are the team's (another workspace's docs, closed requests), the search filters every match in
+the base table first, as before. Both give the same rows and ranks (`_sqlite_ranked`).
+PostgreSQL: the `search_vector` GIN index, ranked by ts_rank, which
 reads every row it ranks: a draft made of common words ("pipeline", "deal") would rank
 thousands of rows, each read from the heap, and that is what made matching slow over 10,000
 docs (bench/deflection.py). So on PostgreSQL, when ranking every row holding a term would
@@ -29,6 +36,9 @@ CANDIDATES = 10
 # PostgreSQL: at most about this many rows are ranked per search (see the module docstring).
 POOL_ROWS = 800
 STATS_SECONDS = 300.0
+# SQLite: how many of FTS5's best rows (of every team) are looked up in the base table before
+# falling back to filtering every match there (see the module docstring).
+SQLITE_SCANNED = 50
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,39 @@ def _planned_for_this_query(
     return [(row_id, float(rank)) for row_id, rank in rows]
 
 
+def _sqlite_ranked(
+    session: Session, *, table: str, team_id: str, searched: list[str], where: str, glossary: bool
+) -> list[tuple[int, float]]:
+    """SQLite's search (see the module docstring): FTS5's best SQLITE_SCANNED rows of every
+    team first, then the base table for those only; the filtered search if fewer than
+    CANDIDATES of them are the team's (and pass `where`).
+
+    Both statements order by (rank, id), a total order, on the same bm25 of the same MATCH: when
+    the first returns CANDIDATES rows, no row it did not score can come before them, so its
+    answer is the second's, ranks included (bench/deflection.py compares them on its bulk base).
+    """
+    match = {"q": textsearch.fts5_query(searched, glossary), "team_id": team_id}
+    best_first = text(
+        f"SELECT t.id, s.score FROM (SELECT rowid AS id, -bm25({table}_search) AS score "
+        f"FROM {table}_search WHERE {table}_search MATCH :q "
+        "ORDER BY score DESC, rowid DESC LIMIT :scanned) s "
+        f"JOIN {table} t ON t.id = s.id WHERE t.team_id = :team_id {where} "
+        "ORDER BY s.score DESC, s.id DESC LIMIT :limit"
+    )
+    rows = session.execute(
+        best_first, {**match, "scanned": SQLITE_SCANNED, "limit": CANDIDATES}
+    ).all()
+    if len(rows) < CANDIDATES:
+        filtered_first = text(
+            f"SELECT t.id, -bm25({table}_search) AS rank FROM {table}_search "
+            f"JOIN {table} t ON t.id = {table}_search.rowid "
+            f"WHERE {table}_search MATCH :q AND t.team_id = :team_id {where} "
+            "ORDER BY rank DESC, t.id DESC LIMIT :limit"
+        )
+        rows = session.execute(filtered_first, {**match, "limit": CANDIDATES}).all()
+    return [(row_id, float(rank)) for row_id, rank in rows]
+
+
 def ranked_ids(
     session: Session,
     *,
@@ -216,13 +259,6 @@ def ranked_ids(
         return _planned_for_this_query(
             session, statement, {**parameters, "team_id": team_id}, pooled=pool is not None
         )
-    else:
-        statement = text(
-            f"SELECT t.id, -bm25({table}_search) AS rank FROM {table}_search "
-            f"JOIN {table} t ON t.id = {table}_search.rowid "
-            f"WHERE {table}_search MATCH :q AND t.team_id = :team_id {where} "
-            "ORDER BY rank DESC, t.id DESC LIMIT :limit"
-        )
-        parameters = {"q": textsearch.fts5_query(searched, glossary)}
-    rows = session.execute(statement, {**parameters, "team_id": team_id, "limit": CANDIDATES})
-    return [(row_id, float(rank)) for row_id, rank in rows]
+    return _sqlite_ranked(
+        session, table=table, team_id=team_id, searched=searched, where=where, glossary=glossary
+    )

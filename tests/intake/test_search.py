@@ -194,3 +194,35 @@ def test_postgresql_ranks_rare_words_first_and_finds_the_same_best_rows(  # type
         assert session.scalar(text("SHOW enable_seqscan")) == "on"
         assert session.scalar(text("SHOW plan_cache_mode")) == "auto"
     search.forget_stats()
+
+
+def test_sqlite_best_rows_first_finds_what_filtering_first_finds(  # type: ignore[no-untyped-def]
+    factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads the base table for FTS5's best rows only (search.SQLITE_SCANNED): when
+    another workspace's rows or closed requests fill them, it filters every match first, and
+    either way the rows and ranks are those of filtering every match first."""
+    with session_scope(factory) as session:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("SQLite's FTS5 search")
+        for index in range(12):  # another workspace's docs outrank T1's
+            remember(session, "T2", f"https://x.test/t2/{index}", "Pipeline pipeline coverage")
+        ours = [
+            remember(session, "T1", f"https://x.test/t1/{index}", f"Pipeline review {index}")
+            for index in range(3)
+        ]
+    monkeypatch.setattr(search, "SQLITE_SCANNED", 12)  # T2 fills them: T1 falls back
+    searched = ["pipeline", "coverage"]
+    with session_scope(factory) as session:
+        found = search.ranked_ids(session, table="intake_docs", team_id="T1", searched=searched)
+        theirs = search.ranked_ids(session, table="intake_docs", team_id="T2", searched=searched)
+    assert sorted(row_id for row_id, _ in found) == sorted(ours)
+    monkeypatch.setattr(search, "SQLITE_SCANNED", 0)  # every match filtered first
+    with session_scope(factory) as session:
+        assert found == search.ranked_ids(
+            session, table="intake_docs", team_id="T1", searched=searched
+        )
+        assert theirs == search.ranked_ids(
+            session, table="intake_docs", team_id="T2", searched=searched
+        )
+    assert len(theirs) == search.CANDIDATES
