@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,8 +59,7 @@ def keywords_in_order(text: str) -> list[str]:
     """The normalised keywords of a text (lower case, accents removed, stop words and words
     under three letters dropped), each once, in the order they first appear. Word forms are
     left to the search engine's stemming."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = textsearch.fold(text)
     words: dict[str, None] = {}
     for word in re.findall(r"[a-z0-9]+", plain):
         if len(word) < 3 or word in STOP_WORDS:

@@ -7,7 +7,6 @@ Data in, Block Kit out: no database, no network.
 
 from __future__ import annotations
 
-import unicodedata
 from functools import cache
 
 from babel import Locale
@@ -16,14 +15,14 @@ from slack_sdk.models.blocks import InputBlock, Option, OptionGroup, StaticSelec
 from bot.i18n import Translator
 from bot.intake.ids import Block
 from bot.scheduling.public_holidays import countries
+from bot.textsearch import fold
 
 REGION_INPUT_MAX = 16  # the library's region codes are a few letters ("CA", "BY", "QC")
 
 
 def _sort_key(name: str) -> str:
     """Accents aside, case aside: "Émirats" sorts with the E's."""
-    plain = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return fold(name).casefold()
 
 
 @cache
