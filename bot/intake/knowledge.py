@@ -13,12 +13,13 @@ candidate (a runner-up far behind the first is noise), and either it holds min_m
 draft's terms (all of a shorter draft's) and at least min_share of them, or its engine rank
 reaches min_rank (bm25 weighs how rare each matched stem is: fewer, rarer words) with at
 least min_coverage of the terms. Showing nothing is better than showing a wrong doc: the
-numbers are chosen by bench/calibrate_deflection.py on the dev half of
-bench/data/deflection.yaml only (its docstring says how: a grid of rules, the goals on the
-dev half, the best recall, then the deepest plateau), and measured on the held-out half by
-bench/deflection.py. The rank path needs a base of some size (bm25 gives nearly nothing to a
-word every doc has, and a base of one doc has only such words); the matched-terms path does
-not depend on the base's size.
+numbers are chosen by bench/calibrate_deflection.py (its docstring says how: a grid of rules,
+the goals, the best recall, then the deepest plateau) on the drafts of
+bench/data/deflection.yaml split dev and fresh, and measured on those it never reads (test
+and fresh2) by bench/deflection.py. The rank path needs a base of some size (bm25 gives
+nearly nothing to a word every doc has, and a base of one doc has only such words); the
+matched-terms path does not depend on the base's size, which is why it asks for 3 words, not
+more: a team's first doc must be findable.
 The modal shows the draft's words that matched, and highlights them in the doc's summary.
 Matching docs are shown once before filing; submitting again files anyway
 (offer_before_filing).
@@ -100,15 +101,19 @@ class ConfidenceRule:
     min_coverage: float
 
 
-# Chosen by bench/calibrate_deflection.py on bench/data/deflection.yaml's dev half only (its
-# docstring says how); the held-out half is measured by bench/deflection.py. SQLite's min_rank
-# is a bm25 over this set's 25 docs: rarer words weigh more in a larger base.
+# Chosen by `bench/calibrate_deflection.py --on dev,fresh` (123 drafts; bench/results/
+# deflection.txt has its output): no rule reaches the goals' recall (R@3 0.80) with at most 10%
+# of wrong offers on those drafts, so the goals on precision and wrong offers come first, as the
+# issue asks ("showing nothing is better than showing a wrong doc"): on them P@1 0.92, R@3 0.73,
+# a doc for 8% of the drafts nothing answers. The rule before (chosen on dev alone, 63 drafts)
+# offered a doc for 10 of the 24 fresh drafts nothing answers. SQLite's min_rank is a bm25 over
+# this set's 25 docs: rarer words weigh more in a larger base.
 DOC_RULE = ConfidenceRule(
     close_to_best=0.7,
     min_matched=3,
-    min_share=0.25,
-    min_rank={"sqlite": 14.0, "postgresql": 0.2},
-    min_coverage=0.3,
+    min_share=0.35,
+    min_rank={"sqlite": 9.0, "postgresql": 0.2},
+    min_coverage=0.5,
 )
 
 

@@ -1,18 +1,20 @@
-"""Docs near a draft in meaning (the semantic extra, bot.semantic), fused with full-text.
+"""Docs and open requests near a draft in meaning (the semantic extra, bot.semantic), fused
+with full-text.
 
 Only called when bot.semantic.enabled(). Each doc's vector is written with the doc
 (knowledge.remember_doc; a request's with the request, filing.file_request); a row written
-while semantic matching was off has none, and gets it at the first search that reads it
-(`nearest` computes and stores it in the search's own transaction): turning the setting on
-needs no backfill step.
+while semantic matching was off, or by another model, has none, and gets it at the first
+search that reads it (`_nearest` computes and stores it in the search's own transaction):
+turning the setting on needs no backfill step.
 
-Fusion. The full-text engine's confident docs (knowledge.confident) are kept as they are; a
-doc the engine missed, or found without confidence, is added when its cosine with the draft
-reaches SEMANTIC_RULE.min_cosine and is within SEMANTIC_RULE.margin of the best doc's cosine.
-The docs offered are ordered by reciprocal rank fusion (1/(RRF_K + rank) summed over the
-full-text candidates' order and the cosine order). The numbers are chosen on the dev half of
-bench/data/deflection.yaml only (bench/calibrate_semantic.py); bench/deflection.py measures
-the held-out half.
+Fusion. The full-text engine's confident rows (knowledge.confident) are kept as they are; a
+row the engine missed, or found without confidence, is added when its cosine with the draft
+reaches the rule's min_cosine (min_cosine_found for one the engine found) and is within its
+margin of the best row's cosine. The rows offered are ordered by reciprocal rank fusion
+(1/(RRF_K + rank) summed over the full-text candidates' order and the cosine order). The
+numbers (SEMANTIC_RULE for docs, watching.REQUEST_SEMANTIC_RULE for open requests) are chosen
+by bench/calibrate_semantic.py on the drafts of bench/data/deflection.yaml split dev and fresh;
+bench/deflection.py measures them on the others (test and fresh2).
 """
 
 from __future__ import annotations
@@ -26,19 +28,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import semantic
-from bot.intake.models import KnowledgeDoc
+from bot.intake.models import IntakeRequest, KnowledgeDoc
 
 CANDIDATES = 10
 RRF_K = 60
 
 _cache_lock = threading.Lock()
-# (database, team) -> {doc id: (times_used, vector blob)}
-_cache: dict[tuple[str, str], dict[int, tuple[int, bytes]]] = {}
+# (database, team, table) -> {row id: (version, vector blob)}
+_cache: dict[tuple[str, str, str], dict[int, tuple[Any, bytes]]] = {}
 
 
 @dataclass(frozen=True)
 class SemanticRule:
-    """min_cosine: a doc the full-text engine did not find; min_cosine_found: one it found
+    """min_cosine: a row the full-text engine did not find; min_cosine_found: one it found
     without confidence (its words and its meaning agree: less cosine is needed)."""
 
     min_cosine: float
@@ -46,14 +48,12 @@ class SemanticRule:
     min_cosine_found: float = 1.0
 
 
-# Chosen by bench/calibrate_semantic.py on the dev half only: no rule of its grid that adds a
-# doc the engine was not confident of kept the goals on dev (a doc for at most 10% of the
-# drafts nothing answers, P@1 0.90) *and* raised dev R@3 above full-text's 0.95 (the best,
-# R@3 0.97, offered a doc for 3/24 drafts nothing answers). So the rule kept adds a doc only at
-# a cosine of 0.95 (a near-copy of a known doc): with this model, semantic matching reorders
-# the engine's confident docs and adds next to nothing. Measured on the held-out half by
-# bench/deflection.py (bench/results/deflection.txt).
-SEMANTIC_RULE = SemanticRule(min_cosine=0.95, margin=0.0, min_cosine_found=1.0)
+# Chosen by `bench/calibrate_semantic.py --on dev,fresh` (its docstring says how; bench/results/
+# deflection.txt has its output): on those 123 drafts, adding a doc by meaning alone from a
+# cosine of 0.475 up, or a doc the engine found without confidence from 0.5 up, made no wrong
+# offer and raised R@3 from 0.73 to 0.75 (a lower cosine did make wrong offers); 0.5 keeps a
+# step of 0.025 to spare. Measured on the drafts it never read by bench/deflection.py.
+SEMANTIC_RULE = SemanticRule(min_cosine=0.5, margin=0.0, min_cosine_found=0.5)
 
 
 def doc_text(doc: KnowledgeDoc) -> str:
@@ -61,37 +61,80 @@ def doc_text(doc: KnowledgeDoc) -> str:
     return f"{doc.summary} {doc.keywords}"
 
 
+def request_text(request: IntakeRequest) -> str:
+    """What a request's vector is computed from (filing.file_request writes it)."""
+    return f"{request.title} {request.need}"
+
+
 def nearest_docs(
     *, session: Session, team_id: str, text: str, limit: int = CANDIDATES
 ) -> list[tuple[int, float]]:
     """(doc id, cosine) of the team's docs nearest the draft, best first; [] when off."""
-    query = semantic.vectors([text])
-    if query is None:
-        return []
-    # Reading every doc's blob costs far more than the scan (352 ms p50 over 10,000 docs on
-    # SQLite): the vectors are kept per process by (id, times_used), which every write of a
-    # doc bumps (knowledge.remember_doc), and only new or changed ones are read.
     versions = session.execute(
-        select(KnowledgeDoc.id, KnowledgeDoc.times_used)
+        select(KnowledgeDoc.id, KnowledgeDoc.times_used, KnowledgeDoc.semantic_vector.is_(None))
         .where(KnowledgeDoc.team_id == team_id)
         .order_by(KnowledgeDoc.id.desc())
         .limit(semantic.SCAN_ROWS)
     ).all()
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), team_id)
+    return _nearest(session, team_id, KnowledgeDoc, doc_text, versions, text, limit)
+
+
+def nearest_requests(
+    *, session: Session, team_id: str, text: str, statuses: Sequence[str], limit: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """(request id, cosine) of the team's requests in `statuses` nearest the draft, best
+    first; [] when off. A request's title and need never change once filed: its version is
+    whether a vector is stored (an erasure clears it, and the text it came from)."""
+    versions = session.execute(
+        select(IntakeRequest.id, IntakeRequest.semantic_vector.is_(None))
+        .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(statuses))
+        .order_by(IntakeRequest.id.desc())
+        .limit(semantic.SCAN_ROWS)
+    ).all()
+    return _nearest(session, team_id, IntakeRequest, request_text, versions, text, limit)
+
+
+def _nearest(
+    session: Session,
+    team_id: str,
+    model: type[KnowledgeDoc] | type[IntakeRequest],
+    text_of: Callable[[Any], str],
+    versions: Sequence[Any],
+    text: str,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The rows nearest the draft among `versions` ((id, *version) rows, newest first).
+
+    Reading every row's blob costs far more than the scan (352 ms p50 over 10,000 docs on
+    SQLite): the vectors are kept per process by row and version (what every write of the row
+    changes: a doc's times_used, and whether a vector is stored, which an erasure clears), and
+    only new or changed rows are read."""
+    query = semantic.vectors([text])
+    if query is None or not versions:
+        return []
+    key = (
+        session.get_bind().engine.url.render_as_string(hide_password=True),
+        team_id,
+        model.__tablename__,
+    )
+    version_of = {row[0]: tuple(row[1:]) for row in versions}
     with _cache_lock:
         known = dict(_cache.get(key, {}))
-    stale = [row_id for row_id, used in versions if known.get(row_id, (None,))[0] != used]
+    stale = [
+        row_id for row_id, version in version_of.items() if known.get(row_id, (None,))[0] != version
+    ]
     for start in range(0, len(stale), 500):
         rows = session.execute(
-            select(KnowledgeDoc.id, KnowledgeDoc.semantic_vector).where(
-                KnowledgeDoc.id.in_(stale[start : start + 500])
-            )
+            select(model.id, model.semantic_vector).where(model.id.in_(stale[start : start + 500]))
         ).all()
-        blobs = _filled(session, rows, KnowledgeDoc, doc_text)
-        used_by_id = dict(versions)
-        for (row_id, _), blob in zip(rows, blobs, strict=True):
-            known[row_id] = (used_by_id[row_id], blob)
-    ids = [row_id for row_id, _ in versions]
+        blobs = _filled(session, rows, model, text_of)
+        for (row_id, blob_before), blob in zip(rows, blobs, strict=True):
+            # A vector computed just now is stored: the row's next version says so.
+            version = version_of[row_id]
+            if not semantic.is_current(blob_before):
+                version = (*version[:-1], False)
+            known[row_id] = (version, blob)
+    ids = list(version_of)
     with _cache_lock:
         _cache[key] = {row_id: known[row_id] for row_id in ids}
     return semantic.best(
@@ -102,20 +145,23 @@ def nearest_docs(
 def _filled(
     session: Session,
     rows: Sequence[Any],
-    model: type[KnowledgeDoc],
-    text_of: Callable[[KnowledgeDoc], str],
+    model: type[KnowledgeDoc] | type[IntakeRequest],
+    text_of: Callable[[Any], str],
 ) -> list[bytes]:
-    """The rows' vectors, computing (and storing) those written while semantic matching was off."""
-    missing = [row_id for row_id, blob in rows if blob is None]
+    """The rows' vectors, computing (and storing) those written while semantic matching was off
+    or by another model (semantic.is_current)."""
+    missing = [row_id for row_id, blob in rows if not semantic.is_current(blob)]
     computed: dict[int, bytes] = {}
     if missing:
-        objects = list(session.scalars(select(model).where(model.id.in_(missing))))
+        objects: list[KnowledgeDoc | IntakeRequest] = list(
+            session.scalars(select(model).where(model.id.in_(missing)))
+        )
         found = semantic.vectors([text_of(item) for item in objects])
         assert found is not None
         for item, vector in zip(objects, found, strict=True):
             item.semantic_vector = computed[item.id] = vector.tobytes()
         session.flush()
-    return [blob if blob is not None else computed[row_id] for row_id, blob in rows]
+    return [computed.get(row_id, blob) for row_id, blob in rows]
 
 
 def fused(

@@ -5,7 +5,9 @@ Rules (session-taking, no Slack):
   accepted, in progress: never a merged, withdrawn or otherwise closed one) that the
   full-text engine finds for the draft's own words (no glossary: GLOSSARY) and that passes
   the docs' confidence rule (knowledge.confident) with its own numbers (REQUEST_RULE):
-  showing nothing beats showing a wrong request.
+  showing nothing beats showing a wrong request. With the semantic extra on, open requests
+  near the draft in meaning are fused in (meaning.fused, REQUEST_SEMANTIC_RULE): a French
+  draft finds the English request that asks for the same thing.
 - *Following* a request makes someone a watcher: they hear its status and ETA news as its
   requester does, see it in their App Home, and nothing new is filed. Its requester cannot
   follow it, and following twice changes nothing. Each distinct watcher raises the request's
@@ -26,9 +28,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot import textsearch
+from bot import semantic, textsearch
 from bot.errors import N_, UserFacingError
-from bot.intake import knowledge, search
+from bot.intake import knowledge, meaning, search
 from bot.intake.models import IntakeRequest, RequestEvent, RequestWatcher, Status, WatchVia
 from bot.intake.service import OPEN_STATUSES, base_score, check_transition
 
@@ -47,6 +49,13 @@ REQUEST_RULE = knowledge.ConfidenceRule(
     min_rank={"sqlite": 7.0, "postgresql": 0.25},
     min_coverage=0.3,
 )
+# With the semantic extra on, open requests near the draft in meaning are fused in as docs are
+# (meaning.fused), with these numbers: `bench/calibrate_semantic.py --on dev,fresh --rows
+# requests`. On those drafts (20 answered by one of the set's 8 open requests) full-text alone
+# found 80% of the duplicates (the glossary is off for requests: a French draft rarely shares
+# their words); fused, every one, and no more wrong offers. Every cosine of the grid from 0.4 up
+# was as good: 0.425 keeps a step to spare.
+REQUEST_SEMANTIC_RULE = meaning.SemanticRule(min_cosine=0.425, margin=0.0, min_cosine_found=0.5)
 _OPEN = "AND t.status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 
 CLOSED_TARGET = N_("REQ-{number} is closed: there is nothing to follow or merge into.")
@@ -60,15 +69,25 @@ class RequestMatch:
     shared: tuple[str, ...]  # the draft's words that matched
 
 
-def matching_requests(
+@dataclass(frozen=True)
+class DuplicateCandidates:
+    """What the engines found for a draft among the open requests (before fusion): the rows
+    read, the full-text candidates (with their matched terms), those knowledge.confident
+    keeps, and the nearest in meaning (empty unless the semantic extra is on)."""
+
+    found: dict[int, IntakeRequest]
+    candidates: list[knowledge.Candidate]
+    kept: list[knowledge.Candidate]
+    nearest: list[tuple[int, float]]
+
+
+def duplicate_candidates(
     *, session: Session, team_id: str, text: str, filed_from_view: str | None = None
-) -> list[RequestMatch]:
-    """Open requests of the team that look like a draft (best first, at most
-    SHOWN_DUPLICATES): the engine's candidates that pass knowledge.confident. The request
-    this very modal filed (a double click, a Slack retry) is not its own duplicate."""
+) -> DuplicateCandidates | None:
+    """The engines' open requests for a draft (None for a draft with no term to search)."""
     searched = textsearch.query_terms(text)
     if not searched:
-        return []
+        return None
     ranked = search.ranked_ids(
         session,
         table="intake_requests",
@@ -77,40 +96,75 @@ def matching_requests(
         where=_OPEN,
         glossary=GLOSSARY,
     )
-    if not ranked:
-        return []
+    nearest = (
+        meaning.nearest_requests(
+            session=session, team_id=team_id, text=text, statuses=OPEN_STATUSES
+        )
+        if semantic.enabled()
+        else []
+    )
+    read = [row_id for row_id, _ in ranked] + [row_id for row_id, _ in nearest]
     found = {
         request.id: request
         for request in session.scalars(
             select(IntakeRequest).where(
-                IntakeRequest.team_id == team_id,
-                IntakeRequest.id.in_([row_id for row_id, _ in ranked]),
+                IntakeRequest.team_id == team_id, IntakeRequest.id.in_(read)
             )
         )
+        # The request this very modal filed (a double click, a Slack retry) is not its own
+        # duplicate.
+        if filed_from_view is None or request.filed_from_view != filed_from_view
     }
     candidates = []
     for row_id, rank in ranked:
-        request = found[row_id]
-        if filed_from_view is not None and request.filed_from_view == filed_from_view:
-            continue
-        stems = textsearch.stem_set(f"{request.title} {request.need}")
-        matched = frozenset(
-            term for term in searched if stems.intersection(textsearch.term_stems(term, GLOSSARY))
-        )
-        candidates.append(knowledge.Candidate(row_id, rank, matched))
+        if row_id in found:
+            stems = textsearch.stem_set(meaning.request_text(found[row_id]))
+            matched = frozenset(
+                term
+                for term in searched
+                if stems.intersection(textsearch.term_stems(term, GLOSSARY))
+            )
+            candidates.append(knowledge.Candidate(row_id, rank, matched))
     kept = knowledge.confident(
         candidates,
         searched=len(searched),
         dialect=session.get_bind().dialect.name,
         rule=REQUEST_RULE,
     )
+    return DuplicateCandidates(
+        found, candidates, kept, [(row_id, cos) for row_id, cos in nearest if row_id in found]
+    )
+
+
+def matching_requests(
+    *, session: Session, team_id: str, text: str, filed_from_view: str | None = None
+) -> list[RequestMatch]:
+    """Open requests of the team that look like a draft (best first, at most
+    SHOWN_DUPLICATES): the engine's candidates that pass knowledge.confident, and with the
+    semantic extra on those near it in meaning (meaning.fused)."""
+    duplicates = duplicate_candidates(
+        session=session, team_id=team_id, text=text, filed_from_view=filed_from_view
+    )
+    if duplicates is None:
+        return []
+    chosen = [candidate.id for candidate in duplicates.kept]
+    if duplicates.nearest:
+        chosen = meaning.fused(
+            chosen,
+            [candidate.id for candidate in duplicates.candidates],
+            duplicates.nearest,
+            REQUEST_SEMANTIC_RULE,
+        )
+    matched_of = {candidate.id: candidate.matched for candidate in duplicates.candidates}
     matches = []
-    for candidate in kept[:SHOWN_DUPLICATES]:
+    for row_id in chosen[:SHOWN_DUPLICATES]:
         wanted = frozenset(
-            stem for term in candidate.matched for stem in textsearch.term_stems(term, GLOSSARY)
+            stem
+            for term in matched_of.get(row_id, frozenset())
+            for stem in textsearch.term_stems(term, GLOSSARY)
         )
         matches.append(
-            RequestMatch(found[candidate.id], tuple(textsearch.matched_words(text, wanted)))
+            RequestMatch(duplicates.found[row_id], tuple(textsearch.matched_words(text, wanted)))
         )
     return matches
 

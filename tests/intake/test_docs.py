@@ -141,7 +141,7 @@ def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> 
     set_up_intake(bot)
     remember_dashboard(bot)
     view = open_filing(bot)
-    values = filing_values(title="Pipeline by region dashboard, but in euros")
+    values = filing_values(title="Pipeline by region dashboard, but in euros", need="For the QBR")
     shown = submit(bot, Callback.file, view, values)
     assert shown.json["response_action"] == "update"
     again = submit(
