@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot import semantic
@@ -71,7 +71,7 @@ def nearest_docs(
 ) -> list[tuple[int, float]]:
     """(doc id, cosine) of the team's docs nearest the draft, best first; [] when off."""
     versions = session.execute(
-        select(KnowledgeDoc.id, KnowledgeDoc.times_used, KnowledgeDoc.semantic_vector.is_(None))
+        select(KnowledgeDoc.id, *_version(session, KnowledgeDoc, KnowledgeDoc.times_used))
         .where(KnowledgeDoc.team_id == team_id)
         .order_by(KnowledgeDoc.id.desc())
         .limit(semantic.SCAN_ROWS)
@@ -83,15 +83,30 @@ def nearest_requests(
     *, session: Session, team_id: str, text: str, statuses: Sequence[str], limit: int = CANDIDATES
 ) -> list[tuple[int, float]]:
     """(request id, cosine) of the team's requests in `statuses` nearest the draft, best
-    first; [] when off. A request's title and need never change once filed: its version is
-    whether a vector is stored (an erasure clears it, and the text it came from)."""
+    first; [] when off."""
     versions = session.execute(
-        select(IntakeRequest.id, IntakeRequest.semantic_vector.is_(None))
+        select(IntakeRequest.id, *_version(session, IntakeRequest))
         .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(statuses))
         .order_by(IntakeRequest.id.desc())
         .limit(semantic.SCAN_ROWS)
     ).all()
     return _nearest(session, team_id, IntakeRequest, request_text, versions, text, limit)
+
+
+def _version(
+    session: Session, model: type[KnowledgeDoc] | type[IntakeRequest], *more: Any
+) -> list[Any]:
+    """What tells one version of a row from another, for the vectors kept per process.
+
+    PostgreSQL: `xmin`, the transaction that wrote this version of the row; every write gives
+    a new one, and so does a row inserted again under an id already used (after TRUNCATE ...
+    RESTART IDENTITY: the test suite does it, an operator reloading a database could).
+    SQLite has no such column: the row's creation time (SQLite may give a deleted row's id to
+    a new row), whether a vector is stored (an erasure clears it, with the text it came from),
+    and `more` (a doc's times_used, which each of its writes bumps)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [literal_column(f"{model.__tablename__}.xmin").cast(String)]
+    return [model.created_at, model.semantic_vector.is_(None), *more]
 
 
 def _nearest(
@@ -106,9 +121,9 @@ def _nearest(
     """The rows nearest the draft among `versions` ((id, *version) rows, newest first).
 
     Reading every row's blob costs far more than the scan (352 ms p50 over 10,000 docs on
-    SQLite): the vectors are kept per process by row and version (what every write of the row
-    changes: a doc's times_used, and whether a vector is stored, which an erasure clears), and
-    only new or changed rows are read."""
+    SQLite): the vectors are kept per process by row and version (`_version`), and only new
+    or changed rows are read. A vector computed here changes its row's version: the row is
+    read once more at the next search."""
     query = semantic.vectors([text])
     if query is None or not versions:
         return []
@@ -128,12 +143,8 @@ def _nearest(
             select(model.id, model.semantic_vector).where(model.id.in_(stale[start : start + 500]))
         ).all()
         blobs = _filled(session, rows, model, text_of)
-        for (row_id, blob_before), blob in zip(rows, blobs, strict=True):
-            # A vector computed just now is stored: the row's next version says so.
-            version = version_of[row_id]
-            if not semantic.is_current(blob_before):
-                version = (*version[:-1], False)
-            known[row_id] = (version, blob)
+        for (row_id, _), blob in zip(rows, blobs, strict=True):
+            known[row_id] = (version_of[row_id], blob)
     ids = list(version_of)
     with _cache_lock:
         _cache[key] = {row_id: known[row_id] for row_id in ids}

@@ -9,11 +9,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from bot import semantic
 from bot.intake import knowledge, meaning
@@ -117,7 +117,7 @@ def test_on_but_not_installed_logs_one_line_and_matches_with_full_text(
     assert "not installed" in line and "full-text matching only" in line
 
 
-def remember(bot: BotHarness, url: str, summary: str) -> None:
+def remember(bot: BotHarness, url: str, summary: str, now: datetime = NOW) -> None:
     with bot.session() as session:
         knowledge.remember_doc(
             session=session,
@@ -126,7 +126,7 @@ def remember(bot: BotHarness, url: str, summary: str) -> None:
             summary=summary,
             answered_text="",
             actor_id="UREVOPS",
-            now=NOW,
+            now=now,
         )
         session.commit()
 
@@ -234,3 +234,28 @@ def test_a_french_draft_follows_the_english_request_that_asks_the_same(
         assert session.scalar(select(func.count()).select_from(IntakeRequest)) == 1
         (watcher,) = session.scalars(select(RequestWatcher)).all()
         assert (watcher.request_id, watcher.user_id) == (first.id, "U2")
+
+
+def test_a_doc_written_again_under_a_used_id_is_not_matched_on_the_old_ones_vector(
+    semantic_bot: BotHarness,
+) -> None:
+    """The vectors kept per process (meaning._nearest) are known by row *and* version: a new
+    doc under an id already used (SQLite gives a deleted last row's id again; PostgreSQL after
+    TRUNCATE ... RESTART IDENTITY) is read afresh, not matched on the vector of the one before."""
+    bot = semantic_bot
+    set_up_intake(bot)
+    remember(bot, HOLIDAYS, "Public holidays calendar by country")
+    french = "Calendrier des jours fériés dans chaque pays"
+    with bot.session() as session:
+        ((first_id, _),) = meaning.nearest_docs(session=session, team_id="T1", text=french)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("TRUNCATE intake_docs RESTART IDENTITY CASCADE"))
+        else:
+            session.execute(delete(KnowledgeDoc))
+        session.commit()
+    later = NOW + timedelta(minutes=1)
+    remember(bot, DOCUSIGN, "Contract e-signature with DocuSign from the opportunity", later)
+    with bot.session() as session:
+        ((again_id, cosine),) = meaning.nearest_docs(session=session, team_id="T1", text=french)
+    assert again_id == first_id  # the same id, another doc
+    assert cosine < 0.3  # DocuSign's vector, not the holidays calendar's (about 0.7)
