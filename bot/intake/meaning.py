@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, literal_column, select
+from sqlalchemy import ColumnElement, String, cast, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot import semantic
@@ -34,8 +34,20 @@ CANDIDATES = 10
 RRF_K = 60
 
 _cache_lock = threading.Lock()
-# (database, team, table) -> {row id: (version, vector blob)}
-_cache: dict[tuple[str, str, str], dict[int, tuple[Any, bytes]]] = {}
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A table's vectors for one team, as last read: each row's (version, blob), and the rows
+    (in `ids` order) stacked in one matrix, rebuilt only when a row or a version changes."""
+
+    rows: dict[int, tuple[str, bytes]]
+    ids: tuple[int, ...]
+    matrix: Any  # numpy.ndarray, imported at first use only (bot.semantic)
+
+
+# (database, team, table) -> what was last read
+_cache: dict[tuple[str, str, str], _Kept] = {}
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,7 @@ class SemanticRule:
 # Chosen by `bench/calibrate_semantic.py --on dev,fresh` (its docstring says how; bench/results/
 # deflection.txt has its output): on those 123 drafts, adding a doc by meaning alone from a
 # cosine of 0.475 up, or a doc the engine found without confidence from 0.5 up, made no wrong
-# offer and raised R@3 from 0.73 to 0.75 (a lower cosine did make wrong offers); 0.5 keeps a
+# offer and raised R@3 from 0.77 to 0.79 (a lower cosine did make wrong offers); 0.5 keeps a
 # step of 0.025 to spare. Measured on the drafts it never read by bench/deflection.py.
 SEMANTIC_RULE = SemanticRule(min_cosine=0.5, margin=0.0, min_cosine_found=0.5)
 
@@ -71,7 +83,7 @@ def nearest_docs(
 ) -> list[tuple[int, float]]:
     """(doc id, cosine) of the team's docs nearest the draft, best first; [] when off."""
     versions = session.execute(
-        select(KnowledgeDoc.id, *_version(session, KnowledgeDoc, KnowledgeDoc.times_used))
+        select(KnowledgeDoc.id, _version(session, KnowledgeDoc, KnowledgeDoc.times_used))
         .where(KnowledgeDoc.team_id == team_id)
         .order_by(KnowledgeDoc.id.desc())
         .limit(semantic.SCAN_ROWS)
@@ -85,7 +97,7 @@ def nearest_requests(
     """(request id, cosine) of the team's requests in `statuses` nearest the draft, best
     first; [] when off."""
     versions = session.execute(
-        select(IntakeRequest.id, *_version(session, IntakeRequest))
+        select(IntakeRequest.id, _version(session, IntakeRequest))
         .where(IntakeRequest.team_id == team_id, IntakeRequest.status.in_(statuses))
         .order_by(IntakeRequest.id.desc())
         .limit(semantic.SCAN_ROWS)
@@ -93,9 +105,7 @@ def nearest_requests(
     return _nearest(session, team_id, IntakeRequest, request_text, versions, text, limit)
 
 
-def _version(
-    session: Session, model: type[KnowledgeDoc] | type[IntakeRequest], *more: Any
-) -> list[Any]:
+def _version(session: Session, model: type[KnowledgeDoc] | type[IntakeRequest], *more: Any) -> Any:
     """What tells one version of a row from another, for the vectors kept per process.
 
     PostgreSQL: `xmin`, the transaction that wrote this version of the row; every write gives
@@ -103,10 +113,20 @@ def _version(
     RESTART IDENTITY: the test suite does it, an operator reloading a database could).
     SQLite has no such column: the row's creation time (SQLite may give a deleted row's id to
     a new row), whether a vector is stored (an erasure clears it, with the text it came from),
-    and `more` (a doc's times_used, which each of its writes bumps)."""
+    and `more` (a doc's times_used, which each of its writes bumps).
+    One string made by the database: this is read for every row at every search, and turning
+    10,000 creation times into Python datetimes took 44 ms of it."""
     if session.get_bind().dialect.name == "postgresql":
-        return [literal_column(f"{model.__tablename__}.xmin").cast(String)]
-    return [model.created_at, model.semantic_vector.is_(None), *more]
+        return literal_column(f"{model.__tablename__}.xmin").cast(String)
+    parts: list[ColumnElement[str]] = [
+        type_coerce(model.created_at, String),
+        cast(model.semantic_vector.is_(None), String),
+        *(cast(part, String) for part in more),
+    ]
+    version = parts[0]
+    for part in parts[1:]:
+        version = version.concat("|").concat(part)
+    return version
 
 
 def _nearest(
@@ -132,25 +152,46 @@ def _nearest(
         team_id,
         model.__tablename__,
     )
-    version_of = {row[0]: tuple(row[1:]) for row in versions}
+    version_of: dict[int, str] = dict(versions)
+    ids = tuple(version_of)
     with _cache_lock:
-        known = dict(_cache.get(key, {}))
+        kept = _cache.get(key)
+    if (
+        kept is None
+        or kept.ids != ids
+        or any(kept.rows[row_id][0] != version for row_id, version in version_of.items())
+    ):
+        kept = _read(session, model, text_of, version_of, kept)
+        with _cache_lock:
+            _cache[key] = kept
+    # Stacking 10,000 blobs into a matrix cost more than the scan itself: it is done above only
+    # when a row changed, not at every keystroke.
+    return semantic.best(query[0], kept.matrix, list(ids), limit)
+
+
+def _read(
+    session: Session,
+    model: type[KnowledgeDoc] | type[IntakeRequest],
+    text_of: Callable[[Any], str],
+    version_of: dict[int, str],
+    before: _Kept | None,
+) -> _Kept:
+    """The vectors of the rows in `version_of`: those kept before at the same version, the
+    others read (or computed, `_filled`)."""
+    known = dict(before.rows) if before else {}
     stale = [
         row_id for row_id, version in version_of.items() if known.get(row_id, (None,))[0] != version
     ]
     for start in range(0, len(stale), 500):
-        rows = session.execute(
+        read = session.execute(
             select(model.id, model.semantic_vector).where(model.id.in_(stale[start : start + 500]))
         ).all()
-        blobs = _filled(session, rows, model, text_of)
-        for (row_id, _), blob in zip(rows, blobs, strict=True):
+        blobs = _filled(session, read, model, text_of)
+        for (row_id, _), blob in zip(read, blobs, strict=True):
             known[row_id] = (version_of[row_id], blob)
-    ids = list(version_of)
-    with _cache_lock:
-        _cache[key] = {row_id: known[row_id] for row_id in ids}
-    return semantic.best(
-        query[0], semantic.from_blobs([known[row_id][1] for row_id in ids]), ids, limit
-    )
+    ids = tuple(version_of)
+    kept = {row_id: known[row_id] for row_id in ids}
+    return _Kept(kept, ids, semantic.from_blobs([kept[row_id][1] for row_id in ids]))
 
 
 def _filled(

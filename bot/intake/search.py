@@ -18,6 +18,8 @@ a word is comes from the statistics PostgreSQL keeps for its own planner (pg_sta
 lexemes of `search_vector`, refreshed by autovacuum's ANALYZE), read at most every
 STATS_SECONDS per process. Without statistics (a new or small table), every row holding a term
 is ranked, as before. What a row is ranked on is unchanged: ts_rank over all the searched terms.
+The statistics are the table's, so the pool counts every workspace's rows: they are found
+through the GIN index and ranked first, then the team's are kept (`ranked_ids`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,23 @@ from bot import textsearch
 # How many of the engine's best rows are returned.
 CANDIDATES = 10
 # PostgreSQL: at most about this many rows are ranked per search (see the module docstring).
-POOL_ROWS = 800
+# The estimates take words as independent, and they are not: at 800 the longest drafts ranked
+# up to 1,600 rows, and docs' matching took 19 ms p99 over 10,000 docs; at 400, 11.5 ms
+# (bench/deflection.py says how many drafts are then offered what ranking every row offers).
+POOL_ROWS = 400
+# An open request's search_vector (title and need) is a fraction of a doc's (summary and up to
+# 200 keywords): ranking one costs less, and twice the rows are ranked in the same time (p99
+# 11.7 ms at 800 over 5,000 requests; docs 19.1 ms at 800 over 10,000 docs). At 400 the open
+# requests offered on the bulk base differed from ranking every row for 28 of 222 drafts, at
+# 800 for 1.
+POOL_FACTOR = {"intake_requests": 2}
+
+
+def pool_budget(table: str) -> int:
+    """At most about this many rows of `table` are ranked per search."""
+    return POOL_ROWS * POOL_FACTOR.get(table, 1)
+
+
 STATS_SECONDS = 300.0
 # SQLite: how many of FTS5's best rows (of every team) are looked up in the base table before
 # falling back to filtering every match there (see the module docstring).
@@ -136,9 +154,10 @@ def pool_query(
     to_tsquery of "(a & b)" would keep only "b" when "a" is a stop word of its configuration,
     and so widen the pool instead of narrowing it."""
     stats = lexeme_stats(session, table)
-    if stats is None or stats.rows <= POOL_ROWS:
+    budget = pool_budget(table)
+    if stats is None or stats.rows <= budget:
         return None
-    if sum(stats.estimate(term, glossary) for term in searched) <= POOL_ROWS:
+    if sum(stats.estimate(term, glossary) for term in searched) <= budget:
         return None
     by_term = lexemes(session, searched, glossary)
     if not by_term:
@@ -147,7 +166,7 @@ def pool_query(
         term: max(stats.shares.get(lexeme, stats.other_share) for lexeme in found) * stats.rows
         for term, found in by_term.items()
     }
-    groups = textsearch.rarest_first(estimates, rows=stats.rows, budget=POOL_ROWS)
+    groups = textsearch.rarest_first(estimates, rows=stats.rows, budget=budget)
 
     def any_lexeme(term: str) -> str:  # lexemes are letters and digits: quoting is enough
         found = [f"'{lexeme}'" for lexeme in by_term[term]]
@@ -159,27 +178,27 @@ def pool_query(
 
 
 def _planned_for_this_query(
-    session: Session, statement: TextClause, parameters: dict[str, object], *, pooled: bool
+    session: Session, statement: TextClause, parameters: dict[str, object]
 ) -> list[tuple[int, float]]:
-    """Run a PostgreSQL search with a plan made for its own tsquery, and with the GIN index
-    when a pool is searched; both settings are changed for this statement only (set_config
-    local, restored after).
+    """Run a PostgreSQL search with a plan made for its own tsquery, and with the GIN index;
+    both settings are changed for this statement only (set_config local, restored after).
 
     - plan_cache_mode: psycopg prepares a statement run five times, and PostgreSQL may then
       reuse a generic plan that knows nothing of the tsquery (its selectivity, its lexemes):
       the search ranked up to 7 ms median where its custom plan ran in about 1 ms.
-    - enable_seqscan (pooled searches): the cost model prices a bitmap scan of a tsquery of
-      many groups above a sequential scan that evaluates it on every row; over 10,000 docs
-      the sequential scan took 20-30 ms where the index took 2-4 ms.
+    - enable_seqscan: the cost model prices a bitmap scan of a tsquery of many groups above a
+      sequential scan that evaluates it on every row; over 10,000 docs the sequential scan
+      took 20-30 ms where the index took 2-4 ms. Searches without a pool were left to the
+      planner until stop 24: for "Create a Slack channel for the Italy launch" (638 rows
+      holding a term) it chose the sequential scan, 12.7 ms of the 19 ms that draft took.
     """
-    seqscan = "off" if pooled else "on"
     before = session.execute(
         text(
             "SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan'), "
             "set_config('plan_cache_mode', 'force_custom_plan', true), "
             "set_config('enable_seqscan', :seqscan, true)"
         ),
-        {"seqscan": seqscan},
+        {"seqscan": "off"},
     ).one()
     rows = session.execute(statement, {**parameters, "limit": CANDIDATES}).all()
     # Restored after success; an error aborts the transaction, whose rollback drops them.
@@ -248,17 +267,21 @@ def ranked_ids(
             if pool
             else "to_tsquery('english', :q) || to_tsquery('french', :q)"
         )
+        # The rows holding the pool's terms are found by the GIN index alone, in a CTE the
+        # planner may not fold into the outer query: given the team's condition too, it read
+        # every row of the team through the team's B-tree and tested the tsquery on each
+        # (43 ms for a pool of 12 terms over 10,000 docs, against 6 ms through GIN).
         statement = text(
-            f"SELECT t.id, ts_rank(t.search_vector, q.query) AS rank FROM {table} t, "
-            "(SELECT to_tsquery('english', :q) || to_tsquery('french', :q) AS query, "
-            f"{chosen} AS pool) q "
-            f"WHERE t.team_id = :team_id AND t.search_vector @@ q.pool {where} "
-            "ORDER BY rank DESC, t.id DESC LIMIT :limit"
+            "WITH q AS (SELECT to_tsquery('english', :q) || to_tsquery('french', :q) AS query, "
+            f"{chosen} AS pool), "
+            "found AS MATERIALIZED ("
+            f"SELECT t.*, ts_rank(t.search_vector, q.query) AS rank FROM {table} t, q "
+            "WHERE t.search_vector @@ q.pool) "
+            f"SELECT t.id, t.rank FROM found t WHERE t.team_id = :team_id {where} "
+            "ORDER BY t.rank DESC, t.id DESC LIMIT :limit"
         )
         parameters = {"q": query, "pool": pool} if pool else {"q": query}
-        return _planned_for_this_query(
-            session, statement, {**parameters, "team_id": team_id}, pooled=pool is not None
-        )
+        return _planned_for_this_query(session, statement, {**parameters, "team_id": team_id})
     return _sqlite_ranked(
         session, table=table, team_id=team_id, searched=searched, where=where, glossary=glossary
     )
