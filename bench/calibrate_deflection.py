@@ -61,6 +61,8 @@ from bot.intake import knowledge  # noqa: E402
 # needing 4 words would offer nothing to a short draft there ("Releve commission mensuel"
 # against the one doc "Relevés de commissions mensuels": tests/intake/test_docs.py). The
 # shares go up to 0.6 instead: a stricter share is how 3 words stay safe in a long draft.
+# The title step (`titled`), after the grid: shares of the title's terms; 2.0 is off.
+TITLE_SHARES = [0.5, 0.6, 0.66, 0.75, 0.8, 1.0, 2.0]
 GRID: dict[str, list[Any]] = {
     "close_to_best": [0.5, 0.6, 0.7, 0.8, 0.9],
     "min_matched": [2, 3],
@@ -87,6 +89,7 @@ class DevDraft:
     answer: str  # "doc:<id>" or "none" (an open request's draft is one no doc answers)
     searched: int
     candidates: list[tuple[str, knowledge.Candidate]]
+    title: frozenset[str] = frozenset()  # its title's terms (deflection.draft_title)
 
 
 def dev_drafts(
@@ -99,11 +102,14 @@ def dev_drafts(
                 found = knowledge.candidate_docs(
                     session=session, team_id=deflection.TEAM, text=text
                 )
+            searched = textsearch.query_terms(text)
+            title = textsearch.query_terms(deflection.draft_title(text))
             drafts.append(
                 DevDraft(
                     answer,
-                    len(textsearch.query_terms(text)),
+                    len(searched),
                     [(f"doc:{keys[doc.id]}", candidate) for doc, candidate in found],
+                    frozenset(title).intersection(searched),
                 )
             )
     return drafts
@@ -121,6 +127,7 @@ def figures(
             searched=draft.searched,
             dialect=dialect,
             rule=rule,
+            title=draft.title,
         )
         shown = [by_id[candidate.id] for candidate in kept[: knowledge.SHOWN_MATCHES]]
         if shown:
@@ -167,6 +174,7 @@ def main() -> None:
         for values in itertools.product(*GRID.values())
     }
     scores: dict[tuple[Any, ...], tuple[float, float] | None] = {}
+    tier = TIERS[-1]
     for min_p1, min_r3, max_wrong in TIERS:
         for values, results in results_of.items():
             acceptable = all(
@@ -179,6 +187,7 @@ def main() -> None:
             )
         if any(score is not None for score in scores.values()):
             print(f"acceptable: P@1 >= {min_p1}, R@3 >= {min_r3}, none→offer <= {max_wrong}")
+            tier = (min_p1, min_r3, max_wrong)
             break
         print(f"no rule with P@1 >= {min_p1}, R@3 >= {min_r3}, none→offer <= {max_wrong}")
 
@@ -260,6 +269,36 @@ def main() -> None:
             f"  {dialect}: dev P@1 {p1:.2f} R@3 {r3:.2f} none→offer {wrong:.2f}"
             f"  (DOC_RULE as committed: P@1 {old[0]:.2f} R@3 {old[1]:.2f} none→offer {old[2]:.2f})"
         )
+    titled(engines, chosen, tier)
+
+
+def titled(
+    engines: dict[str, list[DevDraft]],
+    chosen: knowledge.ConfidenceRule,
+    tier: tuple[float, float, float],
+) -> None:
+    """The second step: with the rule chosen, the share of a draft's title the best doc must
+    hold to be offered on its title alone (ConfidenceRule.min_title_share). Kept: the share
+    acceptable on the same tier with the best recall, then the fewest wrong offers, then the
+    highest share."""
+    min_p1, min_r3, max_wrong = tier
+    print("title step (min_title_share; over 1 = off): P@1 R@3 none→offer per engine")
+    best: tuple[tuple[float, float, float], float] | None = None
+    for share in TITLE_SHARES:
+        rule = replace(chosen, min_title_share=share)
+        results = [figures(drafts, rule, dialect) for dialect, drafts in engines.items()]
+        ok = all(p1 >= min_p1 and r3 >= min_r3 and wrong <= max_wrong for p1, r3, wrong in results)
+        shown = "; ".join(f"{p1:.2f} {r3:.2f} {wrong:.2f}" for p1, r3, wrong in results)
+        print(f"  {share}: {shown}{'' if ok else '  (not acceptable)'}")
+        score = (
+            min(r3 for _, r3, _ in results),
+            -max(wrong for _, _, wrong in results),
+            share,
+        )
+        if ok and (best is None or score > best[0]):
+            best = (score, share)
+    if best is not None:
+        print(f"chosen: min_title_share={best[1]}")
 
 
 if __name__ == "__main__":

@@ -67,10 +67,13 @@ def dev_drafts(
                         session=session, team_id=deflection.TEAM, text=text
                     )
                     candidates = [candidate for _, candidate in found]
+                    searched = textsearch.query_terms(text)
+                    title = textsearch.query_terms(deflection.draft_title(text))
                     kept = knowledge.confident(
                         candidates,
-                        searched=len(textsearch.query_terms(text)),
+                        searched=len(searched),
                         dialect=session.get_bind().dialect.name,
+                        title=frozenset(title).intersection(searched),
                     )
                     nearest = meaning.nearest_docs(
                         session=session, team_id=deflection.TEAM, text=text

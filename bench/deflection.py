@@ -3,8 +3,9 @@
     python bench/deflection.py [--rounds 300] [--docs 10000] [--requests 5000] [--no-speed]
 
 Quality, on the labelled set bench/data/deflection.yaml (25 docs, 8 open requests, 222 drafts
-in English and French; dev = the 63 used to choose thresholds (bench/calibrate_deflection.py),
-test = the 39 held out, fresh and fresh2 = 60 each written blind later: see SPLITS):
+in English and French; dev (63) and fresh (60, written blind later) = the drafts the rules are
+chosen on (bench/calibrate_deflection.py and bench/calibrate_semantic.py, --on dev,fresh);
+test (39) and fresh2 (60, written blind later) = "held", read by no calibration: see SPLITS):
 - P@1: of the drafts the matcher offered something for, the share whose first offer answers it;
 - P@3: of everything offered (at most three per draft), the share that answers its draft;
 - R@3: of the drafts something answers, the share whose answer is among the first three;
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -193,6 +195,17 @@ def dev_half(
             yield answer, draft["text"]
 
 
+_TITLED = re.compile(r"^(.{8,90}?[.?!]+)\s+(\S.*)$", re.DOTALL)
+
+
+def draft_title(text: str) -> str:
+    """What the requester would have typed as the title: the set keeps one text per draft, and
+    its fresh drafts are written "Title. Need" (the first sentence, when it is short and more
+    follows); a draft of one sentence is all title, as when nothing is typed under Need."""
+    titled = _TITLED.match(text)
+    return titled.group(1) if titled else text
+
+
 def file_one(session: Any, title: str, need: str, view_id: str, now: datetime) -> IntakeRequest:
     return filing.file_request(
         session=session,
@@ -221,7 +234,9 @@ def doc_keys(factory: Any, data: dict[str, Any]) -> dict[int, str]:
 def db_doc_matcher(factory: Any, keys: dict[int, str]) -> Matcher:
     def match(text: str) -> list[str]:
         with session_scope(factory) as session:
-            found = knowledge.matching_docs(session=session, team_id=TEAM, text=text)
+            found = knowledge.matching_docs(
+                session=session, team_id=TEAM, text=text, title=draft_title(text)
+            )
         return [f"doc:{keys.get(m.doc.id, m.doc.id)}" for m in found]
 
     return match

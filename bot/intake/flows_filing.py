@@ -37,7 +37,12 @@ class ModalInputs:
 
 
 def modal_inputs(
-    factory: Factory, *, team_id: str, text: str = "", view_id: str | None = None
+    factory: Factory,
+    *,
+    team_id: str,
+    text: str = "",
+    view_id: str | None = None,
+    title: str = "",
 ) -> ModalInputs:
     """The filers, the roll-outs in progress, and the docs and open requests `text` matches,
     in one short read (one that does not queue behind writers; a workspace's very first one
@@ -45,10 +50,14 @@ def modal_inputs(
     with read_scope(factory) as session:
         settings = configuration.stored_settings(session=session, team_id=team_id)
         if settings is not None:
-            return _modal_inputs(session, settings, team_id=team_id, text=text, view_id=view_id)
+            return _modal_inputs(
+                session, settings, team_id=team_id, text=text, view_id=view_id, title=title
+            )
     with session_scope(factory) as session:
         settings = configuration.settings_of(session=session, team_id=team_id)
-        return _modal_inputs(session, settings, team_id=team_id, text=text, view_id=view_id)
+        return _modal_inputs(
+            session, settings, team_id=team_id, text=text, view_id=view_id, title=title
+        )
 
 
 def _modal_inputs(
@@ -58,21 +67,23 @@ def _modal_inputs(
     team_id: str,
     text: str,
     view_id: str | None,
+    title: str = "",
 ) -> ModalInputs:
     rollouts = [
         (r.id, r.name) for r in configuration.active_rollouts(session=session, team_id=team_id)
     ]
-    docs, requests = _matches(session, team_id, text, view_id)
+    docs, requests = _matches(session, team_id, text, view_id, title)
     return ModalInputs(configuration.restricted_to(settings), rollouts, docs, requests)
 
 
 def _matches(
-    session: Session, team_id: str, text: str, view_id: str | None = None
+    session: Session, team_id: str, text: str, view_id: str | None = None, title: str = ""
 ) -> tuple[list[DocMatch], list[RequestMatch]]:
+    """`title`: the draft's title when `text` is its title and need (knowledge.confident)."""
     if not text:
         return [], []
     return (
-        knowledge.matching_docs(session=session, team_id=team_id, text=text),
+        knowledge.matching_docs(session=session, team_id=team_id, text=text, title=title),
         watching.matching_requests(
             session=session, team_id=team_id, text=text, filed_from_view=view_id
         ),
@@ -127,7 +138,11 @@ def submit_filing(
     transaction; a request filed although it looked like open ones remembers the best of them
     (its card offers the merge)."""
     inputs = modal_inputs(
-        factory, team_id=actor.team_id, text=f"{submitted.title} {submitted.need}", view_id=view_id
+        factory,
+        team_id=actor.team_id,
+        text=f"{submitted.title} {submitted.need}",
+        view_id=view_id,
+        title=submitted.title,
     )
     active = frozenset(rollout_id for rollout_id, _ in inputs.rollouts)
     errors = filing.filing_errors(submitted, today=today, active_rollout_ids=active)

@@ -211,8 +211,11 @@ def on_text_typed(
     ack()
     values = form.values
     draft = form.meta(FilingDraft, parse)
-    text = f"{values.get(Block.request_title) or ''} {values.get(Block.need) or ''}"
-    inputs = flows_filing.modal_inputs(services.session_factory, team_id=caller.team_id, text=text)
+    title = values.get(Block.request_title) or ""
+    text = f"{title} {values.get(Block.need) or ''}"
+    inputs = flows_filing.modal_inputs(
+        services.session_factory, team_id=caller.team_id, text=text, title=title
+    )
     docs, duplicates = _choices(inputs.docs), _duplicates(inputs.requests)
     shown = ([doc.doc_id for doc in docs], [request.request_id for request in duplicates])
     if shown == (draft.docs_shown, draft.requests_shown):

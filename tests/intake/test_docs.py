@@ -155,6 +155,36 @@ def test_not_what_they_need_submitting_again_files_as_usual(bot: BotHarness) -> 
     assert card_posts(bot)
 
 
+def test_a_long_need_does_not_hide_the_doc_the_title_names(bot: BotHarness) -> None:
+    """Three of the draft's ten words match the doc: too few of them (knowledge.DOC_RULE's
+    share) but all of its title's (min_title_share): the doc is offered on its title."""
+    set_up_intake(bot)
+    remember_dashboard(bot)
+    need = "To prepare the quarterly business review with the sales managers"
+    with bot.session() as session:  # the same words typed as one text: nothing offered
+        assert knowledge.matching_docs(
+            session=session, team_id="T1", text=f"Regional pipeline dashboard {need}"
+        ) == []
+    shown = submit(
+        bot,
+        Callback.file,
+        open_filing(bot),
+        filing_values(title="Regional pipeline dashboard", need=need),
+    )
+    assert shown.json["response_action"] == "update"
+    assert DASHBOARD in blocks_text(shown.json["view"]["blocks"])
+
+    # A title naming something else is not offered the doc for the words its need shares.
+    other = submit(
+        bot,
+        Callback.file,
+        open_filing(bot, user="U2"),
+        filing_values(title="Regional quota split", need=f"Pipeline dashboard. {need}"),
+        user="U2",
+    )
+    assert DASHBOARD not in blocks_text(other.json["view"]["blocks"])
+
+
 def test_docs_appear_while_the_requester_types(bot: BotHarness) -> None:
     set_up_intake(bot)
     remember_dashboard(bot)
