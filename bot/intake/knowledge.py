@@ -117,8 +117,9 @@ MIN_TITLE_TERMS = 2
 # a doc for 8% of the drafts nothing answers. Its title step then kept min_title_share 1.0 (the
 # best doc holds every term of a title of two or more): R@3 0.77, the same P@1 and wrong
 # offers (0.75 and 0.8 did as well; 0.66 and less offered more wrong docs). The rule before
-# (chosen on dev alone, 63 drafts) offered a doc for 10 of the 24 fresh drafts nothing answers. SQLite's min_rank is a bm25 over
-# this set's 25 docs: rarer words weigh more in a larger base.
+# (chosen on dev alone, 63 drafts) offered a doc for 10 of the 24 fresh drafts nothing
+# answers. SQLite's min_rank is a bm25 over this set's 25 docs: rarer words weigh more in a
+# larger base.
 DOC_RULE = ConfidenceRule(
     close_to_best=0.7,
     min_matched=3,
