@@ -162,9 +162,12 @@ def test_a_long_need_does_not_hide_the_doc_the_title_names(bot: BotHarness) -> N
     remember_dashboard(bot)
     need = "To prepare the quarterly business review with the sales managers"
     with bot.session() as session:  # the same words typed as one text: nothing offered
-        assert knowledge.matching_docs(
-            session=session, team_id="T1", text=f"Regional pipeline dashboard {need}"
-        ) == []
+        assert (
+            knowledge.matching_docs(
+                session=session, team_id="T1", text=f"Regional pipeline dashboard {need}"
+            )
+            == []
+        )
     shown = submit(
         bot,
         Callback.file,
