@@ -103,13 +103,12 @@ def dev_drafts(
                     session=session, team_id=deflection.TEAM, text=text
                 )
             searched = textsearch.query_terms(text)
-            title = textsearch.query_terms(deflection.draft_title(text))
             drafts.append(
                 DevDraft(
                     answer,
                     len(searched),
                     [(f"doc:{keys[doc.id]}", candidate) for doc, candidate in found],
-                    frozenset(title).intersection(searched),
+                    knowledge.title_terms(deflection.draft_title(text), searched),
                 )
             )
     return drafts

@@ -68,12 +68,11 @@ def dev_drafts(
                     )
                     candidates = [candidate for _, candidate in found]
                     searched = textsearch.query_terms(text)
-                    title = textsearch.query_terms(deflection.draft_title(text))
                     kept = knowledge.confident(
                         candidates,
                         searched=len(searched),
                         dialect=session.get_bind().dialect.name,
-                        title=frozenset(title).intersection(searched),
+                        title=knowledge.title_terms(deflection.draft_title(text), searched),
                     )
                     nearest = meaning.nearest_docs(
                         session=session, team_id=deflection.TEAM, text=text

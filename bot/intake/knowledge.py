@@ -165,6 +165,11 @@ def candidate_docs(
     return found
 
 
+def title_terms(title: str, searched: list[str]) -> frozenset[str]:
+    """The terms of a draft's title among those searched (confident's `title`)."""
+    return frozenset(textsearch.query_terms(title)).intersection(searched)
+
+
 def confident(
     candidates: list[Candidate],
     *,
@@ -206,7 +211,7 @@ def matching_docs(
         [candidate for _, candidate in found],
         searched=len(searched),
         dialect=session.get_bind().dialect.name,
-        title=frozenset(textsearch.query_terms(title)).intersection(searched),
+        title=title_terms(title, searched),
     )
     docs = {doc.id: doc for doc, _ in found}
     candidates = {candidate.id: candidate for _, candidate in found}
