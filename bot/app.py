@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -170,6 +171,12 @@ TOO_SLOW = N_("Slack gave up waiting for this window to open. Please try again."
 EXPIRED_TRIGGER = frozenset({"expired_trigger_id", "invalid_trigger_id"})
 NOT_OPENED = N_("Slack did not open the form. Please try again.")
 TEMPORARILY_UNAVAILABLE = N_("RevOps bot is temporarily unavailable. Please try again in a minute.")
+# A bug here, or a payload of a shape this code did not expect: whatever was being done may not
+# be saved. A filing is idempotent per form (its view id), so trying again is safe.
+WENT_WRONG = N_(
+    "Something went wrong on our side, so this may not have been saved. Please try again; "
+    "if it keeps happening, tell your RevOps team."
+)
 
 
 def _error_handler(services: Services) -> Any:
@@ -224,6 +231,7 @@ def _guard(listener: CustomListener, services: Services) -> None:
                 context,
                 kwargs["respond"],
                 kwargs["client"],
+                acked=True,
             )
             return None
         finally:
@@ -243,10 +251,13 @@ def handle_listener_error(
     context: Any,
     respond: Any,
     client: WebClient,
+    *,
+    acked: bool = False,
 ) -> BoltResponse | None:
     """The one error path: a refusal is told to the user, an outage apologised for, a call
-    Slack refused or a payload that could not be read acked in one log line, a bug logged; an
-    unknown request is acked."""
+    Slack refused acked in one log line, a payload that could not be read or a bug logged in
+    one line and apologised for where the user is; an unknown request is acked. `acked`: the
+    listener acked before the error (a form is closed by then)."""
     if isinstance(error, BoltUnhandledRequestError):
         # An unknown command or a stale action from an old app version: ack, never 500.
         logger.info("unhandled slack request", extra={"what": describe_request(body)})
@@ -283,9 +294,39 @@ def handle_listener_error(
     if isinstance(error, PAYLOAD_ERRORS):
         # A payload of a shape this code did not expect (a Slack change, or a bug here).
         log_unreadable(describe_request(body), error)
+    else:
+        logger.exception("error while handling %s", describe_request(body), exc_info=error)
+    return _apologise(services, body, context, respond, client, acked=acked)
+
+
+def _apologise(
+    services: Services,
+    body: dict[str, Any],
+    context: Any,
+    respond: Any,
+    client: WebClient,
+    *,
+    acked: bool,
+) -> BoltResponse:
+    """Tell the user something went wrong, where they are. A form not yet answered gets a
+    notice pushed over it: closing the notice goes back to the form with what they typed (an
+    empty ack would close it as if it had worked). Events and option lists have nobody to
+    tell: acked."""
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind not in {"view_submission", "block_actions", "shortcut", "message_action"} and not (
+        isinstance(body, dict) and "command" in body
+    ):
         return BoltResponse(status=200, body="")
-    logger.exception("error while handling %s", describe_request(body), exc_info=error)
-    return None
+    t = _translator_or_english(services, client, context)
+    if kind == "view_submission" and not acked:
+        notice = notice_modal(t.gettext("RevOps bot"), t.gettext(WENT_WRONG))
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_action": "push", "view": notice}),
+            headers={"content-type": ["application/json;charset=utf-8"]},
+        )
+    _tell_user(respond, client, body, context, t.gettext(WENT_WRONG), title=t.gettext("RevOps bot"))
+    return BoltResponse(status=200, body="")
 
 
 def _translator_or_english(services: Services, client: WebClient, context: Any) -> Translator:

@@ -4,7 +4,8 @@ log line (what, why, where in this code), and the request acked.
 Slack signs every request, so a payload of an unexpected shape means Slack changed something
 or this code has a bug. Either way Slack gets its ack (it retries, and counts as a failed
 delivery, any other answer) and the log gets one line saying what could not be read and where
-it was read; LOG_LEVEL=DEBUG adds the traceback.
+it was read; LOG_LEVEL=DEBUG adds the traceback. The person who clicked or submitted is told it
+did not work (bot.app's error path), never left with a form that closed as if it had.
 """
 
 from __future__ import annotations
