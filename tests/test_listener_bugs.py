@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.exports import flows as export_flows
 from bot.exports.ids import ExportAction
-from bot.intake import flows_filing
+from bot.intake import flows_filing, views_filing
 from bot.intake.ids import Callback
 from bot.intake.models import IntakeRequest
 from tests.exports.test_csv_exports import _submit_export
@@ -95,3 +95,21 @@ def test_a_form_that_fails_after_it_closed_tells_the_user_by_dm(
     assert answer.status == 200 and not answer.text  # acked: the form closed
     bot.idle()
     assert [dm["text"] for dm in bot.fake.dms_to("UADMIN")] == [WENT_WRONG]
+
+
+def test_a_command_that_fails_is_answered_in_the_channel_in_the_users_language(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_up_intake(bot)
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug while building the form")
+
+    monkeypatch.setattr(views_filing, "prefill_from_text", failing)
+    answer = bot.command("/revops-request", "", user="U2")  # U2 reads Slack in French
+    assert answer.status == 200
+    bot.idle()
+    (told,) = [call.args for call in bot.fake.calls("response_url")]
+    assert told["response_type"] == "ephemeral"
+    assert told["text"].startswith("Un problème est survenu de notre côté")
+    assert bot.fake.calls("views.open") == []
