@@ -285,8 +285,10 @@ def handle_listener_error(
         logger.error("database unavailable while handling %s: %s", describe_request(body), error)
         t = _locale_from_slack(client, context)
         text = t.gettext(TEMPORARILY_UNAVAILABLE)
+        if _open_form(body, acked):
+            return _pushed_notice(t, text)
         _tell_user(respond, client, body, context, text, title=t.gettext("RevOps bot"))
-        return None
+        return None  # a 500: Slack retries an event later
     if isinstance(error, SlackApiError):
         # Slack refused a call (an unknown user, a missing scope...): one line says which.
         log_slack_refusal(describe_request(body), error)
@@ -308,25 +310,36 @@ def _apologise(
     *,
     acked: bool,
 ) -> BoltResponse:
-    """Tell the user something went wrong, where they are. A form not yet answered gets a
-    notice pushed over it: closing the notice goes back to the form with what they typed (an
-    empty ack would close it as if it had worked). Events and option lists have nobody to
-    tell: acked."""
+    """Tell the user something went wrong, where they are: over the form they submitted
+    (_pushed_notice), else in the channel, the Home tab or by DM (_tell_user). Events and
+    option lists have nobody to tell: acked."""
     kind = body.get("type") if isinstance(body, dict) else None
     if kind not in {"view_submission", "block_actions", "shortcut", "message_action"} and not (
         isinstance(body, dict) and "command" in body
     ):
         return BoltResponse(status=200, body="")
     t = _translator_or_english(services, client, context)
-    if kind == "view_submission" and not acked:
-        notice = notice_modal(t.gettext("RevOps bot"), t.gettext(WENT_WRONG))
-        return BoltResponse(
-            status=200,
-            body=json.dumps({"response_action": "push", "view": notice}),
-            headers={"content-type": ["application/json;charset=utf-8"]},
-        )
+    if _open_form(body, acked):
+        return _pushed_notice(t, t.gettext(WENT_WRONG))
     _tell_user(respond, client, body, context, t.gettext(WENT_WRONG), title=t.gettext("RevOps bot"))
     return BoltResponse(status=200, body="")
+
+
+def _open_form(body: dict[str, Any], acked: bool) -> bool:
+    """A form submitted and not answered yet: a notice can go over it."""
+    return not acked and isinstance(body, dict) and body.get("type") == "view_submission"
+
+
+def _pushed_notice(t: Translator, text: str) -> BoltResponse:
+    """The answer to a form submission that did not go through: a notice pushed over the form,
+    so that closing it goes back to what the user typed (an empty ack would close the form as
+    if it had worked, a 500 shows Slack's own vague error)."""
+    notice = notice_modal(t.gettext("RevOps bot"), text)
+    return BoltResponse(
+        status=200,
+        body=json.dumps({"response_action": "push", "view": notice}),
+        headers={"content-type": ["application/json;charset=utf-8"]},
+    )
 
 
 def _translator_or_english(services: Services, client: WebClient, context: Any) -> Translator:

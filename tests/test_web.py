@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.workspaces.models import Member
 from tests.harness import BotHarness
 from tests.slack import signing
+from tests.slack.blockkit_limits import check_view
 
 
 def test_a_signed_unknown_command_is_acked_not_500(bot: BotHarness) -> None:
@@ -98,6 +99,13 @@ def test_database_down_at_run_time_is_503_and_a_polite_message(fake_slack, tmp_p
         harness.idle()
         notice = _polite_notice_to(fake_slack, "U2")
         assert "momentanément indisponible" in notice  # U2 reads French, even with the DB down
+        # A form submitted meanwhile stays open under a notice: what was typed is not lost.
+        submitted = harness.submit("intake_file", {}, user_id="U2")
+        assert submitted.status == 200, submitted.text
+        assert submitted.json["response_action"] == "push"
+        pushed = submitted.json["view"]
+        assert check_view(pushed, allowed_types=frozenset({"modal"})) == []
+        assert "momentanément indisponible" in pushed["blocks"][0]["text"]["text"]
     finally:
         harness.close()
 
