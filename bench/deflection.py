@@ -251,14 +251,16 @@ def db_doc_matcher(factory: Any, keys: dict[int, str]) -> Matcher:
     return match
 
 
-def learn(factory: Any, data: dict[str, Any], now: datetime) -> int:
-    """Every draft of dev and fresh a doc answers teaches that doc its words, as when the team
-    answers a filed request with it (remember_doc, as service.answer_with_doc calls it); how
-    many did (see --learned)."""
+def learn(
+    factory: Any, data: dict[str, Any], now: datetime, splits: frozenset[str] = LEARNED_FROM
+) -> int:
+    """Every draft of `splits` (dev and fresh) a doc answers teaches that doc its words, as
+    when the team answers a filed request with it (remember_doc, as service.answer_with_doc
+    calls it); how many did (see --learned)."""
     docs = {f"doc:{doc['id']}": doc for doc in data["docs"]}
     taught = 0
     with session_scope(factory) as session:
-        for answer, text in dev_half(data, LEARNED_FROM):
+        for answer, text in dev_half(data, splits):
             if answer == NONE:
                 continue
             knowledge.remember_doc(
