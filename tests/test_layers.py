@@ -7,6 +7,7 @@ and fails on one the contracts leave out."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,9 +59,10 @@ def is_view(module: str) -> bool:
         ("Views never touch the database", is_view),
     ],
 )
-def test_every_module_of_a_layer_is_under_its_contract(contract_name: str, kind: object) -> None:
+def test_every_module_of_a_layer_is_under_its_contract(
+    contract_name: str, kind: Callable[[str], bool]
+) -> None:
     sources = contract(contract_name)
-    assert callable(kind)
     layer = [module for module in domain_modules() if kind(module)]
     assert layer, "no module of this layer found: the test would pass on nothing"
     assert [module for module in layer if not named(module, sources)] == []
